@@ -1,0 +1,116 @@
+"""Topics, named by canonical entity and contract version (never by source), and what travels on each.
+
+All topics are keyed by ``entity_id`` so one entity's events stay in order. Entity-state topics are compacted so a
+new consumer can bootstrap from them; stream topics (alerts, dead letters) are kept by time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from crm_common.events import models as m
+
+
+def topic_prefix() -> str:
+    """``KAFKA_TOPIC_PREFIX`` lets several deployments (or test runs) share one cluster without meeting."""
+    return os.environ.get("KAFKA_TOPIC_PREFIX", "")
+
+
+@dataclass(frozen=True)
+class Topic:
+    base_name: str
+    description: str
+    events: dict[str, type[BaseModel]] = field(default_factory=dict)
+    compacted: bool = True
+    partitions: int = 3
+
+    @property
+    def name(self) -> str:
+        return topic_prefix() + self.base_name
+
+
+def _state(entity: str, model: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    return {f"{entity}.upserted": model, f"{entity}.deleted": m.Deleted}
+
+
+def _documents(*kinds: m.DocumentKind) -> dict[str, type[BaseModel]]:
+    events: dict[str, type[BaseModel]] = {}
+    for kind in kinds:
+        events |= _state(kind.value, m.Document)
+    return events
+
+
+FOLDERS = Topic("catalog.folders.v1", "Product folders (groups) and their tree.", _state("folder", m.Folder))
+PRODUCTS = Topic("catalog.products.v1", "Products, services and bundles.", _state("product", m.Product))
+VARIANTS = Topic("catalog.variants.v1", "Variants (modifications) of products.", _state("variant", m.Variant))
+STORES = Topic("inventory.stores.v1", "Stores (warehouses).", _state("store", m.Store))
+STOCK = Topic(
+    "inventory.stock.v1",
+    "Stock of one product or variant in one store, keyed `<assortment_id>:<store_id>`.",
+    {"stock.changed": m.StockLevel},
+)
+COUNTERPARTIES = Topic("crm.counterparties.v1", "Customers and suppliers.", _state("counterparty", m.Counterparty))
+ORGANIZATIONS = Topic(
+    "crm.organizations.v1", "The business's own legal entities.", _state("organization", m.Organization)
+)
+SALES = Topic(
+    "sales.documents.v1",
+    "Customer orders, shipments, retail sales and sales returns with their positions.",
+    _documents(
+        m.DocumentKind.CUSTOMER_ORDER, m.DocumentKind.SHIPMENT, m.DocumentKind.RETAIL_SALE, m.DocumentKind.SALES_RETURN
+    ),
+)
+PURCHASES = Topic(
+    "purchasing.documents.v1",
+    "Supplies and purchase orders with their positions.",
+    _documents(m.DocumentKind.SUPPLY, m.DocumentKind.PURCHASE_ORDER),
+)
+ALERTS = Topic(
+    "alerts.v1",
+    "Alerts raised and cleared by services (low stock, sync failures, revenue drops).",
+    {"alert.raised": m.Alert, "alert.cleared": m.Alert},
+    compacted=False,
+)
+SYNC = Topic(
+    "integrations.sync.v1",
+    "Sync job outcomes of integrations.",
+    {"sync.completed": m.SyncStatus, "sync.failed": m.SyncStatus},
+    compacted=False,
+)
+DEAD_LETTER = Topic(
+    "deadletter.v1",
+    "Messages a consumer could not apply, with the reason, the original topic, partition, offset and raw bytes.",
+    {},
+    compacted=False,
+)
+
+TOPICS: tuple[Topic, ...] = (
+    FOLDERS,
+    PRODUCTS,
+    VARIANTS,
+    STORES,
+    STOCK,
+    COUNTERPARTIES,
+    ORGANIZATIONS,
+    SALES,
+    PURCHASES,
+    ALERTS,
+    SYNC,
+    DEAD_LETTER,
+)
+
+EVENT_TOPIC: dict[str, Topic] = {event: topic for topic in TOPICS for event in topic.events}
+
+
+def topic_for(event_type: str) -> Topic:
+    try:
+        return EVENT_TOPIC[event_type]
+    except KeyError:
+        raise KeyError(f"no topic carries event type {event_type!r}") from None
+
+
+def payload_model(event_type: str) -> type[BaseModel]:
+    return topic_for(event_type).events[event_type]

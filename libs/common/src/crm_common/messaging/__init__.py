@@ -1,0 +1,1 @@
+"""Kafka through FastStream: broker factory, topic admin, publishing, idempotent consumers, dead letters, outbox."""

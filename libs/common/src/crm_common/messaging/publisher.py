@@ -1,0 +1,45 @@
+"""Publishing envelopes: keyed by entity id, typed by header, acknowledged by all in-sync replicas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from faststream.kafka import KafkaBroker
+
+from crm_common.events.envelope import EventEnvelope
+from crm_common.events.topics import topic_for
+
+CONTENT_TYPE = "application/json"
+
+
+def headers_for(event: EventEnvelope) -> dict[str, str]:
+    return {"content-type": CONTENT_TYPE, "event_type": event.event_type, "source": event.source, **event.trace}
+
+
+class EventPublisher:
+    def __init__(self, broker: KafkaBroker) -> None:
+        self._broker = broker
+
+    async def publish(self, event: EventEnvelope, topic: str | None = None) -> None:
+        """Send one event and wait until Kafka has it (acks=all)."""
+        await self._broker.publish(
+            event.to_bytes(),
+            topic or topic_for(event.event_type).name,
+            key=event.entity_id.encode(),
+            headers=headers_for(event),
+        )
+
+    async def publish_many(self, events: Sequence[EventEnvelope]) -> None:
+        """Send a batch concurrently, then wait for every acknowledgement; raise if any failed."""
+        futures = [
+            await self._broker.publish(
+                e.to_bytes(),
+                topic_for(e.event_type).name,
+                key=e.entity_id.encode(),
+                headers=headers_for(e),
+                no_confirm=True,
+            )
+            for e in events
+        ]
+        for future in futures:
+            await future

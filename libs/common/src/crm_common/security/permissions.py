@@ -1,0 +1,53 @@
+"""FastAPI dependencies: who is calling, and may they do this."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from crm_common.errors import Forbidden, Unauthorized
+from crm_common.security.jwt import Principal, TokenVerifier
+
+
+class Permission(StrEnum):
+    """The permission catalog (ARCHITECTURE.md). Services may declare more; auth serves the union."""
+
+    PRODUCTS_READ = "products:read"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"
+    ANALYTICS_READ = "analytics:read"
+    NOTIFICATIONS_READ = "notifications:read"
+    ADMIN_USERS = "admin:users"
+    ADMIN_INTEGRATIONS = "admin:integrations"
+    SYNC_RUN = "sync:run"
+    ADMIN_HEALTH = "admin:health"
+
+
+bearer = HTTPBearer(auto_error=False, description="Access token from `POST /api/v1/auth/login`.")
+
+
+async def current_principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> Principal:
+    """The verified caller; 401 without a valid bearer token."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing bearer token")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+def require_permission(permission: str | Permission) -> Callable[..., Awaitable[Principal]]:
+    """Dependency that lets the call through only if the caller holds ``permission``."""
+    needed = str(permission)
+
+    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+        if not principal.can(needed):
+            raise Forbidden(f"permission {needed!r} required")
+        return principal
+
+    return dependency

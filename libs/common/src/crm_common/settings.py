@@ -1,0 +1,64 @@
+"""Typed settings shared by every service.
+
+Infrastructure variables keep their plain, unprefixed names (``DATABASE_URL``, ``REDIS_URL``,
+``KAFKA_BOOTSTRAP_SERVERS``, ``SECRET_KEY``, ``ENVIRONMENT``): each process gets its own values from its environment
+(a compose service or a k8s Deployment). Settings that belong to one service carry that service's prefix
+(``AUTH_ACCESS_TOKEN_TTL``, ``CONNECTOR_...``) through ``env_prefix`` on the subclass.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, ClassVar
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 - the documented development default, refused elsewhere
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+def env_field(default: Any, *names: str, **kwargs: Any) -> Any:
+    """A field read from the first of ``names`` that is set (prefixed names first, then the shared one)."""
+    return Field(default=default, validation_alias=AliasChoices(*names), **kwargs)
+
+
+class ServiceSettings(BaseSettings):
+    """Base for every service's settings class; subclasses set ``env_prefix`` and ``service_name``."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    service_name: ClassVar[str] = "service"
+
+    environment: Environment = env_field(Environment.DEVELOPMENT, "ENVIRONMENT")
+    log_level: str = env_field("INFO", "LOG_LEVEL")
+    log_json: bool = env_field(True, "LOG_JSON")
+    database_url: str = env_field("postgresql+asyncpg://crm:crm@127.0.0.1:5432/crm", "DATABASE_URL")
+    redis_url: str = env_field("redis://127.0.0.1:6379/0", "REDIS_URL")
+    kafka_bootstrap_servers: str = env_field("127.0.0.1:9092", "KAFKA_BOOTSTRAP_SERVERS")
+    secret_key: SecretStr = env_field(SecretStr(DEV_SECRET_KEY), "SECRET_KEY")
+    # JWT verification (tokens are issued by the auth service).
+    jwt_issuer: str = env_field("crm-auth", "JWT_ISSUER")
+    jwt_audience: str = env_field("crm-api", "JWT_AUDIENCE")
+    jwt_algorithm: str = env_field("EdDSA", "JWT_ALGORITHM")
+    jwks_url: str = env_field("http://127.0.0.1:8001/api/v1/auth/.well-known/jwks.json", "JWKS_URL")
+    jwks_cache_seconds: int = env_field(300, "JWKS_CACHE_SECONDS")
+    http_host: str = env_field("127.0.0.1", "HTTP_HOST")
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> ServiceSettings:
+        if not self.is_development and self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+            raise ValueError(
+                f"SECRET_KEY still has its development default while ENVIRONMENT={self.environment.value}; "
+                "set a real secret"
+            )
+        return self

@@ -1,0 +1,1 @@
+"""Deterministic generation of a believable Russian shop."""

@@ -1,0 +1,1 @@
+"""Documents (orders, shipments, receipts, ...) and their positions."""

@@ -1,0 +1,1 @@
+"""Reference entities (catalogue, counterparties, stores, ...): HTTP routes and rendering."""

@@ -1,0 +1,112 @@
+"""The simulator's data: one in-memory store that the HTTP layer serves and tests read as an oracle."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from moysklad_simulator.data.ids import IdFactory
+from moysklad_simulator.model import Ref
+from moysklad_simulator.render import parse_expand, render_record
+from moysklad_simulator.settings import Settings
+from moysklad_simulator.timefmt import fmt_ms, now_msk, parse_msk
+
+ENTITY_TYPES = (
+    "group",
+    "uom",
+    "currency",
+    "organization",
+    "employee",
+    "store",
+    "productfolder",
+    "product",
+    "variant",
+    "service",
+    "bundle",
+    "counterparty",
+)
+
+
+class SimulatorState:
+    """Tables of records keyed by type and id, plus the account's identity and tokens.
+
+    Records are stored in insertion order, which is also the default list order.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.rng = random.Random(settings.seed)
+        self.ids = IdFactory(self.rng)
+        self.account_id = self.ids.uuid()
+        self.tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in ENTITY_TYPES}
+        self.ui_index: dict[str, Ref] = {}
+        self.anchor = _anchor(settings)
+        self.admin_id = ""
+        self.group_id = ""
+        self.organization_id = ""
+        self.currency_id = ""
+        self.retail_customer_id = ""
+        self.characteristics: dict[str, str] = {}
+        self.price_types: list[dict[str, Any]] = []
+        self.tokens: set[str] = {settings.token.get_secret_value()}
+        self._last_updated = self.anchor
+
+    # --- reading -------------------------------------------------------------------------------
+    def find(self, ref: Ref) -> dict[str, Any] | None:
+        """The record a reference points at, or ``None``."""
+        table = self.tables.get(ref.type)
+        return table.get(ref.id) if table is not None else None
+
+    def get(self, entity_type: str, entity_id: str) -> dict[str, Any] | None:
+        return self.tables.get(entity_type, {}).get(entity_id)
+
+    def records(self, entity_type: str) -> list[dict[str, Any]]:
+        """All stored records of a type (archived and trashed included), in insertion order."""
+        return list(self.tables.get(entity_type, {}).values())
+
+    def render(self, entity_type: str, entity_id: str, expand: str = "") -> dict[str, Any]:
+        """The JSON the API serves for one object, with hrefs on the canonical MoySklad base."""
+        record = self.get(entity_type, entity_id)
+        if record is None:
+            raise KeyError(f"{entity_type}/{entity_id}")
+        return render_record(record, self, parse_expand(expand))
+
+    def admin_ref(self) -> Ref:
+        return Ref("employee", self.admin_id)
+
+    # --- writing -------------------------------------------------------------------------------
+    def add(self, entity_type: str, record: dict[str, Any]) -> dict[str, Any]:
+        self.tables.setdefault(entity_type, {})[record["id"]] = record
+        if "_ui" in record:
+            self.ui_index[record["_ui"]] = record["_ref"]
+        return record
+
+    def remove(self, entity_type: str, entity_id: str) -> dict[str, Any] | None:
+        record = self.tables.get(entity_type, {}).pop(entity_id, None)
+        if record is not None and "_ui" in record:
+            self.ui_index.pop(record["_ui"], None)
+        return record
+
+    def next_updated(self) -> str:
+        """A fresh ``updated`` value: wall-clock MSK, strictly increasing within this process."""
+        moment = max(now_msk(), self._last_updated + timedelta(milliseconds=1))
+        self._last_updated = moment
+        return fmt_ms(moment)
+
+    def issue_token(self) -> str:
+        """Issue a new token and revoke the previous ones (API-NOTES §2)."""
+        token = self.ids.token()
+        self.tokens = {token}
+        if self.settings.dev_token_survives_reissue:
+            self.tokens.add(self.settings.token.get_secret_value())
+        return token
+
+
+def _anchor(settings: Settings) -> datetime:
+    if settings.anchor:
+        parsed = parse_msk(settings.anchor)
+        if parsed is None:
+            raise ValueError(f"bad anchor {settings.anchor!r}")
+        return parsed
+    return now_msk().replace(hour=0, minute=0, second=0, microsecond=0)
