@@ -104,3 +104,6 @@ async def read_events(
                 break
             await asyncio.sleep(0)
     return events
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test, when imported by tests

@@ -7,7 +7,6 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import ORJSONResponse
 
 from crm_common.web.errors import install_error_handlers
 from crm_common.web.health import router as health_router
@@ -28,7 +27,6 @@ def create_service_app(
         version=version,
         description=description,
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,

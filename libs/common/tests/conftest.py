@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+import os
+
+from crm_common.testing import unique_topic_prefix
+
+os.environ.setdefault("KAFKA_TOPIC_PREFIX", unique_topic_prefix())

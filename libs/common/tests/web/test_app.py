@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from crm_common.errors import NotFound
+from crm_common.security import Permission, Principal, StaticKeySource, TokenVerifier, require_permission
+from crm_common.web.app import create_service_app
+
+router = APIRouter()
+
+
+class Body(BaseModel):
+    name: str
+
+
+@router.get("/things/{thing_id}")
+async def get_thing(thing_id: int, limit: int = Query(10, le=100)) -> dict[str, int]:
+    if thing_id == 0:
+        raise NotFound("thing 0 does not exist")
+    return {"id": thing_id}
+
+
+@router.post("/things")
+async def make_thing(body: Body) -> Body:
+    return body
+
+
+@router.get("/secret")
+async def secret(p: Principal = Depends(require_permission(Permission.ADMIN_USERS))) -> dict[str, str]:
+    return {"user": p.user_id}
+
+
+def client() -> httpx.AsyncClient:
+    app = create_service_app(service="t", title="t", routers=[router])
+    app.state.token_verifier = TokenVerifier(StaticKeySource({}), algorithm="EdDSA", issuer="i", audience="a")
+
+    async def failing() -> None:
+        raise ConnectionError("db down")
+
+    app.state.health_checks = {"postgres": failing}
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+async def test_app_error_renders_the_uniform_body() -> None:
+    async with client() as c:
+        r = await c.get("/things/0")
+    assert r.status_code == 404
+    assert r.json() == {"error": "NotFound", "detail": "thing 0 does not exist"}
+
+
+async def test_bad_query_parameter_is_422_with_the_uniform_body() -> None:
+    async with client() as c:
+        r = await c.get("/things/1", params={"limit": 1000})
+    assert r.status_code == 422
+    assert r.json()["error"] == "ValidationError"
+    assert "limit" in r.json()["detail"]
+
+
+async def test_malformed_json_is_422_with_the_uniform_body() -> None:
+    async with client() as c:
+        r = await c.post("/things", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert set(r.json()) == {"error", "detail"}
+
+
+async def test_unknown_path_is_404_with_the_uniform_body() -> None:
+    async with client() as c:
+        r = await c.get("/nowhere")
+    assert r.status_code == 404
+    assert r.json()["error"] == "NotFound"
+
+
+async def test_missing_token_is_401() -> None:
+    async with client() as c:
+        r = await c.get("/secret")
+    assert r.status_code == 401
+    assert r.json()["error"] == "Unauthorized"
+
+
+async def test_request_id_is_echoed_or_created() -> None:
+    async with client() as c:
+        given = await c.get("/things/1", headers={"x-request-id": "abc-123"})
+        made = await c.get("/things/1")
+        hostile = await c.get("/things/1", headers={"x-request-id": "a b<script>"})
+    assert given.headers["x-request-id"] == "abc-123"
+    assert len(made.headers["x-request-id"]) == 32
+    assert hostile.headers["x-request-id"] != "a b<script>"
+
+
+async def test_readiness_reports_the_failing_part() -> None:
+    async with client() as c:
+        live = await c.get("/health/live")
+        ready = await c.get("/health/ready")
+    assert live.status_code == 200
+    assert ready.status_code == 503
+    assert "db down" in ready.json()["checks"]["postgres"]
+
+
+async def test_metrics_count_requests_by_route_template() -> None:
+    async with client() as c:
+        await c.get("/things/7")
+        text = (await c.get("/metrics")).text
+    assert 'route="/things/{thing_id}"' in text

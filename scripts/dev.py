@@ -1,0 +1,182 @@
+"""`make dev`: the whole system on this machine with demo data, in the foreground until Ctrl-C.
+
+Starts (or reuses) the infrastructure, creates the Kafka topics, migrates every schema, creates the development admin,
+starts the MoySklad simulator with a demo shop and every service, runs a first sync through the gateway, prints what
+runs where, then waits. Ctrl-C stops every process it started (and the infrastructure, if it started that too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+INFRA = ROOT / "scripts" / "infra" / "infra.sh"
+LOGS = ROOT / ".local" / "logs"
+GATEWAY = "http://127.0.0.1:8000"
+SIMULATOR_PORT = int(os.environ.get("MOYSKLAD_SIM_PORT", "8090"))
+SCALE = os.environ.get("MOYSKLAD_SIM_SCALE", "demo")
+
+# name, port, command; order matters: auth first (everyone fetches its JWKS), the gateway last.
+SERVICES: list[tuple[str, int, list[str]]] = [
+    ("auth", 8001, ["crm-auth", "serve"]),
+    ("catalog", 8002, ["crm-catalog", "serve"]),
+    ("inventory", 8003, ["crm-inventory", "serve"]),
+    ("analytics", 8004, ["crm-analytics", "serve"]),
+    ("moysklad-connector", 8005, ["crm-moysklad-connector", "serve"]),
+    ("gateway", 8000, ["crm-gateway", "serve"]),
+]
+MIGRATED = ["auth", "catalog", "inventory", "analytics", "moysklad-connector"]
+
+DEV_ENV = {
+    "ENVIRONMENT": "development",
+    "LOG_JSON": "true",
+    "MOYSKLAD_BASE_URL": f"http://127.0.0.1:{SIMULATOR_PORT}/api/remap/1.2",
+    "MOYSKLAD_USERNAME": "admin@demo",
+    "MOYSKLAD_PASSWORD": "demo-password",
+    "MOYSKLAD_SYNC_INTERVAL_MINUTES": os.environ.get("MOYSKLAD_SYNC_INTERVAL_MINUTES", "1"),
+}
+
+children: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+
+def say(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def run(cmd: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"[dev] failed: {' '.join(cmd)} (exit {result.returncode})")
+
+
+def infra_env() -> dict[str, str]:
+    out = subprocess.run([str(INFRA), "env"], capture_output=True, text=True, check=True).stdout
+    env = {}
+    for line in out.splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            env[key] = value.strip("'\"")
+    return env
+
+
+def start(name: str, cmd: list[str], env: dict[str, str]) -> None:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = (LOGS / f"{name}.log").open("ab")
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    children.append((name, proc))
+
+
+def http(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback URLs only
+    request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def wait_ready(name: str, port: int, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"[dev] {name} exited with {proc.returncode}; see {LOGS / (name + '.log')}")
+        try:
+            if http("GET", f"http://127.0.0.1:{port}/health/ready")[0] == 200:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"[dev] {name} not ready after {timeout:.0f}s; see {LOGS / (name + '.log')}")
+
+
+def first_sync() -> None:
+    status, body = http("POST", f"{GATEWAY}/api/v1/auth/login", {"email": "admin@example.com", "password": "admin123"})
+    if status != 200:
+        raise SystemExit(f"[dev] login through the gateway failed: {status} {body}")
+    token = body["access_token"]
+    status, job = http("POST", f"{GATEWAY}/api/v1/admin/sync/start", {"mode": "full"}, token)
+    if status == 409:
+        say("a sync is already running (the connector starts one by itself); waiting for it")
+    elif status not in (200, 201, 202):
+        raise SystemExit(f"[dev] could not start a sync: {status} {job}")
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        _, jobs = http("GET", f"{GATEWAY}/api/v1/admin/sync/jobs?limit=5", token=token)
+        items = jobs.get("items", []) if isinstance(jobs, dict) else []
+        if items and all(j.get("status") not in ("pending", "running") for j in items[:1]):
+            say(f"first sync {items[0].get('status')}: {items[0].get('counts', {})}")
+            break
+        time.sleep(1)
+    _, products = http("GET", f"{GATEWAY}/api/v1/products/?limit=1", token=token)
+    say(f"catalog now serves {products.get('total', '?')} products through the gateway")
+
+
+def banner() -> None:
+    rows = [("gateway (public)", GATEWAY, "API docs: http://localhost:8000/api/v1/docs")]
+    rows += [(n, f"http://127.0.0.1:{p}", f"log: .local/logs/{n}.log") for n, p, _ in SERVICES if n != "gateway"]
+    rows += [("moysklad simulator", f"http://127.0.0.1:{SIMULATOR_PORT}/api/remap/1.2", "login admin@demo / demo-password")]
+    rows += [("kafka / postgres / redis", "127.0.0.1:9092 / :5432 / :6379", "scripts/infra/infra.sh status")]
+    print("\n  The system is up. Log in as admin@example.com / admin123 (development only).\n")
+    for name, where, note in rows:
+        print(f"  {name:26} {where:44} {note}")
+    print("\n  Ctrl-C stops everything `make dev` started.\n", flush=True)
+
+
+def stop_all(infra_started: bool) -> None:
+    for name, proc in reversed(children):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for name, proc in reversed(children):
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        say(f"stopped {name}")
+    if infra_started:
+        subprocess.run([str(INFRA), "down"], check=False)
+
+
+def main() -> None:
+    infra_was_up = subprocess.run([str(INFRA), "status"], capture_output=True, check=False).returncode == 0
+    subprocess.run([str(INFRA), "up"], check=True)
+    env = {**os.environ, **infra_env(), **DEV_ENV}
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        say("creating topics, migrating schemas, creating the development admin")
+        run([sys.executable, "-m", "crm_common.messaging.topics_cli"], env)
+        for name in MIGRATED:
+            run([f"crm-{name}", "migrate"], env)
+        run(["crm-auth", "create-admin"], env)
+        start("simulator", ["moysklad-simulator", "serve", "--port", str(SIMULATOR_PORT), "--scale", SCALE, "--live"], env)
+        for name, port, cmd in SERVICES:
+            start(name, cmd, env)
+            wait_ready(name, port, children[-1][1])
+            say(f"{name} ready on :{port}")
+        first_sync()
+        banner()
+        while all(proc.poll() is None for _, proc in children):
+            time.sleep(1)
+        dead = [name for name, proc in children if proc.poll() is not None]
+        say(f"stopping: {', '.join(dead)} exited; see {LOGS}")
+    except KeyboardInterrupt:
+        say("Ctrl-C: stopping")
+    finally:
+        stop_all(infra_started=not infra_was_up)
+
+
+if __name__ == "__main__":
+    main()
