@@ -63,7 +63,7 @@ def infra_env() -> dict[str, str]:
     env = {}
     for line in out.splitlines():
         if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
+            key, _, value = line[len("export ") :].partition("=")
             env[key] = value.strip("'\"")
     return env
 
@@ -127,7 +127,9 @@ def first_sync() -> None:
 def banner() -> None:
     rows = [("gateway (public)", GATEWAY, "API docs: http://localhost:8000/api/v1/docs")]
     rows += [(n, f"http://127.0.0.1:{p}", f"log: .local/logs/{n}.log") for n, p, _ in SERVICES if n != "gateway"]
-    rows += [("moysklad simulator", f"http://127.0.0.1:{SIMULATOR_PORT}/api/remap/1.2", "login admin@demo / demo-password")]
+    rows += [
+        ("moysklad simulator", f"http://127.0.0.1:{SIMULATOR_PORT}/api/remap/1.2", "login admin@demo / demo-password")
+    ]
     rows += [("kafka / postgres / redis", "127.0.0.1:9092 / :5432 / :6379", "scripts/infra/infra.sh status")]
     print("\n  The system is up. Log in as admin@example.com / admin123 (development only).\n")
     for name, where, note in rows:
@@ -136,7 +138,7 @@ def banner() -> None:
 
 
 def stop_all(infra_started: bool) -> None:
-    for name, proc in reversed(children):
+    for _name, proc in reversed(children):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + 15
@@ -161,7 +163,9 @@ def main() -> None:
         for name in MIGRATED:
             run([f"crm-{name}", "migrate"], env)
         run(["crm-auth", "create-admin"], env)
-        start("simulator", ["moysklad-simulator", "serve", "--port", str(SIMULATOR_PORT), "--scale", SCALE, "--live"], env)
+        start(
+            "simulator", ["moysklad-simulator", "serve", "--port", str(SIMULATOR_PORT), "--scale", SCALE, "--live"], env
+        )
         for name, port, cmd in SERVICES:
             start(name, cmd, env)
             wait_ready(name, port, children[-1][1])

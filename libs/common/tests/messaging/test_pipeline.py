@@ -26,7 +26,10 @@ from crm_common.testing import kafka_servers, read_events, test_database_url
 SCHEMA = f"common_test_{uuid.uuid4().hex[:6]}"
 metadata = MetaData(schema=SCHEMA)
 folders = Table(
-    "folders", metadata, Column("id", String, primary_key=True), Column("name", String),
+    "folders",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String),
     Column("version", BigInteger, nullable=False),
 )
 inbox = inbox_table(metadata)
@@ -39,7 +42,8 @@ async def apply_folder(session: AsyncSession, event: EventEnvelope) -> None:
         raise PoisonEvent("folder named poison can never be applied")
     stmt = insert(folders).values(id=folder.id, name=folder.name, version=event.source_version)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[folders.c.id], set_={"name": stmt.excluded.name, "version": stmt.excluded.version},
+        index_elements=[folders.c.id],
+        set_={"name": stmt.excluded.name, "version": stmt.excluded.version},
         where=folders.c.version < stmt.excluded.version,
     )
     await session.execute(stmt)
@@ -47,8 +51,15 @@ async def apply_folder(session: AsyncSession, event: EventEnvelope) -> None:
 
 def folder_event(fid: str, name: str, version: int, event_id: uuid.UUID | None = None) -> EventEnvelope:
     payload = Folder(id=fid, name=name, updated_at=datetime.now(UTC))
-    return make_event("folder.upserted", source="test", account_id="a", entity_id=fid, source_version=version,
-                      payload=payload, event_id=event_id)
+    return make_event(
+        "folder.upserted",
+        source="test",
+        account_id="a",
+        entity_id=fid,
+        source_version=version,
+        payload=payload,
+        event_id=event_id,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,17 @@ OTHER_KEY = Ed25519PrivateKey.generate()
 
 def claims(**overrides: Any) -> dict[str, Any]:
     now = int(time.time())
-    base = {"iss": ISS, "aud": AUD, "iat": now, "nbf": now, "exp": now + 300, "sub": "u1", "sid": "s1",
-            "jti": "j1", "permissions": ["products:read"]}
+    base = {
+        "iss": ISS,
+        "aud": AUD,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "sub": "u1",
+        "sid": "s1",
+        "jti": "j1",
+        "permissions": ["products:read"],
+    }
     return {**base, **overrides}
 
 
@@ -56,7 +65,9 @@ async def test_alg_none_is_rejected(verifier: TokenVerifier) -> None:
 
 
 async def test_hs256_signed_with_the_public_key_is_rejected(verifier: TokenVerifier) -> None:
-    public_pem = KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     header = _b64({"alg": "HS256", "kid": "k1", "typ": "JWT"})
     body = _b64(claims())
     import hashlib
