@@ -37,7 +37,7 @@ dev: install ## Run the whole system with demo data (Ctrl-C stops everything it 
 	$(UV) run python scripts/dev.py
 
 test: install infra-up check ## Lint, type-check, then run every test against real Kafka, PostgreSQL and Redis
-	@eval "$$($(INFRA) env)"; $(UV) run pytest libs services tools tests-e2e -q $(PYTEST_ARGS)
+	@eval "$$($(INFRA) env)"; $(UV) run python scripts/run_tests.py $(SUITES) -- $(PYTEST_ARGS)
 
 check: lint typecheck imports ## Static checks: ruff, mypy, import contracts
 
