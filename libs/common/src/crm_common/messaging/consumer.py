@@ -60,19 +60,21 @@ class EventConsumer:
         self.max_attempts, self.backoff = max_attempts, backoff
 
     def subscribe(self, topics: Iterable[Topic], handlers: dict[str, Handler]) -> None:
-        """Register one subscriber per topic; ``handlers`` maps event types to use cases."""
-        for topic in topics:
-            self._register(topic, handlers)
+        """Register one subscriber (one Kafka consumer in the group) for all ``topics``.
 
-    def _register(self, topic: Topic, handlers: dict[str, Handler]) -> None:
+        One consumer per service rather than one per topic: every extra member of a group costs a rebalance at
+        start-up. ``handlers`` maps event types to use cases.
+        """
+        by_name = {topic.name: topic for topic in topics}
+
         @self.broker.subscriber(
-            topic.name,
+            *by_name,
             group_id=self.group_id,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
         )
         async def on_message(body: Any, message: KafkaMessage) -> None:
-            await self.handle(message, topic, handlers)
+            await self.handle(message, by_name[message.raw_message.topic], handlers)  # type: ignore[union-attr]
 
     async def handle(self, message: KafkaMessage, topic: Topic, handlers: dict[str, Handler]) -> None:
         record = message.raw_message

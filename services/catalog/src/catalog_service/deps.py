@@ -1,0 +1,22 @@
+"""Request-scoped dependencies: one read session per request, settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from catalog_service.settings import CatalogSettings
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for a read-only request; the transaction is rolled back when the request ends."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions() as session:
+        yield session
+
+
+def settings(request: Request) -> CatalogSettings:
+    value: CatalogSettings = request.app.state.settings
+    return value

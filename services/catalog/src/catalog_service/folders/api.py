@@ -1,0 +1,27 @@
+"""HTTP adapter of folders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_service.deps import read_session
+from catalog_service.folders import service
+from catalog_service.folders.schemas import FolderTree
+from crm_common.errors import Forbidden, Unauthorized, error_responses
+from crm_common.security import Permission, require_permission
+
+router = APIRouter(
+    prefix="/api/v1/products/folders",
+    tags=["folders"],
+    dependencies=[Depends(require_permission(Permission.PRODUCTS_READ))],
+    responses=error_responses(Unauthorized, Forbidden),
+)
+
+
+@router.get("/", response_model=FolderTree)
+async def folder_tree(session: Annotated[AsyncSession, Depends(read_session)]) -> FolderTree:
+    """Show the product folder tree."""
+    return await service.folder_tree(session)

@@ -1,0 +1,90 @@
+"""Use cases of folders: apply folder events, build the tree."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_service.folders.repository import FolderRepository
+from catalog_service.folders.schemas import FolderNode, FolderTree
+from crm_common.events.envelope import EventEnvelope
+from crm_common.events.models import Deleted, Folder
+from crm_common.versioned import ensure_same_entity
+
+
+async def apply_folder_upserted(session: AsyncSession, event: EventEnvelope) -> None:
+    folder = Folder.model_validate(event.payload)
+    ensure_same_entity(event, folder.id)
+    await FolderRepository(session).upsert(
+        {
+            "id": folder.id,
+            "source": event.source,
+            "account_id": event.account_id,
+            "name": folder.name,
+            "code": folder.code,
+            "external_code": folder.external_code,
+            "parent_id": folder.parent_id,
+            "path": folder.path,
+            "archived": folder.archived,
+            "updated_at": folder.updated_at,
+            "source_version": event.source_version,
+            "deleted_at": None,
+        }
+    )
+
+
+async def apply_folder_deleted(session: AsyncSession, event: EventEnvelope) -> None:
+    deleted = Deleted.model_validate(event.payload)
+    ensure_same_entity(event, deleted.id)
+    await FolderRepository(session).tombstone(
+        deleted.id,
+        version=event.source_version,
+        deleted_at=deleted.deleted_at,
+        source=event.source,
+        account=event.account_id,
+    )
+
+
+async def folder_tree(session: AsyncSession) -> FolderTree:
+    """The live folders as a forest; a folder whose parent is unknown or deleted is shown as a root."""
+    rows = await FolderRepository(session).live()
+    nodes = {
+        r.id: FolderNode(
+            id=r.id,
+            name=r.name,
+            code=r.code,
+            external_code=r.external_code,
+            parent_id=r.parent_id,
+            path="",
+            archived=r.archived,
+            updated_at=r.updated_at,
+        )
+        for r in rows
+    }
+    roots: list[FolderNode] = []
+    for node in nodes.values():
+        parent = nodes.get(node.parent_id) if node.parent_id else None
+        if parent is None or _would_cycle(nodes, node):
+            roots.append(node)
+        else:
+            parent.children.append(node)
+    for root in roots:
+        _fill_paths(root, "")
+    return FolderTree(items=roots, total=len(nodes))
+
+
+def _would_cycle(nodes: dict[str, FolderNode], node: FolderNode) -> bool:
+    seen = {node.id}
+    current = node.parent_id
+    while current is not None and current in nodes:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = nodes[current].parent_id
+    return False
+
+
+def _fill_paths(node: FolderNode, path: str) -> None:
+    node.path = path
+    below = f"{path}/{node.name}" if path else node.name
+    for child in node.children:
+        _fill_paths(child, below)

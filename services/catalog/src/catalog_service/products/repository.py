@@ -1,0 +1,170 @@
+"""SQL for products: versioned writes, prices, and the filtered, sorted, paged listing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, delete, exists, func, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_service.folders.repository import subtree_ids
+from catalog_service.products.models import ProductPriceRow, ProductRow
+from catalog_service.products.schemas import ProductQuery, ProductSort
+from catalog_service.variants.models import VariantRow
+from crm_common.versioned import tombstone_if_newer, upsert_if_newer
+
+products = cast(Table, ProductRow.__table__)
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's own wildcards escaped, so a user's `%` or `_` matches itself."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class ProductRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(self, values: dict[str, Any]) -> bool:
+        return await upsert_if_newer(self.session, products, values)
+
+    async def replace_prices(self, product_id: str, prices: list[dict[str, Any]]) -> None:
+        await self.session.execute(delete(ProductPriceRow).where(ProductPriceRow.product_id == product_id))
+        if prices:
+            rows = [{"product_id": product_id, "position": i, **price} for i, price in enumerate(prices)]
+            await self.session.execute(insert(ProductPriceRow), rows)
+
+    async def tombstone(
+        self, product_id: str, *, version: int, deleted_at: datetime, source: str, account: str
+    ) -> bool:
+        placeholder = {"source": source, "account_id": account, "kind": "product", "name": "", "updated_at": deleted_at}
+        return await tombstone_if_newer(
+            self.session,
+            products,
+            entity_id=product_id,
+            version=version,
+            deleted_at=deleted_at,
+            placeholder=placeholder,
+        )
+
+    async def get(self, product_id: str) -> ProductRow | None:
+        """The product unless it is unknown or deleted."""
+        return await self.session.scalar(
+            select(ProductRow).where(ProductRow.id == product_id, ProductRow.deleted_at.is_(None))
+        )
+
+    async def names(self, product_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(set(product_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(ProductRow.id, ProductRow.name).where(ProductRow.id.in_(ids), ProductRow.deleted_at.is_(None))
+        )
+        return {row.id: row.name for row in rows}
+
+    async def prices(self, product_ids: Iterable[str]) -> dict[str, list[ProductPriceRow]]:
+        ids = list(set(product_ids))
+        found: dict[str, list[ProductPriceRow]] = defaultdict(list)
+        if ids:
+            rows = await self.session.scalars(
+                select(ProductPriceRow)
+                .where(ProductPriceRow.product_id.in_(ids))
+                .order_by(ProductPriceRow.product_id, ProductPriceRow.position)
+            )
+            for row in rows:
+                found[row.product_id].append(row)
+        return found
+
+    async def search(self, query: ProductQuery) -> tuple[list[ProductRow], int]:
+        """One page of the live products matching ``query``, and how many match in all."""
+        conditions = _conditions(query)
+        total = await self.session.scalar(select(func.count()).select_from(products).where(*conditions))
+        order = _order_by(query)
+        rows = await self.session.scalars(
+            select(ProductRow).where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
+        )
+        return list(rows), int(total or 0)
+
+
+def _main_price(query: ProductQuery) -> Any:
+    """The price a range filter or a price sort looks at: the named price type, else the first (main) price."""
+    which = (
+        ProductPriceRow.price_type == query.price_type
+        if query.price_type is not None
+        else ProductPriceRow.position == 0
+    )
+    return (
+        select(ProductPriceRow.amount)
+        .where(ProductPriceRow.product_id == ProductRow.id, which)
+        .order_by(ProductPriceRow.position)
+        .limit(1)
+        .correlate(ProductRow)
+        .scalar_subquery()
+    )
+
+
+def _conditions(query: ProductQuery) -> list[ColumnElement[bool]]:
+    p = ProductRow
+    conditions: list[ColumnElement[bool]] = [p.deleted_at.is_(None)]
+    if query.kind is not None:
+        conditions.append(p.kind == query.kind.value)
+    if query.archived is not None:
+        conditions.append(p.archived.is_(query.archived))
+    if query.updated_since is not None:
+        conditions.append(p.updated_at >= query.updated_since)
+    if query.folder_id is not None:
+        if query.include_subfolders:
+            conditions.append(or_(p.folder_id == query.folder_id, p.folder_id.in_(subtree_ids(query.folder_id))))
+        else:
+            conditions.append(p.folder_id == query.folder_id)
+    if query.text:
+        conditions.append(_matches_text(query.text))
+    if query.price_min is not None or query.price_max is not None:
+        price = _main_price(query)
+        if query.price_min is not None:
+            conditions.append(price >= query.price_min)
+        if query.price_max is not None:
+            conditions.append(price <= query.price_max)
+    return conditions
+
+
+def _matches_text(text: str) -> ColumnElement[bool]:
+    """Name, code or article containing ``text`` (any case), or a barcode equal to it, on the product or a variant."""
+    p, v = ProductRow, VariantRow
+    pattern = like_pattern(text.strip())
+    exact = text.strip()
+    variant_hit = exists(
+        select(v.id).where(
+            v.product_id == p.id,
+            v.deleted_at.is_(None),
+            or_(
+                v.barcodes.contains([exact]), v.code.ilike(pattern, escape="\\"), v.article.ilike(pattern, escape="\\")
+            ),
+        )
+    )
+    return or_(
+        p.name.ilike(pattern, escape="\\"),
+        p.code.ilike(pattern, escape="\\"),
+        p.article.ilike(pattern, escape="\\"),
+        p.barcodes.contains([exact]),
+        variant_hit,
+    )
+
+
+def _order_by(query: ProductQuery) -> list[Any]:
+    p = ProductRow
+    columns: dict[str, Any] = {
+        ProductSort.NAME.field: p.name,
+        ProductSort.CODE.field: p.code,
+        ProductSort.ARTICLE.field: p.article,
+        ProductSort.UPDATED_AT.field: p.updated_at,
+        ProductSort.PRICE.field: _main_price(query),
+    }
+    column = columns[query.sort.field]
+    ordered = column.desc().nulls_last() if query.sort.descending else column.asc().nulls_last()
+    # The id breaks ties so that pages never overlap or skip a row.
+    return [ordered, p.id.desc() if query.sort.descending else p.id.asc()]

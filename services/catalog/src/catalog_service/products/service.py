@@ -1,0 +1,162 @@
+"""Use cases of products: apply product events (products, services, bundles), list and show products."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog_service.folders.repository import FolderRepository
+from catalog_service.money import PriceOut, money_columns, money_out
+from catalog_service.products.models import ProductPriceRow, ProductRow
+from catalog_service.products.repository import ProductRepository
+from catalog_service.products.schemas import (
+    ComponentOut,
+    ProductDetail,
+    ProductItem,
+    ProductPage,
+    ProductQuery,
+    VariantOut,
+)
+from catalog_service.variants.repository import VariantRepository
+from catalog_service.variants.service import variant_buy_price, variant_min_price, variant_prices
+from crm_common.errors import NotFound
+from crm_common.events.envelope import EventEnvelope
+from crm_common.events.models import AssortmentKind, Deleted, Product, ProductKind
+from crm_common.versioned import ensure_same_entity
+
+
+async def apply_product_upserted(session: AsyncSession, event: EventEnvelope) -> None:
+    """Store the product unless a newer (or the same) version is already stored."""
+    product = Product.model_validate(event.payload)
+    ensure_same_entity(event, product.id)
+    repo = ProductRepository(session)
+    written = await repo.upsert(
+        {
+            "id": product.id,
+            "source": event.source,
+            "account_id": event.account_id,
+            "kind": product.kind.value,
+            "name": product.name,
+            "code": product.code,
+            "article": product.article,
+            "external_code": product.external_code,
+            "description": product.description,
+            "folder_id": product.folder_id,
+            "uom": product.uom,
+            "barcodes": product.barcodes,
+            **money_columns("buy_price", product.buy_price),
+            **money_columns("min_price", product.min_price),
+            "vat_percent": product.vat_percent,
+            "vat_enabled": product.vat_enabled,
+            "minimum_stock": product.minimum_stock,
+            "archived": product.archived,
+            "weight": product.weight,
+            "volume": product.volume,
+            "components": [c.model_dump(mode="json") for c in product.components],
+            "updated_at": product.updated_at,
+            "source_version": event.source_version,
+            "deleted_at": None,
+        }
+    )
+    if written:
+        prices = [
+            {"price_type": p.price_type, "price_type_id": p.price_type_id, "amount": p.amount, "currency": p.currency}
+            for p in product.sale_prices
+        ]
+        await repo.replace_prices(product.id, prices)
+
+
+async def apply_product_deleted(session: AsyncSession, event: EventEnvelope) -> None:
+    """Leave a tombstone unless a newer version is stored; the product disappears from every listing."""
+    deleted = Deleted.model_validate(event.payload)
+    ensure_same_entity(event, deleted.id)
+    await ProductRepository(session).tombstone(
+        deleted.id,
+        version=event.source_version,
+        deleted_at=deleted.deleted_at,
+        source=event.source,
+        account=event.account_id,
+    )
+
+
+async def list_products(session: AsyncSession, query: ProductQuery) -> ProductPage:
+    repo = ProductRepository(session)
+    rows, total = await repo.search(query)
+    prices = await repo.prices(r.id for r in rows)
+    paths = await FolderRepository(session).paths(r.folder_id for r in rows if r.folder_id)
+    items = [_item(r, prices.get(r.id, []), paths.get(r.folder_id) if r.folder_id else None) for r in rows]
+    return ProductPage(items=items, total=total, limit=query.limit, offset=query.offset)
+
+
+async def get_product(session: AsyncSession, product_id: str) -> ProductDetail:
+    """The product with its prices, variants and bundle components; NotFound if unknown or deleted."""
+    repo = ProductRepository(session)
+    row = await repo.get(product_id)
+    if row is None:
+        raise NotFound(f"product {product_id!r} not found")
+    prices = await repo.prices([row.id])
+    paths = await FolderRepository(session).paths([row.folder_id] if row.folder_id else [])
+    item = _item(row, prices.get(row.id, []), paths.get(row.folder_id) if row.folder_id else None)
+    variant_repo = VariantRepository(session)
+    variants = [
+        VariantOut(
+            id=v.id,
+            name=v.name,
+            code=v.code,
+            article=v.article,
+            external_code=v.external_code,
+            characteristics=v.characteristics,
+            barcodes=v.barcodes,
+            sale_prices=variant_prices(v),
+            buy_price=variant_buy_price(v),
+            min_price=variant_min_price(v),
+            archived=v.archived,
+            updated_at=v.updated_at,
+        )
+        for v in await variant_repo.of_product(row.id)
+    ]
+    ids = [c["assortment_id"] for c in row.components]
+    names = await repo.names(ids) | await variant_repo.names(ids)
+    components = [
+        ComponentOut(
+            assortment_id=c["assortment_id"],
+            assortment_kind=AssortmentKind(c["assortment_kind"]),
+            quantity=c["quantity"],
+            name=names.get(c["assortment_id"]),
+        )
+        for c in row.components
+    ]
+    return ProductDetail(
+        **item.model_dump(),
+        description=row.description,
+        weight=row.weight,
+        volume=row.volume,
+        variants=variants,
+        components=components,
+    )
+
+
+def _item(row: ProductRow, prices: list[ProductPriceRow], folder_path: str | None) -> ProductItem:
+    return ProductItem(
+        id=row.id,
+        account_id=row.account_id,
+        kind=ProductKind(row.kind),
+        name=row.name,
+        code=row.code,
+        article=row.article,
+        external_code=row.external_code,
+        folder_id=row.folder_id,
+        folder_path=folder_path,
+        uom=row.uom,
+        barcodes=list(row.barcodes),
+        sale_prices=[
+            PriceOut(price_type=p.price_type, price_type_id=p.price_type_id, amount=p.amount, currency=p.currency)
+            for p in prices
+        ],
+        buy_price=money_out(row.buy_price_amount, row.buy_price_currency),
+        min_price=money_out(row.min_price_amount, row.min_price_currency),
+        vat_percent=row.vat_percent,
+        vat_enabled=row.vat_enabled,
+        minimum_stock=row.minimum_stock,
+        archived=row.archived,
+        updated_at=row.updated_at,
+    )

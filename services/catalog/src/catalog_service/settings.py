@@ -1,0 +1,22 @@
+"""Settings of the catalog service (shared infrastructure names plus ``CATALOG_``-prefixed ones)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from crm_common.settings import ServiceSettings
+
+
+class CatalogSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", env_file=".env", extra="ignore")
+    service_name: ClassVar[str] = "catalog"
+
+    port: int = Field(default=8002, ge=1, le=65535)
+    consume_events: bool = Field(default=True, description="Run the Kafka consumers in this process.")
+    consumer_group: str = Field(default="catalog", min_length=1)
+    create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
+    default_page_size: int = Field(default=50, ge=1, le=1000)
+    max_page_size: int = Field(default=500, ge=1, le=5000)

@@ -1,0 +1,40 @@
+"""Minimum-stock thresholds set through the API, and the low-stock state that makes alerts fire once per crossing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inventory_service.db import Base
+
+ALL_STORES = "*"
+
+
+class ThresholdRow(Base):
+    """A minimum for one product or variant in one store, or in every store (``store_id == "*"``)."""
+
+    __tablename__ = "thresholds"
+
+    assortment_id: Mapped[str] = mapped_column(String, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String, primary_key=True)
+    minimum: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    updated_by: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class LowStockRow(Base):
+    """Whether a product/store is below its minimum now; an alert is published only when this flips."""
+
+    __tablename__ = "low_stock_state"
+
+    assortment_id: Mapped[str] = mapped_column(String, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String, primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    crossings: Mapped[int] = mapped_column(Integer, nullable=False)
+    stock: Mapped[Decimal | None] = mapped_column(Numeric)
+    minimum: Mapped[Decimal | None] = mapped_column(Numeric)
+    raised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,39 @@
+"""Every Kafka subscription of the inventory, in one place."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_common.events.topics import FOLDERS, PRODUCTS, STOCK, STORES, VARIANTS
+from crm_common.messaging.consumer import EventConsumer, Handler
+from inventory_service.assortment.service import (
+    apply_assortment_deleted,
+    apply_folder_deleted,
+    apply_folder_upserted,
+    apply_product_upserted,
+    apply_variant_upserted,
+)
+from inventory_service.db import inbox
+from inventory_service.stock.service import apply_stock_changed
+from inventory_service.stores.service import apply_store_deleted, apply_store_upserted
+
+TOPICS = [STORES, STOCK, PRODUCTS, VARIANTS, FOLDERS]
+
+HANDLERS: dict[str, Handler] = {
+    "store.upserted": apply_store_upserted,
+    "store.deleted": apply_store_deleted,
+    "stock.changed": apply_stock_changed,
+    "product.upserted": apply_product_upserted,
+    "product.deleted": apply_assortment_deleted,
+    "variant.upserted": apply_variant_upserted,
+    "variant.deleted": apply_assortment_deleted,
+    "folder.upserted": apply_folder_upserted,
+    "folder.deleted": apply_folder_deleted,
+}
+
+
+def register_consumers(broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], group_id: str) -> EventConsumer:
+    consumer = EventConsumer(broker, sessions, inbox, group_id)
+    consumer.subscribe(TOPICS, HANDLERS)
+    return consumer

@@ -1,0 +1,29 @@
+"""Request-scoped dependencies: one read session per request, settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from inventory_service.settings import InventorySettings
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for a read-only request; the transaction is rolled back when the request ends."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions() as session:
+        yield session
+
+
+def settings(request: Request) -> InventorySettings:
+    value: InventorySettings = request.app.state.settings
+    return value
+
+
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session whose transaction commits when the request succeeds and rolls back if it raises."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions() as session, session.begin():
+        yield session

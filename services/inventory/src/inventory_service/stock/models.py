@@ -1,0 +1,34 @@
+"""Stock of one product or variant in one store, as the source last reported it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inventory_service.db import Base
+
+
+class StockRow(Base):
+    __tablename__ = "stock"
+
+    # `<assortment_id>:<store_id>`, the entity id of `stock.changed` events.
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    source: Mapped[str] = mapped_column(String, nullable=False)
+    account_id: Mapped[str] = mapped_column(String, nullable=False)
+    assortment_id: Mapped[str] = mapped_column(String, nullable=False)
+    assortment_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    product_id: Mapped[str] = mapped_column(String, nullable=False, index=True)
+    store_id: Mapped[str] = mapped_column(String, nullable=False, index=True)
+    stock: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    reserve: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    in_transit: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    available: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    unit_cost: Mapped[Decimal | None] = mapped_column(Numeric)
+    minimum_stock: Mapped[Decimal | None] = mapped_column(Numeric)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    source_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (Index("uq_stock_assortment_store", "assortment_id", "store_id", unique=True),)

@@ -1,0 +1,121 @@
+"""SQL for stock levels: versioned writes and the joined, filtered listing (names, stores, effective minimum)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Row, Table, and_, false, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from crm_common.versioned import upsert_if_newer
+from inventory_service.alerts.models import ALL_STORES, ThresholdRow
+from inventory_service.assortment.models import AssortmentRow
+from inventory_service.assortment.repository import folder_subtree
+from inventory_service.stock.models import StockRow
+from inventory_service.stock.schemas import StockQuery, StockSort
+from inventory_service.stores.models import StoreRow
+
+stock_table = cast(Table, StockRow.__table__)
+
+item = aliased(AssortmentRow, name="item")
+parent = aliased(AssortmentRow, name="parent")
+store = aliased(StoreRow, name="store")
+per_store = aliased(ThresholdRow, name="per_store")
+every_store = aliased(ThresholdRow, name="every_store")
+
+# The minimum a stock row is held to: a threshold set through the API for this store, else one for every store, else
+# the minimum the source sent with the stock level, else the product's (a variant falls back to its product's).
+minimum = func.coalesce(
+    per_store.minimum, every_store.minimum, StockRow.minimum_stock, item.minimum_stock, parent.minimum_stock
+)
+# Gone from the catalog: the item or its product is known and deleted.
+catalog_deleted = or_(item.deleted_at.is_not(None), parent.deleted_at.is_not(None))
+below = and_(minimum.is_not(None), StockRow.stock < minimum, ~catalog_deleted)
+name = func.coalesce(item.name, parent.name)
+folder_id = func.coalesce(item.folder_id, parent.folder_id)
+
+
+def _levels() -> Any:
+    s = StockRow
+    return (
+        select(
+            s,
+            name.label("name"),
+            func.coalesce(item.code, parent.code).label("code"),
+            func.coalesce(item.article, parent.article).label("article"),
+            folder_id.label("folder_id"),
+            store.name.label("store_name"),
+            minimum.label("minimum"),
+            func.coalesce(below, false()).label("below_minimum"),
+            catalog_deleted.label("catalog_deleted"),
+        )
+        .outerjoin(item, item.id == s.assortment_id)
+        .outerjoin(parent, parent.id == s.product_id)
+        .outerjoin(store, store.id == s.store_id)
+        .outerjoin(per_store, and_(per_store.assortment_id == s.assortment_id, per_store.store_id == s.store_id))
+        .outerjoin(every_store, and_(every_store.assortment_id == s.assortment_id, every_store.store_id == ALL_STORES))
+    )
+
+
+class StockRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(self, values: dict[str, Any]) -> bool:
+        return await upsert_if_newer(self.session, stock_table, values)
+
+    async def levels(self, *conditions: ColumnElement[bool]) -> Sequence[Row[Any]]:
+        """Stock rows with name, store name, effective minimum and whether they are below it."""
+        return (await self.session.execute(_levels().where(*conditions))).all()
+
+    async def search(self, query: StockQuery) -> tuple[Sequence[Row[Any]], int]:
+        conditions = _conditions(query)
+        counted = _levels().where(*conditions).with_only_columns(func.count())
+        total = await self.session.scalar(counted)
+        rows = await self.session.execute(
+            _levels().where(*conditions).order_by(*_order_by(query.sort)).limit(query.limit).offset(query.offset)
+        )
+        return rows.all(), int(total or 0)
+
+
+def _conditions(query: StockQuery) -> list[ColumnElement[bool]]:
+    s = StockRow
+    conditions: list[ColumnElement[bool]] = [~catalog_deleted, or_(store.id.is_(None), store.deleted_at.is_(None))]
+    if query.store_id is not None:
+        conditions.append(s.store_id == query.store_id)
+    if query.product_id is not None:
+        conditions.append(or_(s.product_id == query.product_id, s.assortment_id == query.product_id))
+    if query.folder_id is not None:
+        conditions.append(or_(folder_id == query.folder_id, folder_id.in_(folder_subtree(query.folder_id))))
+    if query.below_minimum is not None:
+        conditions.append(below if query.below_minimum else ~func.coalesce(below, false()))
+    if query.zero is not None:
+        conditions.append(s.stock == 0 if query.zero else s.stock != 0)
+    if query.negative is not None:
+        conditions.append(s.stock < 0 if query.negative else s.stock >= 0)
+    if query.text:
+        escaped = query.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        code = func.coalesce(item.code, parent.code, literal(""))
+        article = func.coalesce(item.article, parent.article, literal(""))
+        conditions.append(
+            or_(name.ilike(pattern, escape="\\"), code.ilike(pattern, escape="\\"), article.ilike(pattern, escape="\\"))
+        )
+    return conditions
+
+
+def _order_by(sort: StockSort) -> list[Any]:
+    s = StockRow
+    columns: dict[str, Any] = {
+        StockSort.NAME.field: name,
+        StockSort.STORE.field: store.name,
+        StockSort.STOCK.field: s.stock,
+        StockSort.AVAILABLE.field: s.available,
+        StockSort.AS_OF.field: s.as_of,
+    }
+    column = columns[sort.field]
+    ordered = column.desc().nulls_last() if sort.descending else column.asc().nulls_last()
+    # Then by name and store, so equal keys read naturally; the id makes pages never overlap or skip a row.
+    return [ordered, name.asc().nulls_last(), store.name.asc().nulls_last(), s.id.asc()]

@@ -1,0 +1,81 @@
+"""What the stock API accepts and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, PlainSerializer
+
+from crm_common.events.models import AssortmentKind
+
+# Quantities and money leave the API as exact decimal strings, never JSON floats (ARCHITECTURE.md).
+DecimalStr = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
+
+
+class StockSort(StrEnum):
+    """A field to sort by; a leading `-` sorts descending."""
+
+    NAME = "name"
+    NAME_DESC = "-name"
+    STORE = "store"
+    STORE_DESC = "-store"
+    STOCK = "stock"
+    STOCK_DESC = "-stock"
+    AVAILABLE = "available"
+    AVAILABLE_DESC = "-available"
+    AS_OF = "as_of"
+    AS_OF_DESC = "-as_of"
+
+    @property
+    def field(self) -> str:
+        return self.value.lstrip("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.value.startswith("-")
+
+
+@dataclass(frozen=True)
+class StockQuery:
+    store_id: str | None = None
+    product_id: str | None = None
+    folder_id: str | None = None
+    below_minimum: bool | None = None
+    zero: bool | None = None
+    negative: bool | None = None
+    text: str | None = None
+    sort: StockSort = StockSort.NAME
+    limit: int = 50
+    offset: int = 0
+
+
+class StockItem(BaseModel):
+    id: str = Field(description="`<assortment_id>:<store_id>`")
+    assortment_id: str
+    assortment_kind: AssortmentKind
+    product_id: str
+    name: str | None = Field(description="Name of the product or variant, if the inventory has seen it yet.")
+    code: str | None
+    article: str | None
+    folder_id: str | None
+    store_id: str
+    store_name: str | None
+    stock: DecimalStr
+    reserve: DecimalStr
+    in_transit: DecimalStr
+    available: DecimalStr
+    unit_cost: DecimalStr | None
+    minimum: DecimalStr | None = Field(description="Effective minimum: API threshold, else the source's minimum.")
+    below_minimum: bool
+    as_of: datetime
+
+
+class StockPage(BaseModel):
+    items: list[StockItem]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,78 @@
+"""Use cases of stock: apply stock levels from the source, list stock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_common.events.envelope import EventEnvelope
+from crm_common.events.models import AssortmentKind, StockLevel
+from crm_common.messaging.consumer import PoisonEvent
+from inventory_service.alerts.service import reevaluate
+from inventory_service.stock.models import StockRow
+from inventory_service.stock.repository import StockRepository
+from inventory_service.stock.schemas import StockItem, StockPage, StockQuery
+
+
+def stock_entity_id(assortment_id: str, store_id: str) -> str:
+    return f"{assortment_id}:{store_id}"
+
+
+async def apply_stock_changed(session: AsyncSession, event: EventEnvelope) -> None:
+    """Store the level unless a newer one is stored, then settle the low-stock state of that product/store."""
+    level = StockLevel.model_validate(event.payload)
+    entity_id = stock_entity_id(level.assortment_id, level.store_id)
+    if event.entity_id != entity_id:
+        raise PoisonEvent(f"entity_id {event.entity_id!r} is not {entity_id!r} (`<assortment_id>:<store_id>`)")
+    written = await StockRepository(session).upsert(
+        {
+            "id": entity_id,
+            "source": event.source,
+            "account_id": event.account_id,
+            "assortment_id": level.assortment_id,
+            "assortment_kind": level.assortment_kind.value,
+            "product_id": level.product_id,
+            "store_id": level.store_id,
+            "stock": level.stock,
+            "reserve": level.reserve,
+            "in_transit": level.in_transit,
+            "available": level.available,
+            "unit_cost": level.unit_cost,
+            "minimum_stock": level.minimum_stock,
+            "as_of": level.as_of,
+            "source_version": event.source_version,
+        }
+    )
+    if written:
+        await reevaluate(session, StockRow.id == entity_id)
+
+
+async def list_stock(session: AsyncSession, query: StockQuery) -> StockPage:
+    rows, total = await StockRepository(session).search(query)
+    return StockPage(items=[_item(r) for r in rows], total=total, limit=query.limit, offset=query.offset)
+
+
+def _item(row: Row[Any]) -> StockItem:
+    s: StockRow = row[0]
+    return StockItem(
+        id=s.id,
+        assortment_id=s.assortment_id,
+        assortment_kind=AssortmentKind(s.assortment_kind),
+        product_id=s.product_id,
+        name=row.name,
+        code=row.code,
+        article=row.article,
+        folder_id=row.folder_id,
+        store_id=s.store_id,
+        store_name=row.store_name,
+        stock=s.stock,
+        reserve=s.reserve,
+        in_transit=s.in_transit,
+        available=s.available,
+        unit_cost=s.unit_cost,
+        minimum=row.minimum,
+        below_minimum=bool(row.below_minimum),
+        as_of=s.as_of,
+    )

@@ -1,0 +1,37 @@
+"""HTTP adapter of stores."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
+from crm_common.security import Permission, require_permission
+from inventory_service.deps import read_session, settings
+from inventory_service.settings import InventorySettings
+from inventory_service.stores import service
+from inventory_service.stores.schemas import StorePage
+
+router = APIRouter(
+    prefix="/api/v1/inventory",
+    tags=["stores"],
+    dependencies=[Depends(require_permission(Permission.INVENTORY_READ))],
+    responses=error_responses(Unauthorized, Forbidden),
+)
+
+
+@router.get("/stores", response_model=StorePage, responses=error_responses(ValidationFailed))
+async def list_stores(
+    session: Annotated[AsyncSession, Depends(read_session)],
+    config: Annotated[InventorySettings, Depends(settings)],
+    archived: Annotated[bool | None, Query()] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> StorePage:
+    """List stores (warehouses)."""
+    page_size = limit if limit is not None else config.default_page_size
+    if page_size > config.max_page_size:
+        raise ValidationFailed(f"limit must be at most {config.max_page_size}")
+    return await service.list_stores(session, archived=archived, limit=page_size, offset=offset)

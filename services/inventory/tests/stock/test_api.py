@@ -1,0 +1,144 @@
+"""GET /api/v1/inventory/stock over a real socket and the real database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+from inventory_testkit import (
+    TokenMint,
+    apply,
+    deleted_event,
+    folder_event,
+    new_id,
+    product_event,
+    stock_event,
+    store_event,
+    variant_event,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_common.events.models import AssortmentKind
+from inventory_service.assortment.service import (
+    apply_assortment_deleted,
+    apply_folder_upserted,
+    apply_product_upserted,
+    apply_variant_upserted,
+)
+from inventory_service.stock.service import apply_stock_changed
+from inventory_service.stores.service import apply_store_upserted
+
+pytestmark = pytest.mark.usefixtures("clean")
+
+STOCK = "/api/v1/inventory/stock"
+
+
+async def _rows(client: httpx.AsyncClient, **params: object) -> list[tuple[str, str]]:
+    response = await client.get(STOCK, params=params)
+    assert response.status_code == 200, response.text
+    return [(i["name"], i["store_name"]) for i in response.json()["items"]]
+
+
+@pytest.fixture
+async def shop(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    """Two stores, a folder tree, products with variants, and their stock."""
+    ids = {k: new_id() for k in ("main", "depot", "food", "dairy", "tools", "milk", "cheese", "hammer", "shirt", "s")}
+    await apply(
+        sessions,
+        apply_store_upserted,
+        store_event(ids["main"], 1, "Main"),
+        store_event(ids["depot"], 1, "Depot"),
+    )
+    await apply(
+        sessions,
+        apply_folder_upserted,
+        folder_event(ids["food"], 1, "Food"),
+        folder_event(ids["dairy"], 1, "Dairy", ids["food"]),
+        folder_event(ids["tools"], 1, "Tools"),
+    )
+    await apply(
+        sessions,
+        apply_product_upserted,
+        product_event(ids["milk"], 1, name="Milk", folder_id=ids["dairy"], minimum_stock=Decimal(5)),
+        product_event(ids["cheese"], 1, name="Cheese", folder_id=ids["food"]),
+        product_event(ids["hammer"], 1, name="Hammer", folder_id=ids["tools"], code="HM-1"),
+        product_event(ids["shirt"], 1, name="Shirt"),
+    )
+    await apply(sessions, apply_variant_upserted, variant_event(ids["s"], ids["shirt"], 1, name="Shirt (S)"))
+    await apply(
+        sessions,
+        apply_stock_changed,
+        stock_event(ids["milk"], ids["main"], 1, "3", reserve="1"),
+        stock_event(ids["milk"], ids["depot"], 1, "20"),
+        stock_event(ids["cheese"], ids["main"], 1, "0"),
+        stock_event(ids["hammer"], ids["depot"], 1, "-2"),
+        stock_event(ids["s"], ids["main"], 1, "7", product_id=ids["shirt"], kind=AssortmentKind.VARIANT),
+    )
+    return ids
+
+
+async def test_item_carries_names_store_quantities_and_minimum(shop: dict[str, str], client: httpx.AsyncClient) -> None:
+    body = (await client.get(STOCK, params={"product_id": shop["milk"], "store_id": shop["main"]})).json()
+    assert body["total"] == 1
+    item = body["items"][0]
+    assert {
+        k: item[k] for k in ("name", "store_name", "stock", "reserve", "available", "minimum", "below_minimum")
+    } == {
+        "name": "Milk",
+        "store_name": "Main",
+        "stock": "3",
+        "reserve": "1",
+        "available": "2",
+        "minimum": "5",
+        "below_minimum": True,
+    }
+    assert (item["id"], item["assortment_kind"], item["folder_id"]) == (
+        f"{shop['milk']}:{shop['main']}",
+        "product",
+        shop["dairy"],
+    )
+
+
+async def test_filters(shop: dict[str, str], client: httpx.AsyncClient) -> None:
+    assert await _rows(client, store_id=shop["depot"]) == [("Hammer", "Depot"), ("Milk", "Depot")]
+    assert await _rows(client, product_id=shop["shirt"]) == [("Shirt (S)", "Main")]
+    assert await _rows(client, folder_id=shop["food"]) == [("Cheese", "Main"), ("Milk", "Depot"), ("Milk", "Main")]
+    assert await _rows(client, below_minimum="true") == [("Milk", "Main")]
+    assert await _rows(client, zero="true") == [("Cheese", "Main")]
+    assert await _rows(client, negative="true") == [("Hammer", "Depot")]
+    assert await _rows(client, q="hm-") == [("Hammer", "Depot")]
+    assert len(await _rows(client, below_minimum="false")) == 4
+
+
+async def test_sorting_and_pagination(shop: dict[str, str], client: httpx.AsyncClient) -> None:
+    first = (await client.get(STOCK, params={"sort": "-stock", "limit": 2})).json()
+    second = (await client.get(STOCK, params={"sort": "-stock", "limit": 2, "offset": 2})).json()
+    assert (first["total"], second["total"]) == (5, 5)
+    stocks = [i["stock"] for i in first["items"] + second["items"]]
+    assert stocks == ["20", "7", "3", "0"]
+
+
+async def test_deleted_product_stock_is_hidden(
+    shop: dict[str, str], sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    await apply(sessions, apply_assortment_deleted, deleted_event("product", shop["hammer"], 2))
+    assert await _rows(client, store_id=shop["depot"]) == [("Milk", "Depot")]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 10**6}, {"offset": -5}, {"sort": "price"}, {"zero": "perhaps"}, {"below_minimum": "2"}],
+)
+async def test_invalid_query_parameters_get_422_with_the_uniform_body(
+    client: httpx.AsyncClient, params: dict[str, object]
+) -> None:
+    response = await client.get(STOCK, params=params)
+    assert response.status_code == 422
+    assert set(response.json()) == {"error", "detail"}
+
+
+async def test_stock_needs_inventory_read(api_url: str, mint: TokenMint) -> None:
+    async with httpx.AsyncClient(base_url=api_url) as c:
+        assert (await c.get(STOCK)).status_code == 401
+        assert (await c.get(STOCK, headers=mint.headers("products:read"))).status_code == 403
