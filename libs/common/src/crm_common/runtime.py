@@ -52,7 +52,9 @@ class Runtime:
     def token_verifier(self) -> TokenVerifier:
         s = self.settings
         keys = JWKSKeySource(s.jwks_url, cache_seconds=s.jwks_cache_seconds)
-        return TokenVerifier(keys, algorithm=s.jwt_algorithm, issuer=s.jwt_issuer, audience=s.jwt_audience)
+        return TokenVerifier(
+            keys, algorithm=s.jwt_algorithm, issuer=s.jwt_issuer, audience=s.jwt_audience, leeway=s.jwt_leeway_seconds
+        )
 
     async def close(self) -> None:
         if self.broker is not None:

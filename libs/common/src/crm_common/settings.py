@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     jwt_algorithm: str = env_field("EdDSA", "JWT_ALGORITHM")
     jwks_url: str = env_field("http://127.0.0.1:8001/api/v1/auth/.well-known/jwks.json", "JWKS_URL")
     jwks_cache_seconds: int = env_field(300, "JWKS_CACHE_SECONDS")
+    # Clock skew tolerated on exp/nbf/iat between auth and the verifying process (RFC 7519 §4.1.4 allows "a few
+    # minutes"); without it a verifier whose clock is a second behind rejects tokens issued just now.
+    jwt_leeway_seconds: int = env_field(30, "JWT_LEEWAY_SECONDS", ge=0, le=300)
     http_host: str = env_field("127.0.0.1", "HTTP_HOST")
 
     @property

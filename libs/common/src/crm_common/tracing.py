@@ -178,20 +178,30 @@ def consume_span(event: Any, *, topic: str, consumer: str) -> Iterator[Any]:
 def instrument_app(app: Any) -> None:
     """Add a SERVER span per HTTP request (continuing the caller's ``traceparent``) and instrument httpx if possible.
 
-    Uses ``opentelemetry-instrumentation-fastapi`` when installed, else the small ASGI middleware below.
+    FastAPI releases with native OpenTelemetry support already make that span from the global tracer provider
+    (``FastAPI(telemetry=...)``), so nothing is added there; older ones get ``opentelemetry-instrumentation-fastapi``
+    when installed, else the small ASGI middleware below.
     """
     if not _state["enabled"]:
         return
+    native = getattr(app, "_telemetry", None)
+    if isinstance(native, dict) and native.get("tracing"):
+        pass
+    else:
+        _instrument_asgi(app)
+    with contextlib.suppress(ImportError):
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        HTTPXClientInstrumentor().instrument()
+
+
+def _instrument_asgi(app: Any) -> None:
     try:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         FastAPIInstrumentor.instrument_app(app, excluded_urls="health/.*,metrics")
     except ImportError:
         app.add_middleware(TracingMiddleware)
-    with contextlib.suppress(ImportError):
-        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
-        HTTPXClientInstrumentor().instrument()
 
 
 _UNTRACED = ("/health/", "/metrics")

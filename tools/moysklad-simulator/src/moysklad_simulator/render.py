@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from moysklad_simulator.model import MEDIA_TYPE, CANONICAL_BASE, Collection, Inline, Ref, entity_meta
+from moysklad_simulator.model import CANONICAL_BASE, MEDIA_TYPE, Collection, Inline, Ref, entity_meta
 
 ExpandTree = dict[str, "ExpandTree"]
 MAX_EXPAND_DEPTH = 3

@@ -6,13 +6,13 @@ enforces is a setting here, with the value documented in API-NOTES §5.1 as the 
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     """How big the generated shop is."""
 
     tiny = "tiny"
@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     weight_stock_report: int = 5
     parallel_per_user: int = 5
     rate_limits_enabled: bool = True
+
+    # Fault injection defaults (changeable at run time via PUT /__sim/faults)
+    fault_429_probability: float = Field(default=0.0, ge=0, le=1)
+    fault_500_probability: float = Field(default=0.0, ge=0, le=1)
+    fault_drop_probability: float = Field(default=0.0, ge=0, le=1)
+    fault_latency_ms: int = Field(default=0, ge=0)
 
     # Webhook delivery, API-NOTES §12.4
     webhook_timeout_ms: int = 1500

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import random
+import secrets
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
 from moysklad_simulator.data.ids import IdFactory
+from moysklad_simulator.documents.ledger import Ledger
+from moysklad_simulator.documents.model import DOCUMENT_TYPES
 from moysklad_simulator.model import Ref
 from moysklad_simulator.render import parse_expand, render_record
 from moysklad_simulator.settings import Settings
@@ -25,6 +29,8 @@ ENTITY_TYPES = (
     "service",
     "bundle",
     "counterparty",
+    "retailstore",
+    "webhook",
 )
 
 
@@ -36,10 +42,13 @@ class SimulatorState:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.rng = random.Random(settings.seed)
+        # Simulated shop data, not secrets: a seeded generator is the point (determinism).
+        self.rng = random.Random(settings.seed)  # noqa: S311
         self.ids = IdFactory(self.rng)
+        self.fault_rng = random.Random(settings.seed + 1)  # noqa: S311 - fault injection, not security
         self.account_id = self.ids.uuid()
-        self.tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in ENTITY_TYPES}
+        self.tables: dict[str, dict[str, dict[str, Any]]] = {
+            t: {} for t in (*ENTITY_TYPES, *DOCUMENT_TYPES, "state")}
         self.ui_index: dict[str, Ref] = {}
         self.anchor = _anchor(settings)
         self.admin_id = ""
@@ -51,6 +60,13 @@ class SimulatorState:
         self.price_types: list[dict[str, Any]] = []
         self.tokens: set[str] = {settings.token.get_secret_value()}
         self._last_updated = self.anchor
+        self.ledger = Ledger()
+        # per document type: state name → state record (records also live in tables["state"])
+        self.doc_states: dict[str, dict[str, dict[str, Any]]] = {}
+        self.counters: dict[str, int] = {}
+        self.audit: list[Any] = []  # AuditContext, oldest first
+        self.outbox: deque[Any] = deque()  # webhook notifications waiting for delivery
+        self.webhook_log: list[dict[str, Any]] = []  # every delivery attempt, for tests
 
     # --- reading -------------------------------------------------------------------------------
     def find(self, ref: Ref) -> dict[str, Any] | None:
@@ -88,6 +104,11 @@ class SimulatorState:
             self.ui_index.pop(record["_ui"], None)
         return record
 
+    def next_number(self, doc_type: str) -> str:
+        """The next auto number of a document type: ``00001``, ``00002``, …"""
+        self.counters[doc_type] = self.counters.get(doc_type, 0) + 1
+        return f"{self.counters[doc_type]:05d}"
+
     def next_updated(self) -> str:
         """A fresh ``updated`` value: wall-clock MSK, strictly increasing within this process."""
         moment = max(now_msk(), self._last_updated + timedelta(milliseconds=1))
@@ -96,7 +117,7 @@ class SimulatorState:
 
     def issue_token(self) -> str:
         """Issue a new token and revoke the previous ones (API-NOTES §2)."""
-        token = self.ids.token()
+        token = secrets.token_hex(20)
         self.tokens = {token}
         if self.settings.dev_token_survives_reissue:
             self.tokens.add(self.settings.token.get_secret_value())

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from crm_common.tracing import trace_headers
+
 SCHEMA_VERSION = 1
 
 
@@ -69,7 +71,7 @@ def make_event(
         occurred_at=occurred_at or datetime.now(UTC),
         source_version=source_version,
         payload=body,
-        trace=trace or {},
+        trace=trace if trace is not None else trace_headers(),
     )
 
 

@@ -25,6 +25,7 @@ from crm_common.events.topics import Topic, topic_prefix
 from crm_common.logging import get_logger
 from crm_common.messaging.deadletter import DeadLetter, send_to_dead_letter
 from crm_common.messaging.inbox import claim
+from crm_common.tracing import consume_span
 
 log = get_logger(__name__)
 
@@ -84,7 +85,10 @@ class EventConsumer:
         except (ValidationError, ValueError, KeyError) as exc:
             await self._dead_letter(record, raw, "invalid_event", str(exc))
             return
-        with EVENT_SECONDS.labels(self.group_id, topic.name).time():
+        with (
+            EVENT_SECONDS.labels(self.group_id, topic.name).time(),
+            consume_span(event, topic=topic.name, consumer=self.group_id),
+        ):
             await self._apply(record, raw, event, handlers[event.event_type])
 
     def _parse(self, raw: bytes, topic: Topic, handlers: dict[str, Handler]) -> EventEnvelope:

@@ -80,11 +80,7 @@ class JWKSKeySource:
         try:
             response = await client.get(self.url)
             response.raise_for_status()
-            keys = {}
-            for jwk in response.json().get("keys", []):
-                if "kid" in jwk:
-                    keys[jwk["kid"]] = PyJWK(jwk).key
-            self._keys = keys
+            self._keys = _signing_keys(response.json().get("keys", []))
             self._fetched_at = time.monotonic()
         finally:
             if self._client is None:
@@ -99,9 +95,22 @@ class JWKSKeySource:
             if (kid not in self._keys and age >= self.min_refetch) or age >= self.cache_seconds:
                 try:
                     await self._fetch()
-                except (httpx.HTTPError, ValueError) as exc:
+                except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
                     log.warning("jwks fetch failed", url=self.url, error=repr(exc)[:200])
         return self._keys.get(kid)
+
+
+def _signing_keys(jwks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Usable signature keys by kid; a key we cannot parse, or one meant for encryption, is skipped, not fatal."""
+    keys: dict[str, Any] = {}
+    for jwk in jwks:
+        if not isinstance(jwk, dict) or "kid" not in jwk or jwk.get("use", "sig") != "sig":
+            continue
+        try:
+            keys[jwk["kid"]] = PyJWK(jwk).key
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            log.warning("jwks key skipped", kid=jwk.get("kid"), error=repr(exc)[:200])
+    return keys
 
 
 class TokenVerifier:

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from crm_common.tracing import instrument_app, setup_tracing
 from crm_common.web.errors import install_error_handlers
 from crm_common.web.health import router as health_router
 from crm_common.web.middleware import MetricsMiddleware, RequestIdMiddleware
@@ -39,4 +40,6 @@ def create_service_app(
         app.include_router(router)
     app.add_middleware(MetricsMiddleware, service=service)
     app.add_middleware(RequestIdMiddleware)
+    if setup_tracing(service):  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
+        instrument_app(app)
     return app

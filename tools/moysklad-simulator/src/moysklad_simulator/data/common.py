@@ -60,7 +60,8 @@ def _inn_check(digits: list[int], weights: tuple[int, ...]) -> int:
 
 
 def phone(rng: random.Random) -> str:
-    return f"+7 (9{rng.randrange(10, 100)}) {rng.randrange(100, 1000)}-{rng.randrange(10, 100)}-{rng.randrange(10, 100)}"
+    return (f"+7 (9{rng.randrange(10, 100)}) {rng.randrange(100, 1000)}-"
+            f"{rng.randrange(10, 100)}-{rng.randrange(10, 100)}")
 
 
 def kopecks(roubles: float) -> float:

@@ -28,7 +28,3 @@ class IdFactory:
     def external_code(self) -> str:
         """Auto-generated externalCode: 22 random letters and digits (API-NOTES §7)."""
         return "".join(self._rng.choices(_ALNUM, k=22))
-
-    def token(self) -> str:
-        """A 40-hex access token like the one in ``security_token_response.json``."""
-        return f"{self._rng.getrandbits(160):040x}"

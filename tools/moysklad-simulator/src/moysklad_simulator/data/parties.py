@@ -67,13 +67,15 @@ def _employee(state: SimulatorState, last: str, first: str, middle: str, uid: st
               employee_id: str | None = None) -> None:
     full = " ".join(p for p in (last, first, middle) if p)
     short = last + (f" {first[0]}." if first else "") + (f"{middle[0]}." if middle else "")
-    state.add("employee", record(
-        state, "employee", past_updated(state), id=employee_id, name=full,
-        externalCode=state.ids.external_code(), archived=False, created=past_updated(state, 800),
-        uid=uid, email=f"{uid.split('@')[0]}@example.ru", phone=phone(state.rng),
-        **({"firstName": first} if first else {}), **({"middleName": middle} if middle else {}),
-        lastName=last, fullName=full, shortFio=short, position=position,
-    ))
+    fields: dict[str, Any] = {"id": employee_id, "name": full, "externalCode": state.ids.external_code(),
+                              "archived": False, "created": past_updated(state, 800), "uid": uid,
+                              "email": f"{uid.split('@')[0]}@example.ru", "phone": phone(state.rng)}
+    if first:
+        fields["firstName"] = first
+    if middle:
+        fields["middleName"] = middle
+    fields.update(lastName=last, fullName=full, shortFio=short, position=position)
+    state.add("employee", record(state, "employee", past_updated(state), **fields))
 
 
 def generate_parties(state: SimulatorState, counterparties: int) -> None:

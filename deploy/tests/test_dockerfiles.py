@@ -1,0 +1,71 @@
+"""Every image: hadolint-clean, multi-stage, non-root, no uv or build tools in the final stage, right entry point."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES = {  # Dockerfile directory -> (console script, port)
+    "services/gateway": ("crm-gateway", 8000),
+    "services/auth": ("crm-auth", 8001),
+    "services/catalog": ("crm-catalog", 8002),
+    "services/inventory": ("crm-inventory", 8003),
+    "services/analytics": ("crm-analytics", 8004),
+    "services/moysklad-connector": ("crm-moysklad-connector", 8005),
+    "tools/moysklad-simulator": ("moysklad-simulator", 8090),
+}
+
+
+def stages(text: str) -> list[str]:
+    return re.split(r"(?im)^FROM\s", text)[1:]
+
+
+@pytest.mark.parametrize("directory", IMAGES)
+def test_dockerfile_passes_hadolint(tools: Any, directory: str) -> None:
+    result = tools.run(tools.hadolint, "--no-color", ROOT / directory / "Dockerfile")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_flags_a_bad_dockerfile(tools: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN apt-get update && apt-get install -y gcc\n")
+    assert tools.run(tools.hadolint, "--no-color", bad).returncode != 0
+
+
+@pytest.mark.parametrize("directory", IMAGES)
+def test_final_stage_is_slim_non_root_and_carries_no_build_tools(directory: str) -> None:
+    text = (ROOT / directory / "Dockerfile").read_text()
+    parts = stages(text)
+    assert len(parts) >= 3, "uv, build and runtime stages"
+    final = parts[-1]
+    assert final.startswith("${PYTHON_IMAGE} AS runtime")
+    assert re.search(r"(?m)^ARG PYTHON_IMAGE=python:3\.11[\w.]*-slim", text)
+    assert re.search(r"(?m)^USER 10001:10001$", final)
+    assert "uv" not in re.findall(r"(?m)^COPY --from=(\S+)", final)
+    assert not re.search(r"apt-get|pip install|build-essential|gcc", final)
+    assert re.findall(r"(?m)^COPY --from=(\S+) ", final) == ["build"]
+
+
+@pytest.mark.parametrize(("directory", "expected"), IMAGES.items())
+def test_entry_point_is_the_package_console_script_on_its_port(directory: str, expected: tuple[str, int]) -> None:
+    script, port = expected
+    text = (ROOT / directory / "Dockerfile").read_text()
+    scripts = tomllib.loads((ROOT / directory / "pyproject.toml").read_text())["project"]["scripts"]
+    assert script in scripts
+    assert f'ENTRYPOINT ["{script}"]' in text
+    assert re.search(rf"(?m)^EXPOSE {port}$", text)
+    assert f"127.0.0.1:{port}/" in text  # HEALTHCHECK
+    package = tomllib.loads((ROOT / directory / "pyproject.toml").read_text())["project"]["name"]
+    assert f"--package {package}" in text
+
+
+def test_dockerignore_keeps_local_state_and_secrets_out_of_the_context() -> None:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    assert lines[next(i for i, line in enumerate(lines) if not line.startswith("#"))] == "**"
+    assert "**/.env" in lines
+    assert not any(line.startswith("!.local") or line.startswith("!.venv") for line in lines)

@@ -1,0 +1,1 @@
+"""Catalog dimensions (products, variants, folders, stores) as the reports need them."""

@@ -1,0 +1,1 @@
+"""Customers: the counterparty dimension, RFM segments and one customer's profile."""

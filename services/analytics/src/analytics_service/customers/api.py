@@ -1,0 +1,62 @@
+"""`GET /api/v1/analytics/customers/segments` and `GET /api/v1/analytics/customers/{id}`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from analytics_service.customers.schemas import CustomerProfile, Segments
+from analytics_service.customers.segments import profile, segments
+from analytics_service.deps import Cache, Reader, Session, Settings
+from analytics_service.periods import Period, today_in
+from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+
+router = APIRouter(prefix="/api/v1/analytics/customers", tags=["analytics"])
+
+
+def _window(days: int, as_of: date | None, settings: Any) -> Period:
+    end = as_of or today_in(settings.zone)
+    return Period(end - timedelta(days=days - 1), end)
+
+
+@router.get("/segments", response_model=Segments, responses=error_responses(Unauthorized, Forbidden, ValidationFailed))
+async def get_segments(
+    session: Session,
+    settings: Settings,
+    cache: Cache,
+    _: Reader,
+    window_days: int = Query(default=365, ge=7, le=1100),
+    as_of: date | None = None,
+    segment: str | None = Query(default=None, description="List the customers of this segment code."),
+    limit: int = Query(default=100, ge=1, le=5000),
+    offset: int = Query(default=0, ge=0),
+) -> Any:
+    """Segment customers by recency, frequency and monetary value."""
+    window = _window(window_days, as_of, settings)
+    params = {"window": window, "segment": segment, "page": (limit, offset)}
+    return await cache.get_or_compute(
+        session,
+        "segments",
+        params,
+        lambda: segments(session, window, segment=segment, limit=limit, offset=offset),
+    )
+
+
+@router.get(
+    "/{customer_id}",
+    response_model=CustomerProfile,
+    responses=error_responses(Unauthorized, Forbidden, NotFound, ValidationFailed),
+)
+async def get_customer(
+    customer_id: str,
+    session: Session,
+    settings: Settings,
+    _: Reader,
+    window_days: int = Query(default=365, ge=7, le=1100),
+    as_of: date | None = None,
+    top: int = Query(default=10, ge=1, le=100),
+) -> Any:
+    """Show one customer's purchases, RFM scores and favourite products."""
+    return await profile(session, customer_id, _window(window_days, as_of, settings), top)

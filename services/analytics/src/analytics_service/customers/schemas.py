@@ -1,0 +1,64 @@
+"""Customer segment and profile responses."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+
+class SegmentSummary(BaseModel):
+    code: str
+    name_ru: str
+    name_en: str
+    customers: int
+    revenue: Decimal
+    revenue_share_percent: Decimal | None
+
+
+class ScoredCustomer(BaseModel):
+    customer_id: str
+    name: str | None
+    segment: str
+    recency_days: int
+    frequency: int
+    monetary: Decimal
+    r: int
+    f: int
+    m: int
+
+
+class Segments(BaseModel):
+    start: date
+    end: date
+    customers_total: int
+    segments: list[SegmentSummary]
+    segment: str | None
+    total: int
+    customers: list[ScoredCustomer]
+
+
+class CustomerProduct(BaseModel):
+    assortment_id: str
+    name: str | None
+    quantity: Decimal
+    revenue: Decimal
+
+
+class CustomerProfile(BaseModel):
+    customer_id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    first_purchase: date | None
+    last_purchase: date | None
+    sales_count: int
+    returns_count: int
+    revenue: Decimal
+    profit: Decimal
+    average_check: Decimal | None
+    rfm: ScoredCustomer | None
+    segment_name_ru: str | None
+    segment_name_en: str | None
+    top_products: list[CustomerProduct]

@@ -1,0 +1,1 @@
+"""The owner's dashboard: a period against the one before."""

@@ -1,0 +1,34 @@
+"""Request-scoped dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics_service.cache import ReportCache
+from analytics_service.settings import AnalyticsSettings
+from crm_common.security.jwt import Principal
+from crm_common.security.permissions import Permission, require_permission
+
+
+async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed if the route returns, rolled back if it raises."""
+    async with request.app.state.sessions() as s, s.begin():
+        yield s
+
+
+def settings(request: Request) -> AnalyticsSettings:
+    return request.app.state.settings
+
+
+def cache(request: Request) -> ReportCache:
+    return request.app.state.report_cache
+
+
+Session = Annotated[AsyncSession, Depends(session)]
+Settings = Annotated[AnalyticsSettings, Depends(settings)]
+Cache = Annotated[ReportCache, Depends(cache)]
+Reader = Annotated[Principal, Depends(require_permission(Permission.ANALYTICS_READ))]

@@ -1,0 +1,1 @@
+"""The inventory report: stock value, turnover, cover, dead stock, ABC and XYZ."""

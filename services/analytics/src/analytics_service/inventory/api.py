@@ -1,0 +1,56 @@
+"""`GET /api/v1/analytics/inventory/report`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from analytics_service.deps import Cache, Reader, Session, Settings
+from analytics_service.inventory.schemas import InventoryReport
+from analytics_service.inventory.service import SORTS, inventory_report
+from analytics_service.periods import Period, today_in
+from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
+
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+
+
+@router.get(
+    "/inventory/report",
+    response_model=InventoryReport,
+    responses=error_responses(Unauthorized, Forbidden, ValidationFailed),
+)
+async def get_inventory_report(
+    session: Session,
+    settings: Settings,
+    cache: Cache,
+    _: Reader,
+    window_days: int = Query(default=90, ge=7, le=1100, description="Days of sales the analysis looks at."),
+    as_of: date | None = Query(default=None, description="Last business day of the window (default today)."),
+    store_id: str | None = None,
+    sort: str = "value_at_cost",
+    direction: str = Query(default="desc", pattern="^(asc|desc)$"),
+    limit: int = Query(default=100, ge=1, le=5000),
+    offset: int = Query(default=0, ge=0),
+) -> Any:
+    """Report stock value, turnover, days of cover, dead stock and ABC/XYZ classes."""
+    if sort not in SORTS:
+        raise ValidationFailed(f"sort must be one of {', '.join(sorted(SORTS))}")
+    end = as_of or today_in(settings.zone)
+    window = Period(end - timedelta(days=window_days - 1), end)
+    params = {"window": window, "store": store_id, "sort": sort, "dir": direction, "page": (limit, offset)}
+
+    async def compute() -> dict[str, Any]:
+        return await inventory_report(
+            session,
+            settings,
+            window,
+            store_id=store_id,
+            sort=sort,
+            descending=direction == "desc",
+            limit=limit,
+            offset=offset,
+        )
+
+    return await cache.get_or_compute(session, "inventory_report", params, compute)

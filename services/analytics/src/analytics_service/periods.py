@@ -1,0 +1,77 @@
+"""Report periods in business days of the company's time zone, and the period before each."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from crm_common.errors import ValidationFailed
+
+
+class PeriodKind(enum.StrEnum):
+    TODAY = "today"
+    YESTERDAY = "yesterday"
+    WEEK = "week"
+    MONTH = "month"
+    CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def before(self) -> Period:
+        """The period of the same length that ends the day before this one starts."""
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+
+def today_in(zone: ZoneInfo, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
+def resolve(
+    kind: PeriodKind,
+    *,
+    zone: ZoneInfo,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    as_of: date | None = None,
+    max_days: int = 1100,
+) -> tuple[Period, Period]:
+    """This period and the previous one. `week` is the calendar week to date, `month` the month to date.
+
+    The previous period of a week or month is the same span of the week or month before (1–10 March compares with
+    1–10 February), so partial periods compare like with like.
+    """
+    today = as_of or today_in(zone)
+    if kind is PeriodKind.CUSTOM:
+        if date_from is None or date_to is None:
+            raise ValidationFailed("a custom period needs date_from and date_to")
+        if date_from > date_to:
+            raise ValidationFailed("date_from must not be after date_to")
+        period = Period(date_from, date_to)
+        if period.days > max_days:
+            raise ValidationFailed(f"a period may cover at most {max_days} days")
+        return period, period.before()
+    if date_from is not None or date_to is not None:
+        raise ValidationFailed("date_from and date_to are only accepted with period=custom")
+    if kind is PeriodKind.TODAY:
+        period = Period(today, today)
+        return period, period.before()
+    if kind is PeriodKind.YESTERDAY:
+        period = Period(today - timedelta(days=1), today - timedelta(days=1))
+        return period, period.before()
+    if kind is PeriodKind.WEEK:
+        start = today - timedelta(days=today.weekday())
+        return Period(start, today), Period(start - timedelta(days=7), today - timedelta(days=7))
+    start = today.replace(day=1)
+    prev_start = (start - timedelta(days=1)).replace(day=1)
+    prev_end = min(prev_start + timedelta(days=today.day - 1), start - timedelta(days=1))
+    return Period(start, today), Period(prev_start, prev_end)

@@ -1,0 +1,1 @@
+"""Projection bookkeeping: checkpoints, the shared replay lock, and the rebuild."""

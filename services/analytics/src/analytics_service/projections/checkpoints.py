@@ -1,0 +1,48 @@
+"""Checkpoint bookkeeping and the lock that lets a rebuild swap tables between two live transactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics_service.projections.models import Checkpoint
+
+# Live handlers hold this advisory lock shared for their transaction; the rebuild's swap takes it exclusively, so no
+# live event commits into the old tables after the rebuild has caught up (key: crc32("analytics.projections")).
+PROJECTION_LOCK_KEY = 0x2F1A_6B3C
+
+
+async def hold_projection_lock(session: AsyncSession) -> None:
+    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": PROJECTION_LOCK_KEY})
+
+
+async def take_projection_lock_exclusive(session: AsyncSession) -> None:
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PROJECTION_LOCK_KEY})
+
+
+async def advance(session: AsyncSession, projection: str, occurred_at: datetime | None, steps: int = 1) -> None:
+    """Move a projection's checkpoint on, in the caller's transaction (the one that wrote its rows)."""
+    table = Checkpoint.__table__
+    stmt = insert(table).values(projection=projection, version=steps, last_event_at=occurred_at, offsets={})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.projection],
+        set_={
+            "version": table.c.version + steps,
+            "last_event_at": func.greatest(table.c.last_event_at, stmt.excluded.last_event_at),
+            "updated_at": func.now(),
+        },
+    )
+    await session.execute(stmt)
+
+
+async def token(session: AsyncSession) -> str:
+    """A short string that changes whenever any projection moves on or is rebuilt; cache keys include it."""
+    rows = (await session.execute(select(Checkpoint.projection, Checkpoint.version, Checkpoint.generation))).all()
+    return "|".join(f"{p}:{v}:{g}" for p, v, g in sorted(rows)) or "empty"
+
+
+async def all_checkpoints(session: AsyncSession) -> list[Checkpoint]:
+    return list((await session.scalars(select(Checkpoint).order_by(Checkpoint.projection))).all())

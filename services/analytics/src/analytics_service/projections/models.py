@@ -1,0 +1,26 @@
+"""Checkpoints: one row per projection, bumped in the same transaction as the projection's rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from analytics_service.db import Base
+
+
+class Checkpoint(Base):
+    __tablename__ = "checkpoints"
+
+    projection: Mapped[str] = mapped_column(String(50), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Which build of the projection tables this is: "live" until a rebuild swaps in a new one.
+    generation: Mapped[str] = mapped_column(String(64), default="live")
+    # Kafka positions a rebuild reached, {"topic:partition": next offset}, so the swap can catch up from there.
+    offsets: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

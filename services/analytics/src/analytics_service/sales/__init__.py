@@ -1,0 +1,1 @@
+"""Sales facts per document position, their daily roll-ups, the orders pipeline and the sales report."""

@@ -1,0 +1,127 @@
+"""Turning one canonical document into position facts and the roll-up deltas a change of facts causes.
+
+Pure functions: no I/O, so the arithmetic can be tested on its own and reused by the benchmark.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from crm_common.events.models import Document, DocumentKind, Position
+
+SALE_KINDS = frozenset({DocumentKind.SHIPMENT, DocumentKind.RETAIL_SALE})
+RETURN_KINDS = frozenset({DocumentKind.SALES_RETURN})
+FACT_KINDS = SALE_KINDS | RETURN_KINDS
+SALES_TOPIC_KINDS = FACT_KINDS | {DocumentKind.CUSTOMER_ORDER}
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+def business_day(document: Document, zone: ZoneInfo) -> date:
+    return document.moment.astimezone(zone).date()
+
+
+def position_vat(position: Position, document: Document) -> Decimal:
+    """VAT inside (or on top of) the position amount, as MoySklad computes it from `vatEnabled`/`vatIncluded`."""
+    if not document.vat_enabled or not position.vat_percent:
+        return ZERO
+    rate = position.vat_percent
+    if document.vat_included:
+        return position.amount * rate / (HUNDRED + rate)
+    return position.amount * rate / HUNDRED
+
+
+def build_facts(document: Document, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Fact rows of an applicable sale or return; no rows for orders, drafts or other kinds."""
+    if not document.applicable or document.kind not in FACT_KINDS:
+        return []
+    sign = Decimal(-1) if document.kind in RETURN_KINDS else Decimal(1)
+    day = business_day(document, zone)
+    rows = []
+    for p in document.positions:
+        cost = (p.cost or ZERO) * p.quantity
+        revenue = p.amount
+        rows.append(
+            {
+                "document_id": document.id,
+                "position_id": p.id,
+                "kind": document.kind.value,
+                "business_day": day,
+                "moment": document.moment,
+                "assortment_id": p.assortment_id,
+                "assortment_kind": p.assortment_kind.value,
+                "product_id": p.product_id,
+                "customer_id": document.counterparty_id or "",
+                "store_id": document.store_id or "",
+                "organization_id": document.organization_id or "",
+                "currency": document.currency,
+                "quantity": sign * p.quantity,
+                "revenue": sign * revenue,
+                "vat": sign * position_vat(p, document),
+                "cost": sign * cost,
+                "profit": sign * (revenue - cost),
+                "cost_known": p.cost is not None,
+            }
+        )
+    return rows
+
+
+@dataclass
+class ProductDelta:
+    product_id: str
+    sold_quantity: Decimal = ZERO
+    returned_quantity: Decimal = ZERO
+    revenue: Decimal = ZERO
+    vat: Decimal = ZERO
+    cost: Decimal = ZERO
+    profit: Decimal = ZERO
+
+
+@dataclass
+class CustomerDelta:
+    sales_docs: int = 0
+    return_docs: int = 0
+    quantity: Decimal = ZERO
+    revenue: Decimal = ZERO
+    cost: Decimal = ZERO
+    profit: Decimal = ZERO
+
+
+@dataclass
+class RollupDelta:
+    products: dict[tuple[date, str, str], ProductDelta] = field(default_factory=dict)
+    customers: dict[tuple[date, str], CustomerDelta] = field(default_factory=lambda: defaultdict(CustomerDelta))
+
+    def add(self, facts: Iterable[Mapping[str, Any]], sign: int) -> None:
+        """Add (sign=1) or take away (sign=-1) the contribution of one document's facts."""
+        s = Decimal(sign)
+        docs: set[tuple[date, str, str, str]] = set()
+        for f in facts:
+            key = (f["business_day"], f["assortment_id"], f["store_id"])
+            pd = self.products.setdefault(key, ProductDelta(f["product_id"]))
+            if f["kind"] in RETURN_KINDS:
+                pd.returned_quantity += s * -f["quantity"]
+            else:
+                pd.sold_quantity += s * f["quantity"]
+            pd.revenue += s * f["revenue"]
+            pd.vat += s * f["vat"]
+            pd.cost += s * f["cost"]
+            pd.profit += s * f["profit"]
+            cd = self.customers[(f["business_day"], f["customer_id"])]
+            cd.quantity += s * f["quantity"]
+            cd.revenue += s * f["revenue"]
+            cd.cost += s * f["cost"]
+            cd.profit += s * f["profit"]
+            docs.add((f["business_day"], f["customer_id"], f["document_id"], f["kind"]))
+        for day, customer, _doc, kind in docs:
+            cd = self.customers[(day, customer)]
+            if kind in RETURN_KINDS:
+                cd.return_docs += sign
+            else:
+                cd.sales_docs += sign

@@ -1,0 +1,1 @@
+"""Stock levels per product or variant and store."""

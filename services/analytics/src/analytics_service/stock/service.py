@@ -1,0 +1,37 @@
+"""Use case of the stock projection: `stock.changed` replaces one (product or variant, store) level."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics_service.projections.checkpoints import advance
+from analytics_service.projections.versioned import upsert_if_newer
+from analytics_service.stock.models import StockLevelRow
+from crm_common.events.envelope import EventEnvelope
+from crm_common.events.models import StockLevel
+from crm_common.messaging.consumer import PoisonEvent
+
+PROJECTION = "stock"
+
+
+async def apply_stock(session: AsyncSession, event: EventEnvelope) -> bool:
+    level = StockLevel.model_validate(event.payload)
+    if event.entity_id != f"{level.assortment_id}:{level.store_id}":
+        raise PoisonEvent(f"entity id {event.entity_id!r} is not <assortment_id>:<store_id> of the payload")
+    row = {
+        "assortment_id": level.assortment_id,
+        "store_id": level.store_id,
+        "assortment_kind": level.assortment_kind.value,
+        "product_id": level.product_id,
+        "stock": level.stock,
+        "reserve": level.reserve,
+        "available": level.available,
+        "unit_cost": level.unit_cost,
+        "minimum_stock": level.minimum_stock,
+        "as_of": level.as_of,
+        "source_version": event.source_version,
+    }
+    written = await upsert_if_newer(session, StockLevelRow.__table__, row)
+    if written:
+        await advance(session, PROJECTION, event.occurred_at)
+    return written

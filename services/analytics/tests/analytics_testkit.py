@@ -1,0 +1,248 @@
+"""Builders and helpers shared by the analytics tests: canonical events, tokens, publishing, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import jwt
+from aiokafka import AIOKafkaProducer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from analytics_service.db import SCHEMA, load_metadata
+from crm_common.events.envelope import EventEnvelope, make_event
+from crm_common.events.models import (
+    AssortmentKind,
+    Counterparty,
+    Deleted,
+    Document,
+    DocumentKind,
+    Folder,
+    Position,
+    Price,
+    Product,
+    ProductKind,
+    StockLevel,
+    Store,
+    Variant,
+)
+from crm_common.events.topics import topic_for
+from crm_common.security import StaticKeySource, TokenVerifier
+from crm_common.testing import kafka_servers
+
+ACCOUNT = "acc-test"
+SOURCE = "moysklad"
+KID = "analytics-test-key"
+MSK = timedelta(hours=3)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def msk(day: date, hour: int = 12, minute: int = 0) -> datetime:
+    """A UTC instant that is ``hour:minute`` Moscow time on ``day``."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - MSK
+
+
+def position(
+    product_id: str,
+    quantity: str | int,
+    price: str | int,
+    *,
+    cost: str | int | None = None,
+    discount: str | int = 0,
+    vat: str | int = 0,
+    variant_id: str | None = None,
+    position_id: str | None = None,
+) -> Position:
+    q, p, d = Decimal(quantity), Decimal(price), Decimal(discount)
+    return Position(
+        id=position_id or new_id(),
+        assortment_id=variant_id or product_id,
+        assortment_kind=AssortmentKind.VARIANT if variant_id else AssortmentKind.PRODUCT,
+        product_id=product_id,
+        quantity=q,
+        price=p,
+        discount_percent=d,
+        vat_percent=Decimal(vat),
+        amount=q * p * (1 - d / 100),
+        cost=None if cost is None else Decimal(cost),
+    )
+
+
+def document_event(
+    kind: DocumentKind,
+    doc_id: str,
+    version: int,
+    moment: datetime,
+    positions: Iterable[Position],
+    *,
+    applicable: bool = True,
+    customer: str | None = None,
+    store: str | None = "store-1",
+    organization: str | None = "org-1",
+    vat_enabled: bool = False,
+    vat_included: bool = True,
+    event_id: uuid.UUID | None = None,
+    state: str | None = None,
+) -> EventEnvelope:
+    items = list(positions)
+    doc = Document(
+        id=doc_id,
+        kind=kind,
+        number=f"{kind.value}-{doc_id[:6]}",
+        moment=moment,
+        applicable=applicable,
+        state=state,
+        organization_id=organization,
+        counterparty_id=customer,
+        store_id=store,
+        vat_enabled=vat_enabled,
+        vat_included=vat_included,
+        total=sum((p.amount for p in items), Decimal(0)),
+        positions=items,
+        updated_at=moment,
+    )
+    return _event(f"{kind.value}.upserted", doc_id, version, doc, event_id)
+
+
+def document_deleted(kind: DocumentKind, doc_id: str, version: int) -> EventEnvelope:
+    return _event(f"{kind.value}.deleted", doc_id, version, Deleted(id=doc_id, deleted_at=datetime.now(UTC)))
+
+
+def product_event(
+    product_id: str, version: int, name: str, *, folder: str | None = None, sale: str | None = None, **fields: Any
+) -> EventEnvelope:
+    prices = [Price(price_type="Цена продажи", amount=Decimal(sale))] if sale else []
+    payload = Product(
+        id=product_id,
+        kind=ProductKind.PRODUCT,
+        name=name,
+        folder_id=folder,
+        sale_prices=prices,
+        updated_at=datetime.now(UTC),
+        **fields,
+    )
+    return _event("product.upserted", product_id, version, payload)
+
+
+def variant_event(variant_id: str, product_id: str, version: int, name: str, sale: str | None = None) -> EventEnvelope:
+    prices = [Price(price_type="Цена продажи", amount=Decimal(sale))] if sale else []
+    payload = Variant(id=variant_id, product_id=product_id, name=name, sale_prices=prices, updated_at=datetime.now(UTC))
+    return _event("variant.upserted", variant_id, version, payload)
+
+
+def folder_event(folder_id: str, version: int, name: str) -> EventEnvelope:
+    return _event("folder.upserted", folder_id, version, Folder(id=folder_id, name=name, updated_at=datetime.now(UTC)))
+
+
+def store_event(store_id: str, version: int, name: str) -> EventEnvelope:
+    return _event("store.upserted", store_id, version, Store(id=store_id, name=name, updated_at=datetime.now(UTC)))
+
+
+def customer_event(customer_id: str, version: int, name: str) -> EventEnvelope:
+    payload = Counterparty(id=customer_id, name=name, updated_at=datetime.now(UTC))
+    return _event("counterparty.upserted", customer_id, version, payload)
+
+
+def stock_event(
+    assortment_id: str,
+    store_id: str,
+    version: int,
+    stock: str | int,
+    *,
+    unit_cost: str | int | None = None,
+    minimum: str | int | None = None,
+    product_id: str | None = None,
+) -> EventEnvelope:
+    payload = StockLevel(
+        assortment_id=assortment_id,
+        assortment_kind=AssortmentKind.VARIANT if product_id else AssortmentKind.PRODUCT,
+        product_id=product_id or assortment_id,
+        store_id=store_id,
+        stock=Decimal(stock),
+        available=Decimal(stock),
+        unit_cost=None if unit_cost is None else Decimal(unit_cost),
+        minimum_stock=None if minimum is None else Decimal(minimum),
+        as_of=datetime.now(UTC),
+    )
+    return _event("stock.changed", f"{assortment_id}:{store_id}", version, payload)
+
+
+def _event(
+    event_type: str, entity_id: str, version: int, payload: Any, event_id: uuid.UUID | None = None
+) -> EventEnvelope:
+    return make_event(
+        event_type,
+        source=SOURCE,
+        account_id=ACCOUNT,
+        entity_id=entity_id,
+        source_version=version,
+        payload=payload,
+        event_id=event_id,
+    )
+
+
+async def publish(events: Iterable[EventEnvelope], raw: Iterable[tuple[str, bytes]] = ()) -> None:
+    """Publish envelopes to their topics (and raw bytes to named topics), keyed by entity id."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_servers(), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for e in events:
+            await producer.send_and_wait(topic_for(e.event_type).name, e.to_bytes(), key=e.entity_id.encode())
+        for topic, value in raw:
+            await producer.send_and_wait(topic, value, key=b"bad")
+    finally:
+        await producer.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+class TokenMint:
+    """An Ed25519 key pair: a verifier for the app and signed tokens for the client."""
+
+    def __init__(self) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.verifier = TokenVerifier(
+            StaticKeySource({KID: self.key.public_key()}), algorithm="EdDSA", issuer="crm-auth", audience="crm-api"
+        )
+
+    def token(self, *permissions: str, user: str = "user-1") -> str:
+        now = datetime.now(UTC)
+        claims = {
+            "iss": "crm-auth",
+            "aud": "crm-api",
+            "sub": user,
+            "sid": new_id(),
+            "jti": new_id(),
+            "iat": now,
+            "nbf": now,
+            "exp": now + timedelta(minutes=10),
+            "permissions": list(permissions),
+        }
+        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": KID})
+
+    def headers(self, *permissions: str, user: str = "user-1") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*permissions, user=user)}"}
+
+
+async def truncate(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Empty every analytics table."""
+    tables = ", ".join(f"{SCHEMA}.{t.name}" for t in load_metadata().sorted_tables)
+    async with sessions() as session, session.begin():
+        await session.execute(text(f"TRUNCATE {tables}"))

@@ -1,0 +1,26 @@
+"""The declarative base of the ``auth`` schema; every feature's models register on it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_common.db import declarative_base
+
+SCHEMA = "auth"
+
+_Base = declarative_base(SCHEMA)
+
+
+class Base(_Base):  # type: ignore[misc,valid-type]  # mypy cannot see through the factory
+    __abstract__ = True
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def created_at_column() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ROLE_NAME = r"^[a-z][a-z0-9_-]{1,63}$"
+
+
+class RoleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=ROLE_NAME)
+    description: str = Field(default="", max_length=500)
+    permissions: list[str] = Field(default_factory=list, max_length=200)
+
+
+class RoleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(default=None, max_length=500)
+    permissions: list[str] | None = Field(default=None, max_length=200)
+
+
+class RoleOut(BaseModel):
+    name: str
+    description: str
+    built_in: bool
+    permissions: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class PermissionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    description: str

@@ -1,0 +1,1 @@
+"""Who may pass: token verification, session revocation, permissions, rate limits."""

@@ -1,0 +1,123 @@
+"""The gateway app: routing table, proxy, auth, rate limits, docs, health and notifications, made in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from crm_common.logging import configure_logging
+from crm_common.runtime import Runtime
+from crm_common.security import JWKSKeySource, TokenVerifier
+from crm_common.security.revocation import RevocationStore
+from crm_common.web.app import create_service_app
+from gateway_service.access.authn import Authenticator
+from gateway_service.access.ratelimit import RateLimiter
+from gateway_service.access.redis_guard import RedisBreaker
+from gateway_service.docs import api as docs_api
+from gateway_service.docs.merge import SpecCache
+from gateway_service.health import api as health_api
+from gateway_service.notifications import api as notifications_api
+from gateway_service.notifications.feed import NotificationFeed, NotificationStore
+from gateway_service.proxy import api as proxy_api
+from gateway_service.proxy.client import make_upstream_client
+from gateway_service.proxy.forward import Forwarder
+from gateway_service.routing.table import RoutingTable, build_routes
+from gateway_service.settings import GatewaySettings
+from gateway_service.web.metrics import GatewayMetricsMiddleware
+from gateway_service.web.security import SecurityHeadersMiddleware
+
+
+def build_gateway(
+    s: GatewaySettings, rt: Runtime, client: httpx.AsyncClient, jwks_client: httpx.AsyncClient
+) -> proxy_api.Gateway:
+    assert rt.redis is not None
+    breaker = RedisBreaker(cool_down=s.redis_retry_after.total_seconds())
+    keys = JWKSKeySource(
+        s.jwks_url,
+        cache_seconds=s.jwks_cache_seconds,
+        min_refetch_seconds=s.jwks_min_refetch.total_seconds(),
+        client=jwks_client,
+    )
+    verifier = TokenVerifier(keys, algorithm=s.jwt_algorithm, issuer=s.jwt_issuer, audience=s.jwt_audience)
+    authenticator = Authenticator(verifier, RevocationStore(rt.redis), breaker, fail_open=s.revocation_fail_open)
+    limiter = RateLimiter(
+        rt.redis, s.rate_limits, breaker, fail_open=s.rate_limit_fail_open, namespace=s.rate_limit_namespace
+    )
+    forwarder = Forwarder(
+        client,
+        max_body_bytes=s.max_body_bytes,
+        retries=s.idempotent_retries,
+        timeout=s.upstream_timeout.total_seconds(),
+    )
+    return proxy_api.Gateway(RoutingTable(build_routes(s), s.public_paths), authenticator, limiter, forwarder)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    s: GatewaySettings = app.state.settings
+    rt = await Runtime.open(s, schema=None, kafka=False, redis=True, client_id="gateway")
+    client = make_upstream_client(s)
+    app.state.runtime = rt
+    app.state.upstream_client = client
+    # JWKS fetches use their own small client so a saturated upstream pool never delays key refreshes.
+    jwks_client = httpx.AsyncClient(timeout=5.0, trust_env=False)
+    app.state.gateway = build_gateway(s, rt, client, jwks_client)
+    app.state.health_checks.update(rt.checks)
+    services = app.state.gateway.table.services()
+    app.state.spec_cache = SpecCache(
+        client, services, ttl=s.docs_cache.total_seconds(), timeout=s.docs_fetch_timeout.total_seconds()
+    )
+    feed = None
+    if s.notifications_enabled:
+        assert rt.redis is not None
+        feed = NotificationFeed(
+            NotificationStore(rt.redis, s.notifications_keep), s.kafka_bootstrap_servers, s.notifications_group
+        )
+        feed.start()
+    app.state.notification_feed = feed
+    try:
+        yield
+    finally:
+        if feed is not None:
+            await feed.stop()
+        await client.aclose()
+        await jwks_client.aclose()
+        await rt.close()
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    s = settings or GatewaySettings()
+    app = create_service_app(
+        service="gateway",
+        title="CRM API",
+        description="The public API of the CRM: one entry for every service.",
+        routers=[docs_api.router, health_api.router, notifications_api.router, proxy_api.router],
+        lifespan=lifespan,
+    )
+    app.state.settings = s
+    app.add_middleware(GatewayMetricsMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=s.gzip_min_bytes, compresslevel=6)
+    if s.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=s.cors_origins,
+            allow_credentials=s.cors_allow_credentials,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=s.hsts, docs_path=docs_api.DOCS_PATH)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory gateway_service.app:app_factory``."""
+    s = GatewaySettings()
+    configure_logging("gateway", s.log_level, s.log_json)
+    return create_app(s)

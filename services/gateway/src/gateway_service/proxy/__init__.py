@@ -1,0 +1,1 @@
+"""The streaming reverse proxy to the services."""

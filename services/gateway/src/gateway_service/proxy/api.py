@@ -1,0 +1,47 @@
+"""The catch-all route: everything under ``/api/v1`` that the gateway does not answer itself goes to a service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from crm_common.errors import NotFound
+from gateway_service.access.authn import Authenticator, authorize
+from gateway_service.access.ratelimit import RateLimiter
+from gateway_service.proxy.forward import Forwarder
+from gateway_service.routing.table import RoutingTable, check_path
+
+METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class Gateway:
+    table: RoutingTable
+    authenticator: Authenticator
+    limiter: RateLimiter
+    forwarder: Forwarder
+
+    async def handle(self, request: Request) -> Response:
+        path = request.url.path
+        route = self.table.match(path)
+        if route is None:
+            raise NotFound(f"no service serves {path}")
+        request.state.gateway_route = route.prefix
+        check_path(path, request.scope.get("raw_path") or path.encode())
+        principal = None
+        if not self.table.is_public(path):
+            principal = await self.authenticator.authenticate(request)
+            authorize(principal, route.permissions_for(request.method))
+        client_ip = request.client.host if request.client else "unknown"
+        await self.limiter.hit(path, user_id=principal.user_id if principal else None, client_ip=client_ip)
+        return await self.forwarder.forward(request, route)
+
+
+@router.api_route("/api/v1/{path:path}", methods=METHODS)
+async def proxy(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    return await gateway.handle(request)

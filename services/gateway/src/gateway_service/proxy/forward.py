@@ -1,0 +1,154 @@
+"""Forward one request to its upstream and stream the answer back.
+
+Request bodies are streamed to the upstream, except small bodies of idempotent requests, which are read first so that
+the request can be sent again if the connection to the upstream fails before an answer (a pooled keep-alive connection
+the upstream has just closed, an upstream restarting). Non-idempotent requests are never sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from crm_common.errors import PayloadTooLarge, ServiceUnavailable
+from crm_common.logging import get_logger
+from gateway_service.errors import BadGateway, GatewayTimeout
+from gateway_service.proxy.headers import downstream_response_headers, upstream_request_headers
+from gateway_service.routing.table import Route
+from gateway_service.web.metrics import UPSTREAM_ERRORS
+
+log = get_logger(__name__)
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+REPLAYABLE_BODY_BYTES = 64 * 1024
+RETRY_PAUSE = 0.05
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class UpstreamResponse(Response):
+    """Relays an upstream answer chunk by chunk; closes the upstream response whatever happens to the client."""
+
+    def __init__(
+        self,
+        upstream: httpx.Response,
+        raw_headers: list[tuple[bytes, bytes]],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        self.upstream, self.on_error = upstream, on_error
+        self.status_code = upstream.status_code
+        self.raw_headers = raw_headers
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            if scope.get("method") != "HEAD":
+                async for chunk in self.upstream.aiter_raw():
+                    if chunk:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except httpx.HTTPError as exc:
+            # Too late for a 502: the status line is out. Dropping the connection tells the client it is incomplete.
+            self.on_error(exc)
+            raise
+        finally:
+            await self.upstream.aclose()
+
+
+def declared_length(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise BodyTooLarge
+        if chunk:
+            yield chunk
+
+
+class Forwarder:
+    def __init__(self, client: httpx.AsyncClient, *, max_body_bytes: int, retries: int, timeout: float) -> None:
+        self.client, self.max_body, self.retries, self.timeout = client, max_body_bytes, retries, timeout
+
+    async def forward(self, request: Request, route: Route) -> Response:
+        scope = request.scope
+        query = scope.get("query_string", b"")
+        target = route.upstream + scope["raw_path"].decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        headers = upstream_request_headers(
+            request.headers,
+            request_id=scope.get("state", {}).get("request_id", ""),
+            client_ip=request.client.host if request.client else "",
+            scheme=scope.get("scheme", "http"),
+            host=request.headers.get("host"),
+        )
+        body, attempts = await self._body(request)
+        for attempt in range(1, attempts + 1):
+            content = body if isinstance(body, bytes) else _limited(request, self.max_body)
+            upstream_request = httpx.Request(request.method, target, headers=headers, content=content)
+            try:
+                upstream = await self._send(upstream_request)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+                if attempt < attempts:
+                    await asyncio.sleep(RETRY_PAUSE * attempt)
+                    continue
+                raise self._failure(route, "connect", exc) from exc
+            except BodyTooLarge as exc:
+                raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
+            except httpx.PoolTimeout as exc:
+                raise ServiceUnavailable(f"{route.service} is saturated; retry shortly") from exc
+            except (httpx.TimeoutException, TimeoutError) as exc:
+                raise self._failure(route, "timeout", exc) from exc
+            except httpx.HTTPError as exc:
+                raise self._failure(route, "protocol", exc) from exc
+            public_base = f"{scope.get('scheme', 'http')}://{request.headers.get('host', '')}"
+            raw_headers = downstream_response_headers(
+                upstream.headers.raw, upstream_base=route.upstream.encode(), public_base=public_base.encode()
+            )
+            return UpstreamResponse(upstream, raw_headers, lambda exc: self._count(route, "stream", exc))
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    async def _body(self, request: Request) -> tuple[bytes | None, int]:
+        """Read a small idempotent body (so the request may be retried), else leave it to stream."""
+        length = declared_length(request)
+        if length is not None and length > self.max_body:
+            raise PayloadTooLarge(f"request body larger than {self.max_body} bytes")
+        chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+        if request.method in IDEMPOTENT and not chunked and (length or 0) <= REPLAYABLE_BODY_BYTES:
+            try:
+                body = b"".join([chunk async for chunk in _limited(request, self.max_body)])
+            except BodyTooLarge as exc:
+                raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
+            return body, 1 + self.retries
+        return None, 1
+
+    async def _send(self, upstream_request: httpx.Request) -> httpx.Response:
+        # httpx's read timeout is per read; this bounds the wait for the status line as a whole.
+        async with asyncio.timeout(self.timeout):
+            return await self.client.send(upstream_request, stream=True)
+
+    def _failure(self, route: Route, kind: str, exc: BaseException) -> BadGateway | GatewayTimeout:
+        self._count(route, kind, exc)
+        if kind == "timeout":
+            return GatewayTimeout(f"{route.service} did not answer within {self.timeout:g}s")
+        return BadGateway(f"{route.service} is unreachable")
+
+    def _count(self, route: Route, kind: str, exc: BaseException) -> None:
+        UPSTREAM_ERRORS.labels(route.prefix, route.service, kind).inc()
+        log.warning("upstream failed", service=route.service, kind=kind, error=repr(exc)[:200])

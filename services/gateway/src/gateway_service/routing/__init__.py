@@ -1,0 +1,1 @@
+"""The explicit routing table: which public prefix goes to which service, with which permission."""

@@ -1,0 +1,1 @@
+"""Gateway-wide HTTP concerns: metrics per route, security headers."""

@@ -1,0 +1,103 @@
+"""A down or slow service gives 502/504 with the uniform body in time; the other routes keep working."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import Any
+
+import httpx
+
+from crm_common.testing import free_port
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+async def test_a_service_that_is_down_gives_502(gateway_factory: Any, keys: Any) -> None:
+    with gateway_factory(analytics_url=f"http://127.0.0.1:{free_port()}") as url:
+        async with httpx.AsyncClient(base_url=url) as c:
+            response = await c.get("/api/v1/analytics/revenue", headers=bearer(keys.mint()))
+            other = await c.get("/api/v1/products/", headers=bearer(keys.mint()))
+    assert response.status_code == 502
+    assert response.json() == {"error": "BadGateway", "detail": "analytics is unreachable"}
+    assert other.status_code == 200
+
+
+async def test_a_slow_service_gives_504_within_the_timeout(client: httpx.AsyncClient, keys: Any) -> None:
+    started = time.monotonic()
+    response = await client.get("/api/v1/analytics/report/slow?seconds=4", headers=bearer(keys.mint()))
+    elapsed = time.monotonic() - started
+    assert response.status_code == 504
+    assert response.json()["error"] == "GatewayTimeout"
+    assert elapsed < 4  # upstream_timeout is 2s in the tests
+
+
+async def test_other_routes_keep_serving_while_one_service_hangs(client: httpx.AsyncClient, keys: Any) -> None:
+    token = keys.mint()
+    hanging = asyncio.create_task(client.get("/api/v1/analytics/report/slow?seconds=4", headers=bearer(token)))
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    fast = await client.get("/api/v1/products/", headers=bearer(token))
+    assert fast.status_code == 200
+    assert time.monotonic() - started < 1.5
+    assert (await hanging).status_code == 504
+
+
+class FlakyServer:
+    """Drops the first ``drops`` connections right after reading the request, then answers 200."""
+
+    def __init__(self, drops: int) -> None:
+        self.drops, self.requests = drops, 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                if not conn.recv(65536):
+                    continue
+                self.requests += 1
+                if self.requests <= self.drops:
+                    continue  # close without answering
+                body = b'{"ok": true}'
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n"
+                    + b"content-length: %d\r\n\r\n" % len(body)
+                    + body
+                )
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def test_idempotent_requests_are_retried_when_the_connection_breaks(gateway_factory: Any, keys: Any) -> None:
+    flaky = FlakyServer(drops=1)
+    try:
+        with gateway_factory(catalog_url=f"http://127.0.0.1:{flaky.port}", idempotent_retries=2) as url:
+            async with httpx.AsyncClient(base_url=url) as c:
+                response = await c.get("/api/v1/products/", headers=bearer(keys.mint()))
+    finally:
+        flaky.close()
+    assert response.status_code == 200
+    assert flaky.requests == 2
+
+
+async def test_non_idempotent_requests_are_never_sent_twice(gateway_factory: Any, keys: Any) -> None:
+    flaky = FlakyServer(drops=1)
+    try:
+        with gateway_factory(catalog_url=f"http://127.0.0.1:{flaky.port}", idempotent_retries=2) as url:
+            async with httpx.AsyncClient(base_url=url) as c:
+                response = await c.post("/api/v1/products/", headers=bearer(keys.mint()), json={"name": "x"})
+    finally:
+        flaky.close()
+    assert response.status_code == 502
+    assert flaky.requests == 1

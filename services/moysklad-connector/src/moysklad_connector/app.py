@@ -1,0 +1,65 @@
+"""``create_app()``: the connector's HTTP API, with engines, broker and scheduler made in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from crm_common.messaging.broker import ensure_topics
+from crm_common.messaging.publisher import EventPublisher
+from crm_common.runtime import Runtime
+from crm_common.web.app import create_service_app
+from moysklad_connector.db import SCHEMA
+from moysklad_connector.integrations import api as integrations_api
+from moysklad_connector.integrations.listing import enabled_integrations
+from moysklad_connector.settings import ConnectorSettings
+from moysklad_connector.sync import api as sync_api
+from moysklad_connector.sync.runner import KafkaSink
+from moysklad_connector.sync.scheduler import SyncScheduler
+from moysklad_connector.sync.service import SyncService
+
+
+def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any = None) -> FastAPI:
+    settings = settings or ConnectorSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.create_topics:
+            await ensure_topics(settings.kafka_bootstrap_servers)
+        rt = await Runtime.open(settings, schema=SCHEMA, kafka=True, redis=False, client_id="moysklad-connector")
+        if rt.engine is None or rt.sessions is None or rt.broker is None:
+            raise RuntimeError("runtime opened without database or broker")
+        app.state.health_checks.update(rt.checks)
+        app.state.token_verifier = token_verifier or rt.token_verifier()
+        app.state.sessions = rt.sessions
+        await rt.broker.start()
+        service = SyncService(settings, rt.engine, rt.sessions, KafkaSink(EventPublisher(rt.broker)))
+        app.state.sync_service = service
+        sessions = rt.sessions
+
+        async def integration_ids() -> list[str]:
+            return await enabled_integrations(sessions, settings)
+
+        scheduler = SyncScheduler(service, integration_ids, settings.sync_interval_minutes * 60)
+        app.state.scheduler = scheduler
+        if settings.scheduler_enabled:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            await scheduler.stop()
+            await service.stop()
+            await rt.close()
+
+    app = create_service_app(
+        service="moysklad-connector",
+        title="MoySklad connector",
+        routers=[sync_api.router, integrations_api.router],
+        lifespan=lifespan,
+        description="Pulls MoySklad over JSON API 1.2 and publishes canonical events.",
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,113 @@
+"""``/api/v1/admin/integrations``: where the MoySklad account is and how to log in (secrets never returned)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_common.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized, error_responses
+from crm_common.security import Permission, require_permission
+from moysklad_connector.client import AuthenticationFailed, Credentials, MoySkladClient, MoySkladError, PacingConfig
+from moysklad_connector.deps import db_session, settings
+from moysklad_connector.integrations import service
+from moysklad_connector.integrations.models import Integration
+from moysklad_connector.integrations.repository import IntegrationRepository
+from moysklad_connector.integrations.schemas import CheckIn, CheckOut, IntegrationIn, IntegrationOut
+from moysklad_connector.settings import ConnectorSettings
+
+router = APIRouter(
+    prefix="/api/v1/admin/integrations",
+    tags=["integrations"],
+    dependencies=[Depends(require_permission(Permission.ADMIN_INTEGRATIONS))],
+)
+AUTH_ERRORS = (Unauthorized, Forbidden)
+
+
+class UpstreamUnavailable(AppError):
+    status_code = 502
+
+
+def _out(row: Integration) -> IntegrationOut:
+    return IntegrationOut(
+        id=row.id,
+        base_url=row.base_url,
+        auth_kind=row.auth_kind,
+        username=row.username,
+        enabled=row.enabled,
+        account_id=row.account_id,
+        source="stored",
+        updated_at=row.updated_at,
+    )
+
+
+@router.get("", response_model=list[IntegrationOut], responses=error_responses(*AUTH_ERRORS))
+async def list_integrations(
+    session: AsyncSession = Depends(db_session), config: ConnectorSettings = Depends(settings)
+) -> list[IntegrationOut]:
+    """List integrations without their secrets."""
+    rows = [_out(row) for row in await IntegrationRepository(session).all()]
+    env = service.from_settings(config)
+    if not any(r.id == env.id for r in rows) and (config.moysklad_username or config.moysklad_token):
+        kind = "token" if env.credentials.token else "basic"
+        rows.insert(
+            0,
+            IntegrationOut(
+                id=env.id,
+                base_url=env.credentials.base_url,
+                auth_kind=kind,
+                username=env.credentials.username,
+                enabled=True,
+                account_id=None,
+                source="environment",
+            ),
+        )
+    return rows
+
+
+@router.put("", response_model=IntegrationOut, responses=error_responses(*AUTH_ERRORS))
+async def put_integration(
+    body: IntegrationIn, session: AsyncSession = Depends(db_session), config: ConnectorSettings = Depends(settings)
+) -> IntegrationOut:
+    """Create or replace an integration; the password or token is stored encrypted."""
+    row = await service.save(
+        session,
+        config,
+        body.id,
+        base_url=body.base_url,
+        username=body.username,
+        password=body.password.get_secret_value() if body.password else None,
+        token=body.token.get_secret_value() if body.token else None,
+        enabled=body.enabled,
+    )
+    return _out(row)
+
+
+@router.post(
+    "/test", response_model=CheckOut, responses=error_responses(*AUTH_ERRORS, BadRequest, NotFound, UpstreamUnavailable)
+)
+async def check_integration(
+    body: CheckIn, session: AsyncSession = Depends(db_session), config: ConnectorSettings = Depends(settings)
+) -> CheckOut:
+    """Check that MoySklad accepts an integration's credentials."""
+    if body.integration is not None:
+        given = body.integration
+        credentials = Credentials(
+            given.base_url,
+            given.username,
+            given.password.get_secret_value() if given.password else None,
+            given.token.get_secret_value() if given.token else None,
+        )
+    else:
+        credentials = (await service.resolve(session, config, body.integration_id or "default")).credentials
+    # One quick request: a test must answer promptly, not wait out MoySklad's backoff.
+    pacing = PacingConfig(max_retries=1, request_timeout_seconds=15, backoff_max_seconds=1)
+    try:
+        async with MoySkladClient(credentials, pacing) as client:
+            employee = await client.get("context/employee")
+    except AuthenticationFailed as exc:
+        raise BadRequest(f"MoySklad rejected the credentials: {exc.message}") from exc
+    except MoySkladError as exc:
+        raise UpstreamUnavailable(f"MoySklad did not accept the request: {exc}") from exc
+    except Exception as exc:
+        raise UpstreamUnavailable(f"MoySklad is not reachable at {credentials.base_url}: {type(exc).__name__}") from exc
+    return CheckOut(ok=True, account_id=employee.get("accountId"), login=employee.get("uid"))

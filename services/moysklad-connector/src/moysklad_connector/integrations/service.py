@@ -1,0 +1,100 @@
+"""Which MoySklad account an integration id means, and how to reach it.
+
+A stored integration (``PUT /api/v1/admin/integrations``) wins; otherwise the ``default`` integration comes from the
+environment (``MOYSKLAD_BASE_URL``, ``MOYSKLAD_USERNAME``/``MOYSKLAD_PASSWORD`` or ``MOYSKLAD_TOKEN``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_common.errors import NotFound
+from moysklad_connector.client import Credentials, PacingConfig
+from moysklad_connector.integrations.crypto import SecretBox
+from moysklad_connector.integrations.models import Integration
+from moysklad_connector.integrations.repository import IntegrationRepository
+from moysklad_connector.settings import ConnectorSettings
+
+DEFAULT_INTEGRATION = "default"
+
+
+@dataclass(frozen=True)
+class IntegrationConfig:
+    id: str
+    credentials: Credentials
+    enabled: bool = True
+    stored: bool = False
+
+
+def pacing_from(settings: ConnectorSettings) -> PacingConfig:
+    return PacingConfig(
+        rate_limit_units=settings.rate_limit_units,
+        rate_limit_window_ms=settings.rate_limit_window_ms,
+        rate_limit_share=settings.rate_limit_share,
+        request_weight=settings.request_weight,
+        stock_report_weight=settings.stock_report_weight,
+        max_parallel_requests=settings.max_parallel_requests,
+        max_retries=settings.max_retries,
+        backoff_base_seconds=settings.backoff_base_seconds,
+        backoff_max_seconds=settings.backoff_max_seconds,
+        request_timeout_seconds=settings.request_timeout_seconds,
+    )
+
+
+def from_settings(settings: ConnectorSettings) -> IntegrationConfig:
+    token = settings.moysklad_token.get_secret_value() if settings.moysklad_token else None
+    password = settings.moysklad_password.get_secret_value() if settings.moysklad_password else None
+    return IntegrationConfig(
+        DEFAULT_INTEGRATION,
+        Credentials(settings.moysklad_base_url, settings.moysklad_username, password, token or None),
+    )
+
+
+def from_row(row: Integration, box: SecretBox) -> IntegrationConfig:
+    secret = box.decrypt(row.secret_encrypted)
+    if row.auth_kind == "token":
+        credentials = Credentials(row.base_url, token=secret)
+    else:
+        credentials = Credentials(row.base_url, username=row.username, password=secret)
+    return IntegrationConfig(row.id, credentials, enabled=row.enabled, stored=True)
+
+
+async def resolve(session: AsyncSession, settings: ConnectorSettings, integration_id: str) -> IntegrationConfig:
+    row = await IntegrationRepository(session).get(integration_id)
+    if row is not None:
+        return from_row(row, SecretBox.from_settings(settings))
+    if integration_id == DEFAULT_INTEGRATION:
+        return from_settings(settings)
+    raise NotFound(f"integration {integration_id!r} not found")
+
+
+async def save(
+    session: AsyncSession,
+    settings: ConnectorSettings,
+    integration_id: str,
+    *,
+    base_url: str,
+    username: str | None,
+    password: str | None,
+    token: str | None,
+    enabled: bool = True,
+) -> Integration:
+    """Store an integration; the password or token is encrypted before it reaches the database."""
+    if token:
+        kind, secret, username = "token", token, None
+    elif username and password is not None:
+        kind, secret = "basic", password
+    else:
+        raise ValueError("either a token or a username and password are required")
+    box = SecretBox.from_settings(settings)
+    repo = IntegrationRepository(session)
+    row = await repo.get(integration_id)
+    if row is None:
+        row = Integration(id=integration_id)
+        session.add(row)
+    row.base_url, row.auth_kind, row.username = base_url.rstrip("/"), kind, username
+    row.secret_encrypted, row.enabled = box.encrypt(secret), enabled
+    await session.flush()
+    return row

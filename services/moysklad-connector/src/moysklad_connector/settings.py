@@ -1,0 +1,52 @@
+"""Settings of the MoySklad connector.
+
+Connector-specific values take the ``CONNECTOR_`` prefix; the MoySklad credentials keep the plain names the seed
+documents (``MOYSKLAD_USERNAME``, ``MOYSKLAD_PASSWORD``, ``MOYSKLAD_TOKEN``, ``MOYSKLAD_BASE_URL``,
+``MOYSKLAD_SYNC_INTERVAL_MINUTES``). MoySklad limits and weights are settings because MoySklad changes them
+(API-NOTES §5.1).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from crm_common.settings import ServiceSettings, env_field
+
+DEFAULT_BASE_URL = "https://api.moysklad.ru/api/remap/1.2"
+
+
+class ConnectorSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CONNECTOR_", env_file=".env", extra="ignore")
+    service_name: ClassVar[str] = "moysklad-connector"
+
+    port: int = Field(default=8005, ge=1, le=65535)
+
+    # The default integration, from the environment (the integrations API can store another one).
+    moysklad_base_url: str = env_field(DEFAULT_BASE_URL, "CONNECTOR_MOYSKLAD_BASE_URL", "MOYSKLAD_BASE_URL")
+    moysklad_username: str | None = env_field(None, "CONNECTOR_MOYSKLAD_USERNAME", "MOYSKLAD_USERNAME")
+    moysklad_password: SecretStr | None = env_field(None, "CONNECTOR_MOYSKLAD_PASSWORD", "MOYSKLAD_PASSWORD")
+    moysklad_token: SecretStr | None = env_field(None, "CONNECTOR_MOYSKLAD_TOKEN", "MOYSKLAD_TOKEN")
+    sync_interval_minutes: float = env_field(
+        15, "CONNECTOR_SYNC_INTERVAL_MINUTES", "MOYSKLAD_SYNC_INTERVAL_MINUTES", gt=0
+    )
+    scheduler_enabled: bool = Field(default=True, description="Run the periodic sync inside the server process.")
+    create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
+    # Key for credentials at rest (Fernet, urlsafe base64 of 32 bytes); derived from SECRET_KEY when unset.
+    credentials_key: SecretStr | None = None
+
+    # MoySklad rate limits (API-NOTES §5.1): a bucket of 45 units per 3 s, 5 requests in flight per user.
+    rate_limit_units: int = Field(default=45, ge=1)
+    rate_limit_window_ms: int = Field(default=3000, ge=1)
+    request_weight: int = Field(default=4, ge=1, description="Units one request costs (Basic/user token: 2..4).")
+    stock_report_weight: int = Field(default=5, ge=1)
+    # Stay well under the bucket: aim to use this share of it at most.
+    rate_limit_share: float = Field(default=0.8, gt=0, le=1)
+    max_parallel_requests: int = Field(default=3, ge=1, le=5)
+    max_retries: int = Field(default=6, ge=0)
+    backoff_base_seconds: float = Field(default=0.5, gt=0)
+    backoff_max_seconds: float = Field(default=30.0, gt=0)
+    request_timeout_seconds: float = Field(default=120.0, gt=0)
+    page_size: int = Field(default=1000, ge=1, le=1000)

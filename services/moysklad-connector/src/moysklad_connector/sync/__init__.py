@@ -1,0 +1,1 @@
+"""Sync jobs: full and incremental paging of MoySklad, publishing canonical events."""

@@ -1,0 +1,74 @@
+"""Hard deletions, found through the audit feed (API-NOTES §12.2-§12.3).
+
+Reference entities are deleted hard: the id just stops being listed. The audit feed keeps ``eventType=delete``
+contexts; their events name the entity. Each becomes ``<entity>.deleted``. The audit ``moment`` has seconds
+precision while ``updated`` has milliseconds, so a delete's version is the *end* of its second: it then always
+orders after the last update of the object, even one made in the same second.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from crm_common.db import transaction
+from crm_common.events import models as m
+from crm_common.events.envelope import EventEnvelope, deterministic_event_id, make_event
+from moysklad_connector.mapping.common import SOURCE, format_msk, parse_moment, ref_id, ref_type, version_of
+from moysklad_connector.sync.repository import Cursor, CursorRepository, JobRepository
+from moysklad_connector.sync.runner import SyncContext
+from moysklad_connector.sync.specs import SPECS
+
+AUDIT_CURSOR = "audit"
+AUDIT_LIMIT = "100"  # the audit maximum (API-NOTES §4.2)
+DELETE_EVENTS = {spec.type: spec.deleted_event for spec in SPECS.values()}
+
+
+async def _all_rows(ctx: SyncContext, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = await ctx.client.list_page(path, {**params, "limit": AUDIT_LIMIT, "offset": str(len(rows))})
+        rows += page.rows
+        if page.next_href is None or not page.rows:
+            return rows
+
+
+def deleted_event(account_id: str, entity_type: str, entity_id: str, moment: datetime) -> EventEnvelope:
+    event_type = DELETE_EVENTS[entity_type]
+    version = version_of(moment) + 999_999
+    return make_event(
+        event_type,
+        source=SOURCE,
+        account_id=account_id,
+        entity_id=entity_id,
+        source_version=version,
+        payload=m.Deleted(id=entity_id, deleted_at=moment),
+        occurred_at=moment,
+        event_id=deterministic_event_id(SOURCE, account_id, event_type, entity_id, version),
+    )
+
+
+async def sync_deletions(ctx: SyncContext, default_since: datetime) -> int:
+    """Publish the deletions recorded since the audit cursor (or ``default_since``); returns how many."""
+    async with transaction(ctx.sessions) as session:
+        cursor = await CursorRepository(session).get(ctx.integration_id, AUDIT_CURSOR)
+    since = cursor.last_updated or format_msk(default_since)
+    contexts = await _all_rows(ctx, "audit", {"filter": f"moment>={since};eventType=delete"})
+    contexts.sort(key=lambda c: parse_moment(c["moment"]))
+    events: list[EventEnvelope] = []
+    for context in contexts:
+        if context.get("entityType") not in (None, *DELETE_EVENTS):
+            continue
+        moment = parse_moment(context["moment"])
+        for event in await _all_rows(ctx, f"audit/{context['id']}/events", {}):
+            entity_type = event.get("entityType") or ref_type(event.get("entity"))
+            entity_id = ref_id(event.get("entity"))
+            if event.get("eventType") == "delete" and entity_type in DELETE_EVENTS and entity_id and ctx.account_id:
+                events.append(deleted_event(ctx.account_id, entity_type, entity_id, moment))
+    await ctx.sink.publish(events)
+    # Contexts of the newest second are read again next time (the filter is >=); their event ids repeat.
+    newest = contexts[-1]["moment"] if contexts else since
+    async with transaction(ctx.sessions) as session:
+        await CursorRepository(session).save(ctx.integration_id, AUDIT_CURSOR, Cursor(newest, None), ctx.job_id)
+        await JobRepository(session).record_page(ctx.job_id, "deleted", len(events))
+    return len(events)

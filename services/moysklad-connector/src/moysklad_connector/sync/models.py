@@ -1,0 +1,73 @@
+"""Sync jobs, per-type cursors and dead-letter records, in schema ``moysklad``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from moysklad_connector.db import Base
+
+
+class SyncJob(Base):
+    """One run of a sync: what was asked, how far it got, what it published and what went wrong."""
+
+    __tablename__ = "sync_jobs"
+    __table_args__ = (
+        # At most one active job per integration, whatever process started it.
+        Index(
+            "uq_sync_jobs_active",
+            "integration_id",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+        Index("ix_sync_jobs_integration_created", "integration_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    integration_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    mode: Mapped[str] = mapped_column(String(16), nullable=False)  # full | incremental | resume
+    trigger: Mapped[str] = mapped_column(String(16), nullable=False)  # schedule | manual | cli | webhook
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # queued|running|succeeded|failed|interrupted
+    counts: Mapped[dict[str, int]] = mapped_column(JSONB, nullable=False, default=dict)
+    progress: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, default=dict)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SyncCursor(Base):
+    """Where paging of one type stopped: the last published ``(updated, id)``, saved after each published page."""
+
+    __tablename__ = "sync_cursors"
+
+    integration_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_updated: Mapped[str | None] = mapped_column(String(32))  # MoySklad's own text, MSK with ms
+    last_id: Mapped[str | None] = mapped_column(String(64))
+    job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    saved_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+    )
+
+
+class DeadLetterRecord(Base):
+    """A MoySklad object the mapper could not read, kept with its raw body and the reason."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    integration_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    raw: Mapped[Any] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())

@@ -1,0 +1,66 @@
+"""What a page of documents needs before it can be mapped: every position, and the product of every variant.
+
+A list with ``expand=positions`` inlines at most 1000 positions per document (API-NOTES §4.3); the rest are paged
+from ``/entity/{doc}/{id}/positions`` with the same ``fields`` (so limit ≤ 100, §4.4). Variant positions name the
+variant only; its parent product comes from the lookups (filled by the variant sync) or, for variants not seen yet,
+from one ``entity/variant?filter=id=…;id=…`` request per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from moysklad_connector.client import MoySkladClient
+from moysklad_connector.mapping.common import ref_id, ref_type
+from moysklad_connector.mapping.lookups import Lookups
+
+if TYPE_CHECKING:
+    from moysklad_connector.sync.specs import EntitySpec
+
+POSITIONS_LIMIT = 100  # `fields`/`expand` need limit ≤ 100
+VARIANT_BATCH = 50  # ids per filter: keeps the URL far below the 8 KB header budget (API-NOTES §5.1)
+
+
+async def complete_documents(ctx: Any, spec: EntitySpec, rows: list[dict[str, Any]]) -> None:
+    """Fill in missing positions and resolve variants for a page of documents (``rows`` change in place)."""
+    client: MoySkladClient = ctx.client
+    for row in rows:
+        await complete_positions(client, spec.type, row, spec.params.get("fields"))
+    variants = (
+        ref_id(position.get("assortment"))
+        for row in rows
+        for position in (row.get("positions") or {}).get("rows") or []
+        if ref_type(position.get("assortment")) == "variant"
+    )
+    await resolve_variants(client, ctx.lookups, variants)
+
+
+async def complete_positions(client: MoySkladClient, doc_type: str, doc: dict[str, Any], fields: str | None) -> None:
+    positions = doc.get("positions")
+    if not isinstance(positions, dict) or not isinstance(doc.get("id"), str):
+        return  # the mapper reports what is missing
+    size = int((positions.get("meta") or {}).get("size", 0))
+    rows: list[dict[str, Any]] = list(positions.get("rows") or [])
+    while len(rows) < size:
+        params = {"limit": str(POSITIONS_LIMIT), "offset": str(len(rows))}
+        if fields:
+            params["fields"] = fields
+        page = await client.list_page(f"entity/{doc_type}/{doc['id']}/positions", params)
+        if not page.rows:
+            break
+        rows += page.rows
+    positions["rows"] = rows
+
+
+async def resolve_variants(client: MoySkladClient, lookups: Lookups, variant_ids: Iterable[str | None]) -> None:
+    """Learn the parent product of every variant in ``variant_ids`` that the lookups do not know yet."""
+    missing = sorted({v for v in variant_ids if v and v not in lookups.variant_products})
+    for start in range(0, len(missing), VARIANT_BATCH):
+        batch = missing[start : start + VARIANT_BATCH]
+        conditions = [f"id={variant_id}" for variant_id in batch] + ["archived=true", "archived=false"]
+        page = await client.list_page("entity/variant", {"filter": ";".join(conditions), "limit": "1000"})
+        for variant in page.rows:
+            product = ref_id(variant.get("product"))
+            if isinstance(variant.get("id"), str) and product:
+                lookups.variant_products[variant["id"]] = product

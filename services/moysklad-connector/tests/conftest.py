@@ -1,0 +1,94 @@
+"""Fixtures over the real infrastructure: Postgres (schema `moysklad`, real migrations), Kafka, the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+from crm_common.testing import kafka_servers, test_database_url, unique_topic_prefix
+
+# Before anything reads settings or topic names: isolate this run's topics and use the test database.
+if not os.environ.get("KAFKA_TOPIC_PREFIX", "").startswith("test-"):
+    os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
+os.environ["DATABASE_URL"] = test_database_url()
+os.environ.setdefault("ENVIRONMENT", "test")
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pytest
+from connector_testkit import connector_settings, register, sim_settings
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from crm_common.db import create_engine, session_factory
+from crm_common.messaging.broker import ensure_topics, make_broker
+from crm_common.messaging.publisher import EventPublisher
+from crm_common.migrations import upgrade
+from moysklad_connector.db import SCHEMA
+from moysklad_connector.main import SERVICE_ROOT
+from moysklad_connector.settings import ConnectorSettings
+from moysklad_connector.sync.runner import KafkaSink
+from moysklad_connector.sync.service import SyncService
+from moysklad_simulator.testing import RunningSimulator, serve_in_thread
+
+
+@pytest.fixture(scope="session")
+def settings() -> ConnectorSettings:
+    return connector_settings()
+
+
+@pytest.fixture(scope="session")
+async def migrated() -> None:
+    await asyncio.to_thread(upgrade, SERVICE_ROOT, test_database_url())
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated: None) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(test_database_url(), SCHEMA, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+async def broker() -> AsyncIterator[KafkaBroker]:
+    await ensure_topics(kafka_servers())
+    broker = make_broker(kafka_servers(), "moysklad-connector-tests")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+@pytest.fixture(scope="session")
+def sink(broker: KafkaBroker) -> KafkaSink:
+    return KafkaSink(EventPublisher(broker))
+
+
+@pytest.fixture
+def service(
+    settings: ConnectorSettings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], sink: KafkaSink
+) -> SyncService:
+    return SyncService(settings, engine, sessions, sink)
+
+
+_seeds = iter(range(1000, 100000))
+
+
+@pytest.fixture
+def sim() -> Iterator[RunningSimulator]:
+    """A fresh simulator per test; each has its own seed, hence its own MoySklad account id."""
+    with serve_in_thread(sim_settings(next(_seeds))) as running:
+        yield running
+
+
+@pytest.fixture
+async def integration(
+    sessions: async_sessionmaker[AsyncSession], settings: ConnectorSettings, sim: RunningSimulator
+) -> str:
+    return await register(sessions, settings, sim)

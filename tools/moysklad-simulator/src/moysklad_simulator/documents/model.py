@@ -1,0 +1,83 @@
+"""Document types, their position types, and the compact position record.
+
+Positions are the bulk of the data (up to ~1M), so they are slotted objects rather than dicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moysklad_simulator.model import Ref
+
+# document type → position meta type (API-NOTES §1: retaildemand positions are `demandposition`)
+POSITION_TYPES = {
+    "customerorder": "customerorderposition",
+    "demand": "demandposition",
+    "retaildemand": "demandposition",
+    "salesreturn": "salesreturnposition",
+    "supply": "supplyposition",
+    "purchaseorder": "purchaseorderposition",
+}
+DOCUMENT_TYPES = tuple(POSITION_TYPES)
+# `fields=stock` is computed at the document moment for these, and is current for orders (§9).
+STOCK_AT_MOMENT = frozenset({"demand", "retaildemand", "salesreturn", "supply"})
+SALES = frozenset({"demand", "retaildemand"})
+
+STATES: dict[str, tuple[tuple[str, int, str], ...]] = {
+    "customerorder": (("Новый", 15106326, "Regular"), ("Подтвержден", 40931, "Regular"),
+                      ("Отгружен", 8825440, "Successful"), ("Отменен", 10774205, "Unsuccessful")),
+    "purchaseorder": (("Новый", 15106326, "Regular"), ("Подтвержден", 40931, "Regular"),
+                      ("Принят", 8825440, "Successful")),
+}
+
+
+class Position:
+    """One document line. ``cost`` is the unit cost at the document moment (kopecks); ``stock`` is the
+    store balance right after the document, for ``fields=stock``."""
+
+    __slots__ = ("assortment", "cost", "discount", "id", "price", "quantity", "reserve", "shipped", "stock",
+                 "vat")
+
+    def __init__(self, position_id: str, assortment: Ref, quantity: float, price: float, discount: float,
+                 vat: int) -> None:
+        self.id = position_id
+        self.assortment = assortment
+        self.quantity = quantity
+        self.price = price
+        self.discount = discount
+        self.vat = vat
+        self.cost = 0.0
+        self.stock = 0.0
+        self.reserve = 0.0
+        self.shipped = 0.0
+
+    @property
+    def total(self) -> float:
+        """Line sum in kopecks after discount."""
+        return round(self.price * self.quantity * (1 - self.discount / 100), 2)
+
+
+def position_record(doc_type: str, doc: dict[str, Any], pos: Position, account_id: str) -> dict[str, Any]:
+    """A position as a renderable record, with the fields its type has."""
+    pos_type = POSITION_TYPES[doc_type]
+    record: dict[str, Any] = {
+        "_ref": Ref(pos_type, pos.id, f"entity/{doc_type}/{doc['id']}/positions/{pos.id}"),
+        "id": pos.id, "accountId": account_id, "quantity": pos.quantity, "price": pos.price,
+        "discount": pos.discount, "vat": pos.vat, "vatEnabled": pos.vat > 0, "assortment": pos.assortment,
+    }
+    if doc_type == "customerorder":
+        record.update(shipped=pos.shipped, reserve=pos.reserve)
+    elif doc_type == "purchaseorder":
+        record.update(shipped=pos.shipped, inTransit=max(pos.quantity - pos.shipped, 0.0), wait=False)
+    elif doc_type in ("supply", "demand"):
+        record["overhead"] = 0  # an integer in the spec (supplyPosition/demandPosition.yaml)
+    if doc_type in ("demand", "retaildemand", "salesreturn") and pos.assortment.type == "service":
+        record["cost"] = 0
+    return record
+
+
+def document_sums(positions: list[Position]) -> tuple[float, float]:
+    """(sum, vatSum) with VAT included in prices."""
+    total = sum(p.total for p in positions)
+    vat = sum(p.total * p.vat / (100 + p.vat) for p in positions)
+    return round(total, 2), round(vat, 2)

@@ -1,0 +1,75 @@
+"""Stock and profit reports agree with the documents that produced them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import httpx
+import pytest
+
+from moysklad_simulator import SimulatorState
+from moysklad_simulator.profit import profit_by_product
+
+
+def _movements(state: SimulatorState) -> dict[str, float]:
+    """Stock per item replayed from the documents alone."""
+    totals: dict[str, float] = defaultdict(float)
+    for doc_type, sign in (("supply", 1), ("salesreturn", 1), ("demand", -1), ("retaildemand", -1)):
+        for doc in state.records(doc_type):
+            for pos in doc["_positions"]:
+                totals[pos.assortment.id] += sign * pos.quantity
+    return totals
+
+
+async def test_stock_all_matches_documents(client: httpx.AsyncClient, state: SimulatorState) -> None:
+    replayed = _movements(state)
+    rows: list[dict] = []
+    url: str | None = "/report/stock/all"
+    while url:
+        body = (await client.get(url)).json()
+        assert body["meta"]["type"] == "stock"
+        rows.extend(body["rows"])
+        url = body["meta"].get("nextHref")
+    assert rows
+    for row in rows:
+        item_id = row["meta"]["href"].split("?")[0].rsplit("/", 1)[-1]
+        assert row["stock"] == pytest.approx(replayed[item_id], abs=1e-6)
+        assert row["quantity"] == pytest.approx(row["stock"] - row["reserve"] + row["inTransit"], abs=1e-6)
+
+
+async def test_current_is_a_bare_array_matching_stock_all(client: httpx.AsyncClient,
+                                                          state: SimulatorState) -> None:
+    current = (await client.get("/report/stock/all/current")).json()
+    assert isinstance(current, list)
+    replayed = _movements(state)
+    assert all(row["stock"] == pytest.approx(replayed[row["assortmentId"]], abs=1e-6) for row in current)
+    assert all(row["stock"] != 0 for row in current)
+
+
+async def test_bystore_current_has_store_ids(client: httpx.AsyncClient, state: SimulatorState) -> None:
+    current = (await client.get("/report/stock/bystore/current", params={"stockType": "freeStock"})).json()
+    store_ids = {s["id"] for s in state.records("store")}
+    assert current
+    assert {row["storeId"] for row in current} <= store_ids
+    assert all("freeStock" in row for row in current)
+
+
+async def test_stock_bystore_filtered_by_store(client: httpx.AsyncClient, state: SimulatorState) -> None:
+    store = state.records("store")[0]
+    href = f"http://sim.test/api/remap/1.2/entity/store/{store['id']}"
+    rows = (await client.get("/report/stock/bystore", params={"filter": f"store={href}"})).json()["rows"]
+    assert rows
+    assert {s["name"] for r in rows for s in r["stockByStore"]} == {store["name"]}
+
+
+async def test_profit_matches_documents(client: httpx.AsyncClient, state: SimulatorState) -> None:
+    params = {"momentFrom": "2024-01-01 00:00:00", "momentTo": "2026-02-01 00:00:00"}
+    body = (await client.get("/report/profit/byproduct", params={**params, "limit": 1000})).json()
+    assert body["meta"]["type"] == "salesbyproduct"
+    expected = profit_by_product(state, "2024-01-01 00:00:00.000", "2026-02-01 00:00:00.000")
+    assert body["meta"]["size"] == len(expected)
+    total_sales = sum(d["sum"] for t in ("demand", "retaildemand") for d in state.records(t))
+    assert sum(r["sellSum"] for r in body["rows"]) == pytest.approx(total_sales, rel=1e-6)
+    row = body["rows"][0]
+    assert row["profit"] == pytest.approx(
+        row["sellSum"] - row["sellCostSum"] - (row["returnSum"] - row["returnCostSum"]), abs=0.05)
