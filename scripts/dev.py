@@ -53,9 +53,12 @@ def say(message: str) -> None:
 
 
 def run(cmd: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
+    """Run a set-up step quietly; show its output only if it fails."""
+    result = subprocess.run(cmd, env=env, cwd=ROOT, check=False, capture_output=True, text=True)
     if result.returncode != 0:
+        print(result.stdout[-4000:], result.stderr[-4000:], sep="\n")
         raise SystemExit(f"[dev] failed: {' '.join(cmd)} (exit {result.returncode})")
+    say(f"ok: {' '.join(cmd[-2:]) if cmd[0] == sys.executable else ' '.join(cmd)}")
 
 
 def infra_env() -> dict[str, str]:
@@ -156,6 +159,9 @@ def main() -> None:
     infra_was_up = subprocess.run([str(INFRA), "status"], capture_output=True, check=False).returncode == 0
     subprocess.run([str(INFRA), "up"], check=True)
     env = {**os.environ, **infra_env(), **DEV_ENV}
+    # Ctrl-C and `kill` both stop everything; install the SIGINT handler explicitly because a process started in the
+    # background by a non-interactive shell inherits SIGINT as ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         say("creating topics, migrating schemas, creating the development admin")
