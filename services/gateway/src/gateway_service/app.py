@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import httpx
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -24,7 +25,7 @@ from gateway_service.health import api as health_api
 from gateway_service.notifications import api as notifications_api
 from gateway_service.notifications.feed import NotificationFeed, NotificationStore
 from gateway_service.proxy import api as proxy_api
-from gateway_service.proxy.client import make_upstream_client
+from gateway_service.proxy.client import make_side_client, make_upstream_session
 from gateway_service.proxy.forward import Forwarder
 from gateway_service.routing.table import RoutingTable, build_routes
 from gateway_service.settings import GatewaySettings
@@ -33,7 +34,7 @@ from gateway_service.web.security import SecurityHeadersMiddleware
 
 
 def build_gateway(
-    s: GatewaySettings, rt: Runtime, client: httpx.AsyncClient, jwks_client: httpx.AsyncClient
+    s: GatewaySettings, rt: Runtime, session: aiohttp.ClientSession, jwks_client: httpx.AsyncClient
 ) -> proxy_api.Gateway:
     assert rt.redis is not None
     breaker = RedisBreaker(cool_down=s.redis_retry_after.total_seconds())
@@ -49,7 +50,7 @@ def build_gateway(
         rt.redis, s.rate_limits, breaker, fail_open=s.rate_limit_fail_open, namespace=s.rate_limit_namespace
     )
     forwarder = Forwarder(
-        client,
+        session,
         max_body_bytes=s.max_body_bytes,
         retries=s.idempotent_retries,
         timeout=s.upstream_timeout.total_seconds(),
@@ -61,12 +62,13 @@ def build_gateway(
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     s: GatewaySettings = app.state.settings
     rt = await Runtime.open(s, schema=None, kafka=False, redis=True, client_id="gateway")
-    client = make_upstream_client(s)
+    session = make_upstream_session(s)
+    client = make_side_client(s)
     app.state.runtime = rt
     app.state.upstream_client = client
     # JWKS fetches use their own small client so a saturated upstream pool never delays key refreshes.
     jwks_client = httpx.AsyncClient(timeout=5.0, trust_env=False)
-    app.state.gateway = build_gateway(s, rt, client, jwks_client)
+    app.state.gateway = build_gateway(s, rt, session, jwks_client)
     app.state.health_checks.update(rt.checks)
     services = app.state.gateway.table.services()
     app.state.spec_cache = SpecCache(
@@ -85,6 +87,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if feed is not None:
             await feed.stop()
+        await session.close()
         await client.aclose()
         await jwks_client.aclose()
         await rt.close()

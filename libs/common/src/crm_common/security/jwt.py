@@ -96,6 +96,8 @@ class JWKSKeySource:
                 try:
                     await self._fetch()
                 except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
+                    # Count the attempt too: while auth is down, forged or new kids must not trigger a fetch each.
+                    self._fetched_at = time.monotonic()
                     log.warning("jwks fetch failed", url=self.url, error=repr(exc)[:200])
         return self._keys.get(kid)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 
-import httpx
+import aiohttp
+from multidict import CIMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+from yarl import URL
 
-from crm_common.errors import PayloadTooLarge, ServiceUnavailable
+from crm_common.errors import PayloadTooLarge
 from crm_common.logging import get_logger
 from gateway_service.errors import BadGateway, GatewayTimeout
 from gateway_service.proxy.headers import downstream_response_headers, upstream_request_headers
@@ -34,16 +36,16 @@ class BodyTooLarge(Exception):
 
 
 class UpstreamResponse(Response):
-    """Relays an upstream answer chunk by chunk; closes the upstream response whatever happens to the client."""
+    """Relays an upstream answer chunk by chunk; releases the upstream connection whatever happens to the client."""
 
     def __init__(
         self,
-        upstream: httpx.Response,
+        upstream: aiohttp.ClientResponse,
         raw_headers: list[tuple[bytes, bytes]],
         on_error: Callable[[BaseException], None],
     ) -> None:
         self.upstream, self.on_error = upstream, on_error
-        self.status_code = upstream.status_code
+        self.status_code = upstream.status
         self.raw_headers = raw_headers
         self.background = None
 
@@ -51,16 +53,16 @@ class UpstreamResponse(Response):
         try:
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             if scope.get("method") != "HEAD":
-                async for chunk in self.upstream.aiter_raw():
+                async for chunk in self.upstream.content.iter_any():
                     if chunk:
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             # Too late for a 502: the status line is out. Dropping the connection tells the client it is incomplete.
             self.on_error(exc)
             raise
         finally:
-            await self.upstream.aclose()
+            self.upstream.release()
 
 
 def declared_length(request: Request) -> int | None:
@@ -83,14 +85,19 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
             yield chunk
 
 
+# A pooled keep-alive connection the upstream has just closed, or an upstream restarting: safe to send again.
+RETRYABLE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
+
+
 class Forwarder:
-    def __init__(self, client: httpx.AsyncClient, *, max_body_bytes: int, retries: int, timeout: float) -> None:
-        self.client, self.max_body, self.retries, self.timeout = client, max_body_bytes, retries, timeout
+    def __init__(self, session: aiohttp.ClientSession, *, max_body_bytes: int, retries: int, timeout: float) -> None:
+        self.session, self.max_body, self.retries, self.timeout = session, max_body_bytes, retries, timeout
 
     async def forward(self, request: Request, route: Route) -> Response:
         scope = request.scope
         query = scope.get("query_string", b"")
         target = route.upstream + scope["raw_path"].decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        url = URL(target, encoded=True)  # the path goes upstream byte for byte, never re-quoted
         headers = upstream_request_headers(
             request.headers,
             request_id=scope.get("state", {}).get("request_id", ""),
@@ -101,25 +108,28 @@ class Forwarder:
         body, attempts = await self._body(request)
         for attempt in range(1, attempts + 1):
             content = body if isinstance(body, bytes) else _limited(request, self.max_body)
-            upstream_request = httpx.Request(request.method, target, headers=headers, content=content)
             try:
-                upstream = await self._send(upstream_request)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
+                upstream = await self._send(request.method, url, headers, content)
+            except BodyTooLarge as exc:
+                raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
+            except aiohttp.ConnectionTimeoutError as exc:
+                raise self._failure(route, "connect", exc) from exc
+            except RETRYABLE as exc:
+                if _caused_by_body_limit(exc):
+                    raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
                 if attempt < attempts:
                     await asyncio.sleep(RETRY_PAUSE * attempt)
                     continue
                 raise self._failure(route, "connect", exc) from exc
-            except BodyTooLarge as exc:
-                raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
-            except httpx.PoolTimeout as exc:
-                raise ServiceUnavailable(f"{route.service} is saturated; retry shortly") from exc
-            except (httpx.TimeoutException, TimeoutError) as exc:
+            except TimeoutError as exc:
                 raise self._failure(route, "timeout", exc) from exc
-            except httpx.HTTPError as exc:
+            except aiohttp.ClientError as exc:
+                if _caused_by_body_limit(exc):
+                    raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
                 raise self._failure(route, "protocol", exc) from exc
             public_base = f"{scope.get('scheme', 'http')}://{request.headers.get('host', '')}"
             raw_headers = downstream_response_headers(
-                upstream.headers.raw, upstream_base=route.upstream.encode(), public_base=public_base.encode()
+                list(upstream.raw_headers), upstream_base=route.upstream.encode(), public_base=public_base.encode()
             )
             return UpstreamResponse(upstream, raw_headers, lambda exc: self._count(route, "stream", exc))
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
@@ -138,10 +148,14 @@ class Forwarder:
             return body, 1 + self.retries
         return None, 1
 
-    async def _send(self, upstream_request: httpx.Request) -> httpx.Response:
-        # httpx's read timeout is per read; this bounds the wait for the status line as a whole.
+    async def _send(
+        self, method: str, url: URL, headers: list[tuple[str, str]], content: bytes | AsyncIterator[bytes]
+    ) -> aiohttp.ClientResponse:
+        # The read timeout is per read; this bounds the wait for the status line as a whole.
         async with asyncio.timeout(self.timeout):
-            return await self.client.send(upstream_request, stream=True)
+            return await self.session.request(
+                method, url, headers=CIMultiDict(headers), data=content, allow_redirects=False, compress=None
+            )
 
     def _failure(self, route: Route, kind: str, exc: BaseException) -> BadGateway | GatewayTimeout:
         self._count(route, kind, exc)
@@ -152,3 +166,13 @@ class Forwarder:
     def _count(self, route: Route, kind: str, exc: BaseException) -> None:
         UPSTREAM_ERRORS.labels(route.prefix, route.service, kind).inc()
         log.warning("upstream failed", service=route.service, kind=kind, error=repr(exc)[:200])
+
+
+def _caused_by_body_limit(exc: BaseException) -> bool:
+    """aiohttp may wrap the error our body iterator raised while the request was being written."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, BodyTooLarge):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
