@@ -32,7 +32,15 @@ def connector_settings(**overrides: object) -> ConnectorSettings:
 
 
 def sim_settings(seed: int, **overrides: object) -> SimSettings:
-    base: dict[str, object] = {"scale": "tiny", "seed": seed, "anchor": ANCHOR, "rate_limits_enabled": False}
+    # With limits off the simulator still announces its bucket in the headers, and the client paces itself by them:
+    # a big bucket keeps tests fast. Tests of rate limiting set real numbers.
+    base: dict[str, object] = {
+        "scale": "tiny",
+        "seed": seed,
+        "anchor": ANCHOR,
+        "rate_limits_enabled": False,
+        "rate_limit_units": 4500,
+    }
     base.update(overrides)
     return SimSettings(**base)  # type: ignore[arg-type]
 

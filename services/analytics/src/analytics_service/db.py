@@ -7,7 +7,11 @@ the outbox, the inbox) and are never rebuilt.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from crm_common.db import declarative_base
 from crm_common.messaging.inbox import inbox_table
@@ -51,6 +55,7 @@ PROJECTION_TABLE_NAMES = (
     "sales_facts",
     "sales_daily_products",
     "sales_daily_customers",
+    "sales_daily_documents",
     "stock_levels",
 )
 
@@ -58,3 +63,20 @@ PROJECTION_TABLE_NAMES = (
 def projection_tables() -> list[Table]:
     metadata = load_metadata()
     return [metadata.tables[f"{SCHEMA}.{name}"] for name in PROJECTION_TABLE_NAMES]
+
+
+def schema_of(session: AsyncSession) -> str:
+    """The schema this session's projection tables live in: ``analytics``, or where a rebuild or benchmark maps it.
+
+    Hand-written SQL (roll-up recomputes, COPY) names this schema; Core statements get it from the translate map.
+    """
+    bind = session.bind
+    options: Mapping[str, Any]
+    if isinstance(bind, AsyncEngine):
+        options = bind.get_execution_options()
+    elif isinstance(bind, AsyncConnection):
+        options = bind.sync_connection.get_execution_options() if bind.sync_connection else {}
+    else:
+        options = {}
+    translate = options.get("schema_translate_map") or {}
+    return str(translate.get(SCHEMA, SCHEMA))

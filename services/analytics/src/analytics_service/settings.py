@@ -42,6 +42,9 @@ class AnalyticsSettings(ServiceSettings):
     revenue_drop_check_interval: timedelta = Field(default=timedelta(minutes=15))
     run_revenue_drop_checker: bool = Field(default=True)
     max_report_days: int = Field(default=1100, ge=1, description="Longest period a report may cover.")
+    consume_batch: int = Field(
+        default=500, ge=1, le=10_000, description="Most projection events the live consumer applies per transaction."
+    )
     replay_batch: int = Field(default=2000, ge=1, le=100_000, description="Events per transaction during a rebuild.")
 
     @field_validator("timezone")

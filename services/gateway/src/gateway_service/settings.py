@@ -28,6 +28,8 @@ DEFAULT_RATE_LIMITS = [
     RateLimitRule(prefix="/api/v1/auth/login", per_ip=20, window=timedelta(minutes=1)),
     RateLimitRule(prefix="/api/v1/auth/refresh", per_ip=60, window=timedelta(minutes=1)),
     RateLimitRule(prefix="/api/v1/admin/sync", per_user=30, per_ip=60, window=timedelta(minutes=1)),
+    # MoySklad delivers a burst of notifications after a bulk change; beyond this the sync runs anyway.
+    RateLimitRule(prefix="/api/v1/integrations/moysklad/webhook", per_ip=600, window=timedelta(minutes=1)),
     RateLimitRule(prefix="/api/v1", per_user=1200, per_ip=2400, window=timedelta(minutes=1)),
 ]
 
@@ -37,6 +39,7 @@ DEFAULT_PUBLIC_PATHS = [
     "/api/v1/auth/logout",
     "/api/v1/auth/.well-known/jwks.json",
     "/api/v1/auth/password-reset/*",
+    "/api/v1/integrations/moysklad/webhook",
 ]
 
 

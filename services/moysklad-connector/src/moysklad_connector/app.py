@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
 
+from crm_common.db import transaction
 from crm_common.messaging.broker import ensure_topics
 from crm_common.messaging.publisher import EventPublisher
 from crm_common.runtime import Runtime
@@ -20,6 +22,11 @@ from moysklad_connector.sync import api as sync_api
 from moysklad_connector.sync.runner import KafkaSink
 from moysklad_connector.sync.scheduler import SyncScheduler
 from moysklad_connector.sync.service import SyncService
+from moysklad_connector.webhooks import api as webhooks_api
+from moysklad_connector.webhooks.registration import register_webhooks
+from moysklad_connector.webhooks.repository import ReceiptRepository
+
+RECEIPTS_KEPT = timedelta(days=2)  # MoySklad retries at once; a day covers any replay of one requestId
 
 
 def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any = None) -> FastAPI:
@@ -43,7 +50,22 @@ def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any
         async def integration_ids() -> list[str]:
             return await enabled_integrations(sessions, settings)
 
-        scheduler = SyncScheduler(service, integration_ids, settings.sync_interval_minutes * 60)
+        async def register(integration_id: str) -> None:
+            await register_webhooks(settings, sessions, integration_id)
+
+        async def prune_receipts() -> None:
+            async with transaction(sessions) as session:
+                await ReceiptRepository(session).prune(datetime.now(UTC) - RECEIPTS_KEPT)
+
+        scheduler = SyncScheduler(
+            service,
+            integration_ids,
+            settings.sync_interval_minutes * 60,
+            stock_interval_seconds=settings.stock_reconcile_minutes * 60,
+            debounce_seconds=settings.webhook_debounce_seconds,
+            prepare=register if settings.public_webhook_url else None,
+            housekeeping=prune_receipts,
+        )
         app.state.scheduler = scheduler
         if settings.scheduler_enabled:
             scheduler.start()
@@ -57,7 +79,7 @@ def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any
     app = create_service_app(
         service="moysklad-connector",
         title="MoySklad connector",
-        routers=[sync_api.router, integrations_api.router],
+        routers=[sync_api.router, integrations_api.router, webhooks_api.router],
         lifespan=lifespan,
         description="Pulls MoySklad over JSON API 1.2 and publishes canonical events.",
     )

@@ -15,3 +15,4 @@ SYNC_LAG = Gauge(
     "crm_moysklad_sync_lag_seconds", "Seconds since the last successful sync of an integration", ["integration"]
 )
 LAST_SYNC = Gauge("crm_moysklad_last_sync_timestamp_seconds", "Unix time of the last successful sync", ["integration"])
+WEBHOOKS = Counter("crm_moysklad_webhooks_total", "Webhook notifications received", ["outcome"])

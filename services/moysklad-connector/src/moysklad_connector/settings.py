@@ -8,7 +8,7 @@ documents (``MOYSKLAD_USERNAME``, ``MOYSKLAD_PASSWORD``, ``MOYSKLAD_TOKEN``, ``M
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -50,3 +50,18 @@ class ConnectorSettings(ServiceSettings):
     backoff_max_seconds: float = Field(default=30.0, gt=0)
     request_timeout_seconds: float = Field(default=120.0, gt=0)
     page_size: int = Field(default=1000, ge=1, le=1000)
+
+    # Stock (API-NOTES §11): levels are read after a sync that moved documents, and reconciled on this period anyway
+    # (stock also moves through documents the connector does not sync: inventories, write-offs, transfers).
+    stock_reconcile_minutes: float = Field(default=60, gt=0)
+    stock_report_mode: Literal["all", "nonEmpty"] = Field(
+        default="all", description="`stockMode` of the stock reports; `all` keeps reserved/in-transit-only items."
+    )
+
+    # Webhooks (API-NOTES §12.4): registered at MoySklad only when the public URL of
+    # POST /api/v1/integrations/moysklad/webhook is known; they only hint the scheduler to sync sooner.
+    public_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Signs the per-integration webhook tokens; derived from SECRET_KEY when unset."
+    )
+    webhook_debounce_seconds: float = Field(default=5.0, ge=0)

@@ -44,7 +44,9 @@ async def final_products(sim: RunningSimulator) -> dict[str, dict[str, object]]:
 @pytest.fixture
 def stormy_sim() -> Iterator[RunningSimulator]:
     # Rate limits on, with a short window so that waiting out the announced Retry-After keeps the test quick.
-    with serve_in_thread(sim_settings(90_001, rate_limits_enabled=True, rate_limit_window_ms=300)) as running:
+    with serve_in_thread(
+        sim_settings(90_001, rate_limits_enabled=True, rate_limit_units=45, rate_limit_window_ms=300)
+    ) as running:
         httpx.put(f"{running.base_url}/__sim/faults", json={"storm_429_probability": 0.35}).raise_for_status()
         yield running
 

@@ -1,18 +1,16 @@
-"""Use cases of the catalog dimensions: one per event type, each version-guarded."""
+"""Use cases of the catalog dimensions: each event becomes a version-guarded row (see `projections.versioned`)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from analytics_service.catalog.models import FolderDim, ProductDim, StoreDim, VariantDim
-from analytics_service.projections.checkpoints import advance
-from analytics_service.projections.versioned import upsert_if_newer
+from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Folder, Price, Product, Store, Variant
 
 PROJECTION = "catalog"
+TABLES = {"product": ProductDim, "variant": VariantDim, "folder": FolderDim, "store": StoreDim}
 
 
 def pick_price(prices: list[Price], price_type: str) -> Decimal | None:
@@ -23,7 +21,13 @@ def pick_price(prices: list[Price], price_type: str) -> Decimal | None:
     return prices[0].amount if prices else None
 
 
-async def apply_product(session: AsyncSession, event: EventEnvelope, price_type: str) -> bool:
+def _versioned(event: EventEnvelope, key: str, row: dict[str, object], tombstone: bool = False) -> Versioned:
+    return Versioned(
+        key, event.source_version, {**row, "source_version": event.source_version}, tombstone, event.occurred_at
+    )
+
+
+def prepare_product(event: EventEnvelope, price_type: str) -> Versioned:
     p = Product.model_validate(event.payload)
     row: dict[str, object] = {
         "id": p.id,
@@ -37,12 +41,11 @@ async def apply_product(session: AsyncSession, event: EventEnvelope, price_type:
         "minimum_stock": p.minimum_stock,
         "archived": p.archived,
         "deleted": False,
-        "source_version": event.source_version,
     }
-    return await _write(session, event, ProductDim, row)
+    return _versioned(event, p.id, row)
 
 
-async def apply_variant(session: AsyncSession, event: EventEnvelope, price_type: str) -> bool:
+def prepare_variant(event: EventEnvelope, price_type: str) -> Versioned:
     v = Variant.model_validate(event.payload)
     row: dict[str, object] = {
         "id": v.id,
@@ -52,41 +55,25 @@ async def apply_variant(session: AsyncSession, event: EventEnvelope, price_type:
         "buy_price": v.buy_price.amount if v.buy_price else None,
         "archived": v.archived,
         "deleted": False,
-        "source_version": event.source_version,
     }
-    return await _write(session, event, VariantDim, row)
+    return _versioned(event, v.id, row)
 
 
-async def apply_folder(session: AsyncSession, event: EventEnvelope) -> bool:
+def prepare_folder(event: EventEnvelope) -> Versioned:
     f = Folder.model_validate(event.payload)
-    row: dict[str, object] = {
-        "id": f.id,
-        "name": f.name,
-        "path": f.path,
-        "parent_id": f.parent_id,
-        "deleted": False,
-        "source_version": event.source_version,
-    }
-    return await _write(session, event, FolderDim, row)
+    row: dict[str, object] = {"id": f.id, "name": f.name, "path": f.path, "parent_id": f.parent_id, "deleted": False}
+    return _versioned(event, f.id, row)
 
 
-async def apply_store(session: AsyncSession, event: EventEnvelope) -> bool:
+def prepare_store(event: EventEnvelope) -> Versioned:
     s = Store.model_validate(event.payload)
-    row = {"id": s.id, "name": s.name, "deleted": False, "source_version": event.source_version}
-    return await _write(session, event, StoreDim, row)
+    return _versioned(event, s.id, {"id": s.id, "name": s.name, "deleted": False})
 
 
-async def apply_deleted(session: AsyncSession, event: EventEnvelope, model: type) -> bool:
-    """`<entity>.deleted`: keep a tombstone row; a product/variant placeholder keeps `product_id` non-null."""
+def prepare_deleted(event: EventEnvelope) -> Versioned:
+    """`<entity>.deleted`: keep a tombstone row; a variant placeholder keeps `product_id` non-null."""
     d = Deleted.model_validate(event.payload)
-    row: dict[str, object] = {"id": d.id, "deleted": True, "source_version": event.source_version}
-    if model is VariantDim:
+    row: dict[str, object] = {"id": d.id, "deleted": True}
+    if event.entity == "variant":
         row["product_id"] = ""
-    return await _write(session, event, model, row)
-
-
-async def _write(session: AsyncSession, event: EventEnvelope, model: type, row: dict[str, object]) -> bool:
-    written = await upsert_if_newer(session, model.__table__, row)  # type: ignore[attr-defined]
-    if written:
-        await advance(session, PROJECTION, event.occurred_at)
-    return written
+    return _versioned(event, d.id, row, tombstone=True)

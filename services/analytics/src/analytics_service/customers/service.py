@@ -1,19 +1,15 @@
-"""Use cases of the counterparty dimension."""
+"""Use cases of the counterparty dimension: each event becomes a version-guarded row."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from analytics_service.customers.models import CounterpartyDim
-from analytics_service.projections.checkpoints import advance
-from analytics_service.projections.versioned import upsert_if_newer
+from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Counterparty, Deleted
 
 PROJECTION = "customers"
 
 
-async def apply_counterparty(session: AsyncSession, event: EventEnvelope) -> bool:
+def prepare_counterparty(event: EventEnvelope) -> Versioned:
     c = Counterparty.model_validate(event.payload)
     row: dict[str, object] = {
         "id": c.id,
@@ -26,16 +22,10 @@ async def apply_counterparty(session: AsyncSession, event: EventEnvelope) -> boo
         "deleted": False,
         "source_version": event.source_version,
     }
-    return await _write(session, event, row)
+    return Versioned(c.id, event.source_version, row, False, event.occurred_at)
 
 
-async def apply_counterparty_deleted(session: AsyncSession, event: EventEnvelope) -> bool:
+def prepare_counterparty_deleted(event: EventEnvelope) -> Versioned:
     d = Deleted.model_validate(event.payload)
-    return await _write(session, event, {"id": d.id, "deleted": True, "source_version": event.source_version})
-
-
-async def _write(session: AsyncSession, event: EventEnvelope, row: dict[str, object]) -> bool:
-    written = await upsert_if_newer(session, CounterpartyDim.__table__, row)
-    if written:
-        await advance(session, PROJECTION, event.occurred_at)
-    return written
+    row = {"id": d.id, "deleted": True, "source_version": event.source_version}
+    return Versioned(d.id, event.source_version, row, True, event.occurred_at)

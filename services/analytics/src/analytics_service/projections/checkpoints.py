@@ -13,6 +13,13 @@ from analytics_service.projections.models import Checkpoint
 # Live handlers hold this advisory lock shared for their transaction; the rebuild's swap takes it exclusively, so no
 # live event commits into the old tables after the rebuild has caught up (key: crc32("analytics.projections")).
 PROJECTION_LOCK_KEY = 0x2F1A_6B3C
+# Sales batches recompute roll-up rows from the facts (delete the rows, insert fresh sums). Two transactions doing
+# that for the same key at once would each miss the other's facts, so sales batches take turns, per database.
+SALES_ROLLUP_LOCK_KEY = 0x2F1A_6B3D
+
+
+async def hold_sales_rollup_lock(session: AsyncSession) -> None:
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SALES_ROLLUP_LOCK_KEY})
 
 
 async def hold_projection_lock(session: AsyncSession) -> None:

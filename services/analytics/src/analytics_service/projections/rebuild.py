@@ -1,8 +1,10 @@
 """Rebuild the projections from the event log while the old tables keep serving reads.
 
-1. Create fresh copies of the projection tables in schema ``analytics_rebuild``.
-2. Replay the projection topics from the beginning into them, in batches, with the same use cases as the live
-   consumer; the replay position is stored with the rows (checkpoint row ``replay``).
+1. Create fresh copies of the projection tables in schema ``analytics_rebuild`` (the sales tables without keys and
+   indexes: those are built once, after the load).
+2. Replay the projection topics from the beginning into them, in batches, through the same validation and use cases
+   as the live consumer; sales documents are bulk-loaded (``projections.bulk``) and the roll-ups built at the end.
+   The replay position is stored with the rows (checkpoint row ``replay``).
 3. Swap: take the projection lock exclusively (live handlers hold it shared, so none is half-way through), catch up
    from the stored position to the current end, then move the old tables out of ``analytics`` and the new ones in,
    all in one transaction. Reads see either the old tables or the new ones, never a mix.
@@ -23,7 +25,9 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from analytics_service.consumers import PROJECTION_TOPICS, projection_handlers
+from analytics_service.consumers import PROJECTION_TOPICS
+from analytics_service.projections.batch import Prepared, ProjectionBatch
+from analytics_service.projections.bulk import BulkLoader, create_bulk_tables
 from analytics_service.db import PROJECTION_TABLE_NAMES, SCHEMA, Base, projection_tables
 from analytics_service.projections.checkpoints import take_projection_lock_exclusive
 from analytics_service.projections.models import Checkpoint
@@ -32,7 +36,7 @@ from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
 from crm_common.events.envelope import EventEnvelope
 from crm_common.logging import get_logger
-from crm_common.messaging.consumer import Handler, PoisonEvent
+from crm_common.messaging.consumer import PoisonEvent
 
 log = get_logger(__name__)
 
@@ -51,32 +55,33 @@ class RebuildResult:
     skipped_reasons: list[str] = field(default_factory=list)
 
 
-async def _prepare(engine: AsyncEngine) -> None:
+async def prepare_schema(engine: AsyncEngine, schema: str) -> None:
+    """A fresh ``schema`` holding empty projection tables ready for a bulk load."""
     async with engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{REBUILD_SCHEMA}" CASCADE'))
-        await conn.execute(text(f'CREATE SCHEMA "{REBUILD_SCHEMA}"'))
-        translated = await conn.execution_options(schema_translate_map={SCHEMA: REBUILD_SCHEMA})
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        translated = await conn.execution_options(schema_translate_map={SCHEMA: schema})
         await translated.run_sync(lambda c: Base.metadata.create_all(c, tables=projection_tables()))
+        await create_bulk_tables(translated, schema)
 
 
-async def _apply_batch(
-    session: AsyncSession, records: list[Any], handlers: dict[str, Handler], result: RebuildResult
-) -> int:
-    applied = 0
+def prepare_records(records: list[Any], batch: ProjectionBatch, result: RebuildResult) -> list[Prepared]:
+    """Validate a replay batch; events the live consumer dead-lettered are skipped the same way, and counted."""
+    prepared: list[Prepared] = []
     for record in records:
         try:
-            event = EventEnvelope.from_bytes(record.value or b"")
-            handler = handlers.get(event.event_type)
-            if handler is None:
-                raise KeyError(f"no handler for {event.event_type!r}")
-            await handler(session, event)
-            applied += 1
+            prepared.append(batch.prepare(EventEnvelope.from_bytes(record.value or b"")))
         except (ValidationError, ValueError, KeyError, PoisonEvent) as exc:
-            # The live consumer dead-lettered these already; a replay skips them the same way.
             result.skipped += 1
             if len(result.skipped_reasons) < 20:
                 result.skipped_reasons.append(f"{record.topic}:{record.partition}@{record.offset}: {exc}"[:300])
-    return applied
+    return prepared
+
+
+async def _apply_batch(session: AsyncSession, records: list[Any], batch: ProjectionBatch, result: RebuildResult) -> int:
+    prepared = prepare_records(records, batch, result)
+    await batch.apply_prepared(session, prepared)
+    return len(prepared)
 
 
 async def _save_positions(session: AsyncSession, positions: Positions, generation: str) -> None:
@@ -94,14 +99,14 @@ async def _load_positions(session: AsyncSession) -> Positions:
 async def _replay_into(
     session: AsyncSession,
     replay: TopicReplay,
-    handlers: dict[str, Handler],
-    batch: int,
+    batch: ProjectionBatch,
+    size: int,
     result: RebuildResult,
     generation: str,
 ) -> int:
     applied = 0
-    async for records in replay.batches(batch):
-        applied += await _apply_batch(session, records, handlers, result)
+    async for records in replay.batches(size):
+        applied += await _apply_batch(session, records, batch, result)
         await _save_positions(session, await replay.positions(), generation)
     return applied
 
@@ -126,22 +131,27 @@ async def rebuild(settings: AnalyticsSettings, *, engine: AsyncEngine | None = N
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url, SCHEMA, pool_size=2)
     result = RebuildResult(generation=uuid.uuid4().hex[:16])
-    handlers = projection_handlers(settings)
+    batch = ProjectionBatch(settings)
     try:
-        await _prepare(engine)
+        await prepare_schema(engine, REBUILD_SCHEMA)
         sessions = session_factory(engine.execution_options(schema_translate_map={SCHEMA: REBUILD_SCHEMA}))
+        loader = BulkLoader(batch, REBUILD_SCHEMA)
         async with open_replay(settings.kafka_bootstrap_servers, PROJECTION_TOPICS) as replay:
             await replay.start_at(None)
             async for records in replay.batches(settings.replay_batch):
                 async with sessions() as session, session.begin():
-                    result.applied += await _apply_batch(session, records, handlers, result)
+                    prepared = prepare_records(records, batch, result)
+                    await loader.load(session, prepared)
+                    result.applied += len(prepared)
                     await _save_positions(session, await replay.positions(), result.generation)
+            async with sessions() as session, session.begin():
+                await loader.finish(session)
             log.info("rebuild replayed", applied=result.applied, skipped=result.skipped)
             async with sessions() as session, session.begin():
                 await take_projection_lock_exclusive(session)
                 await replay.start_at(await _load_positions(session))
                 result.caught_up = await _replay_into(
-                    session, replay, handlers, settings.replay_batch, result, result.generation
+                    session, replay, batch, settings.replay_batch, result, result.generation
                 )
                 await _swap(session, result.generation)
         async with engine.begin() as conn:

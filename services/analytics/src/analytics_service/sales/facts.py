@@ -1,13 +1,10 @@
-"""Turning one canonical document into position facts and the roll-up deltas a change of facts causes.
+"""Turning one canonical document into position facts.
 
 Pure functions: no I/O, so the arithmetic can be tested on its own and reused by the benchmark.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -70,58 +67,3 @@ def build_facts(document: Document, zone: ZoneInfo) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-@dataclass
-class ProductDelta:
-    product_id: str
-    sold_quantity: Decimal = ZERO
-    returned_quantity: Decimal = ZERO
-    revenue: Decimal = ZERO
-    vat: Decimal = ZERO
-    cost: Decimal = ZERO
-    profit: Decimal = ZERO
-
-
-@dataclass
-class CustomerDelta:
-    sales_docs: int = 0
-    return_docs: int = 0
-    quantity: Decimal = ZERO
-    revenue: Decimal = ZERO
-    cost: Decimal = ZERO
-    profit: Decimal = ZERO
-
-
-@dataclass
-class RollupDelta:
-    products: dict[tuple[date, str, str], ProductDelta] = field(default_factory=dict)
-    customers: dict[tuple[date, str], CustomerDelta] = field(default_factory=lambda: defaultdict(CustomerDelta))
-
-    def add(self, facts: Iterable[Mapping[str, Any]], sign: int) -> None:
-        """Add (sign=1) or take away (sign=-1) the contribution of one document's facts."""
-        s = Decimal(sign)
-        docs: set[tuple[date, str, str, str]] = set()
-        for f in facts:
-            key = (f["business_day"], f["assortment_id"], f["store_id"])
-            pd = self.products.setdefault(key, ProductDelta(f["product_id"]))
-            if f["kind"] in RETURN_KINDS:
-                pd.returned_quantity += s * -f["quantity"]
-            else:
-                pd.sold_quantity += s * f["quantity"]
-            pd.revenue += s * f["revenue"]
-            pd.vat += s * f["vat"]
-            pd.cost += s * f["cost"]
-            pd.profit += s * f["profit"]
-            cd = self.customers[(f["business_day"], f["customer_id"])]
-            cd.quantity += s * f["quantity"]
-            cd.revenue += s * f["revenue"]
-            cd.cost += s * f["cost"]
-            cd.profit += s * f["profit"]
-            docs.add((f["business_day"], f["customer_id"], f["document_id"], f["kind"]))
-        for day, customer, _doc, kind in docs:
-            cd = self.customers[(day, customer)]
-            if kind in RETURN_KINDS:
-                cd.return_docs += sign
-            else:
-                cd.sales_docs += sign

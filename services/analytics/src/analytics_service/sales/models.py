@@ -45,6 +45,8 @@ class SalesFact(Base):
     __table_args__ = (
         Index("ix_sales_facts_day_product", "business_day", "product_id"),
         Index("ix_sales_facts_customer_day", "customer_id", "business_day"),
+        # Recomputing the product roll-up for the keys a batch touched reads facts by these.
+        Index("ix_sales_facts_day_assortment", "business_day", "assortment_id"),
     )
 
     document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -68,7 +70,11 @@ class SalesFact(Base):
 
 
 class SalesDailyProduct(Base):
-    """Per business day, product or variant and store: sums of the facts, kept by deltas."""
+    """Per business day, product or variant and store: sums of the facts, recomputed for every key a batch touches.
+
+    A document has one day and one store, so ``documents`` (documents with this product) adds up over days and
+    stores of one product, never across products.
+    """
 
     __tablename__ = "sales_daily_products"
 
@@ -76,6 +82,7 @@ class SalesDailyProduct(Base):
     assortment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     product_id: Mapped[str] = mapped_column(String(64))
+    documents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sold_quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
     returned_quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
     revenue: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
@@ -96,5 +103,26 @@ class SalesDailyCustomer(Base):
     return_docs: Mapped[int] = mapped_column(Integer, default=0)
     quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
     revenue: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    cost: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    profit: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+
+
+class SalesDailyDocument(Base):
+    """Per business day, store, customer and organization: document counts and sums.
+
+    Every document falls in exactly one row, so document counts add up across any grouping by time, store, customer
+    or organization; the sales report answers those questions from here instead of from the facts.
+    """
+
+    __tablename__ = "sales_daily_documents"
+
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    revenue: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    vat: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
     cost: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
     profit: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))

@@ -1,20 +1,25 @@
-"""Use cases of the sales projection: apply one document version or one delete.
+"""Use cases of the sales projection: apply a batch of document versions and deletes (or one of them).
 
-A document event replaces everything the previous version of that document contributed: its facts are deleted (and
-their roll-up contribution taken away), then the new version's facts are inserted (and added). An older or repeated
-version changes nothing, so redelivery and replay are harmless and order does not matter.
+A document's newest version replaces everything its previous version contributed: its facts are deleted, the new
+version's facts inserted, and every roll-up row either set of facts falls into is recomputed from the facts. An older
+or repeated version changes nothing, so redelivery and replay are harmless and order does not matter. A batch does
+the same work once per batch instead of once per event: one header upsert, one fact delete and insert, and one
+recompute per roll-up for all the keys the batch touched.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics_service.projections.checkpoints import advance
-from analytics_service.sales.facts import SALES_TOPIC_KINDS, RollupDelta, build_facts, business_day
+from analytics_service.projections.checkpoints import advance, hold_sales_rollup_lock
+from analytics_service.projections.versioned import Versioned, latest_moment, reduce_versions
+from analytics_service.sales.facts import SALES_TOPIC_KINDS, build_facts, business_day
 from analytics_service.sales.repository import SalesRepository
+from analytics_service.sales.rollups import FACT_KEY_COLUMNS
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Document
 from crm_common.messaging.consumer import PoisonEvent
@@ -48,43 +53,59 @@ def parse_document(event: EventEnvelope) -> Document:
         raise PoisonEvent(f"payload id {document.id!r} differs from entity id {event.entity_id!r}")
     if document.kind not in SALES_TOPIC_KINDS or f"{document.kind.value}.upserted" != event.event_type:
         raise PoisonEvent(f"a {document.kind.value} document cannot arrive as {event.event_type}")
+    if len({p.id for p in document.positions}) != len(document.positions):
+        raise PoisonEvent(f"document {document.id!r} lists a position id twice")
     return document
 
 
-async def apply_document(session: AsyncSession, event: EventEnvelope, zone: ZoneInfo) -> bool:
-    """Apply `<kind>.upserted`; return whether anything changed."""
+def prepare_document(event: EventEnvelope, zone: ZoneInfo) -> Versioned:
+    """Validate `<kind>.upserted` (PoisonEvent if it can never apply) into the header row it would write."""
     document = parse_document(event)
-    repo = SalesRepository(session)
-    if not await repo.claim_version(_header(document, event.source_version, zone)):
-        return False
-    await _replace_facts(repo, document.id, build_facts(document, zone))
-    await advance(session, PROJECTION, event.occurred_at)
-    return True
+    header = _header(document, event.source_version, zone)
+    return Versioned(document.id, event.source_version, header, False, event.occurred_at, document)
 
 
-async def apply_document_deleted(session: AsyncSession, event: EventEnvelope) -> bool:
-    """Apply `<kind>.deleted`: the document's facts go, a tombstone stays so older versions remain ignored."""
+def prepare_document_deleted(event: EventEnvelope) -> Versioned:
+    """`<kind>.deleted`: a tombstone stays, so older versions remain ignored; the document's facts go."""
     deleted = Deleted.model_validate(event.payload)
     kind = event.event_type.split(".", 1)[0]
-    tombstone = {
-        "id": deleted.id,
-        "kind": kind,
-        "applicable": False,
-        "deleted": True,
-        "source_version": event.source_version,
-    }
+    tombstone = {"id": deleted.id, "kind": kind, "applicable": False, "deleted": True}
+    row = {**tombstone, "source_version": event.source_version}
+    return Versioned(deleted.id, event.source_version, row, True, event.occurred_at)
+
+
+def prepare(event: EventEnvelope, zone: ZoneInfo) -> Versioned:
+    if event.event_type.endswith(".deleted"):
+        return prepare_document_deleted(event)
+    return prepare_document(event, zone)
+
+
+async def apply_prepared(session: AsyncSession, items: Sequence[Versioned], zone: ZoneInfo) -> int:
+    """Apply document versions in Kafka order; return how many documents changed."""
+    reduced = reduce_versions(items)
+    await hold_sales_rollup_lock(session)
     repo = SalesRepository(session)
-    if not await repo.claim_version(tombstone):
-        return False
-    await _replace_facts(repo, deleted.id, [])
-    await advance(session, PROJECTION, event.occurred_at)
-    return True
+    changed = await repo.write_headers(reduced)
+    if not changed:
+        return 0
+    # A document seen for the first time has no facts to take away.
+    keys = await repo.take_fact_keys([doc for doc, was_new in changed.items() if not was_new])
+    facts: list[dict[str, Any]] = []
+    for doc in changed:
+        final = reduced.final[doc]
+        if not final.tombstone:
+            facts += build_facts(final.payload, zone)
+    await repo.insert_facts(facts)
+    await repo.recompute_rollups(keys + [{k: f[k] for k in FACT_KEY_COLUMNS} for f in facts])
+    await advance(session, PROJECTION, latest_moment(reduced.final[d] for d in changed), steps=len(changed))
+    return len(changed)
 
 
-async def _replace_facts(repo: SalesRepository, document_id: str, new_facts: list[dict[str, Any]]) -> None:
-    old_facts = await repo.take_facts(document_id)
-    delta = RollupDelta()
-    delta.add(old_facts, -1)
-    delta.add(new_facts, 1)
-    await repo.insert_facts(new_facts)
-    await repo.apply_rollups(delta)
+async def apply_document(session: AsyncSession, event: EventEnvelope, zone: ZoneInfo) -> bool:
+    """Apply one `<kind>.upserted`; return whether anything changed."""
+    return bool(await apply_prepared(session, [prepare_document(event, zone)], zone))
+
+
+async def apply_document_deleted(session: AsyncSession, event: EventEnvelope, zone: ZoneInfo) -> bool:
+    """Apply one `<kind>.deleted`; return whether anything changed."""
+    return bool(await apply_prepared(session, [prepare_document_deleted(event)], zone))

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from analytics_service.projections.checkpoints import advance
-from analytics_service.projections.versioned import upsert_if_newer
-from analytics_service.stock.models import StockLevelRow
+from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import StockLevel
 from crm_common.messaging.consumer import PoisonEvent
@@ -14,7 +10,7 @@ from crm_common.messaging.consumer import PoisonEvent
 PROJECTION = "stock"
 
 
-async def apply_stock(session: AsyncSession, event: EventEnvelope) -> bool:
+def prepare_stock(event: EventEnvelope) -> Versioned:
     level = StockLevel.model_validate(event.payload)
     if event.entity_id != f"{level.assortment_id}:{level.store_id}":
         raise PoisonEvent(f"entity id {event.entity_id!r} is not <assortment_id>:<store_id> of the payload")
@@ -31,7 +27,5 @@ async def apply_stock(session: AsyncSession, event: EventEnvelope) -> bool:
         "as_of": level.as_of,
         "source_version": event.source_version,
     }
-    written = await upsert_if_newer(session, StockLevelRow.__table__, row)
-    if written:
-        await advance(session, PROJECTION, event.occurred_at)
-    return written
+    key = (level.assortment_id, level.store_id)
+    return Versioned(key, event.source_version, row, False, event.occurred_at)

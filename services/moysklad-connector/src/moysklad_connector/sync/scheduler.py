@@ -1,6 +1,8 @@
-"""Runs syncs by itself: a first full sync, then an incremental one every ``MOYSKLAD_SYNC_INTERVAL_MINUTES``.
+"""Runs syncs by itself: a first full sync, then an incremental one every ``MOYSKLAD_SYNC_INTERVAL_MINUTES``, a stock
+reconcile every ``CONNECTOR_STOCK_RECONCILE_MINUTES``, and an incremental sync soon after a webhook hint.
 
-A webhook (or anything else) can ``wake()`` it to run the next incremental sync sooner. A sync already running for an
+Hints are debounced: the first hint of an integration schedules its sync ``debounce`` seconds later, and the hints
+that follow before it runs ride along, so a burst of notifications costs one sync. A sync already running for an
 integration (started on demand, or by another process) is skipped, never doubled.
 """
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +22,7 @@ from moysklad_connector.sync.repository import JobRepository
 from moysklad_connector.sync.service import SyncService
 
 IntegrationIds = Callable[[], Awaitable[list[str]]]
+Prepare = Callable[[str], Awaitable[None]]
 
 
 async def first_mode(sessions: async_sessionmaker[AsyncSession], integration_id: str) -> str:
@@ -28,40 +32,98 @@ async def first_mode(sessions: async_sessionmaker[AsyncSession], integration_id:
         for mode in ("full", "resume"):
             if await jobs.latest(integration_id, mode=mode, status="succeeded") is not None:
                 return "incremental"
-        last = await jobs.latest(integration_id)
-    if last is not None and last.mode in ("full", "resume") and last.status in ("interrupted", "failed", "running"):
+        last = await jobs.latest(integration_id, mode="full") or await jobs.latest(integration_id, mode="resume")
+    if last is not None and last.status in ("interrupted", "failed", "running"):
         return "resume"
     return "full"
 
 
 class SyncScheduler:
-    def __init__(self, service: SyncService, integration_ids: IntegrationIds, interval_seconds: float) -> None:
+    def __init__(
+        self,
+        service: SyncService,
+        integration_ids: IntegrationIds,
+        interval_seconds: float,
+        *,
+        stock_interval_seconds: float | None = None,
+        debounce_seconds: float = 5.0,
+        prepare: Prepare | None = None,
+        housekeeping: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.service, self.integration_ids, self.interval = service, integration_ids, interval_seconds
+        self.stock_interval = stock_interval_seconds
+        self.debounce = debounce_seconds
+        self.prepare = prepare  # once per integration before its first sync (webhook registration)
+        self.housekeeping = housekeeping  # once per round (pruning old webhook receipts)
         self._wake = asyncio.Event()
+        self._round_now = False
+        self._hints: dict[str, float] = {}  # integration id → when its hinted sync is due (monotonic)
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Run the next round now instead of at the end of the interval."""
+        self._round_now = True
         self._wake.set()
 
+    def hint(self, integration_id: str) -> None:
+        """Something changed at MoySklad (a webhook): sync this integration after the debounce delay."""
+        self._hints.setdefault(integration_id, time.monotonic() + self.debounce)
+        self._wake.set()
+
+    async def _run(self, integration_id: str, mode: str, trigger: str) -> None:
+        try:
+            await self.service.run(integration_id, mode, trigger)
+        except Conflict:
+            log.info("sync already running, skipped", integration_id=integration_id, mode=mode)
+        except Exception as exc:  # a failed run is recorded on its job; the schedule goes on
+            log.warning("scheduled sync failed", integration_id=integration_id, mode=mode, error=repr(exc)[:300])
+
     async def run_round(self, *, first: bool) -> None:
-        for integration_id in await self.integration_ids():
-            mode = await first_mode(self.service.sessions, integration_id) if first else "incremental"
+        if self.housekeeping is not None:
             try:
-                await self.service.run(integration_id, mode, "schedule")
-            except Conflict:
-                log.info("sync already running, round skipped", integration_id=integration_id)
-            except Exception as exc:  # a failed round is recorded on its job; the schedule goes on
-                log.warning("scheduled sync failed", integration_id=integration_id, error=repr(exc)[:300])
+                await self.housekeeping()
+            except Exception as exc:
+                log.warning("scheduler housekeeping failed", error=repr(exc)[:300])
+        for integration_id in await self.integration_ids():
+            if first and self.prepare is not None:
+                await self.prepare(integration_id)
+            mode = await first_mode(self.service.sessions, integration_id) if first else "incremental"
+            # A round covers whatever was hinted before it started.
+            self._hints.pop(integration_id, None)
+            await self._run(integration_id, mode, "schedule")
+
+    async def run_hinted(self) -> None:
+        now = time.monotonic()
+        for integration_id in [i for i, due in self._hints.items() if due <= now]:
+            del self._hints[integration_id]
+            await self._run(integration_id, "incremental", "webhook")
+
+    async def reconcile_stock(self) -> None:
+        for integration_id in await self.integration_ids():
+            await self._run(integration_id, "stock", "schedule")
 
     async def run(self) -> None:
         first = True
+        next_round = time.monotonic()
+        next_stock = next_round + (self.stock_interval or 0)
         while True:
-            await self.run_round(first=first)
-            first = False
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+            if self._round_now or time.monotonic() >= next_round:
+                self._round_now = False
+                await self.run_round(first=first)
+                first = False
+                next_round = time.monotonic() + self.interval
+            await self.run_hinted()
+            if self.stock_interval and time.monotonic() >= next_stock:
+                await self.reconcile_stock()
+                next_stock = time.monotonic() + self.stock_interval
+            deadlines = [next_round, *self._hints.values()]
+            if self.stock_interval:
+                deadlines.append(next_stock)
+            timeout = min(deadlines) - time.monotonic()
+            if timeout > 0 and not self._round_now:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="sync-scheduler")

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class SyncMode(StrEnum):
     FULL = "full"
     INCREMENTAL = "incremental"
+    STOCK = "stock"  # only re-read stock levels (the periodic reconcile)
 
 
 class SyncStartIn(BaseModel):

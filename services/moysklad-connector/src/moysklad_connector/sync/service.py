@@ -19,14 +19,15 @@ from moysklad_connector.integrations import service as integrations
 from moysklad_connector.log import log
 from moysklad_connector.mapping.common import SOURCE, version_of
 from moysklad_connector.settings import ConnectorSettings
+from moysklad_connector.stock.service import sync_stock
 from moysklad_connector.sync.deletions import AUDIT_CURSOR, sync_deletions
 from moysklad_connector.sync.lock import IntegrationLock
 from moysklad_connector.sync.models import SyncJob
 from moysklad_connector.sync.repository import CursorRepository, JobRepository
 from moysklad_connector.sync.runner import EventSink, SyncContext, load_lookups, sync_type
-from moysklad_connector.sync.specs import SPECS, EntitySpec
+from moysklad_connector.sync.specs import DOCUMENT_TYPES, SPECS, EntitySpec
 
-MODES = ("full", "incremental", "resume")
+MODES = ("full", "incremental", "resume", "stock")
 
 
 class SyncService:
@@ -122,13 +123,26 @@ class SyncService:
                 job.integration_id, job.id, client, self.sessions, self.sink, page_size=self.settings.page_size
             )
             ctx.lookups, ctx.account_id = await load_lookups(client)
-            results = await asyncio.gather(*(sync_type(ctx, spec) for spec in self.specs), return_exceptions=True)
-            failures = await self._record_failures(job, results)
-            # Deletions after the upserts, so a consumer never sees a delete overtaken by an older upsert.
-            try:
-                await sync_deletions(ctx, job.started_at or datetime.now(UTC))
-            except MoySkladError as exc:
-                failures.append(f"deletions: {_describe(exc)}")
+            failures: list[str] = []
+            moved = job.mode == "stock"
+            if job.mode != "stock":
+                results = await asyncio.gather(*(sync_type(ctx, s) for s in self.specs), return_exceptions=True)
+                failures = await self._record_failures(job, results)
+                moved = job.mode != "incremental" or any(
+                    spec.type in DOCUMENT_TYPES and result != 0
+                    for spec, result in zip(self.specs, results, strict=True)
+                )
+                # Deletions after the upserts, so a consumer never sees a delete overtaken by an older upsert.
+                try:
+                    moved = await sync_deletions(ctx, job.started_at or datetime.now(UTC)) > 0 or moved
+                except MoySkladError as exc:
+                    failures.append(f"deletions: {_describe(exc)}")
+            # Stock after the documents that moved it (a reading is newer than every document it reflects).
+            if moved:
+                try:
+                    await sync_stock(ctx, self.settings.stock_report_mode)
+                except MoySkladError as exc:
+                    failures.append(f"stock: {_describe(exc)}")
         if failures:
             return "failed", "; ".join(failures)[:4000], ctx.account_id
         return "succeeded", None, ctx.account_id

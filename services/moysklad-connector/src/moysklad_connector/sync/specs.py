@@ -53,7 +53,6 @@ PARTIES: tuple[EntitySpec, ...] = (
 )
 
 
-
 def _document_specs(doc_type: str) -> tuple[EntitySpec, EntitySpec]:
     """Live documents with every position (and cost, where it is the document's), and trashed ones as deletes."""
     deleted = documents.event_type(doc_type, "deleted")

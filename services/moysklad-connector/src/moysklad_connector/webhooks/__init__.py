@@ -1,0 +1,1 @@
+"""MoySklad webhooks: a fast, de-duplicated receiver that hints the scheduler, and their registration."""
