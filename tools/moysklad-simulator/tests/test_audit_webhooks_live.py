@@ -66,8 +66,10 @@ def _client(sim: RunningSimulator) -> httpx.Client:
 def test_update_webhook_is_delivered_with_request_id(sim: RunningSimulator) -> None:
     receiver = Receiver()
     with _client(sim) as client:
-        hook = client.post("/entity/webhook", json={"url": receiver.url, "action": "UPDATE",
-                                                    "entityType": "product", "diffType": "FIELDS"}).json()
+        hook = client.post(
+            "/entity/webhook",
+            json={"url": receiver.url, "action": "UPDATE", "entityType": "product", "diffType": "FIELDS"},
+        ).json()
         assert (hook["method"], hook["enabled"], hook["meta"]["type"]) == ("POST", True, "webhook")
         shop = LiveShop(sim.state)
         shop._price()
@@ -110,8 +112,9 @@ def test_duplicate_webhook_gives_30003(sim: RunningSimulator) -> None:
 
 def test_webhooks_list_disable_and_delete(sim: RunningSimulator) -> None:
     with _client(sim) as client:
-        hook = client.post("/entity/webhook", json={"url": "http://127.0.0.1:9/y", "action": "CREATE",
-                                                    "entityType": "demand"}).json()
+        hook = client.post(
+            "/entity/webhook", json={"url": "http://127.0.0.1:9/y", "action": "CREATE", "entityType": "demand"}
+        ).json()
         disabled = client.put(f"/entity/webhook/{hook['id']}", json={"enabled": False}).json()
         listed = client.get("/entity/webhook").json()["rows"]
         deleted = client.delete(f"/entity/webhook/{hook['id']}")
@@ -147,8 +150,9 @@ def test_live_steps_bump_updated_and_append_audit(sim: RunningSimulator) -> None
         shop.step()
     assert len(sim.state.audit) > before
     with _client(sim) as client:
-        changed = client.get("/entity/product", params={"filter": f"updated>={since[:19]};archived=true;archived=false"}
-                             ).json()["meta"]["size"]
+        changed = client.get(
+            "/entity/product", params={"filter": f"updated>={since[:19]};archived=true;archived=false"}
+        ).json()["meta"]["size"]
         sales = client.get("/entity/retaildemand", params={"filter": f"updated>={since[:19]}"}).json()["meta"]["size"]
     assert changed + sales > 0
 

@@ -15,15 +15,17 @@ from .conftest import asgi_client
 
 
 def test_request_without_gzip_gets_415_with_empty_body(server: RunningSimulator) -> None:
-    response = httpx.get(f"{server.api_url}/entity/product", auth=server.basic_auth,
-                         headers={"Accept-Encoding": "identity"})
+    response = httpx.get(
+        f"{server.api_url}/entity/product", auth=server.basic_auth, headers={"Accept-Encoding": "identity"}
+    )
     assert response.status_code == 415
     assert response.content == b""
 
 
 def test_response_is_gzip_with_moysklad_content_type(server: RunningSimulator) -> None:
-    with httpx.stream("GET", f"{server.api_url}/entity/store", auth=server.basic_auth,
-                      headers={"Accept-Encoding": "gzip"}) as response:
+    with httpx.stream(
+        "GET", f"{server.api_url}/entity/store", auth=server.basic_auth, headers={"Accept-Encoding": "gzip"}
+    ) as response:
         raw = b"".join(response.iter_raw())
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "gzip"
@@ -32,8 +34,7 @@ def test_response_is_gzip_with_moysklad_content_type(server: RunningSimulator) -
 
 
 def test_hrefs_use_the_base_url_the_client_called(server: RunningSimulator) -> None:
-    response = httpx.get(f"{server.api_url}/entity/store", auth=server.basic_auth,
-                         headers={"Accept-Encoding": "gzip"})
+    response = httpx.get(f"{server.api_url}/entity/store", auth=server.basic_auth, headers={"Accept-Encoding": "gzip"})
     href = response.json()["rows"][0]["meta"]["href"]
     assert href.startswith(f"{server.api_url}/entity/store/")
 
@@ -56,8 +57,9 @@ async def test_missing_credentials_get_401(settings: Settings, state: SimulatorS
 
 async def test_dev_token_authenticates(settings: Settings, state: SimulatorState) -> None:
     token = settings.token.get_secret_value()
-    async with asgi_client(settings, state, auth=None, headers={
-            "Accept-Encoding": "gzip", "Authorization": f"Bearer {token}"}) as client:
+    async with asgi_client(
+        settings, state, auth=None, headers={"Accept-Encoding": "gzip", "Authorization": f"Bearer {token}"}
+    ) as client:
         response = await client.get("/context/employee")
     assert response.status_code == 200
     assert response.json()["uid"] == settings.login

@@ -14,8 +14,7 @@ async def test_envelope_has_context_meta_and_rows(client: httpx.AsyncClient) -> 
     body = (await client.get("/entity/product", params={"limit": 5})).json()
     assert body["context"]["employee"]["meta"]["href"].endswith("/context/employee")
     meta = body["meta"]
-    assert (meta["type"], meta["mediaType"], meta["limit"], meta["offset"]) == (
-        "product", "application/json", 5, 0)
+    assert (meta["type"], meta["mediaType"], meta["limit"], meta["offset"]) == ("product", "application/json", 5, 0)
     assert len(body["rows"]) == 5
     assert "nextHref" in meta
     assert "previousHref" not in meta
@@ -60,10 +59,15 @@ async def test_limit_over_1000_is_rejected(client: httpx.AsyncClient) -> None:
 
 async def test_updated_range_filter(client: httpx.AsyncClient, state: SimulatorState) -> None:
     since = "2025-10-01 00:00:00"
-    body = (await client.get("/entity/product", params={
-        "filter": f"updated>={since};archived=true;archived=false", "order": "updated,asc;id"})).json()
-    expected = sorted((p for p in state.records("product") if p["updated"] >= since),
-                      key=lambda p: (p["updated"], p["id"]))
+    body = (
+        await client.get(
+            "/entity/product",
+            params={"filter": f"updated>={since};archived=true;archived=false", "order": "updated,asc;id"},
+        )
+    ).json()
+    expected = sorted(
+        (p for p in state.records("product") if p["updated"] >= since), key=lambda p: (p["updated"], p["id"])
+    )
     assert [r["id"] for r in body["rows"]] == [p["id"] for p in expected]
     assert all(r["updated"] >= since for r in body["rows"])
 
@@ -115,8 +119,11 @@ async def test_search_matches_word_prefixes(client: httpx.AsyncClient, state: Si
     word = product["name"].split()[0][:4]
     rows = (await client.get("/entity/product", params={"search": word})).json()["rows"]
     assert product["id"] in {r["id"] for r in rows}
-    assert all(any(w.lower().startswith(word.lower()) for w in r["name"].split()) or
-               r.get("article", "").lower().startswith(word.lower()) for r in rows)
+    assert all(
+        any(w.lower().startswith(word.lower()) for w in r["name"].split())
+        or r.get("article", "").lower().startswith(word.lower())
+        for r in rows
+    )
 
 
 @pytest.mark.parametrize(("limit", "expanded"), [(100, True), (101, False)])
@@ -127,7 +134,10 @@ async def test_expand_needs_limit_at_most_100(client: httpx.AsyncClient, limit: 
 
 async def test_variant_filter_by_productid(client: httpx.AsyncClient, state: SimulatorState) -> None:
     variant = state.records("variant")[0]
-    rows = (await client.get("/entity/variant", params={
-        "filter": f"productid={variant['product'].id};archived=true;archived=false"})).json()["rows"]
+    rows = (
+        await client.get(
+            "/entity/variant", params={"filter": f"productid={variant['product'].id};archived=true;archived=false"}
+        )
+    ).json()["rows"]
     assert variant["id"] in {r["id"] for r in rows}
     assert all(r["product"]["meta"]["href"].endswith(variant["product"].id) for r in rows)

@@ -19,8 +19,20 @@ from moysklad_simulator.testing import RunningSimulator
 schemathesis = pytest.importorskip("schemathesis")
 
 SPEC = Path("/work/shared/moysklad/openapi/openapi.yaml")
-ENTITIES = ("product", "productfolder", "variant", "service", "bundle", "store", "uom", "currency",
-            "organization", "employee", "counterparty", "webhook")
+ENTITIES = (
+    "product",
+    "productfolder",
+    "variant",
+    "service",
+    "bundle",
+    "store",
+    "uom",
+    "currency",
+    "organization",
+    "employee",
+    "counterparty",
+    "webhook",
+)
 pytestmark = [pytest.mark.skipif(not SPEC.exists(), reason="OpenAPI spec not available"), pytest.mark.slow]
 
 
@@ -80,8 +92,12 @@ def test_validation_rejects_a_wrong_type(schema: Any, server: RunningSimulator) 
     product = server.state.records("product")[0]
     with httpx.Client(base_url=server.api_url, auth=server.basic_auth, headers={"Accept-Encoding": "gzip"}) as client:
         response = client.get(f"/entity/product/{product['id']}")
-    broken = httpx.Response(200, json={**response.json(), "name": 12345}, request=response.request,
-                            headers={"Content-Type": "application/json;charset=utf-8"})
+    broken = httpx.Response(
+        200,
+        json={**response.json(), "name": 12345},
+        request=response.request,
+        headers={"Content-Type": "application/json;charset=utf-8"},
+    )
     with pytest.raises(Exception):  # noqa: B017, PT011 - schemathesis raises its own failure group
         schema["/entity/product/{id}"]["GET"].validate_response(broken)
 
@@ -89,7 +105,16 @@ def test_validation_rejects_a_wrong_type(schema: Any, server: RunningSimulator) 
 def _webhook(state: SimulatorState) -> dict[str, Any]:
     from moysklad_simulator.data.common import record
 
-    hook = record(state, "webhook", state.next_updated(), owned=False, entityType="product",
-                  url="https://example.test/hook", method="POST", enabled=True, action="CREATE")
+    hook = record(
+        state,
+        "webhook",
+        state.next_updated(),
+        owned=False,
+        entityType="product",
+        url="https://example.test/hook",
+        method="POST",
+        enabled=True,
+        action="CREATE",
+    )
     hook.pop("updated")
     return hook

@@ -43,8 +43,13 @@ async def test_every_response_carries_the_five_headers() -> None:
     settings = make_settings(scale="tiny", rate_limits_enabled=True)
     async with asgi_client(settings, generate(settings)) as client:
         response = await client.get("/entity/store")
-    for name in ("X-RateLimit-Limit", "X-Lognex-Retry-TimeInterval", "X-RateLimit-Remaining", "X-Lognex-Reset",
-                 "X-Lognex-Retry-After"):
+    for name in (
+        "X-RateLimit-Limit",
+        "X-Lognex-Retry-TimeInterval",
+        "X-RateLimit-Remaining",
+        "X-Lognex-Reset",
+        "X-Lognex-Retry-After",
+    ):
         assert name in response.headers
     assert response.headers["X-RateLimit-Limit"] == "45"
     assert response.headers["X-Lognex-Retry-After"] == "0"

@@ -37,8 +37,7 @@ async def test_stock_all_matches_documents(client: httpx.AsyncClient, state: Sim
         assert row["quantity"] == pytest.approx(row["stock"] - row["reserve"] + row["inTransit"], abs=1e-6)
 
 
-async def test_current_is_a_bare_array_matching_stock_all(client: httpx.AsyncClient,
-                                                          state: SimulatorState) -> None:
+async def test_current_is_a_bare_array_matching_stock_all(client: httpx.AsyncClient, state: SimulatorState) -> None:
     current = (await client.get("/report/stock/all/current")).json()
     assert isinstance(current, list)
     replayed = _movements(state)
@@ -72,4 +71,5 @@ async def test_profit_matches_documents(client: httpx.AsyncClient, state: Simula
     assert sum(r["sellSum"] for r in body["rows"]) == pytest.approx(total_sales, rel=1e-6)
     row = body["rows"][0]
     assert row["profit"] == pytest.approx(
-        row["sellSum"] - row["sellCostSum"] - (row["returnSum"] - row["returnCostSum"]), abs=0.05)
+        row["sellSum"] - row["sellCostSum"] - (row["returnSum"] - row["returnCostSum"]), abs=0.05
+    )

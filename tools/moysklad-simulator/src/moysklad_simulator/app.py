@@ -39,14 +39,22 @@ def create_app(settings: Settings | None = None, state: SimulatorState | None = 
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    app = FastAPI(title="MoySklad simulator", lifespan=lifespan, docs_url="/__sim/docs",
-                  openapi_url="/__sim/openapi.json", redoc_url=None)
+    app = FastAPI(
+        title="MoySklad simulator",
+        lifespan=lifespan,
+        docs_url="/__sim/docs",
+        openapi_url="/__sim/openapi.json",
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.sim = state
     app.state.limiter = RateLimiter(settings)
     app.state.faults = faults.Faults(
-        storm_429_probability=settings.fault_429_probability, error_500_probability=settings.fault_500_probability,
-        drop_probability=settings.fault_drop_probability, latency_ms=settings.fault_latency_ms)
+        storm_429_probability=settings.fault_429_probability,
+        error_500_probability=settings.fault_500_probability,
+        drop_probability=settings.fault_drop_probability,
+        latency_ms=settings.fault_latency_ms,
+    )
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
     app.include_router(webhooks.router, prefix=API_PREFIX)

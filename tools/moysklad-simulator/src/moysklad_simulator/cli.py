@@ -35,8 +35,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = ", ".join(f"{k}={len(v)}" for k, v in state.tables.items() if v)
     elapsed = time.perf_counter() - started
     print(f"moysklad-simulator: generated {settings.scale.value} shop in {elapsed:.2f}s ({sizes})")
-    print(f"moysklad-simulator: http://{settings.host}:{settings.port}/api/remap/1.2 "
-          f"login {settings.login}, token {settings.token.get_secret_value()}")
+    print(
+        f"moysklad-simulator: http://{settings.host}:{settings.port}/api/remap/1.2 "
+        f"login {settings.login}, token {settings.token.get_secret_value()}"
+    )
     uvicorn.run(create_app(settings, state), host=settings.host, port=settings.port, log_level="info")
 
 

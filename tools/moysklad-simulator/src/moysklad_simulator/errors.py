@@ -30,9 +30,7 @@ def error_body(code: int, message: str, parameter: str | None = None) -> dict[st
 
 
 def not_found(entity_type: str, entity_id: str) -> MoySkladError:
-    return MoySkladError(
-        404, 1021, f"Объект с типом '{entity_type}' и идентификатором '{entity_id}' не найден"
-    )
+    return MoySkladError(404, 1021, f"Объект с типом '{entity_type}' и идентификатором '{entity_id}' не найден")
 
 
 def bad_filter(detail: str) -> MoySkladError:
@@ -40,9 +38,7 @@ def bad_filter(detail: str) -> MoySkladError:
 
 
 def bad_date(value: str) -> MoySkladError:
-    return MoySkladError(
-        400, 1035, f"Неверный формат даты '{value}', ожидается 'yyyy-MM-dd HH:mm:ss'", "filter"
-    )
+    return MoySkladError(400, 1035, f"Неверный формат даты '{value}', ожидается 'yyyy-MM-dd HH:mm:ss'", "filter")
 
 
 def unknown_path(path: str) -> MoySkladError:

@@ -35,8 +35,13 @@ class DropConnections:
             faults: Faults = scope["app"].state.faults
             state: SimulatorState = scope["app"].state.sim
             if faults.drop_probability and state.fault_rng.random() < faults.drop_probability:
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-length", b"100000"), (b"content-type", b"application/json")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-length", b"100000"), (b"content-type", b"application/json")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": b'{"rows":[', "more_body": True})
                 raise ConnectionAbortedError("simulated dropped connection")
         await self.app(scope, receive, send)
@@ -61,9 +66,13 @@ def get_state(request: Request) -> dict[str, Any]:
     """Summarise the simulator's data for tests and humans."""
     state: SimulatorState = request.app.state.sim
     return {
-        "accountId": state.account_id, "login": state.settings.login, "scale": state.settings.scale.value,
-        "seed": state.settings.seed, "anchor": str(state.anchor),
+        "accountId": state.account_id,
+        "login": state.settings.login,
+        "scale": state.settings.scale.value,
+        "seed": state.settings.seed,
+        "anchor": str(state.anchor),
         "counts": {name: len(rows) for name, rows in state.tables.items()},
-        "auditContexts": len(state.audit), "webhookOutbox": len(state.outbox),
+        "auditContexts": len(state.audit),
+        "webhookOutbox": len(state.outbox),
         "webhookDeliveries": state.webhook_log[-50:],
     }

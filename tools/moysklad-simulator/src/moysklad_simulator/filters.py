@@ -17,19 +17,76 @@ Predicate = Callable[[Record], bool]
 OPERATORS = ("!=", ">=", "<=", "~=", "=~", "!~", "=", ">", "<", "~")
 RANGE_OPS = frozenset({">", "<", ">=", "<="})
 LIKE_OPS = frozenset({"~", "~=", "=~", "!~"})
-DATE_FIELDS = frozenset({"updated", "created", "moment", "deleted", "deliveryPlannedMoment",
-                         "paymentPlannedMoment", "incomingDate"})
+DATE_FIELDS = frozenset(
+    {"updated", "created", "moment", "deleted", "deliveryPlannedMoment", "paymentPlannedMoment", "incomingDate"}
+)
 _SPLIT = re.compile(r"(?<!\\);")
 # Fields that may be filtered even where a record happens to lack them.
-KNOWN_FIELDS = frozenset({
-    "id", "name", "code", "externalCode", "archived", "updated", "created", "description", "article",
-    "pathName", "productFolder", "uom", "barcodes", "email", "phone", "inn", "kpp", "companyType", "tags",
-    "owner", "group", "shared", "moment", "sum", "agent", "organization", "store", "state", "applicable",
-    "deleted", "isDeleted", "productid", "product", "parent", "supplier", "project", "contract", "printed",
-    "published", "legalTitle", "actualAddress", "legalAddress", "syncId", "weight", "volume", "vat",
-    "uid", "lastName", "firstName", "middleName", "isoCode", "multiplicity", "address", "minimumBalance",
-    "customerOrder", "demand", "retailStore", "updatedBy", "state.name", "assortment", "salesChannel",
-})
+KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "code",
+        "externalCode",
+        "archived",
+        "updated",
+        "created",
+        "description",
+        "article",
+        "pathName",
+        "productFolder",
+        "uom",
+        "barcodes",
+        "email",
+        "phone",
+        "inn",
+        "kpp",
+        "companyType",
+        "tags",
+        "owner",
+        "group",
+        "shared",
+        "moment",
+        "sum",
+        "agent",
+        "organization",
+        "store",
+        "state",
+        "applicable",
+        "deleted",
+        "isDeleted",
+        "productid",
+        "product",
+        "parent",
+        "supplier",
+        "project",
+        "contract",
+        "printed",
+        "published",
+        "legalTitle",
+        "actualAddress",
+        "legalAddress",
+        "syncId",
+        "weight",
+        "volume",
+        "vat",
+        "uid",
+        "lastName",
+        "firstName",
+        "middleName",
+        "isoCode",
+        "multiplicity",
+        "address",
+        "minimumBalance",
+        "customerOrder",
+        "demand",
+        "retailStore",
+        "updatedBy",
+        "state.name",
+        "assortment",
+        "salesChannel",
+    }
+)
 
 
 @dataclass
@@ -71,19 +128,19 @@ def _split_condition(raw: str) -> tuple[str, str, str]:
             name = raw[:index].strip()
             if not name:
                 break
-            return name, op, raw[index + len(op):]
+            return name, op, raw[index + len(op) :]
     raise bad_filter(f"неверное условие '{raw}'")
 
 
-def compile_filter(conditions: dict[str, FieldConditions], specials: dict[str, Special],
-                   sample: list[Record]) -> Predicate:
+def compile_filter(
+    conditions: dict[str, FieldConditions], specials: dict[str, Special], sample: list[Record]
+) -> Predicate:
     """One predicate ANDing all fields; ``specials`` compute virtual fields such as ``isDeleted``."""
     checks = [_field_check(name, cond, specials, sample) for name, cond in conditions.items()]
     return lambda rec: all(check(rec) for check in checks)
 
 
-def _field_check(name: str, cond: FieldConditions, specials: dict[str, Special],
-                 sample: list[Record]) -> Predicate:
+def _field_check(name: str, cond: FieldConditions, specials: dict[str, Special], sample: list[Record]) -> Predicate:
     if name not in specials and name not in KNOWN_FIELDS and not _in_sample(name, sample):
         raise bad_filter(f"неизвестное поле '{name}'")
     getter: Special = specials.get(name) or (lambda rec: rec.get(name))
@@ -99,8 +156,7 @@ def _field_check(name: str, cond: FieldConditions, specials: dict[str, Special],
             return False
         if any(_eq(values, v) for v in not_equals):
             return False
-        return all(_in_range(values, op, v) for op, v in ranges) and all(
-            _like(values, op, v) for op, v in likes)
+        return all(_in_range(values, op, v) for op, v in ranges) and all(_like(values, op, v) for op, v in likes)
 
     return check
 
@@ -111,6 +167,7 @@ def _in_sample(name: str, sample: list[Record]) -> bool:
 
 def _normalizer(name: str) -> Callable[[str], str]:
     if name in DATE_FIELDS:
+
         def norm_date(value: str) -> str:
             if value == "":
                 return ""
@@ -118,6 +175,7 @@ def _normalizer(name: str) -> Callable[[str], str]:
             if parsed is None:
                 raise bad_date(value)
             return fmt_ms(parsed)
+
         return norm_date
     return lambda value: id_from_href(value) if value.startswith(("http://", "https://")) else value
 

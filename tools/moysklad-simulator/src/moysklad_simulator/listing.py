@@ -13,8 +13,9 @@ from moysklad_simulator.model import CANONICAL_BASE, MEDIA_TYPE, employee_contex
 from moysklad_simulator.render import ExpandTree, parse_expand
 
 EXPAND_MAX_LIMIT = 100
-DEFAULT_ORDER_FIELDS = frozenset({"id", "updated", "name", "code", "externalCode", "created", "moment", "sum",
-                                  "article", "pathName", "archived"})
+DEFAULT_ORDER_FIELDS = frozenset(
+    {"id", "updated", "name", "code", "externalCode", "created", "moment", "sum", "article", "pathName", "archived"}
+)
 SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
     "product": ("name", "code", "article", "barcodes"),
     "variant": ("name", "code", "article", "barcodes"),
@@ -40,8 +41,9 @@ class ListQuery:
     path: str
 
 
-def parse_query(path: str, params: Iterable[tuple[str, str]], *, default_limit: int = 1000,
-                max_limit: int = 1000) -> ListQuery:
+def parse_query(
+    path: str, params: Iterable[tuple[str, str]], *, default_limit: int = 1000, max_limit: int = 1000
+) -> ListQuery:
     """Read limit/offset/filter/order/search/expand/fields; expand is dropped when limit > 100 (§4.2)."""
     pairs = list(params)
     raw = dict(pairs)
@@ -56,9 +58,17 @@ def parse_query(path: str, params: Iterable[tuple[str, str]], *, default_limit: 
     if fields and "," in fields:
         raise MoySkladError(412, 3042, "Можно передать только одно значение параметра 'fields'", "fields")
     expand = parse_expand(raw.get("expand")) if limit <= EXPAND_MAX_LIMIT else {}
-    return ListQuery(limit=limit, offset=offset, filter=raw.get("filter"), order=raw.get("order"),
-                     search=raw.get("search"), expand=expand,
-                     fields=fields if limit <= EXPAND_MAX_LIMIT else None, params=pairs, path=path)
+    return ListQuery(
+        limit=limit,
+        offset=offset,
+        filter=raw.get("filter"),
+        order=raw.get("order"),
+        search=raw.get("search"),
+        expand=expand,
+        fields=fields if limit <= EXPAND_MAX_LIMIT else None,
+        params=pairs,
+        path=path,
+    )
 
 
 def _int_param(raw: Mapping[str, str], name: str, default: int) -> int:
@@ -71,9 +81,15 @@ def _int_param(raw: Mapping[str, str], name: str, default: int) -> int:
         raise MoySkladError(400, 1002, f"Неверное значение параметра '{name}': '{value}'", name) from None
 
 
-def select(records: list[Record], query: ListQuery, entity_type: str, *,
-           specials: dict[str, Special] | None = None, defaults: dict[str, str] | None = None,
-           order_fields: frozenset[str] = DEFAULT_ORDER_FIELDS) -> list[Record]:
+def select(
+    records: list[Record],
+    query: ListQuery,
+    entity_type: str,
+    *,
+    specials: dict[str, Special] | None = None,
+    defaults: dict[str, str] | None = None,
+    order_fields: frozenset[str] = DEFAULT_ORDER_FIELDS,
+) -> list[Record]:
     """Filter, search and order ``records``; ``defaults`` add conditions unless the filter names the field."""
     conditions = parse_filter(query.filter)
     for name, value in (defaults or {}).items():
@@ -133,8 +149,14 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 def envelope(query: ListQuery, entity_type: str, size: int, rows: list[Any]) -> dict[str, Any]:
     """``{context, meta{href,type,mediaType,size,limit,offset,nextHref?,previousHref?}, rows}``."""
-    meta: dict[str, Any] = {"href": _href(query, query.params), "type": entity_type, "mediaType": MEDIA_TYPE,
-                            "size": size, "limit": query.limit, "offset": query.offset}
+    meta: dict[str, Any] = {
+        "href": _href(query, query.params),
+        "type": entity_type,
+        "mediaType": MEDIA_TYPE,
+        "size": size,
+        "limit": query.limit,
+        "offset": query.offset,
+    }
     if query.offset + query.limit < size:
         meta["nextHref"] = _href(query, _paged(query.params, query.offset + query.limit, query.limit))
     if query.offset > 0:
@@ -144,7 +166,7 @@ def envelope(query: ListQuery, entity_type: str, size: int, rows: list[Any]) -> 
 
 
 def page(rows: list[Any], query: ListQuery) -> list[Any]:
-    return rows[query.offset: query.offset + query.limit]
+    return rows[query.offset : query.offset + query.limit]
 
 
 def _paged(params: list[tuple[str, str]], offset: int, limit: int) -> list[tuple[str, str]]:

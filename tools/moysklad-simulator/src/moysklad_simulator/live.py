@@ -48,8 +48,16 @@ class LiveShop:
         positions = [new_position(state, item.ref, qty, item.price, 0.0, item.vat) for item, _, qty in lines]
         history._issue(store, positions, {item.ref.id: i for item, i, _ in lines}, stamp)
         created = parse_msk(stamp) or now
-        doc = new_document(state, "retaildemand", moment, created, agent=Ref("counterparty", state.retail_customer_id),
-                           store=store, positions=positions, **history._retail_extra(store, moment))
+        doc = new_document(
+            state,
+            "retaildemand",
+            moment,
+            created,
+            agent=Ref("counterparty", state.retail_customer_id),
+            store=store,
+            positions=positions,
+            **history._retail_extra(store, moment),
+        )
         doc.update(cashSum=doc["sum"], payedSum=doc["sum"])
         record_event(state, "create", doc["_ref"], doc["name"])
 
@@ -59,17 +67,30 @@ class LiveShop:
         old = price["value"]
         price["value"] = float(round(old * self.rng.choice((0.95, 1.05, 1.1))))
         product["updated"] = self.state.next_updated()
-        record_event(self.state, "update", product["_ref"], product["name"],
-                     {"salePrices": {"oldValue": old, "newValue": price["value"]}})
+        record_event(
+            self.state,
+            "update",
+            product["_ref"],
+            product["name"],
+            {"salePrices": {"oldValue": old, "newValue": price["value"]}},
+        )
 
     def _create(self) -> None:
         template = self.rng.choice(self._live_products())
         product_id = self.state.ids.uuid()
         number = len(self.state.tables["product"]) + 1
-        product = {**template, "_ref": Ref("product", product_id), "id": product_id, "_ui": self.state.ids.uuid(),
-                   "updated": self.state.next_updated(), "name": f"{template['name'].rsplit(' ', 1)[0]} {number}",
-                   "code": f"{number:05d}", "externalCode": self.state.ids.external_code(), "variantsCount": 0,
-                   "salePrices": [dict(p) for p in template["salePrices"]]}
+        product = {
+            **template,
+            "_ref": Ref("product", product_id),
+            "id": product_id,
+            "_ui": self.state.ids.uuid(),
+            "updated": self.state.next_updated(),
+            "name": f"{template['name'].rsplit(' ', 1)[0]} {number}",
+            "code": f"{number:05d}",
+            "externalCode": self.state.ids.external_code(),
+            "variantsCount": 0,
+            "salePrices": [dict(p) for p in template["salePrices"]],
+        }
         self.state.add("product", product)
         self.created.append(product_id)
         record_event(self.state, "create", product["_ref"], product["name"])
@@ -81,23 +102,30 @@ class LiveShop:
             return
         product = self.state.remove("product", self.created.pop(0))
         if product is not None:
-            record_event(self.state, "delete", product["_ref"], product["name"],
-                         {"name": {"oldValue": product["name"]}})
+            record_event(
+                self.state, "delete", product["_ref"], product["name"], {"name": {"oldValue": product["name"]}}
+            )
 
     def _archive(self) -> None:
         product = self.rng.choice(self._live_products())
         product["archived"] = True
         product["updated"] = self.state.next_updated()
-        record_event(self.state, "puttoarchive", product["_ref"], product["name"],
-                     {"archived": {"oldValue": False, "newValue": True}})
+        record_event(
+            self.state,
+            "puttoarchive",
+            product["_ref"],
+            product["name"],
+            {"archived": {"oldValue": False, "newValue": True}},
+        )
 
     def _counterparty(self) -> None:
         party = self.rng.choice(self.state.records("counterparty"))
         old = party.get("phone")
         party["phone"] = f"+7 (9{self.rng.randrange(10, 100)}) {self.rng.randrange(100, 1000)}-00-00"
         party["updated"] = self.state.next_updated()
-        record_event(self.state, "update", party["_ref"], party["name"],
-                     {"phone": {"oldValue": old, "newValue": party["phone"]}})
+        record_event(
+            self.state, "update", party["_ref"], party["name"], {"phone": {"oldValue": old, "newValue": party["phone"]}}
+        )
 
 
 async def run_live(app: FastAPI) -> None:

@@ -35,8 +35,14 @@ def profit_by_product(state: SimulatorState, moment_from: str, moment_to: str) -
 
 
 def profit_row(state: SimulatorState, item_id: str, sums: dict[str, float]) -> dict[str, Any]:
-    item = next((state.get(t, item_id) for t in ("product", "variant", "service", "bundle")
-                 if state.get(t, item_id) is not None), None)
+    item = next(
+        (
+            state.get(t, item_id)
+            for t in ("product", "variant", "service", "bundle")
+            if state.get(t, item_id) is not None
+        ),
+        None,
+    )
     assortment: dict[str, Any] = {"meta": entity_meta(item["_ref"], item.get("_ui"))} if item else {}
     if item is not None:
         assortment.update(name=item["name"], code=item.get("code", ""))
@@ -50,12 +56,16 @@ def profit_row(state: SimulatorState, item_id: str, sums: dict[str, float]) -> d
         "margin": round((sums["sellSum"] - sell_cost_sum) / sell_cost_sum, 6) if sell_cost_sum else 0.0,
         "salesMargin": round(profit / sums["sellSum"], 6) if sums["sellSum"] else 0.0,
         "profit": profit,
-        "returnCost": round(ret_cost_sum / ret_q, 2) if ret_q else 0.0, "returnCostSum": ret_cost_sum,
+        "returnCost": round(ret_cost_sum / ret_q, 2) if ret_q else 0.0,
+        "returnCostSum": ret_cost_sum,
         "returnPrice": round(sums["returnSum"] / ret_q, 2) if ret_q else 0.0,
-        "returnQuantity": round(ret_q, 3), "returnSum": round(sums["returnSum"], 2),
-        "sellCost": round(sell_cost_sum / sell_q, 2) if sell_q else 0.0, "sellCostSum": sell_cost_sum,
+        "returnQuantity": round(ret_q, 3),
+        "returnSum": round(sums["returnSum"], 2),
+        "sellCost": round(sell_cost_sum / sell_q, 2) if sell_q else 0.0,
+        "sellCostSum": sell_cost_sum,
         "sellPrice": round(sums["sellSum"] / sell_q, 2) if sell_q else 0.0,
-        "sellQuantity": round(sell_q, 3), "sellSum": round(sums["sellSum"], 2),
+        "sellQuantity": round(sell_q, 3),
+        "sellSum": round(sums["sellSum"], 2),
     }
 
 
@@ -78,6 +88,8 @@ def profit_by_product_report(request: Request) -> Response:
     moment_to = _moment(request, "momentTo", fmt_ms(now))
     query = parse_query("report/profit/byproduct", request.query_params.multi_items())
     totals = profit_by_product(state, moment_from, moment_to)
-    rows = sorted((profit_row(state, item_id, sums) for item_id, sums in totals.items()),
-                  key=lambda row: row["assortment"].get("name", ""))
+    rows = sorted(
+        (profit_row(state, item_id, sums) for item_id, sums in totals.items()),
+        key=lambda row: row["assortment"].get("name", ""),
+    )
     return respond(request, envelope(query, "salesbyproduct", len(rows), page(rows, query)))

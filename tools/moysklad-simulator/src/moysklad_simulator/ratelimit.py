@@ -60,10 +60,13 @@ class RateLimiter:
         return int(span * 1000)
 
     def _headers(self, remaining: int, reset_ms: int, retry_after_ms: int) -> dict[str, str]:
-        return {"X-RateLimit-Limit": str(self.settings.rate_limit_units),
-                "X-Lognex-Retry-TimeInterval": str(self.settings.rate_limit_window_ms),
-                "X-RateLimit-Remaining": str(remaining), "X-Lognex-Reset": str(reset_ms),
-                "X-Lognex-Retry-After": str(retry_after_ms)}
+        return {
+            "X-RateLimit-Limit": str(self.settings.rate_limit_units),
+            "X-Lognex-Retry-TimeInterval": str(self.settings.rate_limit_window_ms),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-Lognex-Reset": str(reset_ms),
+            "X-Lognex-Retry-After": str(retry_after_ms),
+        }
 
     def enter(self, user: str) -> bool:
         """Count one more request in flight; ``False`` when that would exceed the parallel limit."""

@@ -29,8 +29,11 @@ def stock_by_item(state: SimulatorState, stores: set[str] | None = None) -> dict
         if stores is not None and store_id not in stores:
             continue
         key = (store_id, item_id)
-        out[item_id][store_id] = (ledger.stock.get(key, 0.0), ledger.reserve.get(key, 0.0),
-                                  ledger.in_transit.get(key, 0.0))
+        out[item_id][store_id] = (
+            ledger.stock.get(key, 0.0),
+            ledger.reserve.get(key, 0.0),
+            ledger.in_transit.get(key, 0.0),
+        )
     return out
 
 
@@ -41,8 +44,14 @@ def _product_of(state: SimulatorState, item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mode_ok(mode: str, value: float, minimum: float = 0.0) -> bool:
-    return {"all": True, "positiveOnly": value > 0, "negativeOnly": value < 0, "empty": value == 0,
-            "nonEmpty": value != 0, "underMinimum": value < minimum}.get(mode, True)
+    return {
+        "all": True,
+        "positiveOnly": value > 0,
+        "negativeOnly": value < 0,
+        "empty": value == 0,
+        "nonEmpty": value != 0,
+        "underMinimum": value < minimum,
+    }.get(mode, True)
 
 
 def _conditions(request: Request) -> dict[str, FieldConditions]:
@@ -62,9 +71,16 @@ def _item_row(state: SimulatorState, item: dict[str, Any], totals: Totals) -> di
     product = _product_of(state, item)
     folder = state.find(product["productFolder"]) if "productFolder" in product else None
     stock, reserve, transit = (round(v, 3) for v in totals)
-    row: dict[str, Any] = {"meta": _item_meta(item), "stock": stock, "inTransit": transit, "reserve": reserve,
-                           "quantity": round(stock - reserve + transit, 3), "name": item["name"],
-                           "code": item.get("code", ""), "article": product.get("article", "")}
+    row: dict[str, Any] = {
+        "meta": _item_meta(item),
+        "stock": stock,
+        "inTransit": transit,
+        "reserve": reserve,
+        "quantity": round(stock - reserve + transit, 3),
+        "name": item["name"],
+        "code": item.get("code", ""),
+        "article": product.get("article", ""),
+    }
     row["price"] = state.ledger.cost.get(item["id"], 0.0)
     row["salePrice"] = item["salePrices"][0]["value"] if item.get("salePrices") else 0.0
     uom = state.find(product["uom"]) if "uom" in product else None
@@ -72,8 +88,7 @@ def _item_row(state: SimulatorState, item: dict[str, Any], totals: Totals) -> di
         row["uom"] = {"meta": entity_meta(uom["_ref"]), "name": uom["name"]}
     row["externalCode"] = item["externalCode"]
     if folder is not None:
-        row["folder"] = {"meta": entity_meta(folder["_ref"]), "name": folder["name"],
-                         "pathName": folder["pathName"]}
+        row["folder"] = {"meta": entity_meta(folder["_ref"]), "name": folder["name"], "pathName": folder["pathName"]}
     row["stockDays"] = _stock_days(state, item["id"])
     return row
 
@@ -89,8 +104,9 @@ def _stock_days(state: SimulatorState, item_id: str) -> int:
     return max(0, (now_msk() - last).days) if last else 0
 
 
-def _report_items(state: SimulatorState, request: Request, default_mode: str) -> list[tuple[dict[str, Any],
-                                                                                           dict[str, Totals]]]:
+def _report_items(
+    state: SimulatorState, request: Request, default_mode: str
+) -> list[tuple[dict[str, Any], dict[str, Totals]]]:
     conds = _conditions(request)
     stock_mode = conds["stockMode"].equals[0] if "stockMode" in conds else default_mode
     folders = set(_values(conds, "productFolder"))
@@ -124,8 +140,11 @@ def stock_all(request: Request) -> Response:
 
 
 def _sum(per_store: dict[str, Totals]) -> Totals:
-    return (sum(t[0] for t in per_store.values()), sum(t[1] for t in per_store.values()),
-            sum(t[2] for t in per_store.values()))
+    return (
+        sum(t[0] for t in per_store.values()),
+        sum(t[1] for t in per_store.values()),
+        sum(t[2] for t in per_store.values()),
+    )
 
 
 @router.get("/report/stock/bystore")
@@ -139,16 +158,28 @@ def stock_by_store(request: Request) -> Response:
         by_store = []
         for store_id, (stock, reserve, transit) in sorted(per_store.items()):
             store = state.get("store", store_id)
-            by_store.append({"meta": entity_meta(Ref("store", store_id)), "name": store["name"] if store else "",
-                             "stock": round(stock, 3), "reserve": round(reserve, 3), "inTransit": round(transit, 3)})
+            by_store.append(
+                {
+                    "meta": entity_meta(Ref("store", store_id)),
+                    "name": store["name"] if store else "",
+                    "stock": round(stock, 3),
+                    "reserve": round(reserve, 3),
+                    "inTransit": round(transit, 3),
+                }
+            )
         rows.append({"meta": _item_meta(item), "stockByStore": by_store})
     return respond(request, envelope(query, "stockbystore", len(items), rows))
 
 
 def _current_value(totals: Totals, stock_type: str) -> float:
     stock, reserve, transit = totals
-    value = {"stock": stock, "freeStock": stock - reserve, "quantity": stock - reserve + transit,
-             "reserve": reserve, "inTransit": transit}[stock_type]
+    value = {
+        "stock": stock,
+        "freeStock": stock - reserve,
+        "quantity": stock - reserve + transit,
+        "reserve": reserve,
+        "inTransit": transit,
+    }[stock_type]
     return round(value, 3)
 
 
@@ -161,8 +192,9 @@ def _changed_since(state: SimulatorState, request: Request) -> set[tuple[str, st
         raise bad_date(raw)
     now = now_msk()
     if since > now or since < now - timedelta(hours=24):
-        raise MoySkladError(400, 1002, "Параметр 'changedSince' должен быть не ранее суток назад и не в будущем",
-                            "changedSince")
+        raise MoySkladError(
+            400, 1002, "Параметр 'changedSince' должен быть не ранее суток назад и не в будущем", "changedSince"
+        )
     bound = fmt_ms(since)
     return {key for key, moment in state.ledger.changed.items() if moment >= bound}
 
@@ -180,7 +212,8 @@ def _current(request: Request, by_store: bool) -> list[dict[str, Any]]:
     out = []
     for item_id, per_store in stock_by_item(state, wanted_stores).items():
         if (wanted_items is not None and item_id not in wanted_items) or (
-                changed is not None and not any((s, item_id) in changed for s in per_store)):
+            changed is not None and not any((s, item_id) in changed for s in per_store)
+        ):
             continue
         groups = per_store.items() if by_store else [("", _sum(per_store))]
         for store_id, totals in groups:

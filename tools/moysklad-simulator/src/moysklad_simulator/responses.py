@@ -30,8 +30,7 @@ def encode(request: Request, payload: Any) -> bytes:
     return body if base == CANONICAL_BASE else body.replace(_CANONICAL, base.encode())
 
 
-def respond(request: Request, payload: Any, status: int = 200,
-            headers: dict[str, str] | None = None) -> Response:
+def respond(request: Request, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A gzip-compressed JSON response with MoySklad's content type."""
     body = gzip.compress(encode(request, payload), compresslevel=1, mtime=0)
     all_headers = {"Content-Encoding": "gzip", **(headers or {})}

@@ -47,8 +47,7 @@ class SimulatorState:
         self.ids = IdFactory(self.rng)
         self.fault_rng = random.Random(settings.seed + 1)  # noqa: S311 - fault injection, not security
         self.account_id = self.ids.uuid()
-        self.tables: dict[str, dict[str, dict[str, Any]]] = {
-            t: {} for t in (*ENTITY_TYPES, *DOCUMENT_TYPES, "state")}
+        self.tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in (*ENTITY_TYPES, *DOCUMENT_TYPES, "state")}
         self.ui_index: dict[str, Ref] = {}
         self.anchor = _anchor(settings)
         self.admin_id = ""

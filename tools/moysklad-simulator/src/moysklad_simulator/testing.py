@@ -1,8 +1,8 @@
 """Run the simulator on a real socket from tests (yours or another package's).
 
-    with serve_in_thread(Settings(scale="demo", seed=7)) as sim:
-        httpx.get(f"{sim.api_url}/entity/product", auth=sim.basic_auth, headers={"Accept-Encoding": "gzip"})
-        expected = sim.state.records("product")   # the oracle: the same data the server serves
+with serve_in_thread(Settings(scale="demo", seed=7)) as sim:
+    httpx.get(f"{sim.api_url}/entity/product", auth=sim.basic_auth, headers={"Accept-Encoding": "gzip"})
+    expected = sim.state.records("product")   # the oracle: the same data the server serves
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ class RunningSimulator:
 
 
 @contextmanager
-def serve_in_thread(settings: Settings | None = None, state: SimulatorState | None = None,
-                    host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningSimulator]:
+def serve_in_thread(
+    settings: Settings | None = None, state: SimulatorState | None = None, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[RunningSimulator]:
     """Serve on ``host:port`` (a free port when 0) in a background thread until the block exits."""
     settings = settings or Settings()
     state = state or generate(settings)

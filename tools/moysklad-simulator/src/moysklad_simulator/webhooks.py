@@ -26,8 +26,14 @@ from moysklad_simulator.store import SimulatorState
 
 router = APIRouter()
 ACTIONS = frozenset({"CREATE", "UPDATE", "DELETE"})
-EVENT_ACTIONS = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE", "puttoarchive": "UPDATE",
-                 "restorefromarchive": "UPDATE", "puttorecyclebin": "UPDATE"}
+EVENT_ACTIONS = {
+    "create": "CREATE",
+    "update": "UPDATE",
+    "delete": "DELETE",
+    "puttoarchive": "UPDATE",
+    "restorefromarchive": "UPDATE",
+    "puttorecyclebin": "UPDATE",
+}
 USER_AGENT = "MoySklad webhook touch agent 2.0 (/https://www.moysklad.ru)"
 MAX_PER_ACTION = 5
 
@@ -44,18 +50,29 @@ def queue_notifications(state: SimulatorState, ctx: AuditContext, disabled_prefi
     for hook in state.records("webhook"):
         if not hook["enabled"] or hook["url"].startswith(disabled_prefixes):
             continue
-        events = [_event(state, hook, e) for e in ctx.events
-                  if e.entity.type == hook["entityType"] and EVENT_ACTIONS.get(e.event_type) == hook["action"]]
+        events = [
+            _event(state, hook, e)
+            for e in ctx.events
+            if e.entity.type == hook["entityType"] and EVENT_ACTIONS.get(e.event_type) == hook["action"]
+        ]
         if events:
-            body = {"auditContext": {"meta": {"type": "audit", "href": f"{CANONICAL_BASE}/audit/{ctx.id}"},
-                                     "uid": ctx.uid, "moment": ctx.moment}, "events": events}
+            body = {
+                "auditContext": {
+                    "meta": {"type": "audit", "href": f"{CANONICAL_BASE}/audit/{ctx.id}"},
+                    "uid": ctx.uid,
+                    "moment": ctx.moment,
+                },
+                "events": events,
+            }
             state.outbox.append(Notification(hook["url"], str(uuid.uuid4()), body))
 
 
 def _event(state: SimulatorState, hook: dict[str, Any], event: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"meta": {"type": event.entity.type,
-                                     "href": f"{CANONICAL_BASE}/{event.entity.href_path()}"},
-                            "action": hook["action"], "accountId": state.account_id}
+    body: dict[str, Any] = {
+        "meta": {"type": event.entity.type, "href": f"{CANONICAL_BASE}/{event.entity.href_path()}"},
+        "action": hook["action"],
+        "accountId": state.account_id,
+    }
     if hook["action"] == "UPDATE" and hook.get("diffType") == "FIELDS":
         body["updatedFields"] = sorted(event.diff or {})
     return body
@@ -89,8 +106,9 @@ async def deliver(client: httpx.AsyncClient, state: SimulatorState, note: Notifi
             status: int | None = response.status_code
         except httpx.HTTPError:
             status = None
-        state.webhook_log.append({"url": note.url, "requestId": note.request_id, "attempt": attempt + 1,
-                                  "status": status})
+        state.webhook_log.append(
+            {"url": note.url, "requestId": note.request_id, "attempt": attempt + 1, "status": status}
+        )
         if status in (200, 204):
             return True
     return False
@@ -110,14 +128,18 @@ def _validate(state: SimulatorState, fields: dict[str, Any], own_id: str | None 
     url, action, entity_type = fields.get("url"), fields.get("action"), fields.get("entityType")
     for name in ("url", "action", "entityType"):
         if not fields.get(name):
-            raise MoySkladError(412, 3000, f"Ошибка сохранения объекта: поле '{name}' не может быть пустым "
-                                           "или отсутствовать", name)
+            raise MoySkladError(
+                412, 3000, f"Ошибка сохранения объекта: поле '{name}' не может быть пустым или отсутствовать", name
+            )
     if action not in ACTIONS:
         raise MoySkladError(400, 2016, f"Неверное значение поля 'action': '{action}'", "action")
     if len(str(url)) > 255:
         raise MoySkladError(400, 30010, "Длина url вебхука не может превышать 255 символов", "url")
-    others = [h for h in state.records("webhook") if h["id"] != own_id
-              and (h["entityType"], h["action"]) == (entity_type, action)]
+    others = [
+        h
+        for h in state.records("webhook")
+        if h["id"] != own_id and (h["entityType"], h["action"]) == (entity_type, action)
+    ]
     if any(h["url"] == url for h in others):
         raise MoySkladError(400, 30003, "Вебхук с такими entityType, action и url уже существует")
     if len(others) >= MAX_PER_ACTION:
@@ -130,8 +152,13 @@ async def create_webhook(request: Request) -> Response:
     state: SimulatorState = request.app.state.sim
     body = await _json_body(request)
     _validate(state, body)
-    fields: dict[str, Any] = {"entityType": body["entityType"], "url": body["url"], "method": "POST",
-                              "enabled": body.get("enabled", True), "action": body["action"]}
+    fields: dict[str, Any] = {
+        "entityType": body["entityType"],
+        "url": body["url"],
+        "method": "POST",
+        "enabled": body.get("enabled", True),
+        "action": body["action"],
+    }
     if body["action"] == "UPDATE" and body.get("diffType"):
         fields["diffType"] = body["diffType"]
     hook = record(state, "webhook", state.next_updated(), owned=False, **fields)
@@ -149,11 +176,11 @@ async def update_webhook(request: Request, hook_id: str) -> Response:
     if hook is None:
         raise not_found("webhook", hook_id)
     body = await _json_body(request)
-    changed: dict[str, Any] = {k: body[k] for k in ("url", "action", "entityType", "enabled", "diffType")
-                               if k in body}
+    changed: dict[str, Any] = {k: body[k] for k in ("url", "action", "entityType", "enabled", "diffType") if k in body}
     _validate(state, {**hook, **changed}, own_id=hook_id)
-    diff: dict[str, dict[str, Any]] = {k: {"oldValue": hook.get(k), "newValue": v}
-                                       for k, v in changed.items() if hook.get(k) != v}
+    diff: dict[str, dict[str, Any]] = {
+        k: {"oldValue": hook.get(k), "newValue": v} for k, v in changed.items() if hook.get(k) != v
+    }
     hook.update(changed)
     record_event(state, "update", hook["_ref"], hook["url"], diff)
     return respond(request, render_record(hook, state))

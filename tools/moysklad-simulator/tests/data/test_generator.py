@@ -23,8 +23,10 @@ def test_same_seed_gives_same_shop() -> None:
 
 
 def test_other_seed_gives_other_shop() -> None:
-    assert generate(make_settings(seed=5)).records("product")[0]["id"] != \
-        generate(make_settings(seed=6)).records("product")[0]["id"]
+    assert (
+        generate(make_settings(seed=5)).records("product")[0]["id"]
+        != generate(make_settings(seed=6)).records("product")[0]["id"]
+    )
 
 
 def test_demo_scale_generates_under_a_second() -> None:

@@ -22,8 +22,7 @@ async def test_every_document_type_lists(client: httpx.AsyncClient, doc_type: st
     assert isinstance(row["sum"], float)
 
 
-async def test_retaildemand_positions_are_demandpositions(client: httpx.AsyncClient,
-                                                          state: SimulatorState) -> None:
+async def test_retaildemand_positions_are_demandpositions(client: httpx.AsyncClient, state: SimulatorState) -> None:
     doc = state.records("retaildemand")[0]
     body = (await client.get(f"/entity/retaildemand/{doc['id']}/positions")).json()
     assert body["meta"]["type"] == "demandposition"
@@ -61,8 +60,11 @@ async def test_positions_page(client: httpx.AsyncClient, state: SimulatorState) 
 
 
 async def test_filter_by_state_name(client: httpx.AsyncClient, state: SimulatorState) -> None:
-    rows = (await client.get("/entity/customerorder", params={"filter": "state.name=Отгружен", "limit": 100,
-                                                              "expand": "state"})).json()["rows"]
+    rows = (
+        await client.get(
+            "/entity/customerorder", params={"filter": "state.name=Отгружен", "limit": 100, "expand": "state"}
+        )
+    ).json()["rows"]
     assert rows
     assert {r["state"]["name"] for r in rows} == {"Отгружен"}
 

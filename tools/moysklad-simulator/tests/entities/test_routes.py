@@ -55,8 +55,19 @@ async def test_bundle_components_expand(client: httpx.AsyncClient, state: Simula
 
 
 async def test_every_entity_type_lists(client: httpx.AsyncClient) -> None:
-    for entity_type in ("product", "productfolder", "variant", "service", "bundle", "store", "uom",
-                        "currency", "organization", "employee", "counterparty"):
+    for entity_type in (
+        "product",
+        "productfolder",
+        "variant",
+        "service",
+        "bundle",
+        "store",
+        "uom",
+        "currency",
+        "organization",
+        "employee",
+        "counterparty",
+    ):
         response = await client.get(f"/entity/{entity_type}")
         assert response.status_code == 200, entity_type
         assert response.json()["meta"]["size"] > 0, entity_type

@@ -8,14 +8,17 @@ database is unreachable the handler raises, the message is not acknowledged, and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
-from sqlalchemy import Table
+from sqlalchemy import String, Table, bindparam, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,9 +33,17 @@ from crm_common.tracing import consume_span
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+# Applies a list of new (already de-duplicated) events in Kafka order, in the caller's transaction.
+BatchHandler = Callable[[AsyncSession, list[EventEnvelope]], Awaitable[None]]
 
 EVENTS_CONSUMED = Counter("crm_events_consumed_total", "Events handled by consumers", ["consumer", "topic", "outcome"])
 EVENT_SECONDS = Histogram("crm_event_handle_seconds", "Time to apply one event", ["consumer", "topic"])
+BATCH_SECONDS = Histogram(
+    "crm_event_batch_seconds",
+    "Time to apply one batch of events",
+    ["consumer", "outcome"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 
 
 class PoisonEvent(Exception):
@@ -43,6 +54,28 @@ def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError | ConnectionError | OSError | TimeoutError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+async def claim_many(
+    session: AsyncSession, table: Table, consumer: str, event_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Record every id for ``consumer`` in one statement; return the ids that were not applied before.
+
+    The ids travel as one array parameter, so the statement is the same (and prepared once) whatever the batch size.
+    """
+    if not event_ids:
+        return set()
+    ids = bindparam("event_ids", list(dict.fromkeys(event_ids)), type_=ARRAY(UUID(as_uuid=True)))
+    rows = select(literal(consumer, String()), func.unnest(ids))
+    stmt = (
+        insert(table).from_select(["consumer", "event_id"], rows).on_conflict_do_nothing().returning(table.c.event_id)
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def _raw_bodies(message: Any) -> Any:
+    """Skip FastStream's JSON decoding of a batch: ``handle_batch`` parses each record, and junk must reach it."""
+    return message.body
 
 
 class EventConsumer:
@@ -59,6 +92,7 @@ class EventConsumer:
         self.broker, self.sessions, self.inbox = broker, sessions, inbox
         self.group_id = topic_prefix() + group_id
         self.max_attempts, self.backoff = max_attempts, backoff
+        self._transient_streak = 0  # consecutive batches that failed on infrastructure, for the back-off
 
     def subscribe(self, topics: Iterable[Topic], handlers: dict[str, Handler]) -> None:
         """Register one subscriber (one Kafka consumer in the group) for all ``topics``.
@@ -138,3 +172,101 @@ class EventConsumer:
             detail=detail,
         )
         await send_to_dead_letter(self.broker, letter)
+
+    def subscribe_batch(
+        self,
+        topics: Iterable[Topic],
+        handler: BatchHandler,
+        *,
+        event_types: Collection[str] | None = None,
+        max_records: int = 500,
+        batch_timeout_ms: int = 200,
+    ) -> None:
+        """Register one subscriber that applies up to ``max_records`` events in one transaction.
+
+        The guarantees of ``subscribe`` hold: the batch is acknowledged only after its effect has committed; the inbox
+        claims every event id of the batch in the same transaction (one statement), so redelivered events and copies
+        inside the batch reach ``handler`` once; events that cannot be parsed are dead-lettered; if the batch fails
+        on the database being unreachable, nothing is acknowledged and Kafka delivers the batch again. If it fails for
+        any other reason (a poison event among good ones), its events are applied one by one, each in its own
+        transaction with the retries of ``subscribe``, so only the bad event is dead-lettered.
+
+        ``handler`` gets the new events in Kafka order (per partition). ``event_types`` limits what is accepted
+        (default: every type the topics carry).
+        """
+        by_name = {topic.name: topic for topic in topics}
+        accepted = set(event_types) if event_types is not None else {t for tp in by_name.values() for t in tp.events}
+
+        async def one(session: AsyncSession, event: EventEnvelope) -> None:
+            await handler(session, [event])
+
+        singles: dict[str, Handler] = dict.fromkeys(accepted, one)
+
+        @self.broker.subscriber(
+            *by_name,
+            group_id=self.group_id,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            batch=True,
+            max_records=max_records,
+            batch_timeout_ms=batch_timeout_ms,
+            decoder=_raw_bodies,
+        )
+        async def on_batch(body: Any, message: KafkaMessage) -> None:
+            await self.handle_batch(message.raw_message, by_name, handler, singles)
+
+    async def handle_batch(
+        self, records: Any, topics: dict[str, Topic], handler: BatchHandler, singles: dict[str, Handler]
+    ) -> None:
+        """Parse, de-duplicate and apply one batch of records (see ``subscribe_batch``)."""
+        batch = list(records) if isinstance(records, tuple | list) else [records]
+        parsed: list[tuple[Any, bytes, EventEnvelope]] = []
+        invalid: list[tuple[Any, bytes, str]] = []
+        for record in batch:
+            raw: bytes = record.value or b""
+            try:
+                parsed.append((record, raw, self._parse(raw, topics[record.topic], singles)))
+            except (ValidationError, ValueError, KeyError) as exc:
+                invalid.append((record, raw, str(exc)))
+        if parsed:
+            await self._apply_batch(parsed, handler, singles)
+        # After the commit: a batch redelivered because the database was down does not dead-letter its junk twice.
+        for record, raw, detail in invalid:
+            await self._dead_letter(record, raw, "invalid_event", detail)
+
+    async def _apply_batch(
+        self, parsed: list[tuple[Any, bytes, EventEnvelope]], handler: BatchHandler, singles: dict[str, Handler]
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            async with transaction(self.sessions) as session:
+                claimed = await claim_many(session, self.inbox, self.group_id, [e.event_id for _, _, e in parsed])
+                fresh: list[tuple[Any, EventEnvelope]] = []
+                duplicates: list[Any] = []
+                for record, _raw, event in parsed:
+                    if event.event_id in claimed:
+                        claimed.discard(event.event_id)  # a copy later in the same batch is a duplicate
+                        fresh.append((record, event))
+                    else:
+                        duplicates.append(record)
+                if fresh:
+                    await handler(session, [event for _, event in fresh])
+        except Exception as exc:
+            if _is_transient(exc):
+                # Infrastructure, not the events: never dead-letter; let Kafka redeliver the batch after a pause.
+                self._transient_streak += 1
+                log.warning("transient failure, batch will be redelivered", error=repr(exc)[:300], size=len(parsed))
+                BATCH_SECONDS.labels(self.group_id, "transient").observe(time.perf_counter() - started)
+                await asyncio.sleep(min(self.backoff * 2**self._transient_streak, 5.0))
+                raise
+            log.warning("batch failed, applying its events one by one", error=repr(exc)[:300], size=len(parsed))
+            for record, raw, event in parsed:
+                await self._apply(record, raw, event, singles[event.event_type])
+            BATCH_SECONDS.labels(self.group_id, "one_by_one").observe(time.perf_counter() - started)
+            return
+        self._transient_streak = 0
+        BATCH_SECONDS.labels(self.group_id, "applied").observe(time.perf_counter() - started)
+        for record, _event in fresh:
+            EVENTS_CONSUMED.labels(self.group_id, record.topic, "applied").inc()
+        for record in duplicates:
+            EVENTS_CONSUMED.labels(self.group_id, record.topic, "duplicate").inc()

@@ -131,9 +131,9 @@ SELECT id, seq, tombstone FROM (
                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best_before
     FROM "{s}".staged_documents) v
 WHERE best_before IS NULL OR source_version > best_before
-"""  # noqa: S608
+"""
 _LAST = """SELECT DISTINCT ON (b.id) d.* FROM "{{s}}".bulk_winners b JOIN "{{s}}".staged_documents d ON d.seq = b.seq
-    {where} ORDER BY b.id, b.seq DESC"""  # noqa: S608
+    {where} ORDER BY b.id, b.seq DESC"""
 _DOCUMENTS = f"""
 INSERT INTO "{{s}}".documents (id, kind, applicable, deleted, source_version, {{columns}})
 SELECT w.id, w.kind, w.applicable, w.deleted, w.source_version, {{values}}
@@ -144,4 +144,4 @@ _FACTS = """
 INSERT INTO "{s}".sales_facts ({columns})
 SELECT {columns} FROM "{s}".staged_facts f
 WHERE f.seq IN (SELECT DISTINCT ON (id) seq FROM "{s}".bulk_winners ORDER BY id, seq DESC)
-"""  # noqa: S608
+"""

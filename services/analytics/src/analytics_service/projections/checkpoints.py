@@ -14,12 +14,14 @@ from analytics_service.projections.models import Checkpoint
 # live event commits into the old tables after the rebuild has caught up (key: crc32("analytics.projections")).
 PROJECTION_LOCK_KEY = 0x2F1A_6B3C
 # Sales batches recompute roll-up rows from the facts (delete the rows, insert fresh sums). Two transactions doing
-# that for the same key at once would each miss the other's facts, so sales batches take turns, per database.
+# that for the same key at once would each miss the other's facts, so sales batches into one schema take turns.
 SALES_ROLLUP_LOCK_KEY = 0x2F1A_6B3D
 
 
-async def hold_sales_rollup_lock(session: AsyncSession) -> None:
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SALES_ROLLUP_LOCK_KEY})
+async def hold_sales_rollup_lock(session: AsyncSession, schema: str) -> None:
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:k, hashtext(:schema))"), {"k": SALES_ROLLUP_LOCK_KEY, "schema": schema}
+    )
 
 
 async def hold_projection_lock(session: AsyncSession) -> None:

@@ -26,9 +26,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from analytics_service.consumers import PROJECTION_TOPICS
+from analytics_service.db import PROJECTION_TABLE_NAMES, SCHEMA, Base, projection_tables
 from analytics_service.projections.batch import Prepared, ProjectionBatch
 from analytics_service.projections.bulk import BulkLoader, create_bulk_tables
-from analytics_service.db import PROJECTION_TABLE_NAMES, SCHEMA, Base, projection_tables
 from analytics_service.projections.checkpoints import take_projection_lock_exclusive
 from analytics_service.projections.models import Checkpoint
 from analytics_service.projections.replay import Positions, TopicReplay, open_replay

@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, literal_column
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, Numeric, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics_service.db import schema_of
 from analytics_service.projections.checkpoints import advance
-
-MAX_BIND_PARAMS = 30_000  # PostgreSQL's wire protocol allows 32767 per statement
 
 
 async def upsert_if_newer(session: AsyncSession, table: Table, row: dict[str, Any]) -> bool:
@@ -25,24 +23,53 @@ async def upsert_newest(session: AsyncSession, table: Table, rows: Sequence[dict
     """Upsert-if-newer for many rows of distinct keys (all with the same columns) in one statement.
 
     Returns ``{key: inserted}`` for the rows written: True when the key was new, False when an older row was replaced
-    (``xmax = 0`` marks a row this statement inserted rather than updated).
+    (``xmax = 0`` marks a row this statement inserted rather than updated). Each column travels as one array, so
+    the statement is the same (and prepared once) whatever the batch size. Columns missing from the rows are
+    inserted with their defaults but never overwrite a stored row (a tombstone keeps the name it had).
     """
     if not rows:
         return {}
     keys = [c.name for c in table.primary_key.columns]
+    given = list(rows[0])
+    defaults = {
+        c.name: c.default.arg  # type: ignore[attr-defined]
+        for c in table.columns
+        if c.name not in given and c.default is not None and c.default.is_scalar
+    }
+    columns = given + list(defaults)
+    params = {f"p{i}": [r[c] for r in rows] for i, c in enumerate(given)}
+    params.update({f"p{i + len(given)}": [v] * len(rows) for i, v in enumerate(defaults.values())})
     written: dict[Any, bool] = {}
-    chunk = max(1, MAX_BIND_PARAMS // len(table.columns))
-    for start in range(0, len(rows), chunk):
-        stmt = insert(table).values(list(rows[start : start + chunk]))
-        upsert = stmt.on_conflict_do_update(
-            index_elements=keys,
-            set_={k: stmt.excluded[k] for k in rows[0] if k not in keys},
-            where=table.c.source_version < stmt.excluded.source_version,
-        ).returning(*table.primary_key.columns, literal_column("xmax = 0").label("inserted"))
-        for r in await session.execute(upsert):
-            key = r[0] if len(keys) == 1 else tuple(r[: len(keys)])
-            written[key] = bool(r.inserted)
+    result = await session.execute(text(_upsert_sql(schema_of(session), table, columns, given, keys)), params)
+    for r in result:
+        key = r[0] if len(keys) == 1 else tuple(r[: len(keys)])
+        written[key] = bool(r.inserted)
     return written
+
+
+def pg_type(column: Any) -> str:
+    """The PostgreSQL type of a column's values, for ``CAST(:p AS <type>[])``."""
+    for sa_type, name in (
+        (Boolean, "boolean"),
+        (Date, "date"),
+        (DateTime, "timestamptz"),
+        (Numeric, "numeric"),
+        (BigInteger, "bigint"),
+        (Integer, "integer"),
+    ):
+        if isinstance(column.type, sa_type):
+            return name
+    return "text"
+
+
+def _upsert_sql(schema: str, table: Table, columns: list[str], updated: list[str], keys: list[str]) -> str:
+    arrays = ", ".join(f"CAST(:p{i} AS {pg_type(table.c[c])}[])" for i, c in enumerate(columns))
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in updated if c not in keys)
+    return (
+        f'INSERT INTO "{schema}".{table.name} AS t ({", ".join(columns)}) SELECT * FROM unnest({arrays}) '  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} WHERE t.source_version < EXCLUDED.source_version "
+        f"RETURNING {', '.join('t.' + k for k in keys)}, (t.xmax = 0) AS inserted"
+    )
 
 
 @dataclass(frozen=True)

@@ -5,29 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, delete, text
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.db import schema_of
-from analytics_service.projections.versioned import Reduced, write_reduced
+from analytics_service.projections.versioned import Reduced, pg_type, write_reduced
 from analytics_service.sales.models import DocumentRow, SalesFact
 from analytics_service.sales.rollups import FACT_KEY_COLUMNS, recompute_for
 
 FACT_COLUMNS = [c.name for c in SalesFact.__table__.columns]
 
 
-def _pg_type(column: Any) -> str:
-    for sa_type, name in ((Boolean, "boolean"), (Date, "date"), (DateTime, "timestamptz"), (Numeric, "numeric")):
-        if isinstance(column.type, sa_type):
-            return name
-    return "integer" if isinstance(column.type, Integer) else "text"
-
-
 # One statement whatever the batch size: each column travels as one array parameter. Constant names only.
 _INSERT_FACTS = 'INSERT INTO "{schema}".sales_facts ({columns}) SELECT * FROM unnest({arrays})'.format(  # noqa: S608
     schema="{schema}",
     columns=", ".join(FACT_COLUMNS),
-    arrays=", ".join(f"CAST(:{c.name} AS {_pg_type(c)}[])" for c in SalesFact.__table__.columns),
+    arrays=", ".join(f"CAST(:{c.name} AS {pg_type(c)}[])" for c in SalesFact.__table__.columns),
 )
 
 

@@ -83,8 +83,8 @@ def prepare(event: EventEnvelope, zone: ZoneInfo) -> Versioned:
 async def apply_prepared(session: AsyncSession, items: Sequence[Versioned], zone: ZoneInfo) -> int:
     """Apply document versions in Kafka order; return how many documents changed."""
     reduced = reduce_versions(items)
-    await hold_sales_rollup_lock(session)
     repo = SalesRepository(session)
+    await hold_sales_rollup_lock(session, repo.schema)
     changed = await repo.write_headers(reduced)
     if not changed:
         return 0

@@ -40,14 +40,17 @@ def _folders(state: SimulatorState) -> dict[str, dict[str, Any]]:
             if path in by_path:
                 continue
             parent = by_path.get("/".join(parts[: depth - 1]))
-            fields: dict[str, Any] = {"name": parts[depth - 1], "code": f"F{len(by_path) + 1:03d}",
-                                      "externalCode": state.ids.external_code(), "archived": False,
-                                      "pathName": "/".join(parts[: depth - 1])}
+            fields: dict[str, Any] = {
+                "name": parts[depth - 1],
+                "code": f"F{len(by_path) + 1:03d}",
+                "externalCode": state.ids.external_code(),
+                "archived": False,
+                "pathName": "/".join(parts[: depth - 1]),
+            }
             if parent is not None:
                 fields["productFolder"] = parent["_ref"]
             fields.update(useParentVat=True, effectiveVat=leaf.vat, effectiveVatEnabled=True)
-            by_path[path] = state.add("productfolder",
-                                      record(state, "productfolder", past_updated(state), **fields))
+            by_path[path] = state.add("productfolder", record(state, "productfolder", past_updated(state), **fields))
     return by_path
 
 
@@ -58,17 +61,19 @@ def money(state: SimulatorState, kop: float) -> dict[str, Any]:
 def sale_prices(state: SimulatorState, kop: float) -> list[dict[str, Any]]:
     """One price per price type: retail, then wholesale at about 85 %."""
     values = (kop, float(round(kop * 0.85)))
-    return [{"value": value, "currency": Ref("currency", state.currency_id),
-             "priceType": price_type_inline(pt)} for value, pt in zip(values, state.price_types, strict=True)]
+    return [
+        {"value": value, "currency": Ref("currency", state.currency_id), "priceType": price_type_inline(pt)}
+        for value, pt in zip(values, state.price_types, strict=True)
+    ]
 
 
 def _vat(vat: int) -> dict[str, Any]:
-    return {"useParentVat": False, "vat": vat, "vatEnabled": True, "effectiveVat": vat,
-            "effectiveVatEnabled": True}
+    return {"useParentVat": False, "vat": vat, "vatEnabled": True, "effectiveVat": vat, "effectiveVatEnabled": True}
 
 
-def _product(state: SimulatorState, number: int, leaf: names.Leaf, folder: dict[str, Any], uom: Ref,
-             suppliers: list[Ref]) -> dict[str, Any]:
+def _product(
+    state: SimulatorState, number: int, leaf: names.Leaf, folder: dict[str, Any], uom: Ref, suppliers: list[Ref]
+) -> dict[str, Any]:
     rng = state.rng
     brand = rng.choice(leaf.brands)
     model = f"{rng.choice(names.MODEL_SUFFIXES)} {rng.randrange(100, 999)}"
@@ -76,19 +81,32 @@ def _product(state: SimulatorState, number: int, leaf: names.Leaf, folder: dict[
     price = kopecks(shop_price(rng, *leaf.price))
     buy = float(round(price * rng.uniform(0.5, 0.72)))
     fields: dict[str, Any] = {
-        "name": name, "code": f"{number:05d}", "externalCode": state.ids.external_code(),
-        "archived": rng.random() < ARCHIVED_SHARE, "pathName": leaf.path, "productFolder": folder["_ref"],
-        **_vat(leaf.vat), "uom": uom, "minPrice": money(state, float(round(buy * 1.05))),
-        "salePrices": sale_prices(state, price), "buyPrice": money(state, buy),
+        "name": name,
+        "code": f"{number:05d}",
+        "externalCode": state.ids.external_code(),
+        "archived": rng.random() < ARCHIVED_SHARE,
+        "pathName": leaf.path,
+        "productFolder": folder["_ref"],
+        **_vat(leaf.vat),
+        "uom": uom,
+        "minPrice": money(state, float(round(buy * 1.05))),
+        "salePrices": sale_prices(state, price),
+        "buyPrice": money(state, buy),
         "barcodes": [{"ean13": ean13(rng)}],
     }
     if suppliers:
         fields["supplier"] = rng.choice(suppliers)
-    fields.update(paymentItemType="GOOD", discountProhibited=False,
-                  article=f"{_letters(brand)}-{rng.randrange(1000, 99999)}",
-                  weight=round(rng.uniform(0.1, 8.0), 2), volume=round(rng.uniform(0.001, 0.05), 3),
-                  variantsCount=0, isSerialTrackable=False, trackingType="NOT_TRACKED",
-                  minimumBalance=float(rng.choice((0, 0, 2, 5, 10))))
+    fields.update(
+        paymentItemType="GOOD",
+        discountProhibited=False,
+        article=f"{_letters(brand)}-{rng.randrange(1000, 99999)}",
+        weight=round(rng.uniform(0.1, 8.0), 2),
+        volume=round(rng.uniform(0.001, 0.05), 3),
+        variantsCount=0,
+        isSerialTrackable=False,
+        trackingType="NOT_TRACKED",
+        minimumBalance=float(rng.choice((0, 0, 2, 5, 10))),
+    )
     if leaf.uom == "кг":
         fields["weighed"] = True
     return state.add("product", record(state, "product", past_updated(state), _ui=state.ids.uuid(), **fields))
@@ -105,32 +123,64 @@ def _variants(state: SimulatorState, product: dict[str, Any], leaf: names.Leaf) 
     base = product["salePrices"][0]["value"]
     for number, combo in enumerate(itertools.product(*axes), start=1):
         characteristics = [
-            Inline(Ref("attributemetadata", state.characteristics[axis],
-                       f"entity/variant/metadata/characteristics/{state.characteristics[axis]}"),
-                   {"id": state.characteristics[axis], "name": axis, "value": value})
+            Inline(
+                Ref(
+                    "attributemetadata",
+                    state.characteristics[axis],
+                    f"entity/variant/metadata/characteristics/{state.characteristics[axis]}",
+                ),
+                {"id": state.characteristics[axis], "name": axis, "value": value},
+            )
             for axis, value in zip(leaf.axes, combo, strict=True)
         ]
         price = base + (kopecks(200) if "XXL" in combo else 0.0)
-        state.add("variant", record(
-            state, "variant", past_updated(state), _ui=state.ids.uuid(), owned=False,
-            name=f"{product['name']} ({', '.join(combo)})", code=f"{product['code']}-{number}",
-            externalCode=state.ids.external_code(), archived=product["archived"],
-            characteristics=characteristics, salePrices=sale_prices(state, price),
-            buyPrice=dict(product["buyPrice"]), barcodes=[{"ean13": ean13(rng)}], discountProhibited=False,
-            product=product["_ref"],
-        ))
+        state.add(
+            "variant",
+            record(
+                state,
+                "variant",
+                past_updated(state),
+                _ui=state.ids.uuid(),
+                owned=False,
+                name=f"{product['name']} ({', '.join(combo)})",
+                code=f"{product['code']}-{number}",
+                externalCode=state.ids.external_code(),
+                archived=product["archived"],
+                characteristics=characteristics,
+                salePrices=sale_prices(state, price),
+                buyPrice=dict(product["buyPrice"]),
+                barcodes=[{"ean13": ean13(rng)}],
+                discountProhibited=False,
+                product=product["_ref"],
+            ),
+        )
         product["variantsCount"] += 1
 
 
 def _services(state: SimulatorState, uom: Ref) -> None:
     for number, (name, roubles) in enumerate(names.SERVICES, start=1):
         price = kopecks(roubles)
-        state.add("service", record(
-            state, "service", past_updated(state), _ui=state.ids.uuid(), name=name, code=f"S{number:04d}",
-            externalCode=state.ids.external_code(), archived=number == len(names.SERVICES), pathName="",
-            **_vat(20), uom=uom, minPrice=money(state, 0.0), salePrices=sale_prices(state, price),
-            buyPrice=money(state, 0.0), paymentItemType="SERVICE", discountProhibited=False,
-        ))
+        state.add(
+            "service",
+            record(
+                state,
+                "service",
+                past_updated(state),
+                _ui=state.ids.uuid(),
+                name=name,
+                code=f"S{number:04d}",
+                externalCode=state.ids.external_code(),
+                archived=number == len(names.SERVICES),
+                pathName="",
+                **_vat(20),
+                uom=uom,
+                minPrice=money(state, 0.0),
+                salePrices=sale_prices(state, price),
+                buyPrice=money(state, 0.0),
+                paymentItemType="SERVICE",
+                discountProhibited=False,
+            ),
+        )
 
 
 def _bundles(state: SimulatorState, count: int, uom: Ref) -> None:
@@ -140,18 +190,42 @@ def _bundles(state: SimulatorState, count: int, uom: Ref) -> None:
         bundle_id = state.ids.uuid()
         parts = rng.sample(goods, min(len(goods), rng.randrange(2, 4)))
         components = [
-            {"_ref": Ref("bundlecomponent", cid, f"entity/bundle/{bundle_id}/components/{cid}"), "id": cid,
-             "accountId": state.account_id, "assortment": part["_ref"], "quantity": 1.0}
-            for part in parts for cid in (state.ids.uuid(),)
+            {
+                "_ref": Ref("bundlecomponent", cid, f"entity/bundle/{bundle_id}/components/{cid}"),
+                "id": cid,
+                "accountId": state.account_id,
+                "assortment": part["_ref"],
+                "quantity": 1.0,
+            }
+            for part in parts
+            for cid in (state.ids.uuid(),)
         ]
         price = float(round(sum(p["salePrices"][0]["value"] for p in parts) * 0.9))
-        state.add("bundle", record(
-            state, "bundle", past_updated(state), id=bundle_id, _ui=state.ids.uuid(),
-            name=f"Набор «{rng.choice(names.BUNDLE_NAMES)}» №{number}", code=f"B{number:04d}",
-            externalCode=state.ids.external_code(), archived=False, pathName=parts[0]["pathName"],
-            productFolder=parts[0]["productFolder"], **_vat(20), uom=uom, salePrices=sale_prices(state, price),
-            barcodes=[{"ean13": ean13(rng)}], paymentItemType="GOOD", discountProhibited=False,
-            article=f"SET-{number:03d}", weight=0.0, volume=0.0, trackingType="NOT_TRACKED",
-            components=Collection(f"entity/bundle/{bundle_id}/components", "bundlecomponent", components),
-            overhead=money(state, 0.0),
-        ))
+        state.add(
+            "bundle",
+            record(
+                state,
+                "bundle",
+                past_updated(state),
+                id=bundle_id,
+                _ui=state.ids.uuid(),
+                name=f"Набор «{rng.choice(names.BUNDLE_NAMES)}» №{number}",
+                code=f"B{number:04d}",
+                externalCode=state.ids.external_code(),
+                archived=False,
+                pathName=parts[0]["pathName"],
+                productFolder=parts[0]["productFolder"],
+                **_vat(20),
+                uom=uom,
+                salePrices=sale_prices(state, price),
+                barcodes=[{"ean13": ean13(rng)}],
+                paymentItemType="GOOD",
+                discountProhibited=False,
+                article=f"SET-{number:03d}",
+                weight=0.0,
+                volume=0.0,
+                trackingType="NOT_TRACKED",
+                components=Collection(f"entity/bundle/{bundle_id}/components", "bundlecomponent", components),
+                overhead=money(state, 0.0),
+            ),
+        )

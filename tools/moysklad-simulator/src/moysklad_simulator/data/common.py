@@ -11,8 +11,9 @@ from moysklad_simulator.store import SimulatorState
 from moysklad_simulator.timefmt import fmt_ms
 
 
-def record(state: SimulatorState, entity_type: str, updated: str, *, owned: bool = True,
-           **fields: Any) -> dict[str, Any]:
+def record(
+    state: SimulatorState, entity_type: str, updated: str, *, owned: bool = True, **fields: Any
+) -> dict[str, Any]:
     """A record skeleton in MoySklad field order: meta, id, accountId, owner, shared, group, updated, …"""
     entity_id = fields.pop("id", None) or state.ids.uuid()
     rec: dict[str, Any] = {"_ref": Ref(entity_type, entity_id), "id": entity_id, "accountId": state.account_id}
@@ -60,8 +61,9 @@ def _inn_check(digits: list[int], weights: tuple[int, ...]) -> int:
 
 
 def phone(rng: random.Random) -> str:
-    return (f"+7 (9{rng.randrange(10, 100)}) {rng.randrange(100, 1000)}-"
-            f"{rng.randrange(10, 100)}-{rng.randrange(10, 100)}")
+    return (
+        f"+7 (9{rng.randrange(10, 100)}) {rng.randrange(100, 1000)}-{rng.randrange(10, 100)}-{rng.randrange(10, 100)}"
+    )
 
 
 def kopecks(roubles: float) -> float:

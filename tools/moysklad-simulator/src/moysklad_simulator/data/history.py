@@ -53,8 +53,9 @@ class History:
         self.retail_points = {r["store"].id: r["_ref"] for r in state.records("retailstore")}
         parties = state.records("counterparty")
         self.suppliers = [c["_ref"] for c in parties if "поставщики" in c.get("tags", ())] or [parties[0]["_ref"]]
-        self.buyers = [c["_ref"] for c in parties if "поставщики" not in c.get("tags", ())
-                       and c["id"] != state.retail_customer_id]
+        self.buyers = [
+            c["_ref"] for c in parties if "поставщики" not in c.get("tags", ()) and c["id"] != state.retail_customer_id
+        ]
         self.shipments: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self.arrivals: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self.returns: dict[int, list[tuple[dict[str, Any], str]]] = defaultdict(list)
@@ -102,8 +103,15 @@ class History:
             if picked:
                 self._supply(store, picked, date, opening=True)
 
-    def _supply(self, store: Ref, indices: list[int], date: datetime, *, opening: bool = False,
-                order: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _supply(
+        self,
+        store: Ref,
+        indices: list[int],
+        date: datetime,
+        *,
+        opening: bool = False,
+        order: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         moment, created = self._at(date, 8, 12)
         positions = []
         for index in indices:
@@ -113,12 +121,23 @@ class History:
             position = new_position(self.state, item.ref, quantity, price, 0.0, item.vat)
             position.stock = self.state.ledger.receive(store.id, item.ref, quantity, price, fmt_ms(moment))
             positions.append(position)
-        extra: dict[str, Any] = {"incomingNumber": f"ВХ-{self.rng.randrange(1000, 99999)}",
-                                 "incomingDate": fmt_ms(moment.replace(hour=0, minute=0))}
+        extra: dict[str, Any] = {
+            "incomingNumber": f"ВХ-{self.rng.randrange(1000, 99999)}",
+            "incomingDate": fmt_ms(moment.replace(hour=0, minute=0)),
+        }
         if order is not None:
             extra["purchaseOrder"] = order["_ref"]
-        return new_document(self.state, "supply", moment, created, agent=self.rng.choice(self.suppliers),
-                            store=store, positions=positions, payedSum=0.0, **extra)
+        return new_document(
+            self.state,
+            "supply",
+            moment,
+            created,
+            agent=self.rng.choice(self.suppliers),
+            store=store,
+            positions=positions,
+            payedSum=0.0,
+            **extra,
+        )
 
     def replenish(self, date: datetime, day: int) -> None:
         """Weekly: a purchase order per store for what ran low; the supply arrives 2–5 days later."""
@@ -133,11 +152,20 @@ class History:
                 quantity = self._quantity(item, 30, low=10)
                 positions.append(new_position(self.state, item.ref, quantity, item.buy, 0.0, item.vat))
                 self.state.ledger.add_in_transit(store_id, item.ref, quantity, fmt_ms(moment))
-            order = new_document(self.state, "purchaseorder", moment, created,
-                                 agent=self.rng.choice(self.suppliers), store=store, positions=positions,
-                                 state=state_ref(self.state, "purchaseorder", "Подтвержден"),
-                                 payedSum=0.0, shippedSum=0.0, invoicedSum=0.0,
-                                 deliveryPlannedMoment=fmt_ms(moment + timedelta(days=4)))
+            order = new_document(
+                self.state,
+                "purchaseorder",
+                moment,
+                created,
+                agent=self.rng.choice(self.suppliers),
+                store=store,
+                positions=positions,
+                state=state_ref(self.state, "purchaseorder", "Подтвержден"),
+                payedSum=0.0,
+                shippedSum=0.0,
+                invoicedSum=0.0,
+                deliveryPlannedMoment=fmt_ms(moment + timedelta(days=4)),
+            )
             order["_indices"] = sorted(indices)
             self.arrivals[day + self.rng.randrange(2, 6)].append(order)
             indices.clear()
@@ -148,8 +176,9 @@ class History:
         for position in order["_positions"]:
             position.shipped = position.quantity
             self.state.ledger.add_in_transit(store.id, position.assortment, -position.quantity, supply["updated"])
-        order.update(state=state_ref(self.state, "purchaseorder", "Принят"), shippedSum=order["sum"],
-                     updated=supply["updated"])
+        order.update(
+            state=state_ref(self.state, "purchaseorder", "Принят"), shippedSum=order["sum"], updated=supply["updated"]
+        )
         order.setdefault("supplies", []).append(supply["_ref"])
 
     # --- goods out ----------------------------------------------------------------------------
@@ -177,8 +206,9 @@ class History:
         for position in positions:
             if position.assortment.type == "service":
                 continue
-            position.cost, position.stock = self.state.ledger.issue(store.id, position.assortment,
-                                                                    position.quantity, moment)
+            position.cost, position.stock = self.state.ledger.issue(
+                store.id, position.assortment, position.quantity, moment
+            )
             if position.stock < REORDER_BELOW:
                 self.reorder[store.id].add(index_of[position.assortment.id])
 
@@ -188,12 +218,22 @@ class History:
         if not lines:
             return
         moment, created = self._at(date, 10, 22)
-        positions = [new_position(self.state, item.ref, qty, item.price, self.rng.choice((0.0, 0.0, 0.0, 5.0)),
-                                  item.vat) for item, _, qty in lines]
+        positions = [
+            new_position(self.state, item.ref, qty, item.price, self.rng.choice((0.0, 0.0, 0.0, 5.0)), item.vat)
+            for item, _, qty in lines
+        ]
         self._issue(store, positions, {item.ref.id: i for item, i, _ in lines}, fmt_ms(moment))
         customer = Ref("counterparty", self.state.retail_customer_id)
-        doc = new_document(self.state, "retaildemand", moment, created, agent=customer, store=store,
-                           positions=positions, **self._retail_extra(store, date))
+        doc = new_document(
+            self.state,
+            "retaildemand",
+            moment,
+            created,
+            agent=customer,
+            store=store,
+            positions=positions,
+            **self._retail_extra(store, date),
+        )
         cash = round(doc["sum"] * self.rng.choice((0.0, 1.0, 1.0)), 2)
         doc.update(cashSum=cash, noCashSum=round(doc["sum"] - cash, 2), payedSum=doc["sum"])
         self._maybe_return(doc, store, day)
@@ -204,8 +244,15 @@ class History:
         extra: dict[str, Any] = {"retailShift": Ref("retailshift", shift_id)}
         if point is not None:
             extra["retailStore"] = point
-        extra.update(cashSum=0.0, noCashSum=0.0, qrSum=0.0, prepaymentCashSum=0.0, prepaymentNoCashSum=0.0,
-                     prepaymentQrSum=0.0, taxSystem="GENERAL_TAX_SYSTEM")
+        extra.update(
+            cashSum=0.0,
+            noCashSum=0.0,
+            qrSum=0.0,
+            prepaymentCashSum=0.0,
+            prepaymentNoCashSum=0.0,
+            prepaymentQrSum=0.0,
+            taxSystem="GENERAL_TAX_SYSTEM",
+        )
         return extra
 
     def customer_order(self, date: datetime, day: int) -> None:
@@ -220,11 +267,21 @@ class History:
             position.reserve = qty
             self.state.ledger.add_reserve(store.id, item.ref, qty, fmt_ms(moment))
             positions.append(position)
-        order = new_document(self.state, "customerorder", moment, created, agent=self.rng.choice(self.buyers),
-                             store=store, positions=positions,
-                             state=state_ref(self.state, "customerorder", "Подтвержден"),
-                             payedSum=0.0, shippedSum=0.0, invoicedSum=0.0, reservedSum=0.0,
-                             deliveryPlannedMoment=fmt_ms(moment + timedelta(days=2)))
+        order = new_document(
+            self.state,
+            "customerorder",
+            moment,
+            created,
+            agent=self.rng.choice(self.buyers),
+            store=store,
+            positions=positions,
+            state=state_ref(self.state, "customerorder", "Подтвержден"),
+            payedSum=0.0,
+            shippedSum=0.0,
+            invoicedSum=0.0,
+            reservedSum=0.0,
+            deliveryPlannedMoment=fmt_ms(moment + timedelta(days=2)),
+        )
         order["reservedSum"] = order["sum"]
         order["_indices"] = {item.ref.id: i for item, i, _ in lines}
         self.shipments[day + self.rng.randrange(1, 4)].append(order)
@@ -241,15 +298,30 @@ class History:
             order.update(state=state_ref(self.state, "customerorder", "Отменен"), reservedSum=0.0, updated=stamp)
             return
         moment, created = self._at(date, 10, 18)
-        positions = [new_position(self.state, p.assortment, p.quantity, p.price, p.discount, p.vat)
-                     for p in order["_positions"]]
+        positions = [
+            new_position(self.state, p.assortment, p.quantity, p.price, p.discount, p.vat) for p in order["_positions"]
+        ]
         self._issue(store, positions, index_of, fmt_ms(moment))
-        demand = new_document(self.state, "demand", moment, created, agent=order["agent"], store=store,
-                              positions=positions, payedSum=0.0, customerOrder=order["_ref"])
+        demand = new_document(
+            self.state,
+            "demand",
+            moment,
+            created,
+            agent=order["agent"],
+            store=store,
+            positions=positions,
+            payedSum=0.0,
+            customerOrder=order["_ref"],
+        )
         for position in order["_positions"]:
             position.shipped = position.quantity
-        order.update(state=state_ref(self.state, "customerorder", "Отгружен"), shippedSum=order["sum"],
-                     reservedSum=0.0, updated=demand["updated"], demands=[demand["_ref"]])
+        order.update(
+            state=state_ref(self.state, "customerorder", "Отгружен"),
+            shippedSum=order["sum"],
+            reservedSum=0.0,
+            updated=demand["updated"],
+            demands=[demand["_ref"]],
+        )
         self.sales_amount[order["agent"].id] += demand["sum"]
         self._maybe_return(demand, store, self.day)
 
@@ -264,11 +336,18 @@ class History:
         quantity = source.quantity if source.quantity <= 1 else float(self.rng.randrange(1, int(source.quantity) + 1))
         position = new_position(self.state, source.assortment, quantity, source.price, source.discount, source.vat)
         position.cost = source.cost
-        position.stock = self.state.ledger.receive(store_id, source.assortment, quantity, source.cost,
-                                                   fmt_ms(moment))
+        position.stock = self.state.ledger.receive(store_id, source.assortment, quantity, source.cost, fmt_ms(moment))
         extra = {"demand": sale["_ref"]} if sale["_ref"].type == "demand" else {}
-        new_document(self.state, "salesreturn", moment, created, agent=sale["agent"],
-                     store=Ref("store", store_id), positions=[position], **extra)
+        new_document(
+            self.state,
+            "salesreturn",
+            moment,
+            created,
+            agent=sale["agent"],
+            store=Ref("store", store_id),
+            positions=[position],
+            **extra,
+        )
 
     def _finish(self) -> None:
         """Orders still scheduled after the anchor stay open (reserve / in transit)."""
@@ -296,8 +375,16 @@ def _sellable(state: SimulatorState) -> list[Item]:
         variants = by_product[product["id"]] if product["variantsCount"] else [product]
         for thing in variants:
             price = thing["salePrices"][0]["value"]
-            items.append(Item(thing["_ref"], price, thing["salePrices"][1]["value"], thing["buyPrice"]["value"],
-                              product["vat"], bool(product.get("weighed"))))
+            items.append(
+                Item(
+                    thing["_ref"],
+                    price,
+                    thing["salePrices"][1]["value"],
+                    thing["buyPrice"]["value"],
+                    product["vat"],
+                    bool(product.get("weighed")),
+                )
+            )
     return items
 
 
@@ -305,10 +392,21 @@ def generate_retail_points(state: SimulatorState) -> None:
     """A retail point (``retailstore``) for each shop store."""
     for store in state.records("store"):
         if store["name"].startswith("Магазин"):
-            state.add("retailstore", record(
-                state, "retailstore", store["updated"], name=f"Касса: {store['name']}",
-                externalCode=state.ids.external_code(), archived=False, address=store["address"], active=True,
-                store=store["_ref"], organization=Ref("organization", state.organization_id)))
+            state.add(
+                "retailstore",
+                record(
+                    state,
+                    "retailstore",
+                    store["updated"],
+                    name=f"Касса: {store['name']}",
+                    externalCode=state.ids.external_code(),
+                    archived=False,
+                    address=store["address"],
+                    active=True,
+                    store=store["_ref"],
+                    organization=Ref("organization", state.organization_id),
+                ),
+            )
 
 
 def generate_history(state: SimulatorState, docs_per_month: int) -> None:

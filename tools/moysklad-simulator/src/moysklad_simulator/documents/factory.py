@@ -17,10 +17,18 @@ def install_states(state: SimulatorState) -> None:
         by_name: dict[str, dict[str, Any]] = {}
         for name, color, state_type in rows:
             state_id = state.ids.uuid()
-            by_name[name] = state.add("state", {
-                "_ref": Ref("state", state_id, f"entity/{doc_type}/metadata/states/{state_id}"), "id": state_id,
-                "accountId": state.account_id, "name": name, "color": color, "stateType": state_type,
-                "entityType": doc_type})
+            by_name[name] = state.add(
+                "state",
+                {
+                    "_ref": Ref("state", state_id, f"entity/{doc_type}/metadata/states/{state_id}"),
+                    "id": state_id,
+                    "accountId": state.account_id,
+                    "name": name,
+                    "color": color,
+                    "stateType": state_type,
+                    "entityType": doc_type,
+                },
+            )
         state.doc_states[doc_type] = by_name
 
 
@@ -29,31 +37,51 @@ def state_ref(state: SimulatorState, doc_type: str, name: str) -> Ref:
     return ref
 
 
-def new_document(state: SimulatorState, doc_type: str, moment: datetime, created: datetime, /, *, agent: Ref,
-                 store: Ref | None, positions: list[Position], **extra: Any) -> dict[str, Any]:
+def new_document(
+    state: SimulatorState,
+    doc_type: str,
+    moment: datetime,
+    created: datetime,
+    /,
+    *,
+    agent: Ref,
+    store: Ref | None,
+    positions: list[Position],
+    **extra: Any,
+) -> dict[str, Any]:
     """Build and store a posted document in MoySklad field order; sums come from the positions."""
     total, vat_sum = document_sums(positions)
     doc_id = state.ids.uuid()
     doc: dict[str, Any] = {
-        "_ref": Ref(doc_type, doc_id), "id": doc_id, "accountId": state.account_id,
-        "owner": Ref("employee", state.admin_id), "shared": False, "group": Ref("group", state.group_id),
-        "updated": fmt_ms(created), "name": state.next_number(doc_type),
-        "externalCode": state.ids.external_code(), "moment": fmt_moment(moment), "applicable": True,
-        "rate": {"currency": Ref("currency", state.currency_id)}, "sum": total,
+        "_ref": Ref(doc_type, doc_id),
+        "id": doc_id,
+        "accountId": state.account_id,
+        "owner": Ref("employee", state.admin_id),
+        "shared": False,
+        "group": Ref("group", state.group_id),
+        "updated": fmt_ms(created),
+        "name": state.next_number(doc_type),
+        "externalCode": state.ids.external_code(),
+        "moment": fmt_moment(moment),
+        "applicable": True,
+        "rate": {"currency": Ref("currency", state.currency_id)},
+        "sum": total,
     }
     if store is not None:
         doc["store"] = store
     doc.update(agent=agent, organization=Ref("organization", state.organization_id))
     doc.update({k: v for k, v in extra.items() if k.startswith("state")})
-    doc.update(created=fmt_ms(created), printed=False, published=False, vatEnabled=True, vatIncluded=True,
-               vatSum=vat_sum)
+    doc.update(
+        created=fmt_ms(created), printed=False, published=False, vatEnabled=True, vatIncluded=True, vatSum=vat_sum
+    )
     doc.update({k: v for k, v in extra.items() if not k.startswith("state")})
     doc["_positions"] = positions
     return state.add(doc_type, doc)
 
 
-def new_position(state: SimulatorState, item: Ref, quantity: float, price: float, discount: float,
-                 vat: int) -> Position:
+def new_position(
+    state: SimulatorState, item: Ref, quantity: float, price: float, discount: float, vat: int
+) -> Position:
     return Position(state.ids.uuid(), item, quantity, price, discount, vat)
 
 

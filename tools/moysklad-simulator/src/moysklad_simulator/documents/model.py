@@ -24,10 +24,17 @@ STOCK_AT_MOMENT = frozenset({"demand", "retaildemand", "salesreturn", "supply"})
 SALES = frozenset({"demand", "retaildemand"})
 
 STATES: dict[str, tuple[tuple[str, int, str], ...]] = {
-    "customerorder": (("Новый", 15106326, "Regular"), ("Подтвержден", 40931, "Regular"),
-                      ("Отгружен", 8825440, "Successful"), ("Отменен", 10774205, "Unsuccessful")),
-    "purchaseorder": (("Новый", 15106326, "Regular"), ("Подтвержден", 40931, "Regular"),
-                      ("Принят", 8825440, "Successful")),
+    "customerorder": (
+        ("Новый", 15106326, "Regular"),
+        ("Подтвержден", 40931, "Regular"),
+        ("Отгружен", 8825440, "Successful"),
+        ("Отменен", 10774205, "Unsuccessful"),
+    ),
+    "purchaseorder": (
+        ("Новый", 15106326, "Regular"),
+        ("Подтвержден", 40931, "Regular"),
+        ("Принят", 8825440, "Successful"),
+    ),
 }
 
 
@@ -35,11 +42,11 @@ class Position:
     """One document line. ``cost`` is the unit cost at the document moment (kopecks); ``stock`` is the
     store balance right after the document, for ``fields=stock``."""
 
-    __slots__ = ("assortment", "cost", "discount", "id", "price", "quantity", "reserve", "shipped", "stock",
-                 "vat")
+    __slots__ = ("assortment", "cost", "discount", "id", "price", "quantity", "reserve", "shipped", "stock", "vat")
 
-    def __init__(self, position_id: str, assortment: Ref, quantity: float, price: float, discount: float,
-                 vat: int) -> None:
+    def __init__(
+        self, position_id: str, assortment: Ref, quantity: float, price: float, discount: float, vat: int
+    ) -> None:
         self.id = position_id
         self.assortment = assortment
         self.quantity = quantity
@@ -62,8 +69,14 @@ def position_record(doc_type: str, doc: dict[str, Any], pos: Position, account_i
     pos_type = POSITION_TYPES[doc_type]
     record: dict[str, Any] = {
         "_ref": Ref(pos_type, pos.id, f"entity/{doc_type}/{doc['id']}/positions/{pos.id}"),
-        "id": pos.id, "accountId": account_id, "quantity": pos.quantity, "price": pos.price,
-        "discount": pos.discount, "vat": pos.vat, "vatEnabled": pos.vat > 0, "assortment": pos.assortment,
+        "id": pos.id,
+        "accountId": account_id,
+        "quantity": pos.quantity,
+        "price": pos.price,
+        "discount": pos.discount,
+        "vat": pos.vat,
+        "vatEnabled": pos.vat > 0,
+        "assortment": pos.assortment,
     }
     if doc_type == "customerorder":
         record.update(shipped=pos.shipped, reserve=pos.reserve)

@@ -36,8 +36,10 @@ def document_view(state: SimulatorState, doc_type: str, doc: Record, with_stock:
     view = {k: v for k, v in doc.items() if k != "_positions"}
     positions: list[Position] = doc["_positions"]
     view["positions"] = Collection(
-        f"entity/{doc_type}/{doc['id']}/positions", POSITION_TYPES[doc_type],
-        lambda: [position_view(state, doc_type, doc, p, with_stock) for p in positions])
+        f"entity/{doc_type}/{doc['id']}/positions",
+        POSITION_TYPES[doc_type],
+        lambda: [position_view(state, doc_type, doc, p, with_stock) for p in positions],
+    )
     return view
 
 
@@ -56,18 +58,30 @@ def position_stock(state: SimulatorState, doc_type: str, doc: Record, pos: Posit
     ledger = state.ledger
     key = (doc["store"].id if "store" in doc else "", pos.assortment.id)
     stock, reserve, transit = ledger.stock.get(key, 0.0), ledger.reserve.get(key, 0.0), ledger.in_transit.get(key, 0.0)
-    return {"cost": ledger.cost.get(pos.assortment.id, 0.0), "quantity": stock, "reserve": reserve,
-            "intransit": transit, "available": round(stock - reserve + transit, 3)}
+    return {
+        "cost": ledger.cost.get(pos.assortment.id, 0.0),
+        "quantity": stock,
+        "reserve": reserve,
+        "intransit": transit,
+        "available": round(stock - reserve + transit, 3),
+    }
 
 
 def list_documents(request: Request, doc_type: str) -> dict[str, Any]:
     state: SimulatorState = request.app.state.sim
     query = parse_query(f"entity/{doc_type}", request.query_params.multi_items())
-    rows = select(state.records(doc_type), query, doc_type, specials=_specials(state),
-                  defaults={"isDeleted": "false"}, order_fields=DOC_ORDER_FIELDS)
+    rows = select(
+        state.records(doc_type),
+        query,
+        doc_type,
+        specials=_specials(state),
+        defaults={"isDeleted": "false"},
+        order_fields=DOC_ORDER_FIELDS,
+    )
     with_stock = query.fields == "stock"
-    rendered = [render_record(document_view(state, doc_type, doc, with_stock), state, query.expand)
-                for doc in page(rows, query)]
+    rendered = [
+        render_record(document_view(state, doc_type, doc, with_stock), state, query.expand) for doc in page(rows, query)
+    ]
     return envelope(query, doc_type, len(rows), rendered)
 
 
@@ -95,8 +109,10 @@ def list_positions(request: Request, doc_type: str, doc_id: str) -> Response:
     doc = _document(state, doc_type, doc_id)
     query = parse_query(f"entity/{doc_type}/{doc_id}/positions", request.query_params.multi_items())
     with_stock = query.fields == "stock"
-    rows = [render_record(position_view(state, doc_type, doc, p, with_stock), state, query.expand)
-            for p in page(doc["_positions"], query)]
+    rows = [
+        render_record(position_view(state, doc_type, doc, p, with_stock), state, query.expand)
+        for p in page(doc["_positions"], query)
+    ]
     return respond(request, envelope(query, POSITION_TYPES[doc_type], len(doc["_positions"]), rows))
 
 
@@ -109,6 +125,5 @@ def get_position(request: Request, doc_type: str, doc_id: str, position_id: str)
         if pos.id == position_id:
             with_stock = request.query_params.get("fields") == "stock"
             expand = parse_expand(request.query_params.get("expand"))
-            return respond(request, render_record(position_view(state, doc_type, doc, pos, with_stock),
-                                                  state, expand))
+            return respond(request, render_record(position_view(state, doc_type, doc, pos, with_stock), state, expand))
     raise not_found(POSITION_TYPES[doc_type], position_id)

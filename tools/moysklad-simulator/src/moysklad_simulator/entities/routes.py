@@ -37,8 +37,9 @@ def list_entities(request: Request, entity_type: str) -> dict[str, Any]:
     state = sim(request)
     query = parse_query(f"entity/{entity_type}", request.query_params.multi_items())
     defaults = {} if entity_type in WITHOUT_ARCHIVED_DEFAULT else {"archived": "false"}
-    rows = select(state.records(entity_type), query, entity_type, specials=SPECIALS.get(entity_type, {}),
-                  defaults=defaults)
+    rows = select(
+        state.records(entity_type), query, entity_type, specials=SPECIALS.get(entity_type, {}), defaults=defaults
+    )
     rendered = [render_record(rec, state, query.expand) for rec in page(rows, query)]
     return envelope(query, entity_type, len(rows), rendered)
 
@@ -82,9 +83,16 @@ def metadata(state: SimulatorState, entity_type: str) -> dict[str, Any]:
     """A minimal ``/entity/{type}/metadata``: no custom attributes; document states where there are any."""
     body: dict[str, Any] = {
         "meta": {"href": f"{CANONICAL_BASE}/entity/{entity_type}/metadata", "mediaType": "application/json"},
-        "attributes": {"meta": {"href": f"{CANONICAL_BASE}/entity/{entity_type}/metadata/attributes",
-                                "type": "attributemetadata", "mediaType": "application/json",
-                                "size": 0, "limit": 1000, "offset": 0}},
+        "attributes": {
+            "meta": {
+                "href": f"{CANONICAL_BASE}/entity/{entity_type}/metadata/attributes",
+                "type": "attributemetadata",
+                "mediaType": "application/json",
+                "size": 0,
+                "limit": 1000,
+                "offset": 0,
+            }
+        },
     }
     states = state.doc_states.get(entity_type)
     if states:
@@ -100,9 +108,12 @@ def context_employee(request: Request) -> Response:
     record: Record | None = state.get("employee", state.admin_id)
     assert record is not None
     rendered = render_record(record, state)
-    rendered["meta"] = {"href": f"{CANONICAL_BASE}/context/employee",
-                        "metadataHref": f"{CANONICAL_BASE}/entity/employee/metadata",
-                        "type": "employee", "mediaType": "application/json"}
+    rendered["meta"] = {
+        "href": f"{CANONICAL_BASE}/context/employee",
+        "metadataHref": f"{CANONICAL_BASE}/entity/employee/metadata",
+        "type": "employee",
+        "mediaType": "application/json",
+    }
     return respond(request, rendered)
 
 
@@ -121,4 +132,3 @@ def price_type(request: Request, type_id: str) -> Response:
         if pt["id"] == type_id or (type_id == "default" and index == 0):
             return respond(request, render_record(pt, state))
     raise not_found("pricetype", type_id)
-

@@ -1,0 +1,232 @@
+"""Batch consumption over real Kafka and real Postgres: one transaction per batch, with per-event guarantees.
+
+Each test publishes first and starts its consumer afterwards, on topics of its own, so the events arrive together
+and really go through the batch path (the handler records the batches it is given).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from crm_common.db import create_engine, session_factory, transaction
+from crm_common.events.envelope import EventEnvelope, make_event
+from crm_common.events.models import Folder
+from crm_common.events.topics import DEAD_LETTER, FOLDERS
+from crm_common.messaging.broker import ensure_topics, make_broker
+from crm_common.messaging.consumer import EventConsumer, PoisonEvent
+from crm_common.messaging.inbox import inbox_table
+from crm_common.testing import free_port, kafka_servers, test_database_url, topic_reader, unique_topic_prefix
+
+SCHEMA = f"common_batch_{uuid.uuid4().hex[:6]}"
+metadata = MetaData(schema=SCHEMA)
+folders = Table(
+    "folders",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("name", String),
+    Column("version", BigInteger, nullable=False),
+)
+inbox = inbox_table(metadata)
+
+
+class Recorder:
+    """A set-based batch handler (one upsert per batch) that remembers the batches it was given."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    async def __call__(self, session: AsyncSession, events: list[EventEnvelope]) -> None:
+        self.batches.append([e.entity_id for e in events])
+        newest: dict[str, dict[str, Any]] = {}
+        for event in events:
+            folder = Folder.model_validate(event.payload)
+            if folder.name == "poison":
+                raise PoisonEvent("folder named poison can never be applied")
+            if folder.id not in newest or newest[folder.id]["version"] < event.source_version:
+                newest[folder.id] = {"id": folder.id, "name": folder.name, "version": event.source_version}
+        stmt = insert(folders).values(list(newest.values()))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[folders.c.id],
+            set_={"name": stmt.excluded.name, "version": stmt.excluded.version},
+            where=folders.c.version < stmt.excluded.version,
+        )
+        await session.execute(stmt)
+
+
+def folder_event(fid: str, name: str, version: int = 1) -> EventEnvelope:
+    payload = Folder(id=fid, name=name, updated_at=datetime.now(UTC))
+    return make_event(
+        "folder.upserted", source="test", account_id="a", entity_id=fid, source_version=version, payload=payload
+    )
+
+
+@pytest.fixture(scope="module")
+async def engine() -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(test_database_url(), SCHEMA)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    async with engine.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{SCHEMA}" CASCADE'))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def own_topics() -> AsyncIterator[None]:
+    """Topics (and so a dead-letter topic) of this test alone."""
+    previous = os.environ.get("KAFKA_TOPIC_PREFIX", "")
+    os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
+    await ensure_topics(kafka_servers(), [FOLDERS, DEAD_LETTER])
+    yield
+    os.environ["KAFKA_TOPIC_PREFIX"] = previous
+
+
+async def publish(*messages: EventEnvelope | bytes) -> None:
+    """Everything to partition 0, so one fetch returns it in this order."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_servers(), acks="all")
+    await producer.start()
+    try:
+        for m in messages:
+            value = m.to_bytes() if isinstance(m, EventEnvelope) else m
+            await producer.send_and_wait(FOLDERS.name, value, key=b"k", partition=0)
+    finally:
+        await producer.stop()
+
+
+@asynccontextmanager
+async def consuming(sessions: Callable[[], AsyncSession], recorder: Recorder) -> AsyncIterator[str]:
+    """Run a batch consumer (a group of its own) until the block ends; yields its inbox consumer name."""
+    broker = make_broker(kafka_servers(), "common-batch-test")
+    consumer = EventConsumer(broker, sessions, inbox, f"batch-{uuid.uuid4().hex[:8]}", backoff=0.01)  # type: ignore[arg-type]
+    consumer.subscribe_batch([FOLDERS], recorder, max_records=100, batch_timeout_ms=500)
+    await broker.start()
+    try:
+        yield consumer.group_id
+    finally:
+        await broker.stop()
+
+
+async def names(engine: AsyncEngine, ids: list[str]) -> dict[str, str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(f"select id, name from {SCHEMA}.folders where id = any(:ids)"), {"ids": ids})
+        return {r.id: r.name for r in rows}
+
+
+async def wait_for_ids(engine: AsyncEngine, ids: list[str], timeout: float = 45.0) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for _ in range(int(timeout / 0.2)):
+        found = await names(engine, ids)
+        if len(found) == len(ids):
+            break
+        await asyncio.sleep(0.2)
+    return found
+
+
+async def dead_letters(expect: int, idle: float = 2.0) -> list[dict[str, str]]:
+    """Headers of the dead letters: until ``expect`` arrived, or nothing new came for ``idle`` seconds."""
+    found: list[dict[str, str]] = []
+    async with topic_reader(DEAD_LETTER.name) as reader:
+        quiet = 0.0
+        while quiet < idle and len(found) < max(expect, 1) * 10:
+            batch = await reader.getmany(timeout_ms=200)
+            records = [r for rs in batch.values() for r in rs]
+            found += [{k: v.decode() for k, v in r.headers} for r in records]
+            quiet = 0.0 if records else quiet + 0.2
+            if expect and len(found) >= expect:
+                break
+    return found
+
+
+async def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_the_rest_apply(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    tag = uuid.uuid4().hex[:6]
+    good = [f"{tag}-a", f"{tag}-b", f"{tag}-c"]
+    await publish(
+        folder_event(good[0], "first"),
+        folder_event(f"{tag}-poison", "poison"),
+        b"{not json",
+        folder_event(good[1], "second"),
+        folder_event(good[2], "third"),
+    )
+    recorder = Recorder()
+    async with consuming(session_factory(engine), recorder):
+        applied = await wait_for_ids(engine, good)
+        letters = await dead_letters(expect=2)
+    assert applied == {good[0]: "first", good[1]: "second", good[2]: "third"}
+    assert sorted(h["dlq_reason"] for h in letters) == ["invalid_event", "unapplicable"]
+    assert await names(engine, [f"{tag}-poison"]) == {}
+    # The whole batch was tried together first, then one event at a time.
+    assert recorder.batches[0] == [good[0], f"{tag}-poison", good[1], good[2]]
+    assert [f"{tag}-poison"] in recorder.batches[1:]
+
+
+async def test_a_copy_inside_a_batch_and_a_redelivered_event_apply_once(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    tag = uuid.uuid4().hex[:6]
+    first, second = folder_event(f"{tag}-x", "new"), folder_event(f"{tag}-y", "other")
+    older = folder_event(f"{tag}-x", "old", version=0)
+    await publish(first, first, older, second, first)
+    recorder = Recorder()
+    async with consuming(session_factory(engine), recorder) as group:
+        applied = await wait_for_ids(engine, [f"{tag}-x", f"{tag}-y"])
+        async with transaction(session_factory(engine)) as s:
+            query = text(f"select count(*) from {SCHEMA}.processed_events where consumer = :g")
+            claimed = (await s.execute(query, {"g": group})).scalar()
+    assert applied == {f"{tag}-x": "new", f"{tag}-y": "other"}
+    # Three distinct event ids were published (one three times), and the handler saw each id once.
+    assert sorted(x for batch in recorder.batches for x in batch) == sorted([f"{tag}-x", f"{tag}-x", f"{tag}-y"])
+    assert recorder.batches[0] == [f"{tag}-x", f"{tag}-x", f"{tag}-y"]
+    assert claimed == 3
+    assert await dead_letters(expect=0, idle=1.0) == []
+
+
+class Switchable:
+    """A session factory whose database is unreachable until ``up()``; counts the tries while it is down."""
+
+    def __init__(self, down: async_sessionmaker[AsyncSession], working: async_sessionmaker[AsyncSession]) -> None:
+        self.down, self.working, self.is_down, self.tries_while_down = down, working, True, 0
+
+    def up(self) -> None:
+        self.is_down = False
+
+    def __call__(self) -> AsyncSession:
+        if self.is_down:
+            self.tries_while_down += 1
+            return self.down()
+        return self.working()
+
+
+async def test_a_batch_is_redelivered_while_the_database_is_down_then_applies_once(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    tag = uuid.uuid4().hex[:6]
+    ids = [f"{tag}-{i}" for i in range(5)]
+    await publish(*(folder_event(i, f"name {i}") for i in ids))
+    nowhere = create_engine(f"postgresql+asyncpg://crm:crm@127.0.0.1:{free_port()}/crm_test", SCHEMA)
+    sessions = Switchable(session_factory(nowhere), session_factory(engine))
+    recorder = Recorder()
+    try:
+        async with consuming(sessions, recorder):  # type: ignore[arg-type]
+            for _ in range(150):
+                if sessions.tries_while_down >= 3:
+                    break
+                await asyncio.sleep(0.1)
+            assert sessions.tries_while_down >= 3  # the same batch came back again and again
+            assert await names(engine, ids) == {}
+            sessions.up()
+            applied = await wait_for_ids(engine, ids)
+        letters = await dead_letters(expect=0, idle=1.0)
+    finally:
+        await nowhere.dispose()
+    assert applied == {i: f"name {i}" for i in ids}
+    assert letters == []  # infrastructure failures are never the events' fault
+    assert recorder.batches == [ids]  # applied once, as one batch

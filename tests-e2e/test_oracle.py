@@ -1,0 +1,190 @@
+"""After a sync from the simulator, what the gateway serves equals what the simulator itself says.
+
+The oracle is the simulator's own data, generated again in this process from the same seed (the generator is
+deterministic): its stock ledger (what `report/stock/bystore` serves), its profit report (`report/profit/byproduct`)
+and revenue per day computed here from its documents. Everything is read through the gateway only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import httpx
+import pytest
+from e2e_harness import SimulatorSpec, System, full_system, login
+
+from moysklad_simulator import Settings, SimulatorState, generate
+from moysklad_simulator.profit import profit_by_product
+
+SPEC = SimulatorSpec(scale="tiny", seed=11, anchor="2026-01-15 00:00:00")
+KOPECK = Decimal("0.01")
+SALES, RETURNS = ("demand", "retaildemand"), ("salesreturn",)
+
+
+@pytest.fixture(scope="module")
+def oracle() -> SimulatorState:
+    return generate(Settings(scale=SPEC.scale, seed=SPEC.seed, anchor=SPEC.anchor))
+
+
+@pytest.fixture(scope="module")
+def sut() -> Iterator[System]:
+    with full_system(sim=SPEC) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def api(sut: System) -> Callable[..., Any]:
+    headers = {"authorization": f"Bearer {login(sut)}"}
+
+    def get(path: str, **params: Any) -> Any:
+        response = httpx.get(f"{sut.url('gateway')}{path}", params=params, headers=headers, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return get
+
+
+def eventually(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 240) -> Any:
+    """Poll until the system has caught up with the sync (or the deadline passes) and return the last reading."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(2)
+        value = read()
+    return value
+
+
+def kopecks(value: float) -> Decimal:
+    return (Decimal(str(value)) / 100).quantize(KOPECK, rounding=ROUND_HALF_UP)
+
+
+def within_a_kopeck(served: dict[str, Decimal], expected: dict[str, Decimal]) -> bool:
+    """Equal to the kopeck: fractional-kopeck sums (fractional quantities) may round either way at the last digit."""
+    return set(served) == set(expected) and all(abs(served[k] - v) <= KOPECK for k, v in expected.items())
+
+
+# ------------------------------------------------------------------------------------------------ stock
+
+
+def served_stock(api: Callable[..., Any]) -> dict[tuple[str, str], tuple[Decimal, Decimal, Decimal]]:
+    rows: dict[tuple[str, str], tuple[Decimal, Decimal, Decimal]] = {}
+    offset = 0
+    while True:
+        page = api("/api/v1/inventory/stock", limit=500, offset=offset)
+        for item in page["items"]:
+            values = (Decimal(item["stock"]), Decimal(item["reserve"]), Decimal(item["in_transit"]))
+            if any(values):
+                rows[(item["store_id"], item["assortment_id"])] = values
+        offset += len(page["items"])
+        if offset >= page["total"] or not page["items"]:
+            return rows
+
+
+def expected_stock(state: SimulatorState) -> dict[tuple[str, str], tuple[Decimal, Decimal, Decimal]]:
+    ledger = state.ledger
+    keys = set(ledger.stock) | set(ledger.reserve) | set(ledger.in_transit)
+    rows = {}
+    for key in keys:
+        values = tuple(
+            Decimal(str(round(book.get(key, 0.0), 3))) for book in (ledger.stock, ledger.reserve, ledger.in_transit)
+        )
+        if any(values):
+            rows[key] = values
+    return rows  # type: ignore[return-value]
+
+
+def test_stock_served_equals_the_simulator_stock_report(api: Callable[..., Any], oracle: SimulatorState) -> None:
+    expected = expected_stock(oracle)
+    assert len(expected) > 20
+    served = eventually(lambda: served_stock(api), expected.__eq__)
+    missing = sorted(set(expected) - set(served))[:5]
+    extra = sorted(set(served) - set(expected))[:5]
+    wrong = [(k, served[k], expected[k]) for k in expected if k in served and served[k] != expected[k]][:5]
+    assert served == expected, f"missing {missing}, extra {extra}, different {wrong}"
+
+
+# ------------------------------------------------------------------------------------------------ money
+
+
+def expected_profit(state: SimulatorState, start: date, end: date) -> dict[str, Decimal]:
+    """The simulator's profit report for the period, per assortment item (a product, service or variant)."""
+    report = profit_by_product(state, f"{start} 00:00:00.000", f"{end} 23:59:59.999")
+    return {
+        item_id: kopecks((sums["sellSum"] - sums["sellCostSum"]) - (sums["returnSum"] - sums["returnCostSum"]))
+        for item_id, sums in report.items()
+    }
+
+
+def served_profit(api: Callable[..., Any], start: date, end: date) -> dict[str, Decimal]:
+    report = api(
+        "/api/v1/analytics/sales/report",
+        period="custom",
+        date_from=str(start),
+        date_to=str(end),
+        group_by_time="none",
+        group_by="product",
+        limit=5000,
+    )
+    return {row["key"]: Decimal(row["profit"]).quantize(KOPECK) for row in report["rows"]}
+
+
+def expected_revenue_per_day(state: SimulatorState, start: date, end: date) -> dict[str, Decimal]:
+    """Computed here, independently of the simulator's reports: posted sales minus returns, by Moscow day."""
+    revenue: dict[str, float] = defaultdict(float)
+    for doc_types, sign in ((SALES, 1), (RETURNS, -1)):
+        for doc_type in doc_types:
+            for doc in state.records(doc_type):
+                day = doc["moment"][:10]
+                if doc.get("_trashed") or not doc["applicable"] or not str(start) <= day <= str(end):
+                    continue
+                revenue[day] += sign * sum(p.total for p in doc["_positions"])
+    return {day: kopecks(value) for day, value in revenue.items() if round(value, 2)}
+
+
+def served_revenue_per_day(api: Callable[..., Any], start: date, end: date) -> dict[str, Decimal]:
+    report = api(
+        "/api/v1/analytics/sales/report",
+        period="custom",
+        date_from=str(start),
+        date_to=str(end),
+        group_by_time="day",
+        group_by="none",
+        limit=5000,
+    )
+    return {
+        row["bucket"]: Decimal(row["revenue"]).quantize(KOPECK) for row in report["rows"] if Decimal(row["revenue"])
+    }
+
+
+PERIODS = [(date(2025, 12, 1), date(2025, 12, 31)), (date(2025, 1, 1), date(2026, 1, 14))]
+
+
+@pytest.mark.parametrize(("start", "end"), PERIODS, ids=["december", "whole-history"])
+def test_profit_per_product_equals_the_simulator_profit_report(
+    api: Callable[..., Any], oracle: SimulatorState, start: date, end: date
+) -> None:
+    expected = {k: v for k, v in expected_profit(oracle, start, end).items() if v}
+    served = eventually(
+        lambda: {k: v for k, v in served_profit(api, start, end).items() if v},
+        lambda got: within_a_kopeck(got, expected),
+    )
+    different = {k: (served.get(k), v) for k, v in expected.items() if abs((served.get(k) or 0) - v) > KOPECK}
+    assert not different, f"{len(different)} products differ (served, expected): {list(different.items())[:5]}"
+    assert set(served) == set(expected)
+
+
+@pytest.mark.parametrize(("start", "end"), PERIODS, ids=["december", "whole-history"])
+def test_revenue_per_day_equals_an_independent_computation(
+    api: Callable[..., Any], oracle: SimulatorState, start: date, end: date
+) -> None:
+    expected = expected_revenue_per_day(oracle, start, end)
+    assert len(expected) > 10
+    served = eventually(lambda: served_revenue_per_day(api, start, end), lambda got: within_a_kopeck(got, expected))
+    different = {k: (served.get(k), v) for k, v in expected.items() if abs((served.get(k) or 0) - v) > KOPECK}
+    assert not different, f"{len(different)} days differ (served, expected): {list(different.items())[:5]}"
+    assert set(served) == set(expected)
