@@ -21,6 +21,9 @@
 #   INFRA_WAIT_TIMEOUT   seconds to wait for each part to become ready (default 120)
 #   INFRA_KAFKA_PORT / INFRA_KAFKA_CONTROLLER_PORT / INFRA_PG_PORT / INFRA_REDIS_PORT   (9092 / 9093 / 5432 / 6379)
 #   INFRA_KAFKA_HEAP     JVM heap flags for the broker (default "-Xms256m -Xmx768m")
+#   INFRA_DIR            state directory of this set of servers (default <repo>/.local/infra). With another
+#                        directory and other INFRA_*_PORT values a second, private set runs beside the shared one
+#                        (failure tests restart theirs without disturbing anybody); the Kafka jars stay shared.
 #
 # Missing binaries are installed: postgresql and redis-server with apt-get (root, or sudo without a password),
 # a JRE and Maven likewise if absent. Service start-up by the packages is suppressed (policy-rc.d) so that no
@@ -30,8 +33,11 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd -P)
 LOCAL_DIR=$REPO_ROOT/.local
-INFRA_DIR=$LOCAL_DIR/infra
+INFRA_DIR=${INFRA_DIR:-$LOCAL_DIR/infra}
 LOG_DIR=$INFRA_DIR/logs
+# names derived from the checkout (socket dir, fallback data dir) are derived from INFRA_DIR when it is not the default
+INFRA_NAME_SOURCE=$REPO_ROOT
+[[ $INFRA_DIR == "$LOCAL_DIR/infra" ]] || INFRA_NAME_SOURCE=$INFRA_DIR
 
 HOST=127.0.0.1
 KAFKA_PORT=${INFRA_KAFKA_PORT:-9092}
@@ -419,7 +425,7 @@ pg_set_paths() {
     PG_SOCK=$PG_ROOT/run
     # a unix socket path must stay under ~107 bytes
     if ((${#PG_SOCK} > 80)); then
-        PG_SOCK=/tmp/crm-infra-pg-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)
+        PG_SOCK=/tmp/crm-infra-pg-$(printf '%s' "$INFRA_NAME_SOURCE" | sha256sum | cut -c1-12)
     fi
 }
 pg_load_paths() {
@@ -441,7 +447,7 @@ pg_choose_root() {
     if is_root; then
         ensure_dir "$root" "$LOG_DIR"
         if ! make_traversable "$root" "$PG_OS_USER" || ! make_traversable "$LOG_DIR" "$PG_OS_USER"; then
-            root=/var/tmp/crm-infra-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)/postgres
+            root=/var/tmp/crm-infra-$(printf '%s' "$INFRA_NAME_SOURCE" | sha256sum | cut -c1-12)/postgres
             say "postgres: the '$PG_OS_USER' OS user cannot reach $INFRA_DIR; using $root for its data instead"
             ensure_dir "$root"
             chmod 755 "$(dirname "$root")"
