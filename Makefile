@@ -9,7 +9,7 @@ SERVICES := auth catalog inventory analytics moysklad-connector
 export UV_LINK_MODE ?= copy
 
 .PHONY: help install infra-up infra-down infra-status migrate topics dev test test-unit test-slow check lint format \
-        typecheck imports asyncapi bench clean
+        typecheck imports asyncapi bench bench-quick clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -58,8 +58,11 @@ imports: ## Services never import each other (import-linter)
 asyncapi: ## Regenerate the event contract document docs/events/asyncapi.json
 	$(UV) run python -m crm_common.events.asyncapi > docs/events/asyncapi.json
 
-bench: install infra-up ## Run the benchmarks under bench/ (prints ratios against in-run baselines)
-	@eval "$$($(INFRA) env)"; for b in bench/*.py; do echo "== $$b"; $(UV) run python $$b || exit 1; done
+bench: install infra-up ## Run every benchmark, one table, each figure next to a baseline measured in the same run
+	@eval "$$($(INFRA) env)"; $(UV) run python bench/run_all.py
+
+bench-quick: install infra-up ## The same table at small scales (about 5 minutes)
+	@eval "$$($(INFRA) env)"; $(UV) run python bench/run_all.py --quick
 
 clean: ## Stop the infrastructure and delete .local/ (all local data)
 	-$(INFRA) down

@@ -50,7 +50,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "uvicorn.access", "httpx", "httpcore"):
+    for noisy in ("aiokafka", "uvicorn.access", "httpx", "httpcore", "faststream", "faststream.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -27,6 +27,18 @@ async def make_thing(body: Body) -> Body:
     return body
 
 
+@router.get("/overflow")
+async def overflow() -> None:
+    raise OverflowError("date value out of range")
+
+
+@router.get("/nul")
+async def nul(q: str = "") -> None:
+    from sqlalchemy.exc import DataError
+
+    raise DataError("select ...", {"q": q}, ValueError("invalid byte sequence for encoding UTF8: 0x00"))
+
+
 @router.get("/secret")
 async def secret(p: Principal = Depends(require_permission(Permission.ADMIN_USERS))) -> dict[str, str]:
     return {"user": p.user_id}
@@ -103,3 +115,20 @@ async def test_metrics_count_requests_by_route_template() -> None:
         await c.get("/things/7")
         text = (await c.get("/metrics")).text
     assert 'route="/things/{thing_id}"' in text
+
+
+async def test_values_the_database_refuses_are_422_not_500() -> None:
+    async with client() as c:
+        nul = await c.get("/nul", params={"q": "a\x00b"})
+        overflow = await c.get("/overflow")
+    assert (nul.status_code, overflow.status_code) == (422, 422)
+    assert nul.json()["error"] == overflow.json()["error"] == "ValidationError"
+
+
+async def test_openapi_documents_the_uniform_422_body() -> None:
+    async with client() as c:
+        spec = (await c.get("/openapi.json")).json()
+    body = spec["paths"]["/things/{thing_id}"]["get"]["responses"]["422"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ErrorBody"}
+    assert "HTTPValidationError" not in str(spec)
+    assert set(spec["components"]["schemas"]["ErrorBody"]["properties"]) == {"error", "detail"}

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from crm_common.errors import ErrorBody
 from crm_common.tracing import instrument_app, setup_tracing
 from crm_common.web.errors import install_error_handlers
 from crm_common.web.health import router as health_router
@@ -40,6 +41,33 @@ def create_service_app(
         app.include_router(router)
     app.add_middleware(MetricsMiddleware, service=service)
     app.add_middleware(RequestIdMiddleware)
+    _document_uniform_errors(app)
     if setup_tracing(service):  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
         instrument_app(app)
     return app
+
+
+def _document_uniform_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document describe the 422 body the error handler really sends (``ErrorBody``), not
+    FastAPI's default ``HTTPValidationError``."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                response = operation.get("responses", {}).get("422") if isinstance(operation, dict) else None
+                if response is not None:
+                    response["description"] = response.get("description") or "Validation error"
+                    response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if unused in components and unused not in str(schema.get("paths")):
+                del components[unused]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

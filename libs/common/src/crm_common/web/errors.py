@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crm_common.errors import AppError, TooManyRequests
@@ -54,11 +55,34 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    async def unacceptable_value(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": "ValidationError", "detail": _unacceptable(exc)}, status_code=422)
+
     async def unhandled(request: Request, exc: Exception) -> JSONResponse:
+        if _is_bad_value(exc):
+            return await unacceptable_value(request, exc)
         log.exception("unhandled error", path=request.url.path)
         return JSONResponse({"error": "InternalError", "detail": "internal server error"}, status_code=500)
 
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(DataError, unacceptable_value)
+    app.add_exception_handler(OverflowError, unacceptable_value)
     app.add_exception_handler(Exception, unhandled)
+
+
+def _is_bad_value(exc: Exception) -> bool:
+    """A value the database refused as data (SQLSTATE class 22: out of range, NUL in text, bad encoding), or one
+    asyncpg could not even encode (an integer beyond bigint): the client sent it, so it is a 422, not a 500."""
+    if isinstance(exc, DataError | OverflowError):
+        return True
+    orig = getattr(exc, "orig", None) if isinstance(exc, DBAPIError) else None
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    return bool(sqlstate and str(sqlstate).startswith("22")) or "DataError" in type(orig).__name__
+
+
+def _unacceptable(exc: Exception) -> str:
+    if isinstance(exc, OverflowError):
+        return "a value is outside the range this endpoint can compute with"
+    return "a value is out of range or contains characters that cannot be stored (e.g. NUL)"
