@@ -390,8 +390,13 @@ async def main() -> None:
                 f" | plain SQL p50 {pct(b, 0.5):7.1f} ms p95 {pct(b, 0.95):7.1f} ms"
                 f" | plain/projection p50 ×{statistics.median(b) / statistics.median(a):.1f}"
             )
-            bench = {"name": f"{name} p95 at {args.positions:,} positions", "value": pct(a, 0.95), "unit": "ms",
-                     "baseline": pct(b, 0.95), "baseline_name": "plain SQL over raw rows"}
+            bench = {
+                "name": f"{name} p95 at {args.positions:,} positions",
+                "value": pct(a, 0.95),
+                "unit": "ms",
+                "baseline": pct(b, 0.95),
+                "baseline_name": "plain SQL over raw rows",
+            }
             print("BENCH " + json.dumps(bench))
         print(f"rebuild time {rebuild:.1f}s for {loaded} positions (Kafka fetch excluded)")
     finally:

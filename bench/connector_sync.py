@@ -73,8 +73,13 @@ async def bench(scale: str, weight: int) -> None:
         f"{window:.0f} s); share of the ceiling={floor / seconds:.1%}"
     )
     print("note: at demo/small scale most types fit in one page, so the run is latency-bound, not rate-bound")
-    bench = {"name": f"full-sync throughput ({scale})", "value": objects / seconds, "unit": "objects/s",
-             "baseline": objects / floor if floor else None, "baseline_name": "rate-limit ceiling"}
+    bench = {
+        "name": f"full-sync throughput ({scale})",
+        "value": objects / seconds,
+        "unit": "objects/s",
+        "baseline": objects / floor if floor else None,
+        "baseline_name": "rate-limit ceiling",
+    }
     print("BENCH " + json.dumps(bench))
 
 

@@ -190,8 +190,13 @@ def report(direct: dict[str, float], through: dict[str, float], args: argparse.N
     added_p50 = through["p50_ms"] - direct["p50_ms"]
     added_p99 = through["p99_ms"] - direct["p99_ms"]
     print(f"added latency p50: {added_p50:.2f} ms, p99: {added_p99:.2f} ms")
-    bench = {"name": "gateway throughput", "value": through["rps"], "unit": "req/s",
-             "baseline": direct["rps"], "baseline_name": "service called directly"}
+    bench = {
+        "name": "gateway throughput",
+        "value": through["rps"],
+        "unit": "req/s",
+        "baseline": direct["rps"],
+        "baseline_name": "service called directly",
+    }
     print("BENCH " + json.dumps(bench))
 
 
