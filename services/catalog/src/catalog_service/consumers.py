@@ -10,7 +10,7 @@ from catalog_service.folders.service import apply_folder_deleted, apply_folder_u
 from catalog_service.products.service import apply_product_deleted, apply_product_upserted
 from catalog_service.variants.service import apply_variant_deleted, apply_variant_upserted
 from crm_common.events.topics import FOLDERS, PRODUCTS, VARIANTS
-from crm_common.messaging.consumer import EventConsumer, Handler
+from crm_common.messaging.consumer import EventConsumer, Handler, sequential
 
 HANDLERS: dict[str, Handler] = {
     "folder.upserted": apply_folder_upserted,
@@ -24,5 +24,6 @@ HANDLERS: dict[str, Handler] = {
 
 def register_consumers(broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], group_id: str) -> EventConsumer:
     consumer = EventConsumer(broker, sessions, inbox, group_id)
-    consumer.subscribe([FOLDERS, PRODUCTS, VARIANTS], HANDLERS)
+    # One transaction and one inbox statement per batch; a poison event falls back to one-by-one (crm_common).
+    consumer.subscribe_batch([FOLDERS, PRODUCTS, VARIANTS], sequential(HANDLERS), event_types=HANDLERS)
     return consumer

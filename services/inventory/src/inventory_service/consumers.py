@@ -6,7 +6,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.topics import FOLDERS, PRODUCTS, STOCK, STORES, VARIANTS
-from crm_common.messaging.consumer import EventConsumer, Handler
+from crm_common.messaging.consumer import EventConsumer, Handler, sequential
 from inventory_service.assortment.service import (
     apply_assortment_deleted,
     apply_folder_deleted,
@@ -35,5 +35,6 @@ HANDLERS: dict[str, Handler] = {
 
 def register_consumers(broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], group_id: str) -> EventConsumer:
     consumer = EventConsumer(broker, sessions, inbox, group_id)
-    consumer.subscribe(TOPICS, HANDLERS)
+    # One transaction and one inbox statement per batch; a poison event falls back to one-by-one (crm_common).
+    consumer.subscribe_batch(TOPICS, sequential(HANDLERS), event_types=HANDLERS)
     return consumer
