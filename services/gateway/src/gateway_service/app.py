@@ -17,6 +17,7 @@ from crm_common.security import JWKSKeySource, TokenVerifier
 from crm_common.security.revocation import RevocationStore
 from crm_common.web.app import create_service_app
 from gateway_service.access.authn import Authenticator
+from gateway_service.access.guard import AccessGuard
 from gateway_service.access.ratelimit import RateLimiter
 from gateway_service.access.redis_guard import RedisBreaker
 from gateway_service.docs import api as docs_api
@@ -55,7 +56,8 @@ def build_gateway(
         retries=s.idempotent_retries,
         timeout=s.upstream_timeout.total_seconds(),
     )
-    return proxy_api.Gateway(RoutingTable(build_routes(s), s.public_paths), authenticator, limiter, forwarder)
+    guard = AccessGuard(rt.redis, breaker, limiter, revocation_fail_open=s.revocation_fail_open)
+    return proxy_api.Gateway(RoutingTable(build_routes(s), s.public_paths), authenticator, guard, forwarder)
 
 
 @asynccontextmanager

@@ -64,6 +64,12 @@ class Authenticator:
             self.verified.put(token, principal)
         return principal
 
+    async def verify_request(self, request: Request) -> Principal:
+        """The caller the bearer token names, signature and claims checked; revocation is the guard's part."""
+        principal = await self.verify(bearer_token(request))
+        request.state.principal = principal
+        return principal
+
     async def authenticate(self, request: Request) -> Principal:
         """The verified caller of a live session; 401 otherwise, 503 if revocation is unknown and we fail closed."""
         principal = await self.verify(bearer_token(request))

@@ -7,6 +7,8 @@ in the current window. One pipelined round trip per request: ``INCR`` then ``EXP
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -18,6 +20,14 @@ from gateway_service.settings import RateLimitRule
 log = get_logger(__name__)
 
 KEY = "{namespace}:{prefix}:{kind}:{subject}:{window}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    counters: list[tuple[str, int]]
+    seconds: int
+    window: int
+    now: float
 
 
 class RateLimiter:
@@ -39,11 +49,11 @@ class RateLimiter:
                 return rule
         return None
 
-    async def hit(self, path: str, *, user_id: str | None, client_ip: str) -> None:
-        """Count one request; raise 429 with the seconds until the window resets if a limit is exceeded."""
+    def plan(self, path: str, *, user_id: str | None, client_ip: str) -> Plan | None:
+        """The counters one request to ``path`` increments, or None if no limit applies."""
         rule = self.rule_for(path)
         if rule is None:
-            return
+            return None
         seconds = max(1, int(rule.window.total_seconds()))
         now = time.time()
         window = int(now // seconds)
@@ -52,31 +62,40 @@ class RateLimiter:
             counters.append((self._key(rule, "user", user_id, window), rule.per_user))
         if rule.per_ip:
             counters.append((self._key(rule, "ip", client_ip, window), rule.per_ip))
-        if not counters:
+        return Plan(counters, seconds, window, now) if counters else None
+
+    def queue(self, pipe: Any, plan: Plan) -> None:
+        """Add the plan's ``INCR`` and ``EXPIRE NX`` to a pipeline another check shares (one round trip)."""
+        for key, _ in plan.counters:
+            pipe.incr(key)
+            pipe.expire(key, plan.seconds + 1, nx=True)
+
+    @staticmethod
+    def evaluate(plan: Plan, results: list[Any]) -> None:
+        """429 with the seconds until the window resets if a counter went over its limit."""
+        for (_, limit), count in zip(plan.counters, results[::2], strict=True):
+            if int(count) > limit:
+                retry_after = max(1, int((plan.window + 1) * plan.seconds - plan.now + 0.999))
+                raise TooManyRequests(f"rate limit of {limit} requests per {plan.seconds}s exceeded", retry_after)
+
+    async def hit(self, path: str, *, user_id: str | None, client_ip: str) -> None:
+        """Count one request; raise 429 with the seconds until the window resets if a limit is exceeded."""
+        plan = self.plan(path, user_id=user_id, client_ip=client_ip)
+        if plan is None:
             return
-        counts = await self._increment([key for key, _ in counters], seconds)
-        if counts is None:
-            return
-        for (_, limit), count in zip(counters, counts, strict=True):
-            if count > limit:
-                retry_after = max(1, int((window + 1) * seconds - now + 0.999))
-                raise TooManyRequests(f"rate limit of {limit} requests per {seconds}s exceeded", retry_after)
+
+        async def run() -> list[Any]:
+            pipe = self.redis.pipeline(transaction=False)
+            self.queue(pipe, plan)
+            return list(await pipe.execute())
+
+        try:
+            results = await self.breaker.call(run)
+        except RedisUnavailable as exc:
+            if self.fail_open:
+                return
+            raise ServiceUnavailable("rate limits cannot be checked right now; retry shortly") from exc
+        self.evaluate(plan, results)
 
     def _key(self, rule: RateLimitRule, kind: str, subject: str, window: int) -> str:
         return KEY.format(namespace=self.namespace, prefix=rule.prefix, kind=kind, subject=subject, window=window)
-
-    async def _increment(self, keys: list[str], ttl: int) -> list[int] | None:
-        async def run() -> list[int]:
-            pipe = self.redis.pipeline(transaction=False)
-            for key in keys:
-                pipe.incr(key)
-                pipe.expire(key, ttl + 1, nx=True)
-            results = await pipe.execute()
-            return [int(r) for r in results[::2]]
-
-        try:
-            return await self.breaker.call(run)
-        except RedisUnavailable as exc:
-            if self.fail_open:
-                return None
-            raise ServiceUnavailable("rate limits cannot be checked right now; retry shortly") from exc

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from crm_common.errors import NotFound
 from gateway_service.access.authn import Authenticator, authorize
-from gateway_service.access.ratelimit import RateLimiter
+from gateway_service.access.guard import AccessGuard
 from gateway_service.proxy.forward import Forwarder
 from gateway_service.routing.table import RoutingTable, check_path
 
@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 class Gateway:
     table: RoutingTable
     authenticator: Authenticator
-    limiter: RateLimiter
+    guard: AccessGuard
     forwarder: Forwarder
 
     async def handle(self, request: Request) -> Response:
@@ -34,10 +34,11 @@ class Gateway:
         check_path(path, request.scope.get("raw_path") or path.encode())
         principal = None
         if not self.table.is_public(path):
-            principal = await self.authenticator.authenticate(request)
-            authorize(principal, route.permissions_for(request.method))
+            principal = await self.authenticator.verify_request(request)
         client_ip = request.client.host if request.client else "unknown"
-        await self.limiter.hit(path, user_id=principal.user_id if principal else None, client_ip=client_ip)
+        await self.guard.check(principal, path, client_ip)  # revocation and rate limits: one Redis round trip
+        if principal is not None:
+            authorize(principal, route.permissions_for(request.method))
         return await self.forwarder.forward(request, route)
 
 
