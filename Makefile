@@ -8,7 +8,7 @@ SERVICES := auth catalog inventory analytics moysklad-connector
 
 export UV_LINK_MODE ?= copy
 
-.PHONY: help install infra-up infra-down infra-status migrate topics dev test test-unit test-slow check lint format \
+.PHONY: help install infra-up infra-down infra-status migrate topics dev test test-slow test-all check lint format \
         typecheck imports asyncapi bench bench-quick clean
 
 help: ## List the targets
@@ -36,8 +36,13 @@ topics: install infra-up ## Create the Kafka topics of the event contract
 dev: install ## Run the whole system with demo data (Ctrl-C stops everything it started)
 	$(UV) run python scripts/dev.py
 
-test: install infra-up check ## Lint, type-check, then run every test against real Kafka, PostgreSQL and Redis
-	@eval "$$($(INFRA) env)"; $(UV) run python scripts/run_tests.py $(SUITES) -- $(PYTEST_ARGS)
+test: install infra-up check ## Lint, type-check, then every test but the slow tier, on real Kafka, PostgreSQL, Redis
+	@eval "$$($(INFRA) env)"; $(UV) run python scripts/run_tests.py $(SUITES) -- -m "not slow" $(PYTEST_ARGS)
+
+test-slow: install infra-up ## The slow tier: failure injection, fuzzing, the official-OpenAPI conformance of the simulator
+	@eval "$$($(INFRA) env)"; $(UV) run python scripts/run_tests.py $(SUITES) -- -m slow $(PYTEST_ARGS)
+
+test-all: test test-slow ## Both tiers, as CI runs them
 
 check: lint typecheck imports ## Static checks: ruff, mypy, import contracts
 
