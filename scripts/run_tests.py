@@ -46,7 +46,9 @@ def totals(junit: Path) -> dict[str, int]:
 
 
 async def delete_topics(prefix: str) -> None:
+    """Delete the suite's topics and consumer groups, so test runs do not pile up in a shared (dev) cluster."""
     from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.protocol.admin import DeleteGroupsRequest
 
     admin = AIOKafkaAdminClient(bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
     try:
@@ -54,6 +56,12 @@ async def delete_topics(prefix: str) -> None:
         names = [t for t in await admin.list_topics() if t.startswith(prefix)]
         if names:
             await admin.delete_topics(names)
+        groups = [str(g[0]) for g in await admin.list_consumer_groups() if str(g[0]).startswith(prefix)]
+        if groups:
+            # aiokafka has no delete_consumer_groups; the request itself is simple. Any broker of a single-node
+            # cluster is the coordinator; on a larger one a group it does not coordinate is just left behind.
+            node = admin._client.get_random_node()
+            await admin._client.send(node, DeleteGroupsRequest(groups))
     finally:
         await admin.close()
 
