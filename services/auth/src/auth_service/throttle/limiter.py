@@ -2,6 +2,10 @@
 
 The account key is derived from the submitted email whether or not such an account exists, so throttling answers
 the same for unknown and known emails.
+
+While Redis is unreachable the throttle fails open: logins keep working (argon2id still makes each guess costly, and
+the gateway's per-address limit applies again as soon as Redis is back); the outage is logged. The alternative, no
+one able to log in during a Redis outage, is the worse failure for a shop.
 """
 
 from __future__ import annotations
@@ -10,8 +14,12 @@ import hashlib
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from crm_common.errors import TooManyRequests
+from crm_common.logging import get_logger
+
+log = get_logger(__name__)
 
 ACCOUNT_KEY = "auth:login-failures:account:{digest}"
 IP_KEY = "auth:login-failures:ip:{ip}"
@@ -36,11 +44,15 @@ class LoginThrottle:
     async def check(self, email: str, ip: str) -> None:
         """Raise ``TooManyRequests`` (429 with Retry-After) if either counter reached its limit."""
         account, address = self._keys(email, ip)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for key in (account, address):
-                pipe.get(key)
-                pipe.ttl(key)
-            acc_count, acc_ttl, ip_count, ip_ttl = await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key in (account, address):
+                    pipe.get(key)
+                    pipe.ttl(key)
+                acc_count, acc_ttl, ip_count, ip_ttl = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("login throttle unavailable, failing open", error=repr(exc)[:200])
+            return
         blocked = [
             ttl
             for count, ttl, limit in (
@@ -55,13 +67,19 @@ class LoginThrottle:
 
     async def record_failure(self, email: str, ip: str) -> None:
         window = self.limits.window_seconds
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key in self._keys(email, ip):
-                pipe.incr(key)
-                pipe.expire(key, window, nx=True)
-            await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for key in self._keys(email, ip):
+                    pipe.incr(key)
+                    pipe.expire(key, window, nx=True)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("login failure not counted, redis unavailable", error=repr(exc)[:200])
 
     async def reset_account(self, email: str, ip: str) -> None:
         """A successful login clears the account's counter (not the address's: one success must not unlock a spray)."""
         account, _ = self._keys(email, ip)
-        await self.redis.delete(account)
+        try:
+            await self.redis.delete(account)
+        except (RedisError, OSError) as exc:
+            log.warning("login counter not reset, redis unavailable", error=repr(exc)[:200])

@@ -1,0 +1,42 @@
+"""The undisturbed run agrees with the simulator's own data, so "equal to the baseline" means "correct"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from delivery import Baseline
+from e2e_harness import SimulatorSpec
+
+from moysklad_simulator import Settings, generate
+
+SALES_KINDS = ("demand", "retaildemand", "salesreturn", "customerorder")
+
+
+def ids(baseline: Baseline, table: str) -> set[str]:
+    return {json.loads(row)["id"] for row in baseline.snapshot.rows[table]}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_undisturbed_run_holds_what_the_simulator_serves(baseline: Baseline) -> None:
+    spec = SimulatorSpec()
+    state = generate(Settings(scale=spec.scale, seed=spec.seed, anchor=spec.anchor))
+    catalog = {r["id"] for kind in ("product", "service", "bundle") for r in state.records(kind)}
+    variants = {r["id"] for r in state.records("variant")}
+    stores = {r["id"] for r in state.records("store")}
+    documents = {r["id"] for kind in SALES_KINDS for r in state.records(kind) if not r.get("_deleted")}
+
+    assert ids(baseline, "catalog.products") == catalog
+    assert ids(baseline, "catalog.variants") == variants
+    assert ids(baseline, "inventory.stores") == stores
+    assert ids(baseline, "analytics.products") == catalog
+    assert ids(baseline, "analytics.documents") == documents
+    assert baseline.snapshot.counts["inventory.stock"] > 0
+    assert baseline.snapshot.totals["revenue"] > 0
+    # every event on every topic applied exactly once, nothing dead-lettered, roll-ups equal their facts
+    assert not baseline.delivery.problems()
+    assert not baseline.delivery.dead_letters
+    assert not baseline.snapshot.rollup_mismatches
+    for group in baseline.delivery.groups.values():
+        assert group.applied == group.on_topics > 0
