@@ -1,11 +1,19 @@
 """Requests per second and added latency through the gateway, against calling the service directly, in one run.
 
-    uv run python bench/gateway_throughput.py [--seconds 8] [--concurrency 32] [--gateway-workers 1]
+    uv run python bench/gateway_throughput.py [--seconds 8] [--concurrency 32] [--gateway-workers 1] [--products 300]
 
-Starts a stand-in service (a small FastAPI app answering ``GET /api/v1/products/`` with a JSON list, and the JWKS) and
-the gateway (``crm-gateway serve``) in their own processes, on 127.0.0.1, with the real Redis. The load generator is a
-minimal keep-alive HTTP/1.1 client (so the client itself is not the bottleneck) run against both in turn with the same
-token. Prints throughput, latency percentiles and the ratios; asserts nothing about time.
+Two comparisons, each direct vs through the gateway with the same token and request:
+
+1. trivial upstream: a stand-in FastAPI app answering ``GET /api/v1/products/`` with a constant JSON body (it also
+   serves the JWKS). The upstream costs almost nothing, so this shows the gateway's fixed cost per request.
+2. catalog: the real catalog service (``crm-catalog serve``, events consumption off) over a scratch database
+   (``CREATE DATABASE``, ``crm-catalog migrate``, ``--products`` rows inserted with SQL, dropped at the end), asked
+   ``GET /api/v1/products/?limit=20``: what the gateway costs in front of a service doing real work.
+
+Each upstream has its own gateway process (``crm-gateway serve``), all on 127.0.0.1, with the real Redis and Postgres.
+The load generator is a minimal keep-alive HTTP/1.1 client (so the client itself is not the bottleneck). Prints
+throughput, latency percentiles and the ratios, and one ``BENCH`` line per comparison (bench/run_all.py); asserts
+nothing about time.
 """
 
 from __future__ import annotations
@@ -22,7 +30,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 UPSTREAM_CODE = """
 import json, sys
@@ -110,26 +122,119 @@ async def one_connection(port: int, request: bytes, stop_at: float, latencies: l
         writer.close()
 
 
-async def load(port: int, token: str, seconds: float, concurrency: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its live descendants, from /proc (0 where /proc is missing)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except (OSError, ValueError):
+        return 0.0
+    return total + sum(cpu_seconds(child) for child in children)
+
+
+async def load(
+    port: int, token: str, seconds: float, concurrency: int, path: str, watch: dict[str, int]
+) -> dict[str, float]:
+    """Throughput and latency; for each process in ``watch`` (name -> pid), its CPU ms per measured request."""
     request = (
-        f"GET /api/v1/products/ HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nauthorization: Bearer {token}\r\n"
+        f"GET {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nauthorization: Bearer {token}\r\n"
         "accept: application/json\r\n\r\n"
     ).encode()
     # Warm-up: connections, JWKS fetch, JIT-less but cache-warm paths.
     await asyncio.gather(*(one_connection(port, request, time.perf_counter() + 1.0, [], []) for _ in range(4)))
     latencies: list[float] = []
     errors: list[int] = []
+    cpu_before = {name: cpu_seconds(pid) for name, pid in watch.items()}
     started = time.perf_counter()
     stop_at = started + seconds
     await asyncio.gather(*(one_connection(port, request, stop_at, latencies, errors) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
+    cpu = {
+        f"cpu_ms_{name}": (cpu_seconds(pid) - cpu_before[name]) * 1000 / len(latencies) for name, pid in watch.items()
+    }
     latencies.sort()
     return {
         "rps": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "errors": float(len(errors)),
+        **cpu,
     }
+
+
+TRIVIAL_PATH = "/api/v1/products/"
+CATALOG_PATH = "/api/v1/products/?limit=20"
+
+
+def scratch_url(base: str, name: str) -> str:
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+def execute(url: str, statement: str, *args: Any, many: list[tuple[Any, ...]] | None = None) -> None:
+    """One statement on ``url`` with asyncpg, outside a transaction (CREATE/DROP DATABASE)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+
+    async def run() -> None:
+        conn = await asyncpg.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+        try:
+            if many is not None:
+                await conn.executemany(statement, many)
+            else:
+                await conn.execute(statement, *args)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@contextmanager
+def catalog_database(env: dict[str, str], products: int) -> Iterator[str]:
+    """A scratch database with the catalog schema and ``products`` products (with a sale price each)."""
+    base = os.environ.get("DATABASE_URL", "postgresql+asyncpg://crm:crm@127.0.0.1:5432/crm")
+    name = f"crm_bench_{uuid.uuid4().hex[:8]}"
+    execute(base, f'CREATE DATABASE "{name}"')
+    url = scratch_url(base, name)
+    try:
+        subprocess.run(["crm-catalog", "migrate"], env={**env, "DATABASE_URL": url}, check=True)
+        ids = [f"bench-{i:05d}" for i in range(products)]
+        execute(
+            url,
+            "INSERT INTO catalog.products (id, source, account_id, kind, name, article, updated_at, source_version)"
+            " VALUES ($1, 'moysklad', 'bench', 'product', $2, $3, now(), $4)",
+            many=[(pid, f"Товар {i:05d}", f"A-{i:05d}", i + 1) for i, pid in enumerate(ids)],
+        )
+        execute(
+            url,
+            "INSERT INTO catalog.product_prices (product_id, position, price_type, amount, currency)"
+            " VALUES ($1, 0, 'Цена продажи', $2, 'RUB')",
+            many=[(pid, Decimal(f"{100 + i}.90")) for i, pid in enumerate(ids)],
+        )
+        yield url
+    finally:
+        execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def main() -> None:
@@ -137,6 +242,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--gateway-workers", type=int, default=1)
+    parser.add_argument("--products", type=int, default=300, help="rows in the catalog's scratch database")
     args = parser.parse_args()
     try:
         import uvloop
@@ -145,59 +251,96 @@ def main() -> None:
     except ImportError:
         pass
 
+    results: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         jwks_path = Path(tmp) / "jwks.json"
         token = make_token(jwks_path)
-        up_port, gw_port = free_port(), free_port()
+        up_port, gw_port, cat_port, gw_cat_port = free_port(), free_port(), free_port(), free_port()
         env = {
             **os.environ,
             "ENVIRONMENT": "test",
             "LOG_LEVEL": "WARNING",
             "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
             "JWKS_URL": f"http://127.0.0.1:{up_port}/api/v1/auth/.well-known/jwks.json",
-            "GATEWAY_CATALOG_URL": f"http://127.0.0.1:{up_port}",
             "GATEWAY_NOTIFICATIONS_ENABLED": "false",
             "GATEWAY_RATE_LIMIT_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
             "GATEWAY_RATE_LIMITS": json.dumps([{"prefix": "/api/v1", "per_user": 10**9, "per_ip": 10**9}]),
+            "CATALOG_CONSUME_EVENTS": "false",
+            "CATALOG_CREATE_TOPICS": "false",
         }
-        upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM_CODE, str(up_port), str(jwks_path)], env=env)
-        gateway = subprocess.Popen(
-            ["crm-gateway", "serve", "--port", str(gw_port), "--workers", str(args.gateway_workers)], env=env
-        )
+
+        def gateway(port: int, upstream: int) -> subprocess.Popen[bytes]:
+            argv = ["crm-gateway", "serve", "--port", str(port), "--workers", str(args.gateway_workers)]
+            return subprocess.Popen(argv, env={**env, "GATEWAY_CATALOG_URL": f"http://127.0.0.1:{upstream}"})
+
+        procs: list[subprocess.Popen[bytes]] = []
         try:
-            wait_live(up_port, "/api/v1/auth/.well-known/jwks.json")
-            wait_live(gw_port, "/health/live")
-            direct = asyncio.run(load(up_port, token, args.seconds, args.concurrency))
-            through = asyncio.run(load(gw_port, token, args.seconds, args.concurrency))
-        finally:
-            for proc in (gateway, upstream):
-                proc.terminate()
-            for proc in (gateway, upstream):
+            procs.append(subprocess.Popen([sys.executable, "-c", UPSTREAM_CODE, str(up_port), str(jwks_path)], env=env))
+            procs.append(gateway(gw_port, up_port))
+            with catalog_database(env, args.products) as database_url:
+                catalog_env = {**env, "DATABASE_URL": database_url, "CATALOG_PORT": str(cat_port)}
                 try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-    report(direct, through, args)
+                    procs.append(subprocess.Popen(["crm-catalog", "serve"], env=catalog_env))
+                    procs.append(gateway(gw_cat_port, cat_port))
+                    wait_live(up_port, "/api/v1/auth/.well-known/jwks.json")
+                    for port in (gw_port, cat_port, gw_cat_port):
+                        wait_live(port, "/health/live")
+                    upstream_proc, gateway_proc, catalog_proc, gateway_cat_proc = procs
+                    for name, direct_port, gateway_port, path, service, gw in (
+                        ("trivial upstream", up_port, gw_port, TRIVIAL_PATH, upstream_proc, gateway_proc),
+                        ("catalog", cat_port, gw_cat_port, CATALOG_PATH, catalog_proc, gateway_cat_proc),
+                    ):
+                        watch = {"service": service.pid, "gateway": gw.pid}
+                        direct = asyncio.run(load(direct_port, token, args.seconds, args.concurrency, path, watch))
+                        through = asyncio.run(load(gateway_port, token, args.seconds, args.concurrency, path, watch))
+                        results[name] = (direct, through)
+                finally:
+                    stop(procs)  # before the database is dropped
+        finally:
+            stop(procs)
+    report(results, args)
 
 
-def report(direct: dict[str, float], through: dict[str, float], args: argparse.Namespace) -> None:
+def report(results: dict[str, tuple[dict[str, float], dict[str, float]]], args: argparse.Namespace) -> None:
     print(f"concurrency={args.concurrency} seconds={args.seconds} gateway_workers={args.gateway_workers}")
-    print(f"{'':10} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for name, r in (("direct", direct), ("gateway", through)):
-        print(f"{name:10} {r['rps']:10.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:7.0f}")
-    ratio = through["rps"] / direct["rps"]
-    print(f"throughput ratio gateway/direct: {ratio:.2f} (gateway costs {(1 - ratio) * 100:.0f}% of direct throughput)")
-    added_p50 = through["p50_ms"] - direct["p50_ms"]
-    added_p99 = through["p99_ms"] - direct["p99_ms"]
-    print(f"added latency p50: {added_p50:.2f} ms, p99: {added_p99:.2f} ms")
-    bench = {
-        "name": "gateway throughput",
-        "value": through["rps"],
-        "unit": "req/s",
-        "baseline": direct["rps"],
-        "baseline_name": "service called directly",
-    }
-    print("BENCH " + json.dumps(bench))
+    lines = []
+    for upstream, (direct, through) in results.items():
+        print(f"\n{upstream}: GET {TRIVIAL_PATH if upstream == 'trivial upstream' else CATALOG_PATH}")
+        print(f"{'':10} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        for name, r in (("direct", direct), ("gateway", through)):
+            print(f"{name:10} {r['rps']:10.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:7.0f}")
+        ratio = through["rps"] / direct["rps"]
+        print(
+            f"throughput ratio gateway/direct: {ratio:.2f} "
+            f"(gateway costs {(1 - ratio) * 100:.0f}% of direct throughput)"
+        )
+        added_p50 = through["p50_ms"] - direct["p50_ms"]
+        added_p99 = through["p99_ms"] - direct["p99_ms"]
+        print(f"added latency p50: {added_p50:.2f} ms, p99: {added_p99:.2f} ms")
+        # CPU per request is far less sensitive than req/s to other load on a shared machine.
+        print(
+            f"CPU per request: {upstream} {direct['cpu_ms_service']:.3f} ms when called directly; through the gateway "
+            f"{through['cpu_ms_gateway']:.3f} ms in the gateway + {through['cpu_ms_service']:.3f} ms in {upstream}"
+        )
+        bench = {
+            "name": f"gateway vs {upstream}",
+            "value": through["rps"],
+            "unit": "req/s",
+            "baseline": direct["rps"],
+            "baseline_name": f"{upstream} called directly",
+        }
+        lines.append("BENCH " + json.dumps(bench, ensure_ascii=False))
+        cpu = {
+            "name": f"gateway CPU per request ({upstream})",
+            "value": through["cpu_ms_gateway"],
+            "unit": "ms",
+            "baseline": direct["cpu_ms_service"],
+            "baseline_name": f"{upstream}'s own CPU per request",
+        }
+        lines.append("BENCH " + json.dumps(cpu, ensure_ascii=False))
+    print()
+    for line in lines:
+        print(line)
 
 
 if __name__ == "__main__":

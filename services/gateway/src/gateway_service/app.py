@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import httpx
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -16,6 +17,7 @@ from crm_common.runtime import Runtime
 from crm_common.security import JWKSKeySource, TokenVerifier
 from crm_common.security.revocation import RevocationStore
 from crm_common.web.app import create_service_app
+from crm_common.web.middleware import MetricsMiddleware
 from gateway_service.access.authn import Authenticator
 from gateway_service.access.guard import AccessGuard
 from gateway_service.access.ratelimit import RateLimiter
@@ -27,11 +29,15 @@ from gateway_service.notifications import api as notifications_api
 from gateway_service.notifications.feed import NotificationFeed, NotificationStore
 from gateway_service.proxy import api as proxy_api
 from gateway_service.proxy.client import make_side_client, make_upstream_session
+from gateway_service.proxy.fastpath import ProxyFastPath
 from gateway_service.proxy.forward import Forwarder
 from gateway_service.routing.table import RoutingTable, build_routes
 from gateway_service.settings import GatewaySettings
 from gateway_service.web.metrics import GatewayMetricsMiddleware
 from gateway_service.web.security import SecurityHeadersMiddleware
+
+# The routers of the routes the gateway answers itself; everything else under /api/v1 is proxied.
+OWN_ROUTERS = [docs_api.router, health_api.router, notifications_api.router]
 
 
 def build_gateway(
@@ -101,11 +107,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         service="gateway",
         title="CRM API",
         description="The public API of the CRM: one entry for every service.",
-        routers=[docs_api.router, health_api.router, notifications_api.router, proxy_api.router],
+        routers=[*OWN_ROUTERS, proxy_api.router],
         lifespan=lifespan,
     )
     app.state.settings = s
-    app.add_middleware(GatewayMetricsMiddleware)
+    # GatewayMetricsMiddleware records the shared crm_http_* families too: drop the second metrics layer.
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not MetricsMiddleware]
+    # Innermost: proxied requests go straight to the gateway, past FastAPI's router (see proxy/fastpath.py).
+    own_routes = [route for router in OWN_ROUTERS for route in router.routes]
+    app.user_middleware.append(
+        Middleware(ProxyFastPath, gateway_app=app, own_routes=own_routes, proxy_route=proxy_api.ROUTE)
+    )
+    app.add_middleware(GatewayMetricsMiddleware, service="gateway")
     app.add_middleware(GZipMiddleware, minimum_size=s.gzip_min_bytes, compresslevel=6)
     if s.cors_origins:
         app.add_middleware(

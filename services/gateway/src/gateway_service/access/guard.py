@@ -1,9 +1,13 @@
 """The Redis part of every proxied request in one round trip: is the session revoked, and is a rate limit exceeded.
 
-Both checks used to cost a round trip each; they are independent, so one pipeline carries ``EXISTS`` of the session's
-revocation entry and the rate-limit counters. The policies while Redis is down stay as documented (README.md): the
-revocation check fails closed (503) unless ``GATEWAY_REVOCATION_FAIL_OPEN``, rate limits fail open unless
-``GATEWAY_RATE_LIMIT_FAIL_OPEN=false``.
+Both checks used to cost a round trip each; they are independent, so one call carries ``EXISTS`` of the session's
+revocation entry and the rate-limit counters (``INCR`` then ``EXPIRE NX`` each). That call is one Lua script
+(``EVALSHA``) rather than a pipeline of 1 + 2n commands: redis-py spends ~25 µs of CPU packing and parsing each command,
+and the pipeline was ~20% of the gateway's CPU per proxied request. The keys of one request may hash to different
+cluster slots, so this assumes a single Redis (or a primary/replica pair), not Redis Cluster.
+
+The policies while Redis is down stay as documented (README.md): the revocation check fails closed (503) unless
+``GATEWAY_REVOCATION_FAIL_OPEN``, rate limits fail open unless ``GATEWAY_RATE_LIMIT_FAIL_OPEN=false``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,21 @@ from gateway_service.access.redis_guard import RedisBreaker, RedisUnavailable
 
 log = get_logger(__name__)
 
+# KEYS: the revocation entry if ARGV[1] == "1", then the rate-limit counters; ARGV[2]: the counters' expiry (seconds).
+# Returns EXISTS of the revocation entry (if asked) followed by each counter's new value.
+CHECK_SCRIPT = """
+local out, first = {}, 1
+if ARGV[1] == '1' then
+  out[1] = redis.call('EXISTS', KEYS[1])
+  first = 2
+end
+for i = first, #KEYS do
+  out[#out + 1] = redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[2], 'NX')
+end
+return out
+"""
+
 
 class AccessGuard:
     def __init__(
@@ -28,19 +47,20 @@ class AccessGuard:
     ) -> None:
         self.redis, self.breaker, self.limiter = redis, breaker, limiter
         self.revocation_fail_open = revocation_fail_open
+        self.script = redis.register_script(CHECK_SCRIPT)
 
     async def check(self, principal: Principal | None, path: str, client_ip: str) -> None:
         plan = self.limiter.plan(path, user_id=principal.user_id if principal else None, client_ip=client_ip)
         if principal is None and plan is None:
             return
 
+        keys = [REVOKED_SESSION.format(sid=principal.session_id)] if principal is not None else []
+        if plan is not None:
+            keys += [key for key, _ in plan.counters]
+        args = ["1" if principal is not None else "0", plan.seconds + 1 if plan is not None else 0]
+
         async def run() -> list[Any]:
-            pipe = self.redis.pipeline(transaction=False)
-            if principal is not None:
-                pipe.exists(REVOKED_SESSION.format(sid=principal.session_id))
-            if plan is not None:
-                self.limiter.queue(pipe, plan)
-            return list(await pipe.execute())
+            return list(await self.script(keys=keys, args=args))
 
         try:
             results = await self.breaker.call(run)

@@ -71,9 +71,10 @@ class RateLimiter:
             pipe.expire(key, plan.seconds + 1, nx=True)
 
     @staticmethod
-    def evaluate(plan: Plan, results: list[Any]) -> None:
-        """429 with the seconds until the window resets if a counter went over its limit."""
-        for (_, limit), count in zip(plan.counters, results[::2], strict=True):
+    def evaluate(plan: Plan, counts: list[Any]) -> None:
+        """429 with the seconds until the window resets if a counter went over its limit (``counts``: the value of
+        each of the plan's counters after its ``INCR``)."""
+        for (_, limit), count in zip(plan.counters, counts, strict=True):
             if int(count) > limit:
                 retry_after = max(1, int((plan.window + 1) * plan.seconds - plan.now + 0.999))
                 raise TooManyRequests(f"rate limit of {limit} requests per {plan.seconds}s exceeded", retry_after)
@@ -95,7 +96,7 @@ class RateLimiter:
             if self.fail_open:
                 return
             raise ServiceUnavailable("rate limits cannot be checked right now; retry shortly") from exc
-        self.evaluate(plan, results)
+        self.evaluate(plan, results[::2])
 
     def _key(self, rule: RateLimitRule, kind: str, subject: str, window: int) -> str:
         return KEY.format(namespace=self.namespace, prefix=rule.prefix, kind=kind, subject=subject, window=window)

@@ -29,6 +29,8 @@ log = get_logger(__name__)
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REPLAYABLE_BODY_BYTES = 64 * 1024
 RETRY_PAUSE = 0.05
+# Answers up to this size with a Content-Length are relayed as one body message rather than chunk by chunk.
+SINGLE_MESSAGE_BYTES = 64 * 1024
 
 
 class BodyTooLarge(Exception):
@@ -52,7 +54,14 @@ class UpstreamResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-            if scope.get("method") != "HEAD":
+            length = self.upstream.content_length
+            if scope.get("method") == "HEAD":
+                pass
+            elif length is not None and length <= SINGLE_MESSAGE_BYTES:
+                # A small body of declared length goes out in one message (one trip through the middleware).
+                await send({"type": "http.response.body", "body": await self.upstream.read(), "more_body": False})
+                return
+            else:
                 async for chunk in self.upstream.content.iter_any():
                     if chunk:
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
