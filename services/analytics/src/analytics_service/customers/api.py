@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from analytics_service.customers.schemas import CustomerProfile, Segments
 from analytics_service.customers.segments import profile, segments
-from analytics_service.deps import Cache, Reader, Session, Settings
+from analytics_service.deps import MAX_OFFSET, Cache, Reader, Session, Settings
 from analytics_service.periods import Period, today_in
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 
@@ -31,7 +31,7 @@ async def get_segments(
     as_of: date | None = None,
     segment: str | None = Query(default=None, description="List the customers of this segment code."),
     limit: int = Query(default=100, ge=1, le=5000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
 ) -> Any:
     """Segment customers by recency, frequency and monetary value."""
     window = _window(window_days, as_of, settings)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from analytics_service.deps import Cache, Reader, Session, Settings
+from analytics_service.deps import MAX_OFFSET, Cache, Reader, Session, Settings
 from analytics_service.inventory.schemas import InventoryReport
 from analytics_service.inventory.service import SORTS, inventory_report
 from analytics_service.periods import Period, today_in
@@ -32,7 +32,7 @@ async def get_inventory_report(
     sort: str = "value_at_cost",
     direction: str = Query(default="desc", pattern="^(asc|desc)$"),
     limit: int = Query(default=100, ge=1, le=5000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
 ) -> Any:
     """Report stock value, turnover, days of cover, dead stock and ABC/XYZ classes."""
     if sort not in SORTS:

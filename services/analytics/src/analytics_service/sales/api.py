@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from analytics_service.deps import Cache, Reader, Session, Settings
+from analytics_service.deps import MAX_OFFSET, Cache, Reader, Session, Settings
 from analytics_service.periods import PeriodKind, resolve
 from analytics_service.sales.export import to_csv, to_xlsx
 from analytics_service.sales.report import sales_report
@@ -55,7 +55,7 @@ async def get_sales_report(
     sort: SortField = SortField.BUCKET,
     direction: str = Query(default="asc", pattern="^(asc|desc)$"),
     limit: int = Query(default=100, ge=1, le=5000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
     format: ExportFormat = ExportFormat.JSON,
 ) -> Any:
     """Report sales grouped by time and by product, folder, customer or store."""
