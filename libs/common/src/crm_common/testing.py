@@ -13,14 +13,24 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
+import jwt
 import uvicorn
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
+from crm_common.events.topics import Topic
+from crm_common.messaging.consumer import Handler
+from crm_common.security import StaticKeySource, TokenVerifier
+
+KID = "test-key"
 
 
 def kafka_servers() -> str:
@@ -115,3 +125,88 @@ async def read_events(
 
 
 test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test, when imported by tests
+
+
+# ---------------------------------------------------------------- helpers for services' pipeline and API tests
+
+
+async def apply(sessions: async_sessionmaker[AsyncSession], handler: Handler, *events: EventEnvelope) -> None:
+    """Apply events through a use case, one transaction each, as the consumer does (without the inbox)."""
+    for event in events:
+        async with transaction(sessions) as session:
+            await handler(session, event)
+
+
+class TokenMint:
+    """An Ed25519 key the test owns, the verifier that trusts it, and access tokens signed with it."""
+
+    def __init__(self) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.verifier = TokenVerifier(
+            StaticKeySource({KID: self.key.public_key()}), algorithm="EdDSA", issuer="crm-auth", audience="crm-api"
+        )
+
+    def token(self, *permissions: str, ttl: int = 300) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": "crm-auth",
+            "aud": "crm-api",
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl,
+            "sub": "user-1",
+            "sid": str(uuid.uuid4()),
+            "jti": str(uuid.uuid4()),
+            "permissions": list(permissions),
+        }
+        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": KID})
+
+    def headers(self, *permissions: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*permissions)}"}
+
+
+async def publish(producer: AIOKafkaProducer, topic: Topic, *events: EventEnvelope | tuple[str, bytes]) -> None:
+    """Send events (or raw ``(key, bytes)`` pairs) in order and wait for Kafka to acknowledge each."""
+    for event in events:
+        if isinstance(event, EventEnvelope):
+            key, value = event.entity_id, event.to_bytes()
+        else:
+            key, value = event
+        await producer.send_and_wait(topic.name, value, key=key.encode())
+
+
+async def wait_drained(group_id: str, topics: Iterable[Topic], timeout: float = 45.0) -> None:
+    """Wait until ``group_id`` has committed every message now on ``topics`` (that is, handled all of them)."""
+    partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_servers(), enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_servers())
+    await consumer.start()
+    await admin.start()
+    try:
+        ends = await consumer.end_offsets(partitions)
+        deadline = time.monotonic() + timeout
+        while True:
+            committed = await admin.list_consumer_group_offsets(group_id)
+            behind = {
+                tp: end for tp, end in ends.items() if end > 0 and (tp not in committed or committed[tp].offset < end)
+            }
+            if not behind:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"consumer group {group_id} did not catch up: {behind}")
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+        await consumer.stop()
+
+
+async def eventually(check: Any, timeout: float = 30.0) -> Any:
+    """Call the async ``check`` until it returns a truthy value; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
