@@ -188,3 +188,66 @@ def test_revenue_per_day_equals_an_independent_computation(
     different = {k: (served.get(k), v) for k, v in expected.items() if abs((served.get(k) or 0) - v) > KOPECK}
     assert not different, f"{len(different)} days differ (served, expected): {list(different.items())[:5]}"
     assert set(served) == set(expected)
+
+
+# ------------------------------------------------------------------------------------------- dashboard, segments
+
+
+def net_profit(sums: dict[str, float]) -> float:
+    return (sums["sellSum"] - sums["sellCostSum"]) - (sums["returnSum"] - sums["returnCostSum"])
+
+
+def sales_by_customer(
+    state: SimulatorState, start: str, end: str, *, with_anonymous: bool = False
+) -> tuple[dict[str, float], set[str]]:
+    """Net revenue (sales − returns, kopecks) per customer in [start, end], and who bought at least once."""
+    revenue: dict[str, float] = defaultdict(float)
+    buyers: set[str] = set()
+    for doc_types, sign in ((SALES, 1), (RETURNS, -1)):
+        for doc_type in doc_types:
+            for doc in state.records(doc_type):
+                day, agent = doc["moment"][:10], doc.get("agent")
+                if doc.get("_trashed") or not doc["applicable"] or not start <= day <= end:
+                    continue
+                if agent is None and not with_anonymous:
+                    continue
+                customer = agent.id if agent is not None else ""
+                revenue[customer] += sign * sum(p.total for p in doc["_positions"])
+                if sign > 0 and customer:
+                    buyers.add(customer)
+    return revenue, buyers
+
+
+def test_dashboard_revenue_and_profit_equal_the_simulator(api: Callable[..., Any], oracle: SimulatorState) -> None:
+    start, end = PERIODS[0]
+    revenue = sum(expected_revenue_per_day(oracle, start, end).values(), Decimal(0))
+    report = profit_by_product(oracle, f"{start} 00:00:00.000", f"{end} 23:59:59.999")
+    profit = kopecks(
+        sum((s["sellSum"] - s["sellCostSum"]) - (s["returnSum"] - s["returnCostSum"]) for s in report.values())
+    )
+
+    def current() -> dict[str, Any]:
+        body = api("/api/v1/analytics/dashboard", period="custom", date_from=str(start), date_to=str(end))
+        return dict(body["current"])
+
+    served = eventually(current, lambda got: abs(Decimal(got["revenue"]) - revenue) <= KOPECK)
+    assert abs(Decimal(served["revenue"]) - revenue) <= KOPECK
+    assert abs(Decimal(served["profit"]) - profit) <= KOPECK
+
+
+def test_customer_segments_cover_every_buyer_and_their_revenue(api: Callable[..., Any], oracle: SimulatorState) -> None:
+    as_of = "2026-01-14"
+    body = api("/api/v1/analytics/customers/segments", as_of=as_of)
+    revenue, buyers = sales_by_customer(oracle, body["start"], body["end"])
+    expected_total = kopecks(sum(revenue[c] for c in buyers))
+
+    def served() -> tuple[int, Decimal]:
+        got = api("/api/v1/analytics/customers/segments", as_of=as_of)
+        return got["customers_total"], sum((Decimal(s["revenue"]) for s in got["segments"]), Decimal(0))
+
+    customers, total = eventually(served, lambda got: got[0] == len(buyers))
+    assert customers == len(buyers)
+    assert (
+        sum(s["customers"] for s in api("/api/v1/analytics/customers/segments", as_of=as_of)["segments"]) == customers
+    )
+    assert abs(total - expected_total) <= KOPECK * 2
