@@ -1,0 +1,114 @@
+"""Changes in a working shop reach the gateway's answers: created products appear, changed prices change, and hard
+deletes (visible only in MoySklad's audit log) disappear. The time each round takes is measured and printed, never
+asserted.
+
+The simulator runs in this process so the test can step its live mode (`LiveShop`, the same code `--live` runs)
+between syncs; the connector, catalog, auth and gateway are separate processes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from e2e_harness import System, system
+
+from moysklad_simulator import Settings
+from moysklad_simulator.live import LiveShop
+from moysklad_simulator.testing import RunningSimulator, serve_in_thread
+
+KINDS = ("product", "service", "bundle")
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[RunningSimulator]:
+    with serve_in_thread(Settings(scale="tiny", seed=5, anchor="2026-01-15 00:00:00")) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def sut(simulator: RunningSimulator) -> Iterator[System]:
+    login, password = simulator.basic_auth
+    with system(simulator.api_url, login, password) as running:
+        yield running
+
+
+def expected(sim: RunningSimulator) -> dict[str, Decimal | None]:
+    """id → first sale price in roubles, for everything the catalog should list."""
+    rows = {}
+    for kind in KINDS:
+        for record in sim.state.records(kind):
+            prices = record.get("salePrices") or []
+            rows[record["id"]] = (Decimal(str(prices[0]["value"])) / 100).quantize(Decimal("0.01")) if prices else None
+    return rows
+
+
+def served(gateway: str, headers: dict[str, str]) -> dict[str, Decimal | None]:
+    rows: dict[str, Decimal | None] = {}
+    offset = 0
+    while True:
+        page = httpx.get(f"{gateway}/api/v1/products/", params={"limit": 200, "offset": offset}, headers=headers)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        for item in body["items"]:
+            prices = item["sale_prices"]
+            rows[item["id"]] = Decimal(prices[0]["amount"]).quantize(Decimal("0.01")) if prices else None
+        offset += len(body["items"])
+        if offset >= body["total"] or not body["items"]:
+            return rows
+
+
+def converge(gateway: str, headers: dict[str, str], want: dict[str, Any], timeout: float = 180) -> float:
+    started = time.monotonic()
+    got: dict[str, Any] = {}
+    while time.monotonic() - started < timeout:
+        got = served(gateway, headers)
+        if got == want:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    missing, extra = sorted(set(want) - set(got))[:5], sorted(set(got) - set(want))[:5]
+    wrong = [(k, got[k], want[k]) for k in want if k in got and got[k] != want[k]][:5]
+    raise AssertionError(f"not converged: missing {missing}, extra {extra}, different {wrong}")
+
+
+def wait_idle(gateway: str, headers: dict[str, str], timeout: float = 180) -> None:
+    """Wait until no sync job of the connector is running (the first full sync keeps going after the catalog part)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = httpx.get(f"{gateway}/api/v1/admin/sync/jobs", headers=headers).json()["items"]
+        if jobs and all(job["status"] != "running" for job in jobs):
+            return
+        time.sleep(0.5)
+    raise AssertionError("the connector kept a sync running")
+
+
+def test_creates_price_changes_and_hard_deletes_reach_the_gateway(sut: System, simulator: RunningSimulator) -> None:
+    gateway = sut.url("gateway")
+    token = httpx.post(
+        f"{gateway}/api/v1/auth/login", json={"email": "admin@example.com", "password": "admin123"}
+    ).json()["access_token"]
+    headers = {"authorization": f"Bearer {token}"}
+    converge(gateway, headers, expected(simulator))  # the first full sync
+
+    shop = LiveShop(simulator.state)
+    timings = []
+    for _round in range(2):
+        actions: list[str] = []
+        while not {"create", "price", "delete"} <= set(actions) and len(actions) < 400:
+            actions.append(shop.step())
+        assert {"create", "price", "delete"} <= set(actions), actions
+        wait_idle(gateway, headers)
+        started = time.monotonic()
+        job = httpx.post(f"{gateway}/api/v1/admin/sync/start", json={"mode": "incremental"}, headers=headers)
+        assert job.status_code == 202, job.text
+        converge(gateway, headers, expected(simulator))
+        timings.append(time.monotonic() - started)
+        print(
+            f"round {_round + 1}: {len(actions)} live changes ({sorted(set(actions))}) reached the gateway in "
+            f"{timings[-1]:.1f}s"
+        )
+    assert len(timings) == 2
