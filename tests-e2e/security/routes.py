@@ -1,5 +1,5 @@
 """What every public route should allow, per role: the gateway's routing table (services/gateway/README.md) refined by
-the services' own checks and ARCHITECTURE.md's permission catalog, written down once so the tests can compare.
+the services' own checks and the permission catalog in docs/architecture.md, written down once so the tests can compare.
 
 A route of the merged OpenAPI document that is missing here fails ``test_every_route_has_an_expectation``: a new
 endpoint must be given an explicit access rule before the tier passes.

@@ -38,7 +38,8 @@ READS = frozenset({"products:read", "inventory:read", "analytics:read", "notific
 ALL_PERMISSIONS = READS | {"inventory:write", "admin:users", "admin:integrations", "sync:run", "admin:health"}
 CUSTOM_ROLE = "stock-keeper"
 CUSTOM_PERMISSIONS = frozenset({"inventory:read", "inventory:write", "admin:health"})
-# ARCHITECTURE.md, "Permissions": admin everything, manager all reads and sync:run, viewer reads; plus one custom role.
+# docs/architecture.md, "Permissions": admin everything, manager all reads and sync:run, viewer reads;
+# plus one custom role.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": ALL_PERMISSIONS,
     "manager": READS | {"sync:run"},

@@ -1,5 +1,5 @@
 """Forged and altered access tokens are refused with 401 by the gateway AND by every service directly (defence in
-depth: ARCHITECTURE.md, "Only the gateway is public. Services verify JWTs themselves as well").
+depth: docs/architecture.md, "Only the gateway is public. Services verify JWTs themselves as well").
 
 The tier holds auth's signing key (AUTH_SIGNING_KEY_PEM), so each forgery differs from a token that works in
 exactly one respect; ``test_a_correctly_minted_token_is_accepted_everywhere`` proves the control token passes.

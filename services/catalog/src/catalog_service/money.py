@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, PlainSerializer
 
-# Money and quantities leave the API as strings ("1234.50"), never as JSON floats (ARCHITECTURE.md, "Money").
+# Money and quantities leave the API as strings ("1234.50"), never as JSON floats
+# (docs/architecture.md, "Money, time, quantities").
 DecimalStr = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
 
 

@@ -50,7 +50,7 @@ class GatewaySettings(ServiceSettings):
     port: int = 8000
     workers: int = 1
 
-    # Upstreams (ARCHITECTURE.md, "Processes and ports").
+    # Upstreams (docs/architecture.md, "Processes and ports").
     auth_url: str = "http://127.0.0.1:8001"
     catalog_url: str = "http://127.0.0.1:8002"
     inventory_url: str = "http://127.0.0.1:8003"

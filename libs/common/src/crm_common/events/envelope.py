@@ -1,4 +1,4 @@
-"""The envelope every event travels in (see ARCHITECTURE.md, "Events").
+"""The envelope every event travels in (docs/architecture.md, "Events").
 
 ``source_version`` orders two versions of one entity: integrations derive it from the source's own change stamp
 (for MoySklad, ``updated`` in epoch microseconds), so a consumer applies a version only if it is newer than the one

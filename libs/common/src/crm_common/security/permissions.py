@@ -13,7 +13,7 @@ from crm_common.security.jwt import Principal, TokenVerifier
 
 
 class Permission(StrEnum):
-    """The permission catalog (ARCHITECTURE.md). Services may declare more; auth serves the union."""
+    """The permission catalog (docs/architecture.md, "Permissions"). Services may declare more; auth serves all."""
 
     PRODUCTS_READ = "products:read"
     INVENTORY_READ = "inventory:read"

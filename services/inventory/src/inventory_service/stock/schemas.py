@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field, PlainSerializer
 
 from crm_common.events.models import AssortmentKind
 
-# Quantities and money leave the API as exact decimal strings, never JSON floats (ARCHITECTURE.md).
+# Quantities and money leave the API as exact decimal strings, never JSON floats
+# (docs/architecture.md, "Money, time, quantities").
 DecimalStr = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
 
 
