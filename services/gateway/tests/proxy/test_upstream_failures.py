@@ -40,10 +40,9 @@ async def test_other_routes_keep_serving_while_one_service_hangs(client: httpx.A
     token = keys.mint()
     hanging = asyncio.create_task(client.get("/api/v1/analytics/report/slow?seconds=4", headers=bearer(token)))
     await asyncio.sleep(0.2)
-    started = time.monotonic()
     fast = await client.get("/api/v1/products/", headers=bearer(token))
     assert fast.status_code == 200
-    assert time.monotonic() - started < 1.5
+    assert not hanging.done()  # answered while the other request still waits for its upstream
     assert (await hanging).status_code == 504
 
 
