@@ -100,3 +100,61 @@ async def test_non_idempotent_requests_are_never_sent_twice(gateway_factory: Any
         flaky.close()
     assert response.status_code == 502
     assert flaky.requests == 1
+
+
+class ClosesAfterErrorServer:
+    """Answers its first request 500 on a keep-alive connection, then closes that connection when the next request
+    arrives on it without answering (as an upstream that dropped the connection after its error, raced by a reuse);
+    every later connection answers 200."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.requests: list[tuple[int, bytes]] = []  # (connection number, request line)
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._connection, args=(conn, self.connections), daemon=True).start()
+
+    def _connection(self, conn: socket.socket, number: int) -> None:
+        with conn:
+            while data := conn.recv(65536):
+                self.requests.append((number, data.split(b"\r\n", 1)[0]))
+                if number == 1 and len(self.requests) == 1:
+                    status, body = b"500 Internal Server Error", b'{"error": "Boom", "detail": "x"}'
+                elif number == 1:
+                    return  # the stale connection: closed with no answer byte
+                else:
+                    status, body = b"200 OK", b'{"ok": true}'
+                conn.sendall(
+                    b"HTTP/1.1 "
+                    + status
+                    + b"\r\ncontent-type: application/json\r\n"
+                    + b"content-length: %d\r\n\r\n" % len(body)
+                    + body
+                )
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def test_a_post_on_a_pooled_connection_the_upstream_closed_is_sent_again(gateway_factory: Any, keys: Any) -> None:
+    upstream = ClosesAfterErrorServer()
+    try:
+        with gateway_factory(catalog_url=f"http://127.0.0.1:{upstream.port}") as url:
+            async with httpx.AsyncClient(base_url=url) as c:
+                failed = await c.put("/api/v1/products/x", headers=bearer(keys.mint()), json={"name": "x"})
+                created = await c.post("/api/v1/products/", headers=bearer(keys.mint()), json={"name": "y"})
+    finally:
+        upstream.close()
+    assert failed.status_code == 500
+    assert created.status_code == 200, created.text
+    # The POST went out on the pooled connection first (dropped unanswered), then once more on a new one.
+    assert [(n, line.split(b" ")[0]) for n, line in upstream.requests] == [(1, b"PUT"), (1, b"POST"), (2, b"POST")]

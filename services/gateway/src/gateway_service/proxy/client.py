@@ -7,10 +7,34 @@ Side calls (merged docs, health) keep using httpx: they are rare and share code 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import aiohttp
 import httpx
 
 from gateway_service.settings import GatewaySettings
+
+
+class Attempt:
+    """What one attempt at an upstream request learned from aiohttp's tracing: whether it went out on a pooled
+    keep-alive connection (which the upstream may have closed meanwhile) rather than a new one."""
+
+    __slots__ = ("reused",)
+
+    def __init__(self) -> None:
+        self.reused = False
+
+
+async def _on_reuse(_session: aiohttp.ClientSession, ctx: SimpleNamespace, _params: Any) -> None:
+    if isinstance(ctx.trace_request_ctx, Attempt):
+        ctx.trace_request_ctx.reused = True
+
+
+def _tracing() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_reuseconn.append(_on_reuse)
+    return trace
 
 
 def make_upstream_session(s: GatewaySettings) -> aiohttp.ClientSession:
@@ -39,6 +63,7 @@ def make_upstream_session(s: GatewaySettings) -> aiohttp.ClientSession:
         cookie_jar=aiohttp.DummyCookieJar(),
         skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
         raise_for_status=False,
+        trace_configs=[_tracing()],
     )
 
 

@@ -1,8 +1,13 @@
 """Forward one request to its upstream and stream the answer back.
 
-Request bodies are streamed to the upstream, except small bodies of idempotent requests, which are read first so that
-the request can be sent again if the connection to the upstream fails before an answer (a pooled keep-alive connection
-the upstream has just closed, an upstream restarting). Non-idempotent requests are never sent twice.
+Request bodies are streamed to the upstream, except small bodies, which are read first so that the request can be sent
+again if the connection to the upstream fails before an answer:
+- an idempotent request is sent again after any connection failure (an upstream restarting, a reset);
+- any other request is sent again only when it went out on a pooled keep-alive connection and the upstream closed that
+  connection before a single byte of an answer. That is the keep-alive race (an upstream that closed the connection
+  after an error, or on its idle timeout, while the gateway was reusing it), where the upstream never read the request.
+  On a new connection the same failure is ambiguous (the upstream may have read and acted on it): such a request is
+  never sent twice, and the client gets 502.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from yarl import URL
 from crm_common.errors import PayloadTooLarge
 from crm_common.logging import get_logger
 from gateway_service.errors import BadGateway, GatewayTimeout
+from gateway_service.proxy.client import Attempt
 from gateway_service.proxy.headers import downstream_response_headers, upstream_request_headers
 from gateway_service.routing.table import Route
 from gateway_service.web.metrics import UPSTREAM_ERRORS
@@ -96,6 +102,8 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
 
 # A pooled keep-alive connection the upstream has just closed, or an upstream restarting: safe to send again.
 RETRYABLE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
+# How a reused connection that the upstream had already closed fails (no answer byte was read).
+STALE = (aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
 
 
 class Forwarder:
@@ -115,10 +123,12 @@ class Forwarder:
             host=request.headers.get("host"),
         )
         body, attempts = await self._body(request)
+        idempotent = request.method in IDEMPOTENT
         for attempt in range(1, attempts + 1):
             content = body if isinstance(body, bytes) else _limited(request, self.max_body)
+            tried = Attempt()
             try:
-                upstream = await self._send(request.method, url, headers, content)
+                upstream = await self._send(request.method, url, headers, content, tried)
             except BodyTooLarge as exc:
                 raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
             except aiohttp.ConnectionTimeoutError as exc:
@@ -126,8 +136,9 @@ class Forwarder:
             except RETRYABLE as exc:
                 if _caused_by_body_limit(exc):
                     raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
-                if attempt < attempts:
-                    await asyncio.sleep(RETRY_PAUSE * attempt)
+                if attempt < attempts and (idempotent or (tried.reused and isinstance(exc, STALE))):
+                    if idempotent:
+                        await asyncio.sleep(RETRY_PAUSE * attempt)
                     continue
                 raise self._failure(route, "connect", exc) from exc
             except TimeoutError as exc:
@@ -144,12 +155,12 @@ class Forwarder:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def _body(self, request: Request) -> tuple[bytes | None, int]:
-        """Read a small idempotent body (so the request may be retried), else leave it to stream."""
+        """Read a small body (so the request may be sent again), else leave it to stream."""
         length = declared_length(request)
         if length is not None and length > self.max_body:
             raise PayloadTooLarge(f"request body larger than {self.max_body} bytes")
         chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
-        if request.method in IDEMPOTENT and not chunked and (length or 0) <= REPLAYABLE_BODY_BYTES:
+        if not chunked and (length or 0) <= REPLAYABLE_BODY_BYTES:
             try:
                 body = b"".join([chunk async for chunk in _limited(request, self.max_body)])
             except BodyTooLarge as exc:
@@ -158,12 +169,23 @@ class Forwarder:
         return None, 1
 
     async def _send(
-        self, method: str, url: URL, headers: list[tuple[str, str]], content: bytes | AsyncIterator[bytes]
+        self,
+        method: str,
+        url: URL,
+        headers: list[tuple[str, str]],
+        content: bytes | AsyncIterator[bytes],
+        tried: Attempt,
     ) -> aiohttp.ClientResponse:
         # The read timeout is per read; this bounds the wait for the status line as a whole.
         async with asyncio.timeout(self.timeout):
             return await self.session.request(
-                method, url, headers=CIMultiDict(headers), data=content, allow_redirects=False, compress=None
+                method,
+                url,
+                headers=CIMultiDict(headers),
+                data=content,
+                allow_redirects=False,
+                compress=None,
+                trace_request_ctx=tried,
             )
 
     def _failure(self, route: Route, kind: str, exc: BaseException) -> BadGateway | GatewayTimeout:
