@@ -8,6 +8,7 @@ from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
+from uvicorn.supervisors import Multiprocess
 
 from crm_common.errors import InfrastructureMissing
 
@@ -26,8 +27,17 @@ def load_settings(factory: Callable[[], Any]) -> Any:
         fail("invalid configuration:\n" + "\n".join(lines))
 
 
-def serve(app: Any, *, host: str, port: int, service: str, log_level: str = "info", workers: int = 1) -> None:
-    """Run ``app`` with uvicorn; a missing piece of infrastructure exits 2 naming the part and its address."""
+def serve(
+    app: Any, *, host: str, port: int, service: str, log_level: str = "info", workers: int = 1, factory: bool = False
+) -> None:
+    """Run ``app`` with uvicorn; a missing piece of infrastructure exits 2 naming the part and its address.
+
+    With ``workers > 1``, ``app`` must be an import string (each worker process imports it; ``factory`` if it names a
+    function that builds the app): the workers share one listening socket and uvicorn's supervisor restarts a worker
+    that dies.
+    """
+    if workers > 1 and not isinstance(app, str):
+        fail(f"{service}: several workers need the app as an import string")
     config = uvicorn.Config(
         app,
         host=host,
@@ -41,7 +51,15 @@ def serve(app: Any, *, host: str, port: int, service: str, log_level: str = "inf
         http="httptools",
         lifespan="on",
         workers=workers,
+        factory=factory,
+        # How long the supervisor waits for a worker to start or to answer its ping before replacing it. uvicorn's
+        # 5 s kills workers that are still importing on a busy 2-core node, which then never come up.
+        timeout_worker_healthcheck=30,
     )
+    if workers > 1:
+        # uvicorn.Server runs one process whatever ``workers`` says; the supervisor forks them.
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
     server = uvicorn.Server(config)
     try:
         server.run()

@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         service="gateway",
         log_level=settings.log_level,
         workers=workers,
+        factory=workers > 1,
     )
 
 
