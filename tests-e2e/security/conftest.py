@@ -9,6 +9,7 @@ here uses identities and client addresses of its own, so the tests do not distur
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,18 @@ def sec() -> Iterator[SecuritySystem]:
 
 @pytest.fixture(scope="package")
 def spec(sec: SecuritySystem) -> dict[str, Any]:
-    """The gateway's merged OpenAPI document, once every service contributed its part."""
-    response = httpx.get(f"{sec.gateway}/api/v1/openapi.json", timeout=30)
-    assert response.status_code == 200, response.text
-    document: dict[str, Any] = response.json()
-    assert not document.get("x-unavailable-services"), document.get("x-unavailable-services")
-    return document
+    """The gateway's merged OpenAPI document, once every service contributed its part (a service builds its own
+    document on the first request, which on a busy machine can outlast the gateway's fetch timeout: ask again)."""
+    deadline = time.monotonic() + 90
+    while True:
+        response = httpx.get(f"{sec.gateway}/api/v1/openapi.json", timeout=30)
+        assert response.status_code == 200, response.text
+        document: dict[str, Any] = response.json()
+        missing = document.get("x-unavailable-services")
+        if not missing:
+            return document
+        assert time.monotonic() < deadline, f"services missing from the merged document: {missing}"
+        time.sleep(1)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
