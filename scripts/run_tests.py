@@ -69,7 +69,9 @@ async def delete_topics(prefix: str) -> None:
 def run_suite(path: str, extra: list[str], out: Path) -> tuple[int, dict[str, int], float]:
     prefix = f"test-{uuid.uuid4().hex[:8]}."
     junit = out / (path.replace("/", "_") + ".xml")
-    env = {**os.environ, "KAFKA_TOPIC_PREFIX": prefix}
+    # Tests create topics by the dozen (one prefix per suite, one more per whole-system run): 3 partitions each, enough
+    # for the three-replica test, keep the single test broker light. Deployments default to 12.
+    env = {"KAFKA_TOPIC_PARTITIONS": "3", **os.environ, "KAFKA_TOPIC_PREFIX": prefix}
     start = time.monotonic()
     cmd = [sys.executable, "-m", "pytest", path, "-q", f"--junitxml={junit}", *extra]
     code = subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode

@@ -19,7 +19,7 @@ from typing import Any
 
 import jwt
 import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
@@ -30,6 +30,7 @@ from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import Deleted, Folder, Product, ProductKind, Variant
 from crm_common.events.topics import Topic
 from crm_common.messaging.consumer import Handler
+from crm_common.messaging.replay import topic_partitions
 from crm_common.security import StaticKeySource, TokenVerifier
 
 KID = "test-key"
@@ -179,12 +180,13 @@ async def publish(producer: AIOKafkaProducer, topic: Topic, *events: EventEnvelo
 
 async def wait_drained(group_id: str, topics: Iterable[Topic], timeout: float = 45.0) -> None:
     """Wait until ``group_id`` has committed every message now on ``topics`` (that is, handled all of them)."""
-    partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka_servers(), enable_auto_commit=False)
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_servers())
     await consumer.start()
     await admin.start()
     try:
+        # the partitions each topic really has (its creator's KAFKA_TOPIC_PARTITIONS, or a topic's own count)
+        partitions = await topic_partitions(kafka_servers(), [t.name for t in topics])
         ends = await consumer.end_offsets(partitions)
         deadline = time.monotonic() + timeout
         while True:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from crm_common.events.envelope import SCHEMA_VERSION, EventEnvelope
-from crm_common.events.topics import TOPICS, Topic
+from crm_common.events.topics import DEFAULT_PARTITIONS, TOPICS, Topic
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 
@@ -67,9 +67,14 @@ def build_document() -> dict[str, Any]:
     for topic in TOPICS:
         key = topic.base_name.replace(".", "_")
         policy = "compacted (latest state per key)" if topic.compacted else "kept by time"
+        partitions = (
+            f"{topic.partitions} partitions"
+            if topic.partitions
+            else f"`KAFKA_TOPIC_PARTITIONS` partitions (default {DEFAULT_PARTITIONS})"
+        )
         channels[key] = {
             "address": topic.base_name,
-            "description": f"{topic.description} Keyed by `entity_id`; {policy}; {topic.partitions} partitions.",
+            "description": f"{topic.description} Keyed by `entity_id`; {policy}; {partitions}.",
             "messages": _messages(topic),
         }
         if topic.events:

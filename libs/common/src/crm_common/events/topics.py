@@ -19,13 +19,34 @@ def topic_prefix() -> str:
     return os.environ.get("KAFKA_TOPIC_PREFIX", "")
 
 
+DEFAULT_PARTITIONS = 12
+
+
+def partition_count() -> int:
+    """``KAFKA_TOPIC_PARTITIONS``: partitions of a topic when it is created (existing topics are left as they are).
+
+    A consumer group spreads a topic's partitions over its members, so this is the most replicas of one consuming
+    service that can share the work (docs/operations.md, "Scaling").
+    """
+    raw = os.environ.get("KAFKA_TOPIC_PARTITIONS", "")
+    if not raw.strip():
+        return DEFAULT_PARTITIONS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"KAFKA_TOPIC_PARTITIONS must be a whole number of at least 1, not {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Topic:
     base_name: str
     description: str
     events: dict[str, type[BaseModel]] = field(default_factory=dict)
     compacted: bool = True
-    partitions: int = 3
+    partitions: int | None = None  # None: the deployment's KAFKA_TOPIC_PARTITIONS
 
     @property
     def name(self) -> str:

@@ -10,7 +10,7 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
 from crm_common.errors import InfrastructureMissing
-from crm_common.events.topics import TOPICS, Topic
+from crm_common.events.topics import TOPICS, Topic, partition_count
 from crm_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -34,7 +34,8 @@ def _new_topic(topic: Topic) -> NewTopic:
     if topic.compacted:
         # Keep deletes visible long enough for a slow consumer, then let compaction reclaim them.
         configs["delete.retention.ms"] = str(7 * 24 * 3600 * 1000)
-    return NewTopic(topic.name, num_partitions=topic.partitions, replication_factor=1, topic_configs=configs)
+    partitions = topic.partitions or partition_count()
+    return NewTopic(topic.name, num_partitions=partitions, replication_factor=1, topic_configs=configs)
 
 
 async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] = TOPICS, timeout: float = 30.0) -> list[str]:
