@@ -82,7 +82,7 @@ export function App() {
         <Link to="/" className="brand">{t("appName")}</Link>
         <span className={`live-dot ${connected ? "on" : ""}`} title={connected ? t("live") : t("connecting")} aria-hidden="true" />
         <span className="spacer" />
-        <button onClick={() => setLang(lang === "ru" ? "en" : "ru")} aria-label={t("language")} data-testid="lang">
+        <button onClick={() => setLang(lang === "ru" ? "en" : "ru")} title={t("language")} data-testid="lang">
           {t("langCode")}
         </button>
         <span className="who" data-testid="who">{me.email}</span>

@@ -1,6 +1,6 @@
 // Small shared pieces: loading/error states, a data hook, tables, paging, status badges.
 import { useCallback, useEffect, useState, type ReactNode } from "react";
-import { ApiError } from "./api/client";
+import { api, ApiError, ok } from "./api/client";
 import { useI18n, type Key } from "./i18n";
 
 export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: unknown; loading: boolean; reload: () => void } {
@@ -89,4 +89,29 @@ export async function download(url: string, name: string, fetcher: (r: Request) 
   a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
+
+/** A table in a horizontally scrolling frame, with the pager under it. */
+export function Paged({ children, offset, limit, total, onChange }: { children: ReactNode; offset: number; limit: number; total: number; onChange: (o: number) => void }) {
+  return (
+    <>
+      <div className="scroll">{children}</div>
+      <Pager offset={offset} limit={limit} total={total} onChange={onChange} />
+    </>
+  );
+}
+
+/** The stores of inventory, "all stores" first. */
+export function StoreSelect({ value, onChange }: { value: string; onChange: (id: string) => void }) {
+  const { t } = useI18n();
+  const stores = useData(() => api.GET("/api/v1/inventory/stores", { params: { query: { limit: 500 } } }).then(ok).catch(() => null), []);
+  return (
+    <label>
+      {t("store")}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{t("allStores")}</option>
+        {stores.data?.items.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+      </select>
+    </label>
+  );
 }

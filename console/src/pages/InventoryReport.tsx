@@ -2,7 +2,7 @@ import { useState } from "react";
 import { api, ok } from "../api/client";
 import { useI18n } from "../i18n";
 import { date, money, num } from "../format";
-import { Async, Page, Pager, useData } from "../ui";
+import { Async, StoreSelect, Page, Pager, useData } from "../ui";
 
 const LIMIT = 50;
 type Sort = "value_at_cost" | "revenue" | "profit" | "stock" | "days_of_cover" | "sold_quantity";
@@ -14,7 +14,6 @@ export default function InventoryReport() {
   const [sort, setSort] = useState<Sort>("value_at_cost");
   const [direction, setDirection] = useState<"asc" | "desc">("desc");
   const [offset, setOffset] = useState(0);
-  const stores = useData(() => api.GET("/api/v1/inventory/stores", { params: { query: { limit: 500 } } }).then(ok).catch(() => null), []);
   const report = useData(
     () => api.GET("/api/v1/analytics/inventory/report", { params: { query: { window_days: windowDays, store_id: store || undefined, sort, direction, limit: LIMIT, offset } } }).then(ok),
     [windowDays, store, sort, direction, offset],
@@ -34,12 +33,7 @@ export default function InventoryReport() {
             {[30, 90, 180, 365].map((d) => <option key={d} value={d}>{d} {lang === "ru" ? "дн." : "days"}</option>)}
           </select>
         </label>
-        <label>{t("store")}
-          <select value={store} onChange={(e) => (setOffset(0), setStore(e.target.value))}>
-            <option value="">{t("allStores")}</option>
-            {stores.data?.items.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
-          </select>
-        </label>
+        <StoreSelect value={store} onChange={(v) => (setOffset(0), setStore(v))} />
       </div>
       <Async state={report}>
         {(r) => (

@@ -21,7 +21,7 @@ export function Login({ expired }: { expired: boolean }) {
       <form onSubmit={submit} aria-labelledby="login-title">
         <div className="login-head">
           <h1 id="login-title">{t("appName")}</h1>
-          <button type="button" onClick={() => setLang(lang === "ru" ? "en" : "ru")} aria-label={t("language")}>{t("langCode")}</button>
+          <button type="button" onClick={() => setLang(lang === "ru" ? "en" : "ru")} title={t("language")}>{t("langCode")}</button>
         </div>
         {expired && <p className="warning" role="status" data-testid="expired">{t("sessionExpired")}</p>}
         <label>

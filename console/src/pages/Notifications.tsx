@@ -4,7 +4,7 @@ import { P, useAuth } from "../auth";
 import { useI18n } from "../i18n";
 import { dateTime } from "../format";
 import { useNotifications, type Note } from "../notifications";
-import { Async, ErrorBox, Page, Pager, useData } from "../ui";
+import { Async, Paged, ErrorBox, Page, useData } from "../ui";
 
 const LIMIT = 20;
 
@@ -77,8 +77,7 @@ export default function Notifications() {
           <Async state={alerts}>
             {(page) =>
               page && (
-                <>
-                  <div className="scroll">
+                <Paged offset={offset} limit={LIMIT} total={page.total} onChange={setOffset}>
                     <table data-testid="alerts">
                       <thead><tr><th>{t("raisedAt")}</th><th>{t("severity")}</th><th>{t("name")}</th><th>{t("description")}</th><th>{t("status")}</th></tr></thead>
                       <tbody>
@@ -92,9 +91,7 @@ export default function Notifications() {
                         ))}
                       </tbody>
                     </table>
-                  </div>
-                  <Pager offset={offset} limit={LIMIT} total={page.total} onChange={setOffset} />
-                </>
+                </Paged>
               )
             }
           </Async>

@@ -3,7 +3,7 @@ import { useSearchParams } from "react-router-dom";
 import { api, ok } from "../api/client";
 import { useI18n } from "../i18n";
 import { money } from "../format";
-import { Async, Page, Pager, useData } from "../ui";
+import { Async, Paged, Page, useData } from "../ui";
 
 const LIMIT = 50;
 
@@ -25,8 +25,7 @@ export default function Products() {
       </form>
       <Async state={products}>
         {(page) => (
-          <>
-            <div className="scroll">
+          <Paged offset={offset} limit={LIMIT} total={page.total} onChange={setOffset}>
               <table data-testid="products">
                 <thead><tr><th>{t("name")}</th><th>{t("kind")}</th><th>{t("article")}</th><th>{t("code")}</th><th>{t("folder")}</th><th className="n">{t("price")}</th></tr></thead>
                 <tbody>
@@ -38,9 +37,7 @@ export default function Products() {
                   ))}
                 </tbody>
               </table>
-            </div>
-            <Pager offset={offset} limit={LIMIT} total={page.total} onChange={setOffset} />
-          </>
+          </Paged>
         )}
       </Async>
     </Page>

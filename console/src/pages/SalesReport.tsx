@@ -4,7 +4,7 @@ import { session } from "../api/session";
 import { useI18n, type Key } from "../i18n";
 import { date, money, num, percent } from "../format";
 import { PeriodPicker, usePeriod } from "../period";
-import { Async, ErrorBox, Page, Pager, download, useData } from "../ui";
+import { Async, Paged, StoreSelect, ErrorBox, Page, download, useData } from "../ui";
 
 type Dimension = Schemas["Dimension"];
 type Grain = Schemas["TimeGrouping"];
@@ -23,7 +23,6 @@ export default function SalesReport() {
   const [direction, setDirection] = useState<"asc" | "desc">("desc");
   const [offset, setOffset] = useState(0);
   const [failure, setFailure] = useState<unknown>(null);
-  const stores = useData(() => api.GET("/api/v1/inventory/stores", { params: { query: { limit: 500 } } }).then(ok).catch(() => null), []);
   const query = { ...period, group_by: groupBy, group_by_time: grain, store_id: store || undefined, sort, direction, limit: LIMIT, offset };
   const report = useData(() => api.GET("/api/v1/analytics/sales/report", { params: { query } }).then((res) => ok(res) as Schemas["SalesReport"]), [JSON.stringify(query)]);
 
@@ -61,18 +60,12 @@ export default function SalesReport() {
             {GRAINS.map(([g, k]) => <option key={g} value={g}>{t(k)}</option>)}
           </select>
         </label>
-        <label>{t("store")}
-          <select value={store} onChange={(e) => (setOffset(0), setStore(e.target.value))}>
-            <option value="">{t("allStores")}</option>
-            {stores.data?.items.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
-          </select>
-        </label>
+        <StoreSelect value={store} onChange={(v) => (setOffset(0), setStore(v))} />
       </div>
       {failure ? <ErrorBox error={failure} /> : null}
       <Async state={report}>
         {(r) => (
-          <>
-            <div className="scroll">
+          <Paged offset={offset} limit={LIMIT} total={r.total_rows} onChange={setOffset}>
               <table data-testid="sales-report">
                 <thead>
                   <tr>
@@ -99,9 +92,7 @@ export default function SalesReport() {
                   </tr>
                 </tfoot>
               </table>
-            </div>
-            <Pager offset={offset} limit={LIMIT} total={r.total_rows} onChange={setOffset} />
-          </>
+          </Paged>
         )}
       </Async>
     </Page>

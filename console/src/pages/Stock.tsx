@@ -4,7 +4,7 @@ import { api, ok, type Schemas } from "../api/client";
 import { P, useAuth } from "../auth";
 import { useI18n } from "../i18n";
 import { dateTime, num } from "../format";
-import { Async, ErrorBox, Page, Pager, useData } from "../ui";
+import { Async, Paged, StoreSelect, ErrorBox, Page, useData } from "../ui";
 
 const LIMIT = 50;
 
@@ -44,7 +44,6 @@ export default function Stock() {
   const [draft, setDraft] = useState(q);
   const [offset, setOffset] = useState(0);
   const [sort, setSort] = useState<Schemas["StockSort"]>("name");
-  const stores = useData(() => api.GET("/api/v1/inventory/stores", { params: { query: { limit: 500 } } }).then(ok), []);
   const stock = useData(
     () => api.GET("/api/v1/inventory/stock", {
       params: { query: { store_id: store || undefined, below_minimum: below || undefined, q: q || undefined, sort, limit: LIMIT, offset } },
@@ -68,21 +67,14 @@ export default function Stock() {
   return (
     <Page title={t("stock")}>
       <form className="toolbar" role="search" onSubmit={(e) => (e.preventDefault(), set("q", draft))}>
-        <label>
-          {t("store")}
-          <select value={store} onChange={(e) => set("store", e.target.value)}>
-            <option value="">{t("allStores")}</option>
-            {stores.data?.items.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
-          </select>
-        </label>
+        <StoreSelect value={store} onChange={(v) => set("store", v)} />
         <label>{t("search")} <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} /></label>
         <label className="inline"><input type="checkbox" checked={below} onChange={(e) => set("below", e.target.checked ? "1" : "")} /> {t("onlyBelowMin")}</label>
         <button type="submit">{t("apply")}</button>
       </form>
       <Async state={stock}>
         {(page) => (
-          <>
-            <div className="scroll">
+          <Paged offset={offset} limit={LIMIT} total={page.total} onChange={setOffset}>
               <table data-testid="stock">
                 <thead>
                   <tr>
@@ -102,9 +94,7 @@ export default function Stock() {
                   ))}
                 </tbody>
               </table>
-            </div>
-            <Pager offset={offset} limit={LIMIT} total={page.total} onChange={setOffset} />
-          </>
+          </Paged>
         )}
       </Async>
     </Page>

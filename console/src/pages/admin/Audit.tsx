@@ -2,7 +2,7 @@ import { useState } from "react";
 import { api, ok } from "../../api/client";
 import { useI18n } from "../../i18n";
 import { dateTime } from "../../format";
-import { Async, Page, Pager, useData } from "../../ui";
+import { Async, Paged, Page, useData } from "../../ui";
 
 const LIMIT = 50;
 
@@ -20,8 +20,7 @@ export default function Audit() {
       </form>
       <Async state={page}>
         {(p) => (
-          <>
-            <div className="scroll">
+          <Paged offset={offset} limit={LIMIT} total={p.total} onChange={setOffset}>
               <table data-testid="audit">
                 <thead><tr><th>{t("when")}</th><th>{t("actor")}</th><th>{t("action")}</th><th>{t("target")}</th><th>{t("ip")}</th><th>{t("details")}</th></tr></thead>
                 <tbody>
@@ -33,9 +32,7 @@ export default function Audit() {
                   ))}
                 </tbody>
               </table>
-            </div>
-            <Pager offset={offset} limit={LIMIT} total={p.total} onChange={setOffset} />
-          </>
+          </Paged>
         )}
       </Async>
     </Page>

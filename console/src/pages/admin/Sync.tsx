@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { api, ok, ApiError, type Schemas } from "../../api/client";
 import { useI18n } from "../../i18n";
 import { dateTime, num } from "../../format";
-import { Async, ErrorBox, Page, Pager, Status, useData } from "../../ui";
+import { Async, Paged, ErrorBox, Page, Status, useData } from "../../ui";
 
 type Job = Schemas["SyncJobOut"];
 const ACTIVE = ["pending", "running"];
@@ -100,8 +100,7 @@ export default function Sync() {
       <h2>{t("jobs")}</h2>
       <Async state={jobs}>
         {(page) => (
-          <>
-            <div className="scroll">
+          <Paged offset={offset} limit={LIMIT} total={page.total} onChange={setOffset}>
               <table data-testid="jobs">
                 <thead><tr><th>{t("started")}</th><th>{t("mode")}</th><th>{t("trigger")}</th><th>{t("status")}</th><th className="n">{t("duration")}</th><th className="n">{t("counts")}</th><th className="n">{t("errors")}</th><th /></tr></thead>
                 <tbody>
@@ -116,9 +115,7 @@ export default function Sync() {
                   ))}
                 </tbody>
               </table>
-            </div>
-            <Pager offset={offset} limit={LIMIT} total={page.total} onChange={setOffset} />
-          </>
+          </Paged>
         )}
       </Async>
     </Page>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { useI18n } from "../../i18n";
 import { dateTime } from "../../format";
-import { Async, ErrorBox, Page, Pager, useData } from "../../ui";
+import { Async, Paged, ErrorBox, Page, useData } from "../../ui";
 
 const LIMIT = 25;
 type User = Schemas["UserOut"];
@@ -84,15 +84,12 @@ export default function Users() {
       {failure ? <ErrorBox error={failure} /> : null}
       <Async state={users}>
         {(page) => (
-          <>
-            <div className="scroll">
+          <Paged offset={offset} limit={LIMIT} total={page.total} onChange={setOffset}>
               <table data-testid="users">
                 <thead><tr><th>{t("email")}</th><th>{t("rolesOf")}</th><th>{t("active")}</th><th>{t("lastLogin")}</th><th /></tr></thead>
                 <tbody>{page.items.map((u) => <Row key={u.id} user={u} roles={roleNames} onChange={users.reload} />)}</tbody>
               </table>
-            </div>
-            <Pager offset={offset} limit={LIMIT} total={page.total} onChange={setOffset} />
-          </>
+          </Paged>
         )}
       </Async>
     </Page>
