@@ -15,7 +15,7 @@ export function num(value: string | number | null | undefined, lang: Lang, digit
 
 export function percent(value: string | number | null | undefined, lang: Lang): string {
   if (value === null || value === undefined || value === "") return "—";
-  return `${num(value, lang, 1)} %`;
+  return `${num(value, lang, 2)} %`;
 }
 
 export function dateTime(value: string | null | undefined, lang: Lang): string {

@@ -41,7 +41,7 @@ const ru = {
   description: "Описание", edit: "Изменить", action: "Действие", actor: "Кто", target: "Объект", when: "Когда", ip: "IP",
   overall: "Итог", services: "Сервисы", infrastructure: "Инфраструктура", consumerLag: "Отставание потребителей", refresh: "Обновить",
   ok: "в порядке", degraded: "есть проблемы", unavailable: "недоступен", menu: "Меню", close: "Закрыть", kind: "Тип", price: "Цена",
-  article: "Артикул", code: "Код", folder: "Группа",
+  article: "Артикул", code: "Код", folder: "Группа", asOf: "На дату", pickSegment: "Выберите сегмент, чтобы увидеть его покупателей",
 };
 type Dict = typeof ru;
 const en: Dict = {
@@ -82,7 +82,7 @@ const en: Dict = {
   description: "Description", edit: "Edit", action: "Action", actor: "Who", target: "Target", when: "When", ip: "IP",
   overall: "Overall", services: "Services", infrastructure: "Infrastructure", consumerLag: "Consumer lag", refresh: "Refresh",
   ok: "ok", degraded: "degraded", unavailable: "unavailable", menu: "Menu", close: "Close", kind: "Kind", price: "Price",
-  article: "Article", code: "Code", folder: "Group",
+  article: "Article", code: "Code", folder: "Group", asOf: "As of", pickSegment: "Pick a segment to list its customers",
 };
 export type Key = keyof Dict;
 const dicts: Record<Lang, Dict> = { ru, en };

@@ -95,7 +95,7 @@ export async function download(url: string, name: string, fetcher: (r: Request) 
 export function Paged({ children, offset, limit, total, onChange }: { children: ReactNode; offset: number; limit: number; total: number; onChange: (o: number) => void }) {
   return (
     <>
-      <div className="scroll">{children}</div>
+      <div className="scroll" tabIndex={0}>{children}</div>
       <Pager offset={offset} limit={limit} total={total} onChange={onChange} />
     </>
   );

@@ -11,14 +11,22 @@ export default function Customers() {
   const { t, lang } = useI18n();
   const [params, setParams] = useSearchParams();
   const segment = params.get("segment") ?? "";
+  const asOf = params.get("as_of") ?? "";
   const [offset, setOffset] = useState(0);
   const data = useData(
-    () => api.GET("/api/v1/analytics/customers/segments", { params: { query: { segment: segment || undefined, limit: LIMIT, offset } } }).then(ok),
-    [segment, offset],
+    () => api.GET("/api/v1/analytics/customers/segments", { params: { query: { segment: segment || undefined, as_of: asOf || undefined, limit: LIMIT, offset } } }).then(ok),
+    [segment, asOf, offset],
   );
-  const pick = (code: string) => (setOffset(0), setParams(code ? { segment: code } : {}));
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setOffset(0);
+    setParams(next);
+  };
+  const pick = (code: string) => set("segment", code);
   return (
-    <Page title={t("customers")}>
+    <Page title={t("customers")} actions={<label>{t("asOf")} <input type="date" value={asOf} onChange={(e) => set("as_of", e.target.value)} /></label>}>
       <Async state={data}>
         {(d) => (
           <>
@@ -34,7 +42,8 @@ export default function Customers() {
                 </button>
               ))}
             </div>
-            <div className="scroll">
+            {!segment && <p className="muted">{t("pickSegment")}</p>}
+            <div className="scroll" tabIndex={0}>
               <table data-testid="customers">
                 <thead><tr><th>{t("customer")}</th><th>{t("segment")}</th><th className="n">{t("recency")}</th><th className="n">{t("frequency")}</th><th className="n">{t("monetary")}</th><th>R·F·M</th></tr></thead>
                 <tbody>

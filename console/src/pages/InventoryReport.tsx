@@ -39,7 +39,7 @@ export default function InventoryReport() {
         {(r) => (
           <>
             <p className="muted">{date(r.start, lang)} — {date(r.end, lang)} · {t("stockValue")}: {money(r.summary.value_at_cost, lang)} · ABC: {Object.entries(r.summary.abc_revenue).map(([k, v]) => `${k} ${v}`).join(", ")}</p>
-            <div className="scroll">
+            <div className="scroll" tabIndex={0}>
               <table data-testid="inventory-report">
                 <thead><tr><th>{t("name")}</th>{th("stock", t("stock"))}{th("value_at_cost", t("stockValue"))}{th("sold_quantity", t("quantity"))}{th("revenue", t("revenue"))}{th("profit", t("profit"))}{th("days_of_cover", "Cover, d")}<th>ABC</th><th>XYZ</th></tr></thead>
                 <tbody>

@@ -58,7 +58,7 @@ export default function Roles() {
         {(perms) => (
           <Async state={roles}>
             {(page) => (
-              <div className="scroll">
+              <div className="scroll" tabIndex={0}>
                 <table data-testid="roles">
                   <thead><tr><th>{t("roles")}</th>{perms.map((p) => <th key={p.name} className="c" title={p.description}>{p.name}</th>)}<th /></tr></thead>
                   <tbody>{page.items.map((r) => <RoleRow key={r.name} role={r} permissions={perms} onChange={roles.reload} />)}</tbody>
