@@ -346,9 +346,15 @@ test("a viewer sees no admin screen, even by typing its address", async () => {
 test("logout ends the session at the server", async () => {
   const { page } = admin;
   const tokens = JSON.parse(await page.evaluate(() => localStorage.getItem("crm.console.tokens")));
+  const sessionId = JSON.parse(Buffer.from(tokens.access.split(".")[1], "base64url").toString()).sid;
   await page.getByTestId("logout").click();
   await page.getByRole("button", { name: "Войти" }).waitFor();
   assert.equal(await page.evaluate(() => localStorage.getItem("crm.console.tokens")), null);
+  const other = await apiToken(ADMIN);
+  const mine = (await api("/api/v1/auth/me", { token: other })).body;
+  const sessions = (await api(`/api/v1/admin/users/${mine.id}/sessions`, { token: other })).body;
+  const ended = sessions.filter((s) => s.revoked_at !== null).map((s) => s.id);
+  assert.ok(ended.includes(sessionId), `session ${sessionId} revoked at auth`);
   const refreshed = await api("/api/v1/auth/refresh", { method: "POST", body: { refresh_token: tokens.refresh } });
   assert.equal(refreshed.status, 401, "the refresh token no longer works");
   await admin.context.close();

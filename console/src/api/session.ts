@@ -75,10 +75,13 @@ class Session {
     return { ok: true };
   }
 
+  /** Revoke the session at auth (with a fresh access token: an expired one would be refused), then forget it. */
   async logout() {
-    const access = this.tokens?.access;
+    if (this.tokens) {
+      const request = () => new Request("/api/v1/auth/logout", { method: "POST" });
+      await this.fetch(request()).catch(() => undefined);
+    }
     this.end("signed-out");
-    if (access) await fetch("/api/v1/auth/logout", { method: "POST", headers: { authorization: `Bearer ${access}` } }).catch(() => undefined);
   }
 
   /** A valid access token, refreshed first if it is about to expire; null when there is no session. */
