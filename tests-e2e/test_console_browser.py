@@ -20,6 +20,7 @@ from e2e_harness import ADMIN, ROOT, SimulatorSpec, System, full_system, login
 
 CONSOLE = ROOT / "console"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DIST = Path(os.environ.get("CONSOLE_DIST", CONSOLE / "dist"))  # another build of the console, e.g. a broken one
 SCREENSHOTS = ROOT / ".local" / "console-screenshots"
 LOG = ROOT / ".local" / "logs" / "e2e" / "console-browser.log"
 PERIOD = ("2025-12-01", "2025-12-31")  # the tiny shop's sales (anchor 2026-01-15)
@@ -33,7 +34,7 @@ def missing_prerequisite() -> str | None:
         return f"no chromium at {CHROMIUM} (apt-get install chromium)"
     if not (CONSOLE / "node_modules" / "playwright-core").is_dir():
         return "console/node_modules is missing (make console)"
-    if not (CONSOLE / "dist" / "index.html").is_file():
+    if not (DIST / "index.html").is_file():
         return "the console is not built (make console)"
     return None
 
@@ -73,7 +74,7 @@ def test_console_in_a_real_browser() -> None:
             pytest.fail(problem)
         pytest.skip(problem)
     extra = {
-        "GATEWAY_CONSOLE_DIR": str(CONSOLE / "dist"),
+        "GATEWAY_CONSOLE_DIR": str(DIST),
         # short-lived access tokens: the console's silent refresh runs many times during the tests
         "AUTH_ACCESS_TOKEN_TTL": "PT60S",
     }
