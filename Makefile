@@ -9,7 +9,7 @@ SERVICES := auth catalog inventory analytics moysklad-connector
 export UV_LINK_MODE ?= copy
 
 .PHONY: help install infra-up infra-down infra-status migrate topics dev test test-slow test-all check lint format \
-        typecheck imports asyncapi bench bench-quick clean
+        typecheck imports asyncapi bench bench-quick clean console
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -33,10 +33,10 @@ migrate: install infra-up ## Apply every service's migrations to the development
 topics: install infra-up ## Create the Kafka topics of the event contract
 	@eval "$$($(INFRA) env)"; $(UV) run python -m crm_common.messaging.topics_cli
 
-dev: install ## Run the whole system with demo data (Ctrl-C stops everything it started)
+dev: install console ## Run the whole system with demo data (Ctrl-C stops everything it started)
 	$(UV) run python scripts/dev.py
 
-test: install infra-up check ## Lint, type-check, then every test but the slow tier, on real Kafka, PostgreSQL, Redis
+test: install infra-up check console ## Lint, type-check, then every test but the slow tier, on real Kafka, PostgreSQL, Redis
 	@eval "$$($(INFRA) env)"; $(UV) run python scripts/run_tests.py $(SUITES) -- -m "not slow" $(PYTEST_ARGS)
 
 test-slow: install infra-up ## The slow tier: failure injection, fuzzing, the official-OpenAPI conformance of the simulator
@@ -68,6 +68,12 @@ bench: install infra-up ## Run every benchmark, one table, each figure next to a
 
 bench-quick: install infra-up ## The same table at small scales (about 5 minutes)
 	@eval "$$($(INFRA) env)"; $(UV) run python bench/run_all.py --quick
+
+# ---- web console (issue 18): console/, built from the npm registry, served by the gateway at / ----------------------
+console: install ## Build the web console into console/dist (npm ci when the lock changed; the API client is regenerated)
+	@command -v npm >/dev/null || { echo "make console: npm is missing (Node.js 20.19+ is needed)"; exit 1; }
+	cd console && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build
+# ---- end web console -------------------------------------------------------------------------------------------------
 
 clean: ## Stop the infrastructure and delete .local/ (all local data)
 	-$(INFRA) down

@@ -128,7 +128,8 @@ def first_sync() -> None:
 
 
 def banner() -> None:
-    rows = [("gateway (public)", GATEWAY, "API docs: http://localhost:8000/api/v1/docs")]
+    rows = [("web console", "http://localhost:8000/", "Russian first; English on the switch")]
+    rows += [("gateway (public)", GATEWAY, "API docs: http://localhost:8000/api/v1/docs")]
     rows += [(n, f"http://127.0.0.1:{p}", f"log: .local/logs/{n}.log") for n, p, _ in SERVICES if n != "gateway"]
     rows += [
         ("moysklad simulator", f"http://127.0.0.1:{SIMULATOR_PORT}/api/remap/1.2", "login admin@demo / demo-password")

@@ -22,6 +22,7 @@ from gateway_service.access.authn import Authenticator
 from gateway_service.access.guard import AccessGuard
 from gateway_service.access.ratelimit import RateLimiter
 from gateway_service.access.redis_guard import RedisBreaker
+from gateway_service.console import api as console_api
 from gateway_service.docs import api as docs_api
 from gateway_service.docs.merge import SpecCache
 from gateway_service.health import api as health_api
@@ -107,7 +108,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         service="gateway",
         title="CRM API",
         description="The public API of the CRM: one entry for every service.",
-        routers=[*OWN_ROUTERS, proxy_api.router],
+        # the console's catch-all comes last: every other route wins
+        routers=[*OWN_ROUTERS, proxy_api.router, console_api.router],
         lifespan=lifespan,
     )
     app.state.settings = s

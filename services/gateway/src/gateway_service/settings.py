@@ -96,3 +96,6 @@ class GatewaySettings(ServiceSettings):
     notifications_group: str = "gateway-notifications"
 
     health_timeout: timedelta = timedelta(seconds=3)
+
+    # The web console's built bundle (`make console`), served at `/`; relative to the working directory.
+    console_dir: str = "console/dist"

@@ -1,0 +1,1 @@
+"""The web console (console/ in the repository): its built bundle served at `/`."""
