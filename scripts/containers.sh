@@ -6,6 +6,7 @@
 #   scripts/containers.sh base      make the local base images if missing (debootstrap + podman import)
 #   scripts/containers.sh images    base, then build every service and simulator image from its Dockerfile
 #   scripts/containers.sh up        images, then the compose stack (default + demo profiles) on the host's infra
+#   scripts/containers.sh start     the compose stack only (the images must exist); `smoke`: log in, see products
 #   scripts/containers.sh down      remove the stack's containers (prefix $CTR_PREFIX)
 #   scripts/containers.sh status    the stack's containers and their health
 #   scripts/containers.sh check     non-root user and read-only root filesystem of every running container
@@ -144,7 +145,16 @@ cmd_images() {
     done
 }
 
-stack() { (cd "$ROOT" && uv run --quiet python scripts/containers_stack.py "$@"); }
+stack() {
+    (
+        cd "$ROOT"
+        eval "$(scripts/infra/infra.sh env)" # the e2e tests find Kafka, PostgreSQL, Redis through these
+        # the harness defaults to Redis on 6379; follow INFRA_REDIS_PORT like everything else
+        export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:${INFRA_REDIS_PORT:-6379}/14}
+        export PGOPTIONS="-c client_min_messages=warning"
+        uv run --quiet python scripts/containers_stack.py "$@"
+    )
+}
 
 cmd_sizes() {
     local entry
@@ -163,7 +173,7 @@ case ${1:-} in
     images) shift; cmd_images "$@" ;;
     up) cmd_images && stack up ;;
     down) cmd_setup >/dev/null 2>&1; stack down ;;
-    status | check | e2e | kube) cmd_setup >/dev/null 2>&1; stack "$@" ;;
+    start | status | check | smoke | e2e | kube) cmd_setup >/dev/null 2>&1; [[ $1 != start ]] || set -- up; stack "$@" ;;
     sizes) cmd_setup >/dev/null 2>&1; cmd_sizes ;;
     ci)
         t0=$SECONDS rc=0

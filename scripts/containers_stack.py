@@ -112,6 +112,7 @@ def load() -> dict[str, dict[str, Any]]:
     """The application services of docker-compose.yml, interpolated and rewritten for the host network."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     env = {**os.environ, "KAFKA_TOPIC_PREFIX": topic_prefix()}
+    env.setdefault("SIMULATOR_SCALE", "tiny")  # compose's default `demo` shop takes minutes to sync
     services: dict[str, dict[str, Any]] = {}
     for name, spec in compose["services"].items():
         if name in INFRA or "build" not in spec:
@@ -184,7 +185,8 @@ def order(services: dict[str, dict[str, Any]]) -> list[str]:
             visit(dep)
         done.append(name)
 
-    for name in services:
+    # the simulator (demo profile) first: the connector syncs from it as soon as it is up
+    for name in sorted(services, key=lambda n: not services[n].get("profiles")):
         visit(name)
     return done
 
@@ -208,8 +210,20 @@ def prepare_infra() -> None:
     roles_env = {**env, "POSTGRES_USER": "crm", "POSTGRES_DB": DATABASE}
     compose_env = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["postgres"]["environment"]
     roles_env.update({k: interpolate(str(v), {**os.environ}) for k, v in compose_env.items() if k.endswith("PASSWORD")})
+    # The compose postgres runs the script as a superuser; the host's `crm` may create roles but must be a member of
+    # one to give it a schema: create the service roles first (this stack's passwords) and join them.
+    for role in ("auth", "catalog", "inventory", "analytics", "connector"):
+        password = roles_env[f"POSTGRES_{role.upper()}_PASSWORD"].replace("'", "''")
+        sql = (
+            f"SELECT format('CREATE ROLE %I LOGIN', '{role}_svc') WHERE NOT EXISTS "
+            f"(SELECT FROM pg_roles WHERE rolname = '{role}_svc') \\gexec\n"
+            f"ALTER ROLE {role}_svc PASSWORD '{password}';\nGRANT {role}_svc TO crm;\n"
+        )
+        subprocess.run(["psql", "-qX", "-v", "ON_ERROR_STOP=1"], input=sql, text=True, env=env, check=True)
     script = ROOT / "deploy" / "compose" / "postgres" / "10-service-roles.sh"
-    subprocess.run(["bash", str(script)], env=roles_env, check=True, capture_output=True)
+    result = subprocess.run(["bash", str(script)], env=roles_env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{script.name} failed:\n{result.stdout}{result.stderr}")
     redis_host, redis_port = infra()["redis"].split(":")
     subprocess.run(
         ["redis-cli", "-h", redis_host, "-p", redis_port, "-n", REDIS_DB, "flushdb"], check=True, capture_output=True
