@@ -212,14 +212,15 @@ def prepare_infra() -> None:
     roles_env.update({k: interpolate(str(v), {**os.environ}) for k, v in compose_env.items() if k.endswith("PASSWORD")})
     # The compose postgres runs the script as a superuser; the host's `crm` may create roles but must be a member of
     # one to give it a schema: create the service roles first (this stack's passwords) and join them.
+    sql = (
+        "SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role')"
+        " \\gexec\nSELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \\gexec\n"
+        "SELECT format('GRANT %I TO crm', :'role') \\gexec\n"
+    )
     for role in ("auth", "catalog", "inventory", "analytics", "connector"):
-        password = roles_env[f"POSTGRES_{role.upper()}_PASSWORD"].replace("'", "''")
-        sql = (
-            f"SELECT format('CREATE ROLE %I LOGIN', '{role}_svc') WHERE NOT EXISTS "
-            f"(SELECT FROM pg_roles WHERE rolname = '{role}_svc') \\gexec\n"
-            f"ALTER ROLE {role}_svc PASSWORD '{password}';\nGRANT {role}_svc TO crm;\n"
-        )
-        subprocess.run(["psql", "-qX", "-v", "ON_ERROR_STOP=1"], input=sql, text=True, env=env, check=True)
+        password = roles_env[f"POSTGRES_{role.upper()}_PASSWORD"]
+        argv = ["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-v", f"role={role}_svc", "-v", f"password={password}"]
+        subprocess.run(argv, input=sql, text=True, env=env, check=True)
     script = ROOT / "deploy" / "compose" / "postgres" / "10-service-roles.sh"
     result = subprocess.run(["bash", str(script)], env=roles_env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -473,8 +474,7 @@ def kube() -> int:
         if result.returncode != 0:
             raise SystemExit(f"podman kube play {path.name} failed:\n{result.stdout}{result.stderr}")
 
-    def wait_exit(pod: str, container_name: str, timeout: float = 300) -> int:
-        ctr = f"{pod}-{container_name}"
+    def wait_exit(ctr: str, timeout: float = 300) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             status = podman("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", ctr, check=False).split()
@@ -484,23 +484,42 @@ def kube() -> int:
         return -1
 
     jobs = [d for d in docs if d["kind"] == "Job"]
-    jobs.sort(key=lambda d: d["metadata"]["name"] != "topics")  # topics first, then the migrations
+    # topics first, then the migrations (independent schemas) all at once, as `kubectl apply` would start them
+    waves = [
+        [j for j in jobs if j["metadata"]["name"] == "topics"],
+        [j for j in jobs if j["metadata"]["name"] != "topics"],
+    ]
     try:
-        for job in jobs:
-            name = f"{PREFIX}-k8s-{job['metadata']['name']}"
-            spec = pod_spec(job["spec"]["template"]["spec"])
-            spec["restartPolicy"] = "Never"
-            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+        for wave in waves:
+            pods: list[dict[str, Any]] = []
+            for job in wave:
+                spec = pod_spec(job["spec"]["template"]["spec"])
+                spec["restartPolicy"] = "Never"
+                pods.append(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Pod",
+                        "metadata": {"name": f"{PREFIX}-k8s-{job['metadata']['name']}"},
+                        "spec": spec,
+                    }
+                )
             t0 = time.monotonic()
-            play(name, [*configmaps, pod])
-            code = wait_exit(name, spec["containers"][0]["name"])
-            outcome = f"played as a Pod, exit {code} in {time.monotonic() - t0:.0f}s"
-            if code != 0:
-                job_logs = podman("logs", "--tail", "30", f"{name}-{spec['containers'][0]['name']}", check=False)
-                problems.append(f"Job {job['metadata']['name']}: exit {code}\n{job_logs}")
-            report.append(("Job", job["metadata"]["name"], outcome))
+            play(f"{PREFIX}-k8s-jobs-{len(pods)}-{wave[0]['metadata']['name']}", [*configmaps, *pods])
+            for job, pod in zip(wave, pods, strict=True):
+                ctr = f"{pod['metadata']['name']}-{pod['spec']['containers'][0]['name']}"
+                code = wait_exit(ctr)
+                report.append(
+                    (
+                        "Job",
+                        job["metadata"]["name"],
+                        f"played as a Pod, exit {code} {time.monotonic() - t0:.0f}s after play",
+                    )
+                )
+                if code != 0:
+                    job_logs = podman("logs", "--tail", "30", ctr, check=False)
+                    problems.append(f"Job {job['metadata']['name']}: exit {code}\n{job_logs}")
         deployments = [d for d in docs if d["kind"] == "Deployment"]
-        played: dict[str, tuple[str, dict[str, Any], float]] = {}
+        played: dict[str, tuple[str, dict[str, Any]]] = {}
         for deployment in deployments:
             name = deployment["metadata"]["name"]
             obj = json.loads(json.dumps(deployment))
@@ -508,24 +527,27 @@ def kube() -> int:
             obj["spec"]["replicas"] = 1
             obj["spec"]["template"]["spec"] = spec = pod_spec(obj["spec"]["template"]["spec"])
             for c in spec["containers"]:
-                for p in c.get("ports", []):
-                    p["containerPort"] += OFFSET
+                # host network: podman refuses port mappings there, so the ports go and the probes name numbers
+                ports = {
+                    p.get("name", str(p["containerPort"])): p["containerPort"] + OFFSET for p in c.pop("ports", [])
+                }
+                for probe_kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+                    probe = (c.get(probe_kind) or {}).get("httpGet")
+                    if probe:
+                        probe["port"] = ports.get(str(probe["port"]), probe["port"])
                 if name in PORT_VARIABLES:
                     c.setdefault("env", []).append({"name": PORT_VARIABLES[name], "value": str(host_port(name))})
-            t0 = time.monotonic()
             play(obj["metadata"]["name"], [*configmaps, obj])
-            played[name] = (f"{obj['metadata']['name']}-pod-0-{spec['containers'][0]['name']}", spec, t0)
+            played[name] = (f"{obj['metadata']['name']}-pod-0-{spec['containers'][0]['name']}", spec)
         security = k8s_security()
-        for name, (ctr, spec, t0) in played.items():
+        for name, (ctr, spec) in played.items():
             c = spec["containers"][0]
-            ports = {p.get("name", str(p["containerPort"])): p["containerPort"] for p in c.get("ports", [])}
             answered: list[str] = []
             for probe_kind in ("startupProbe", "livenessProbe", "readinessProbe"):
                 probe = (c.get(probe_kind) or {}).get("httpGet")
                 if not probe:
                     continue
-                target = ports.get(str(probe["port"]), probe["port"])
-                url = f"http://127.0.0.1:{target}{probe['path']}"
+                url = f"http://127.0.0.1:{probe['port']}{probe['path']}"
                 deadline = time.monotonic() + 180
                 while True:
                     try:
@@ -550,12 +572,20 @@ def kube() -> int:
                 (
                     "Deployment",
                     name,
-                    f"played, probes answered ({', '.join(answered)}) "
-                    f"{time.monotonic() - t0:.0f}s after play; uid {uid}, read-only root {read_only}",
+                    f"played, probes answered ({', '.join(answered)}); uid {uid}, read-only root {read_only}",
                 )
             )
-        selectors = {name: spec for name, (_, spec, _) in played.items()}
+        selectors = {name: spec for name, (_, spec) in played.items()}
         labels = {d["metadata"]["name"]: d["spec"]["template"]["metadata"].get("labels", {}) for d in deployments}
+        container_ports = {
+            d["metadata"]["name"]: {
+                str(v)
+                for c in d["spec"]["template"]["spec"]["containers"]
+                for p in c.get("ports", [])
+                for v in p.values()
+            }
+            for d in deployments
+        }
         for doc in docs:
             kind, name = doc["kind"], doc["metadata"]["name"]
             if kind in ("ConfigMap", "Secret", "Job", "Deployment"):
@@ -565,10 +595,22 @@ def kube() -> int:
                 selector = doc["spec"].get("selector") or {}
                 selector = selector.get("matchLabels", selector)
                 matches = [d for d, lab in labels.items() if all(lab.get(k) == v for k, v in selector.items())]
-                if not matches and name not in KUBE_INFRA:
+                infra_selected = set(selector.values()) & KUBE_INFRA
+                if not matches and not infra_selected:
                     problems.append(f"{kind} {name}: selector {selector} matches no Deployment")
-                if kind == "Service" and name in KUBE_INFRA:
+                for port in doc["spec"].get("ports", []) if kind == "Service" and matches else []:
+                    target = str(port.get("targetPort", port["port"]))
+                    if not any(target in container_ports[m] for m in matches):
+                        problems.append(f"Service {name}: targetPort {target} is no port of {matches}")
+                if kind == "Service" and infra_selected:
                     reason = NOT_PLAYED["StatefulSet"]
+            if kind == "Ingress":
+                services = {d["metadata"]["name"] for d in docs if d["kind"] == "Service"}
+                for rule in doc["spec"].get("rules", []):
+                    for path in rule.get("http", {}).get("paths", []):
+                        backend = path["backend"]["service"]["name"]
+                        if backend not in services:
+                            problems.append(f"Ingress {name}: backend Service {backend} does not exist")
             if kind == "HorizontalPodAutoscaler" and doc["spec"]["scaleTargetRef"]["name"] not in selectors:
                 problems.append(f"HPA {name}: target {doc['spec']['scaleTargetRef']['name']} not played")
             report.append((kind, name, f"not played: {reason}"))
