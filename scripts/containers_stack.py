@@ -238,20 +238,27 @@ def up() -> dict[str, float]:
     prepare_infra()
     services = load()
     started: dict[str, float] = {}
+    # one-shot jobs (topics, migrations) depend on infrastructure only: all at once, as compose starts them
+    one_shots = [n for n in order(services) if services[n].get("restart") == "no"]
+    assert all(not services[n]["depends_on"] for n in one_shots), "a one-shot job waits for another service"
+    t0 = time.monotonic()
+    running = {
+        n: subprocess.Popen(
+            ["podman", *run_args(n, services[n], detach=False)],
+            stdout=subprocess.PIPE,
+            text=True,
+            stderr=subprocess.STDOUT,
+        )
+        for n in one_shots
+    }
+    for name, popen in running.items():
+        out, _ = popen.communicate(timeout=600)
+        if popen.returncode != 0:
+            raise SystemExit(f"{name} exited {popen.returncode}:\n{out[-3000:]}")
+        say(f"{name:<28} completed   {time.monotonic() - t0:6.1f}s")
     for name in order(services):
         spec = services[name]
-        if spec.get("restart") == "no":  # one-shot: topics, migrations
-            t0 = time.monotonic()
-            result = subprocess.run(
-                ["podman", *run_args(name, spec, detach=False)],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=600,
-            )
-            if result.returncode != 0:
-                raise SystemExit(f"{name} exited {result.returncode}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-            say(f"{name:<28} completed   {time.monotonic() - t0:6.1f}s")
+        if name in one_shots:
             continue
         t0 = time.monotonic()
         podman(*run_args(name, spec, detach=True))
