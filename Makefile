@@ -78,3 +78,15 @@ console: install ## Build the web console into console/dist (npm ci when the loc
 clean: ## Stop the infrastructure and delete .local/ (all local data)
 	-$(INFRA) down
 	rm -rf .local
+
+# ---- containers (podman, no image registry needed; see README "Containers") ------------------------------------
+.PHONY: images up down
+images: ## Build every service and simulator image with podman (makes the Debian base images first if missing)
+	scripts/containers.sh images
+
+up: install infra-up ## Build the images, run the compose stack in podman on the local infra (CTR_PORT_OFFSET shifts ports)
+	scripts/containers.sh up
+
+down: ## Remove the containers `make up` started
+	scripts/containers.sh down
+# ---- end containers ---------------------------------------------------------------------------------------------

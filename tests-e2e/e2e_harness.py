@@ -5,11 +5,15 @@ and free ports, so it never meets a running `make dev` or another test suite.
 
 `system()` is the small walking-skeleton system (simulator in a thread). `full_system()` starts every service and
 the simulator as separate processes, so a failure test can `kill` (SIGKILL by default) and `restart` any of them.
+
+With E2E_CONTAINERS=<registry>:<tag> (`scripts/containers.sh e2e`) every command runs from its image under podman
+instead (host network, read-only root, no capabilities, as docker-compose.yml runs them): the same tests, the images.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -41,6 +45,39 @@ PORT_VARIABLES = {
     "gateway": "GATEWAY_PORT",
 }
 ADMIN = {"email": "admin@example.com", "password": "admin123"}
+CONTAINERS = os.environ.get("E2E_CONTAINERS", "")
+CONTAINER_PREFIX = os.environ.get("E2E_CONTAINER_PREFIX", "crm-e2e")
+# the settings a container gets from the test's environment (never the host's PATH, HOME, virtualenv, ...)
+CONTAINER_ENV = re.compile(
+    r"(ENVIRONMENT|DATABASE_URL|REDIS_URL|JWKS_URL|SECRET_KEY|"
+    r"(KAFKA|JWT|LOG|GATEWAY|MOYSKLAD|CONNECTOR|ANALYTICS|CATALOG|INVENTORY|AUTH|OTEL)_\w+|\w+_PORT)"
+)
+
+
+def command(cmd: Sequence[str], env: dict[str, str], name: str = "") -> tuple[list[str], str]:
+    """The argv that runs ``cmd`` (a console script and its arguments), and the container's name if it is one."""
+    if not CONTAINERS:
+        return [str(BIN / cmd[0]), *cmd[1:]], ""
+    registry, tag = CONTAINERS.rsplit(":", 1)
+    container = f"{CONTAINER_PREFIX}-{name or cmd[0]}-{uuid.uuid4().hex[:6]}"
+    argv = ["podman", "run", "--rm", "--name", container, "--label", f"crm-e2e={CONTAINER_PREFIX}"]
+    argv += ["--network=host", "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL"]  # noqa: S108 - in the container
+    argv += ["--no-healthcheck"]
+    argv += ["--security-opt", "no-new-privileges", "-e", "HTTP_HOST=127.0.0.1", "--entrypoint", cmd[0]]
+    argv += [f"--env={key}" for key in sorted(env) if CONTAINER_ENV.fullmatch(key)]  # the value: podman's own env
+    return [*argv, f"{registry}/{cmd[0].removeprefix('crm-')}:{tag}", *cmd[1:]], container
+
+
+def remove_containers() -> None:
+    if CONTAINERS:
+        names = subprocess.run(
+            ["podman", "ps", "-aq", "--filter", f"label=crm-e2e={CONTAINER_PREFIX}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        if names:
+            subprocess.run(["podman", "rm", "-f", *names], capture_output=True, check=False)
 
 
 @dataclass
@@ -53,6 +90,7 @@ class Process:
     env: dict[str, str] = field(default_factory=dict)
     ready_path: str = "/health/ready"
     starts: int = 1
+    container: str = ""
 
     @property
     def url(self) -> str:
@@ -77,7 +115,7 @@ class System:
 
     def run(self, *cmd: str, timeout: float = 120) -> None:
         result = subprocess.run(
-            [str(BIN / cmd[0]), *cmd[1:]],
+            command(cmd, self.env)[0],
             env=self.env,
             cwd=ROOT,
             capture_output=True,
@@ -94,7 +132,7 @@ class System:
             (
                 cmd,
                 subprocess.Popen(
-                    [str(BIN / cmd[0]), *cmd[1:]],
+                    command(cmd, self.env)[0],
                     env=self.env,
                     cwd=ROOT,
                     stdout=subprocess.PIPE,
@@ -123,7 +161,7 @@ class System:
         LOGS.mkdir(parents=True, exist_ok=True)
         log = LOGS / f"{name}.log"
         env = {**self.env, **(extra_env or {})}
-        argv = [str(BIN / cmd[0]), *cmd[1:]]
+        argv, container = command(cmd, env, name)
         previous = self.processes.get(name)
         with log.open("ab" if previous else "wb") as handle:
             if previous:
@@ -132,7 +170,8 @@ class System:
             popen = subprocess.Popen(
                 argv, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
             )
-        process = Process(name, port, popen, log, argv, env, ready_path, (previous.starts + 1) if previous else 1)
+        starts = (previous.starts + 1) if previous else 1
+        process = Process(name, port, popen, log, argv, env, ready_path, starts, container)
         self.processes[name] = process
         return process
 
@@ -155,6 +194,8 @@ class System:
         """Send ``sig`` (SIGKILL: no shutdown hooks run) to the process and wait until it is gone."""
         process = self.processes[name]
         if process.alive:
+            if process.container:  # the container, not the podman client
+                subprocess.run(["podman", "kill", "--signal", str(int(sig)), process.container], check=False)
             process.popen.send_signal(sig)
             process.popen.wait(timeout=30)
 
@@ -164,13 +205,17 @@ class System:
         if old.alive:
             raise AssertionError(f"{name} is still running; kill it first")
         LOGS.mkdir(parents=True, exist_ok=True)
+        argv, container = list(old.argv), old.container
+        if container:  # a container of its own (the old one may still be being removed)
+            container = f"{CONTAINER_PREFIX}-{name}-{uuid.uuid4().hex[:6]}"
+            argv[argv.index("--name") + 1] = container
         with old.log.open("ab") as handle:
             handle.write(f"\n----- restart #{old.starts} -----\n".encode())
             handle.flush()
             popen = subprocess.Popen(
-                old.argv, env=old.env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+                argv, env=old.env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
             )
-        process = Process(name, old.port, popen, old.log, old.argv, old.env, old.ready_path, old.starts + 1)
+        process = Process(name, old.port, popen, old.log, argv, old.env, old.ready_path, old.starts + 1, container)
         self.processes[name] = process
         if wait:
             wait_ready(process)
@@ -190,6 +235,7 @@ class System:
             except subprocess.TimeoutExpired:
                 process.popen.kill()
                 process.popen.wait(timeout=10)
+        remove_containers()
 
 
 def wait_ready(process: Process, timeout: float = 90.0) -> None:
