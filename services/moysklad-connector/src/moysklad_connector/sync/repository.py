@@ -66,6 +66,14 @@ class JobRepository:
             query = query.where(SyncJob.status == status)
         return await self.session.scalar(query.order_by(SyncJob.created_at.desc()).limit(1))
 
+    async def latest_finished(self, integration_id: str) -> SyncJob | None:
+        return await self.session.scalar(
+            select(SyncJob)
+            .where(SyncJob.integration_id == integration_id, SyncJob.finished_at.is_not(None))
+            .order_by(SyncJob.finished_at.desc())
+            .limit(1)
+        )
+
     async def interrupt_active(self, integration_id: str, detail: str) -> list[uuid.UUID]:
         """Mark orphaned active jobs (their process died: nobody holds the lock) as interrupted."""
         result = await self.session.execute(

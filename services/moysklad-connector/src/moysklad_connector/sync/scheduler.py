@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -59,6 +60,7 @@ class SyncScheduler:
         self._round_now = False
         self._hints: dict[str, float] = {}  # integration id → when its hinted sync is due (monotonic)
         self._task: asyncio.Task[None] | None = None
+        self.next_round_at: datetime | None = None  # wall time of the next scheduled round, for the admin API
 
     def wake(self) -> None:
         """Run the next round now instead of at the end of the interval."""
@@ -113,6 +115,7 @@ class SyncScheduler:
                 await self.run_round(first=first)
                 first = False
                 next_round = time.monotonic() + self.interval
+                self.next_round_at = datetime.now(UTC) + timedelta(seconds=self.interval)
             await self.run_hinted()
             if self.stock_interval and time.monotonic() >= next_stock:
                 await self.reconcile_stock()
@@ -126,6 +129,7 @@ class SyncScheduler:
                     await asyncio.wait_for(self._wake.wait(), timeout)
 
     def start(self) -> None:
+        self.next_round_at = datetime.now(UTC)
         self._task = asyncio.create_task(self.run(), name="sync-scheduler")
 
     async def stop(self) -> None:

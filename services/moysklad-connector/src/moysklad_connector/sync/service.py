@@ -164,6 +164,7 @@ class SyncService:
     ) -> SyncJob:
         async with transaction(self.sessions) as session:
             finished = await JobRepository(session).finish(job.id, status, detail)
+            await integrations.record_account(session, job.integration_id, account_id)
         finished = finished or job
         metrics.SYNC_JOBS.labels(job.mode, status).inc()
         if status == "succeeded":
