@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from analytics_testkit import document_event, new_id, position
 
 from analytics_service.sales.facts import build_facts
@@ -39,6 +40,22 @@ def test_business_day_is_moscow_day_not_utc_day() -> None:
     late_utc = datetime(2025, 3, 3, 22, 30, tzinfo=UTC)  # 01:30 on 4 March in Moscow
     [fact] = build_facts(_doc(DocumentKind.RETAIL_SALE, late_utc, position("p1", 1, 10)), MOSCOW)
     assert fact["business_day"] == date(2025, 3, 4)
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2010, 7, 15, 20, 30, tzinfo=UTC), date(2010, 7, 16)),  # summer time: 00:30 at UTC+4
+        (datetime(2010, 12, 15, 20, 30, tzinfo=UTC), date(2010, 12, 15)),  # winter time: 23:30 at UTC+3
+        (datetime(2011, 3, 28, 20, 30, tzinfo=UTC), date(2011, 3, 29)),  # after 2011-03-27: UTC+4 all year
+        (datetime(2012, 12, 12, 20, 30, tzinfo=UTC), date(2012, 12, 13)),
+        (datetime(2014, 10, 25, 20, 30, tzinfo=UTC), date(2014, 10, 26)),  # the last UTC+4 evening
+        (datetime(2014, 10, 27, 20, 30, tzinfo=UTC), date(2014, 10, 27)),  # after 2014-10-26: UTC+3
+    ],
+)
+def test_business_day_follows_moscow_offset_history(moment: datetime, day: date) -> None:
+    [fact] = build_facts(_doc(DocumentKind.RETAIL_SALE, moment, position("p1", 1, 10)), MOSCOW)
+    assert fact["business_day"] == day
 
 
 def test_vat_included_is_extracted_from_the_amount() -> None:
