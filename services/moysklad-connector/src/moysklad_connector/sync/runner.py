@@ -64,6 +64,7 @@ class SyncContext:
     lookups: Lookups = field(default_factory=Lookups)
     page_size: int = 1000
     account_id: str | None = None
+    skipped: int = 0  # objects kept as dead letters in this job
 
 
 def row_key(row: dict[str, Any]) -> Key:
@@ -138,6 +139,8 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
                 await CursorRepository(session).save(ctx.integration_id, spec.name, cursor, ctx.job_id)
                 await JobRepository(session).record_page(ctx.job_id, spec.name, len(events))
                 await DeadLetterRepository(session).add_many(ctx.integration_id, ctx.job_id, letters)
+                await JobRepository(session).record_skipped(ctx.job_id, letters)
+            ctx.skipped += len(letters)
             published += len(events)
             offset = 0
         else:
@@ -156,6 +159,8 @@ async def _dead_letter_unkeyed(ctx: SyncContext, spec: EntitySpec, rows: list[di
     metrics.DEAD_LETTERS.labels(spec.type).inc(len(letters))
     async with transaction(ctx.sessions) as session:
         await DeadLetterRepository(session).add_many(ctx.integration_id, ctx.job_id, letters)
+        await JobRepository(session).record_skipped(ctx.job_id, letters)
+    ctx.skipped += len(letters)
 
 
 def _has_key(row: dict[str, Any]) -> bool:

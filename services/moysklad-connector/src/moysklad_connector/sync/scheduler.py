@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_common.db import transaction
 from crm_common.errors import Conflict
 from moysklad_connector.log import log
-from moysklad_connector.sync.repository import JobRepository
+from moysklad_connector.sync.repository import SUCCEEDED, JobRepository
 from moysklad_connector.sync.service import SyncService
 
 IntegrationIds = Callable[[], Awaitable[list[str]]]
@@ -31,7 +31,7 @@ async def first_mode(sessions: async_sessionmaker[AsyncSession], integration_id:
     async with transaction(sessions) as session:
         jobs = JobRepository(session)
         for mode in ("full", "resume"):
-            if await jobs.latest(integration_id, mode=mode, status="succeeded") is not None:
+            if await jobs.latest(integration_id, mode=mode, status=SUCCEEDED) is not None:
                 return "incremental"
         last = await jobs.latest(integration_id, mode="full") or await jobs.latest(integration_id, mode="resume")
     if last is not None and last.status in ("interrupted", "failed", "running"):

@@ -23,7 +23,7 @@ from moysklad_connector.stock.service import sync_stock
 from moysklad_connector.sync.deletions import AUDIT_CURSOR, sync_deletions
 from moysklad_connector.sync.lock import IntegrationLock
 from moysklad_connector.sync.models import SyncJob
-from moysklad_connector.sync.repository import CursorRepository, JobRepository
+from moysklad_connector.sync.repository import SUCCEEDED, CursorRepository, JobRepository
 from moysklad_connector.sync.runner import EventSink, SyncContext, load_lookups, sync_type
 from moysklad_connector.sync.specs import DOCUMENT_TYPES, SPECS, EntitySpec
 
@@ -145,6 +145,8 @@ class SyncService:
                     failures.append(f"stock: {_describe(exc)}")
         if failures:
             return "failed", "; ".join(failures)[:4000], ctx.account_id
+        if ctx.skipped:
+            return "succeeded_with_skipped", f"{ctx.skipped} objects skipped; see the job's `skipped`", ctx.account_id
         return "succeeded", None, ctx.account_id
 
     async def _record_failures(self, job: SyncJob, results: Sequence[int | BaseException]) -> list[str]:
@@ -167,7 +169,7 @@ class SyncService:
             await integrations.record_account(session, job.integration_id, account_id)
         finished = finished or job
         metrics.SYNC_JOBS.labels(job.mode, status).inc()
-        if status == "succeeded":
+        if status in SUCCEEDED:
             metrics.LAST_SYNC.labels(job.integration_id).set(time.time())
         log.info(
             "sync job finished",
@@ -177,7 +179,7 @@ class SyncService:
             counts=finished.counts,
             detail=detail,
         )
-        if status in ("succeeded", "failed"):
+        if status in (*SUCCEEDED, "failed"):
             try:
                 await self.sink.publish(outcome_events(finished, account_id or job.integration_id))
             except Exception as exc:
@@ -203,7 +205,7 @@ def outcome_events(job: SyncJob, account_id: str) -> list[EventEnvelope]:
     """``sync.completed`` or ``sync.failed`` on SYNC, plus ``alert.raised`` (kind sync_failed) on failure."""
     finished_at = job.finished_at or datetime.now(UTC)
     version = version_of(finished_at)
-    event_type = "sync.completed" if job.status == "succeeded" else "sync.failed"
+    event_type = "sync.completed" if job.status in SUCCEEDED else "sync.failed"
     status = m.SyncStatus(
         job_id=str(job.id),
         integration_id=job.integration_id,
