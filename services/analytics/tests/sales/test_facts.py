@@ -81,3 +81,9 @@ def test_unposted_documents_and_orders_make_no_facts() -> None:
     order = _doc(DocumentKind.CUSTOMER_ORDER, datetime(2025, 3, 3, tzinfo=UTC), position("p1", 1, 10))
     assert build_facts(draft, MOSCOW) == []
     assert build_facts(order, MOSCOW) == []
+
+
+def test_a_retail_return_takes_back_revenue_cost_and_profit_like_a_sales_return() -> None:
+    doc = _doc(DocumentKind.RETAIL_RETURN, datetime(2025, 3, 3, 9, tzinfo=UTC), position("p1", 2, 100, cost=60))
+    [fact] = build_facts(doc, MOSCOW)
+    assert (fact["quantity"], fact["revenue"], fact["cost"], fact["profit"]) == (-2, -200, -120, -80)

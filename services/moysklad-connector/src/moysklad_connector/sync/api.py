@@ -43,7 +43,7 @@ async def list_jobs(
     integration_id: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
 ) -> SyncJobPage:
     """List sync jobs, newest first."""
     jobs, total = await JobRepository(session).page(integration_id, limit, offset)
@@ -56,7 +56,7 @@ async def list_jobs(
     responses=error_responses(*AUTH_ERRORS, NotFound),
     dependencies=[Depends(require_permission(Permission.SYNC_RUN))],
 )
-async def get_job(job_id: uuid.UUID, session: AsyncSession = Depends(db_session)) -> SyncJobOut:
+async def get_job(job_id: uuid.UUID, session: AsyncSession = Depends(db_session, scope="function")) -> SyncJobOut:
     """Read one sync job."""
     job = await JobRepository(session).get(job_id)
     if job is None:
@@ -75,7 +75,7 @@ async def list_skipped(
     job_id: uuid.UUID | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
 ) -> DeadLetterPage:
     """List objects a sync skipped, with the raw object and the reason, newest first."""
     rows, total = await DeadLetterRepository(session).page(integration_id, limit, offset, job_id=job_id)
