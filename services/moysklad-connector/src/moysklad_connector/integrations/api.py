@@ -53,7 +53,9 @@ def _scheduler(request: Request) -> SyncScheduler | None:
 
 @router.get("", response_model=list[IntegrationOut], responses=error_responses(*AUTH_ERRORS))
 async def list_integrations(
-    request: Request, session: AsyncSession = Depends(db_session, scope="function"), config: ConnectorSettings = Depends(settings)
+    request: Request,
+    session: AsyncSession = Depends(db_session, scope="function"),
+    config: ConnectorSettings = Depends(settings),
 ) -> list[IntegrationOut]:
     """List integrations without their secrets, with their last sync, next run and health."""
     rows = [await _out(session, request, row) for row in await IntegrationRepository(session).all()]
@@ -103,7 +105,9 @@ async def put_integration(
 @router.delete(
     "/{integration_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(*AUTH_ERRORS, NotFound)
 )
-async def delete_integration(integration_id: str, session: AsyncSession = Depends(db_session, scope="function")) -> Response:
+async def delete_integration(
+    integration_id: str, session: AsyncSession = Depends(db_session, scope="function")
+) -> Response:
     """Delete a stored integration: scheduling stops; its synced data and job history stay."""
     await service.remove(session, integration_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -113,7 +117,9 @@ async def delete_integration(integration_id: str, session: AsyncSession = Depend
     "/test", response_model=CheckOut, responses=error_responses(*AUTH_ERRORS, BadRequest, NotFound, UpstreamUnavailable)
 )
 async def check_integration(
-    body: CheckIn, session: AsyncSession = Depends(db_session, scope="function"), config: ConnectorSettings = Depends(settings)
+    body: CheckIn,
+    session: AsyncSession = Depends(db_session, scope="function"),
+    config: ConnectorSettings = Depends(settings),
 ) -> CheckOut:
     """Check that MoySklad accepts an integration's credentials."""
     if body.integration is not None:
