@@ -122,6 +122,8 @@ class SyncService:
             ctx = SyncContext(
                 job.integration_id, job.id, client, self.sessions, self.sink, page_size=self.settings.page_size
             )
+            if job.mode == "incremental":
+                ctx.overlap = self.settings.cursor_overlap
             ctx.lookups, ctx.account_id = await load_lookups(client)
             failures: list[str] = []
             moved = job.mode == "stock"
