@@ -18,7 +18,7 @@ os.environ.setdefault("ENVIRONMENT", "test")
 sys.path.insert(0, str(Path(__file__).parent))
 
 import pytest
-from connector_testkit import connector_settings, register, sim_settings
+from connector_testkit import ADMIN_MINT, connector_settings, register, sim_settings
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,6 +26,8 @@ from crm_common.db import create_engine, session_factory
 from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.publisher import EventPublisher
 from crm_common.migrations import upgrade
+from crm_common.testing import serve_in_thread as serve_app
+from moysklad_connector.app import create_app
 from moysklad_connector.db import SCHEMA
 from moysklad_connector.main import SERVICE_ROOT
 from moysklad_connector.settings import ConnectorSettings
@@ -92,3 +94,11 @@ async def integration(
     sessions: async_sessionmaker[AsyncSession], settings: ConnectorSettings, sim: RunningSimulator
 ) -> str:
     return await register(sessions, settings, sim)
+
+
+@pytest.fixture(scope="module")
+def api(migrated: None) -> Iterator[str]:
+    """The connector's HTTP API on a real socket, trusting ``ADMIN_MINT``'s tokens (scheduler off)."""
+    app = create_app(connector_settings(create_topics=False), token_verifier=ADMIN_MINT.verifier)
+    with serve_app(app) as url:
+        yield url

@@ -123,3 +123,6 @@ def delete_product(sim: RunningSimulator, product_id: str) -> None:
     record = sim.state.remove("product", product_id)
     assert record is not None
     record_event(sim.state, "delete", record["_ref"], record["name"], {"name": {"oldValue": record["name"]}})
+
+
+ADMIN_MINT = TokenMint()  # the key the admin-API tests' server trusts (tests/integrations/conftest.py)

@@ -14,7 +14,8 @@ from moysklad_simulator.profit import profit_by_product
 def _movements(state: SimulatorState) -> dict[str, float]:
     """Stock per item replayed from the documents alone."""
     totals: dict[str, float] = defaultdict(float)
-    for doc_type, sign in (("supply", 1), ("salesreturn", 1), ("demand", -1), ("retaildemand", -1)):
+    movements = (("supply", 1), ("salesreturn", 1), ("retailsalesreturn", 1), ("demand", -1), ("retaildemand", -1))
+    for doc_type, sign in movements:
         for doc in state.records(doc_type):
             for pos in doc["_positions"]:
                 totals[pos.assortment.id] += sign * pos.quantity
@@ -73,3 +74,26 @@ async def test_profit_matches_documents(client: httpx.AsyncClient, state: Simula
     assert row["profit"] == pytest.approx(
         row["sellSum"] - row["sellCostSum"] - (row["returnSum"] - row["returnCostSum"]), abs=0.05
     )
+
+
+async def test_retail_sales_are_returned_as_retailsalesreturn_and_counted_as_returns(
+    client: httpx.AsyncClient, state: SimulatorState
+) -> None:
+    retail_returns = [d for d in state.records("retailsalesreturn") if d["applicable"] and not d.get("_trashed")]
+    assert retail_returns, "the demo shop has returns at the till"
+    assert all(d["demand"].type == "retaildemand" for d in retail_returns)
+    assert all(d["demand"].type == "demand" for d in state.records("salesreturn") if "demand" in d)
+    params = {"momentFrom": "2000-01-01 00:00:00", "momentTo": "2030-01-01 00:00:00", "limit": 1000}
+    rows = (await client.get("/report/profit/byproduct", params=params)).json()["rows"]
+    returns = [d for t in ("salesreturn", "retailsalesreturn") for d in state.records(t)]
+    expected = sum(d["sum"] for d in returns if d["applicable"] and not d.get("_trashed"))
+    assert sum(r["returnSum"] for r in rows) == pytest.approx(expected, rel=1e-6)
+
+
+async def test_a_retailsalesreturn_lists_its_positions_as_salesreturnposition(
+    client: httpx.AsyncClient, state: SimulatorState
+) -> None:
+    doc = state.records("retailsalesreturn")[0]
+    body = (await client.get(f"/entity/retailsalesreturn/{doc['id']}", params={"expand": "positions"})).json()
+    assert body["demand"]["meta"]["type"] == "retaildemand"
+    assert {p["meta"]["type"] for p in body["positions"]["rows"]} == {"salesreturnposition"}

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from analytics_testkit import document_event, new_id, position
 
 from analytics_service.sales.facts import build_facts
@@ -41,6 +42,22 @@ def test_business_day_is_moscow_day_not_utc_day() -> None:
     assert fact["business_day"] == date(2025, 3, 4)
 
 
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2010, 7, 15, 20, 30, tzinfo=UTC), date(2010, 7, 16)),  # summer time: 00:30 at UTC+4
+        (datetime(2010, 12, 15, 20, 30, tzinfo=UTC), date(2010, 12, 15)),  # winter time: 23:30 at UTC+3
+        (datetime(2011, 3, 28, 20, 30, tzinfo=UTC), date(2011, 3, 29)),  # after 2011-03-27: UTC+4 all year
+        (datetime(2012, 12, 12, 20, 30, tzinfo=UTC), date(2012, 12, 13)),
+        (datetime(2014, 10, 25, 20, 30, tzinfo=UTC), date(2014, 10, 26)),  # the last UTC+4 evening
+        (datetime(2014, 10, 27, 20, 30, tzinfo=UTC), date(2014, 10, 27)),  # after 2014-10-26: UTC+3
+    ],
+)
+def test_business_day_follows_moscow_offset_history(moment: datetime, day: date) -> None:
+    [fact] = build_facts(_doc(DocumentKind.RETAIL_SALE, moment, position("p1", 1, 10)), MOSCOW)
+    assert fact["business_day"] == day
+
+
 def test_vat_included_is_extracted_from_the_amount() -> None:
     doc = _doc(
         DocumentKind.SHIPMENT, datetime(2025, 3, 3, tzinfo=UTC), position("p1", 1, 120, vat=20), vat_enabled=True
@@ -64,3 +81,9 @@ def test_unposted_documents_and_orders_make_no_facts() -> None:
     order = _doc(DocumentKind.CUSTOMER_ORDER, datetime(2025, 3, 3, tzinfo=UTC), position("p1", 1, 10))
     assert build_facts(draft, MOSCOW) == []
     assert build_facts(order, MOSCOW) == []
+
+
+def test_a_retail_return_takes_back_revenue_cost_and_profit_like_a_sales_return() -> None:
+    doc = _doc(DocumentKind.RETAIL_RETURN, datetime(2025, 3, 3, 9, tzinfo=UTC), position("p1", 2, 100, cost=60))
+    [fact] = build_facts(doc, MOSCOW)
+    assert (fact["quantity"], fact["revenue"], fact["cost"], fact["profit"]) == (-2, -200, -120, -80)

@@ -13,7 +13,11 @@ from moysklad_connector.sync.service import SyncService
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed if the handler succeeds."""
+    """One transaction per request: committed if the handler succeeds.
+
+    Routes take it with ``scope="function"`` so the commit happens before the response is sent: a client that reads
+    right after a write must see it (with the default scope FastAPI sends the response first).
+    """
     async with transaction(request.app.state.sessions) as session:
         yield session
 

@@ -8,6 +8,7 @@ documents (``MOYSKLAD_USERNAME``, ``MOYSKLAD_PASSWORD``, ``MOYSKLAD_TOKEN``, ``M
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr
@@ -50,6 +51,9 @@ class ConnectorSettings(ServiceSettings):
     backoff_max_seconds: float = Field(default=30.0, gt=0)
     request_timeout_seconds: float = Field(default=120.0, gt=0)
     page_size: int = Field(default=1000, ge=1, le=1000)
+    # Incremental paging starts this much before the saved cursor, so an object whose `updated` is written behind
+    # the cursor (a slow transaction at MoySklad) is still read; repeats are dropped by their event ids.
+    cursor_overlap: timedelta = Field(default=timedelta(0), ge=timedelta(0))
 
     # Stock (API-NOTES §11): levels are read after a sync that moved documents, and reconciled on this period anyway
     # (stock also moves through documents the connector does not sync: inventories, write-offs, transfers).

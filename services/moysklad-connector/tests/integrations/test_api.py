@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
 
 import httpx
-import pytest
-from connector_testkit import TokenMint, connector_settings
+from connector_testkit import ADMIN_MINT
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
-from crm_common.testing import serve_in_thread
-from moysklad_connector.app import create_app
 from moysklad_connector.integrations.models import Integration
+from moysklad_connector.sync.service import SyncService
 from moysklad_simulator.testing import RunningSimulator
 
-mint = TokenMint()
+mint = ADMIN_MINT
 ADMIN = "admin:integrations"
-
-
-@pytest.fixture(scope="module")
-def api(migrated: None) -> Iterator[str]:
-    app = create_app(connector_settings(create_topics=False), token_verifier=mint.verifier)
-    with serve_in_thread(app) as url:
-        yield url
 
 
 def body(sim: RunningSimulator, integration_id: str, password: str | None = None) -> dict[str, object]:
@@ -71,3 +62,48 @@ async def test_integrations_need_the_admin_permission(api: str) -> None:
     async with httpx.AsyncClient(base_url=api, timeout=30, headers=mint.headers("sync:run")) as client:
         response = await client.get("/api/v1/admin/integrations")
     assert response.status_code == 403
+
+
+async def test_a_second_put_with_the_same_id_updates_credentials_and_enabled(api: str, sim: RunningSimulator) -> None:
+    shop = f"shop-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=api, timeout=30, headers=mint.headers(ADMIN)) as client:
+        first = await client.put("/api/v1/admin/integrations", json=body(sim, shop, password="wrong"))
+        second = await client.put("/api/v1/admin/integrations", json={**body(sim, shop), "enabled": False})
+        checked = await client.post("/api/v1/admin/integrations/test", json={"integration_id": shop})
+    assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
+    assert second.json()["enabled"] is False
+    assert second.json()["health"] == "disabled"
+    assert checked.status_code == 200, checked.text  # the fixed password is the one stored
+
+
+async def test_delete_removes_the_integration_and_a_second_delete_is_404(api: str, sim: RunningSimulator) -> None:
+    shop = f"shop-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=api, timeout=30, headers=mint.headers(ADMIN)) as client:
+        await client.put("/api/v1/admin/integrations", json=body(sim, shop))
+        deleted = await client.delete(f"/api/v1/admin/integrations/{shop}")
+        listed = await client.get("/api/v1/admin/integrations")
+        again = await client.delete(f"/api/v1/admin/integrations/{shop}")
+    assert deleted.status_code == 204
+    assert shop not in [i["id"] for i in listed.json()]
+    assert again.status_code == 404
+    assert again.json()["error"] == "NotFound"
+
+
+async def test_a_test_and_a_sync_fill_account_id_and_the_list_shows_the_last_sync(
+    api: str, sim: RunningSimulator, service: SyncService
+) -> None:
+    shop = f"shop-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=api, timeout=30, headers=mint.headers(ADMIN)) as client:
+        await client.put("/api/v1/admin/integrations", json=body(sim, shop))
+        await client.post("/api/v1/admin/integrations/test", json={"integration_id": shop})
+        after_test = await client.get("/api/v1/admin/integrations")
+        job = await service.run(shop, "full", "manual")
+        after_sync = await client.get("/api/v1/admin/integrations")
+    tested = next(i for i in after_test.json() if i["id"] == shop)
+    synced = next(i for i in after_sync.json() if i["id"] == shop)
+    assert tested["account_id"] == sim.state.account_id
+    assert tested["health"] == "never_synced"
+    assert synced["last_sync"]["job_id"] == str(job.id)
+    assert synced["last_sync"]["status"] == job.status
+    assert synced["health"] in ("ok", "degraded")

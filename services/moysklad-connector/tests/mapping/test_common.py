@@ -47,3 +47,26 @@ def test_unreadable_timestamps_are_unmappable(bad: object) -> None:
 def test_non_numbers_are_unmappable_money(bad: object) -> None:
     with pytest.raises(Unmappable):
         roubles(bad)
+
+
+# Moscow's offset history (tz database, Europe/Moscow): UTC+3 winter / UTC+4 summer until 2011-03-27 02:00, UTC+4
+# all year until 2014-10-26 02:00, UTC+3 since. MoySklad stamps wall time, so the offset depends on the date.
+MOSCOW_WALL_TIME_IN_UTC = [
+    ("2010-07-15 12:00:00", datetime(2010, 7, 15, 8, 0, tzinfo=UTC)),  # summer time, UTC+4
+    ("2010-12-15 12:00:00", datetime(2010, 12, 15, 9, 0, tzinfo=UTC)),  # winter time, UTC+3
+    ("2011-03-26 12:00:00", datetime(2011, 3, 26, 9, 0, tzinfo=UTC)),  # the day before the permanent +4
+    ("2011-03-28 12:00:00", datetime(2011, 3, 28, 8, 0, tzinfo=UTC)),
+    ("2012-12-12 11:12:12", datetime(2012, 12, 12, 7, 12, 12, tzinfo=UTC)),
+    ("2014-10-25 12:00:00", datetime(2014, 10, 25, 8, 0, tzinfo=UTC)),  # the day before the return to +3
+    ("2014-10-27 12:00:00", datetime(2014, 10, 27, 9, 0, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("wall", "utc"), MOSCOW_WALL_TIME_IN_UTC)
+def test_moscow_wall_time_uses_the_offset_of_its_date(wall: str, utc: datetime) -> None:
+    assert parse_moment(wall) == utc
+
+
+@pytest.mark.parametrize(("wall", "utc"), MOSCOW_WALL_TIME_IN_UTC)
+def test_filter_values_use_the_offset_of_their_date(wall: str, utc: datetime) -> None:
+    assert format_msk(utc) == wall

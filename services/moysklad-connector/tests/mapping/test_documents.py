@@ -66,10 +66,19 @@ def test_orders_carry_their_state_name_and_no_cost(state: SimulatorState) -> Non
 
 
 def test_a_return_points_at_its_shipment(state: SimulatorState) -> None:
-    # Returns of retail sales have no `demand`; give one a shipment as its base, as a return of a shipment has.
-    doc = {**state.records("salesreturn")[0], "demand": state.records("demand")[0]["_ref"]}
+    # The tiny shop's returns are all at the till; give one a shipment as its base, as a return of a shipment has.
+    doc = {**state.records("retailsalesreturn")[0], "demand": state.records("demand")[0]["_ref"]}
     payload = map_document(rendered(state, "salesreturn", doc), variant_lookups(state)).payload
     assert payload["base_document_id"] == doc["demand"].id
+
+
+def test_a_retail_return_is_a_retail_return_of_its_retail_sale(state: SimulatorState) -> None:
+    doc = state.records("retailsalesreturn")[0]
+    payload = map_document(rendered(state, "retailsalesreturn", doc), variant_lookups(state)).payload
+    assert payload["kind"] == "retail_return"
+    assert payload["base_document_id"] == doc["demand"].id
+    assert state.get("retaildemand", doc["demand"].id) is not None
+    assert Decimal(payload["total"]) == Decimal(repr(doc["sum"])) / 100
 
 
 def test_a_document_with_positions_missing_is_unmappable(state: SimulatorState) -> None:

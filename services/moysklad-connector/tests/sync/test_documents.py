@@ -15,7 +15,7 @@ from moysklad_connector.sync.service import SyncService
 from moysklad_simulator.documents.factory import new_position, refresh_sums
 from moysklad_simulator.testing import RunningSimulator
 
-SALES_TYPES = ("customerorder", "demand", "retaildemand", "salesreturn")
+SALES_TYPES = ("customerorder", "demand", "retaildemand", "salesreturn", "retailsalesreturn")
 PURCHASE_TYPES = ("supply", "purchaseorder")
 
 
@@ -46,7 +46,7 @@ def check_document(sim: RunningSimulator, doc_type: str, doc: dict[str, Any], pa
     assert payload["number"] == doc["name"]
     assert payload["counterparty_id"] == doc["agent"].id
     assert payload["store_id"] == doc["store"].id
-    if doc_type == "salesreturn" and "demand" in doc:
+    if doc_type in ("salesreturn", "retailsalesreturn") and "demand" in doc:
         assert payload["base_document_id"] == doc["demand"].id
     expected = {p.id: p for p in doc["_positions"]}
     published = Counter(p["id"] for p in payload["positions"])
@@ -76,7 +76,8 @@ async def test_every_document_and_position_is_published_once_with_exact_amounts(
     events = await document_events(sim)
     expected = live_documents(sim)
     assert Counter(e.entity_id for e in events) == Counter(set(expected))  # each exactly once
-    assert {e.event_type for e in events} == {f"{k.value}.upserted" for k in DOCUMENT_KINDS.values()}
+    assert {e.event_type for e in events} == {f"{DOCUMENT_KINDS[t].value}.upserted" for t, _ in expected.values()}
+    assert "retail_return.upserted" in {e.event_type for e in events}  # returns at the till are synced
     for event in events:
         doc_type, doc = expected[event.entity_id]
         assert event.event_type == f"{DOCUMENT_KINDS[doc_type].value}.upserted"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from connector_testkit import account_events, delete_product, latest_state, touch_product
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from connector_testkit import account_events, connector_settings, delete_product, latest_state, touch_product
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_common.events.topics import PRODUCTS
 from moysklad_connector.sync.service import SyncService
 from moysklad_simulator.testing import RunningSimulator
+from moysklad_simulator.timefmt import fmt_ms, parse_msk
 
 
 async def test_incremental_sync_publishes_only_what_changed(
@@ -64,3 +70,28 @@ async def test_a_delete_right_after_an_update_still_wins(
     await service.run(integration, "incremental", "manual")
     final = latest_state(await account_events(PRODUCTS.name, sim.state.account_id))
     assert final[victim].event_type == "product.deleted"
+
+
+@pytest.mark.parametrize(("overlap", "seen"), [(timedelta(seconds=30), True), (timedelta(0), False)])
+async def test_the_cursor_overlap_catches_an_update_stamped_behind_the_cursor(
+    sim: RunningSimulator,
+    integration: str,
+    engine: AsyncEngine,
+    sessions: Any,
+    sink: Any,
+    overlap: timedelta,
+    seen: bool,
+) -> None:
+    service = SyncService(connector_settings(cursor_overlap=overlap), engine, sessions, sink)
+    await service.run(integration, "full", "manual")
+    newest = max(r["updated"] for r in sim.state.records("product"))
+    late = sim.state.records("product")[3]
+    late["name"] = "Записано с опозданием"
+    stamped = parse_msk(newest)
+    assert stamped is not None
+    late["updated"] = fmt_ms(stamped - timedelta(seconds=1))  # committed late at MoySklad
+
+    await service.run(integration, "incremental", "manual")
+
+    names = {e.payload["name"] for e in await account_events(PRODUCTS.name, sim.state.account_id)}
+    assert ("Записано с опозданием" in names) is seen

@@ -110,7 +110,8 @@ async def test_an_unmappable_object_is_dead_lettered_and_the_sync_goes_on(
 
     async with transaction(sessions) as session:
         letters = (await session.scalars(select(DeadLetterRecord).where(DeadLetterRecord.job_id == job.id))).all()
-    assert job.status == "succeeded", job.detail
+    assert job.status == "succeeded_with_skipped", job.detail
+    assert sum(job.skipped["product"].values()) == 1
     assert [(d.entity_type, d.entity_id) for d in letters] == [("product", broken["id"])]
     assert "not a number" in str(letters[0].raw)
     assert letters[0].reason

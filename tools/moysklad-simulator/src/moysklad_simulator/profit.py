@@ -20,9 +20,10 @@ _FIELDS = ("sellQuantity", "sellSum", "sellCostSum", "returnQuantity", "returnSu
 
 
 def profit_by_product(state: SimulatorState, moment_from: str, moment_to: str) -> dict[str, dict[str, float]]:
-    """item id → summed quantities, sums and cost sums of sales (demand, retaildemand) and returns."""
+    """item id → summed quantities, sums and cost sums of sales (demand, retaildemand) and returns (both kinds)."""
     totals: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(_FIELDS, 0.0))
-    for doc_type, prefix in (("demand", "sell"), ("retaildemand", "sell"), ("salesreturn", "return")):
+    sources = (("demand", "sell"), ("retaildemand", "sell"), ("salesreturn", "return"), ("retailsalesreturn", "return"))
+    for doc_type, prefix in sources:
         for doc in state.records(doc_type):
             if doc.get("_trashed") or not doc["applicable"] or not moment_from <= doc["moment"] <= moment_to:
                 continue

@@ -1,10 +1,15 @@
-"""MoySklad date-time format: Moscow time (UTC+3, no DST), no offset, milliseconds in responses."""
+"""MoySklad date-time format: Moscow wall time, no offset, milliseconds in responses.
+
+Moscow's offset changed over the years (summer time until 2011, UTC+4 from 2011-03-27 to 2014-10-26, UTC+3 since):
+conversions go through the tz database, never a fixed +3.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-MSK = timezone(timedelta(hours=3), "MSK")
+MSK = ZoneInfo("Europe/Moscow")
 _FILTER_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 

@@ -157,6 +157,7 @@ class DocumentKind(StrEnum):
     SHIPMENT = "shipment"
     RETAIL_SALE = "retail_sale"
     SALES_RETURN = "sales_return"
+    RETAIL_RETURN = "retail_return"
     SUPPLY = "supply"
     PURCHASE_ORDER = "purchase_order"
 

@@ -79,9 +79,13 @@ ORGANIZATIONS = Topic(
 )
 SALES = Topic(
     "sales.documents.v1",
-    "Customer orders, shipments, retail sales and sales returns with their positions.",
+    "Customer orders, shipments, retail sales, sales returns and retail returns with their positions.",
     _documents(
-        m.DocumentKind.CUSTOMER_ORDER, m.DocumentKind.SHIPMENT, m.DocumentKind.RETAIL_SALE, m.DocumentKind.SALES_RETURN
+        m.DocumentKind.CUSTOMER_ORDER,
+        m.DocumentKind.SHIPMENT,
+        m.DocumentKind.RETAIL_SALE,
+        m.DocumentKind.SALES_RETURN,
+        m.DocumentKind.RETAIL_RETURN,
     ),
 )
 PURCHASES = Topic(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from crm_common.events.models import Document, DocumentKind, Position
 
 SALE_KINDS = frozenset({DocumentKind.SHIPMENT, DocumentKind.RETAIL_SALE})
-RETURN_KINDS = frozenset({DocumentKind.SALES_RETURN})
+RETURN_KINDS = frozenset({DocumentKind.SALES_RETURN, DocumentKind.RETAIL_RETURN})
 FACT_KINDS = SALE_KINDS | RETURN_KINDS
 SALES_TOPIC_KINDS = FACT_KINDS | {DocumentKind.CUSTOMER_ORDER}
 ZERO = Decimal(0)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.events.models import DocumentKind
 
-RETURN = DocumentKind.SALES_RETURN.value
+RETURNS = ", ".join(f"'{kind.value}'" for kind in (DocumentKind.SALES_RETURN, DocumentKind.RETAIL_RETURN))
 KEY_TYPES = {"business_day": "date"}  # every other key column is text
 
 
@@ -68,16 +68,16 @@ PRODUCTS = Rollup(
     ("business_day", "assortment_id", "store_id"),
     ("product_id", "documents", "sold_quantity", "returned_quantity", "revenue", "vat", "cost", "profit"),
     "max(f.product_id), count(DISTINCT f.document_id), "
-    f"coalesce(sum(f.quantity) FILTER (WHERE f.kind <> '{RETURN}'), 0), "
-    f"coalesce(-sum(f.quantity) FILTER (WHERE f.kind = '{RETURN}'), 0), "
+    f"coalesce(sum(f.quantity) FILTER (WHERE f.kind NOT IN ({RETURNS})), 0), "
+    f"coalesce(-sum(f.quantity) FILTER (WHERE f.kind IN ({RETURNS})), 0), "
     "sum(f.revenue), sum(f.vat), sum(f.cost), sum(f.profit)",
 )
 CUSTOMERS = Rollup(
     "sales_daily_customers",
     ("business_day", "customer_id"),
     ("sales_docs", "return_docs", "quantity", "revenue", "cost", "profit"),
-    f"count(DISTINCT f.document_id) FILTER (WHERE f.kind <> '{RETURN}'), "
-    f"count(DISTINCT f.document_id) FILTER (WHERE f.kind = '{RETURN}'), "
+    f"count(DISTINCT f.document_id) FILTER (WHERE f.kind NOT IN ({RETURNS})), "
+    f"count(DISTINCT f.document_id) FILTER (WHERE f.kind IN ({RETURNS})), "
     "sum(f.quantity), sum(f.revenue), sum(f.cost), sum(f.profit)",
 )
 DOCUMENTS = Rollup(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized, error_responses
@@ -10,10 +10,12 @@ from crm_common.security import Permission, require_permission
 from moysklad_connector.client import AuthenticationFailed, Credentials, MoySkladClient, MoySkladError, PacingConfig
 from moysklad_connector.deps import db_session, settings
 from moysklad_connector.integrations import service
+from moysklad_connector.integrations import status as integration_status
 from moysklad_connector.integrations.models import Integration
 from moysklad_connector.integrations.repository import IntegrationRepository
 from moysklad_connector.integrations.schemas import CheckIn, CheckOut, IntegrationIn, IntegrationOut
 from moysklad_connector.settings import ConnectorSettings
+from moysklad_connector.sync.scheduler import SyncScheduler
 
 router = APIRouter(
     prefix="/api/v1/admin/integrations",
@@ -27,7 +29,8 @@ class UpstreamUnavailable(AppError):
     status_code = 502
 
 
-def _out(row: Integration) -> IntegrationOut:
+async def _out(session: AsyncSession, request: Request, row: Integration) -> IntegrationOut:
+    last = await integration_status.last_sync(session, row.id)
     return IntegrationOut(
         id=row.id,
         base_url=row.base_url,
@@ -37,18 +40,29 @@ def _out(row: Integration) -> IntegrationOut:
         account_id=row.account_id,
         source="stored",
         updated_at=row.updated_at,
+        last_sync=last,
+        next_run=integration_status.next_run(row.enabled, _scheduler(request)),
+        health=integration_status.health(row.enabled, last),
     )
+
+
+def _scheduler(request: Request) -> SyncScheduler | None:
+    scheduler: SyncScheduler | None = getattr(request.app.state, "scheduler", None)
+    return scheduler if scheduler is not None and scheduler.next_round_at is not None else None
 
 
 @router.get("", response_model=list[IntegrationOut], responses=error_responses(*AUTH_ERRORS))
 async def list_integrations(
-    session: AsyncSession = Depends(db_session), config: ConnectorSettings = Depends(settings)
+    request: Request,
+    session: AsyncSession = Depends(db_session, scope="function"),
+    config: ConnectorSettings = Depends(settings),
 ) -> list[IntegrationOut]:
-    """List integrations without their secrets."""
-    rows = [_out(row) for row in await IntegrationRepository(session).all()]
+    """List integrations without their secrets, with their last sync, next run and health."""
+    rows = [await _out(session, request, row) for row in await IntegrationRepository(session).all()]
     env = service.from_settings(config)
     if not any(r.id == env.id for r in rows) and (config.moysklad_username or config.moysklad_token):
         kind = "token" if env.credentials.token else "basic"
+        last = await integration_status.last_sync(session, env.id)
         rows.insert(
             0,
             IntegrationOut(
@@ -59,6 +73,9 @@ async def list_integrations(
                 enabled=True,
                 account_id=None,
                 source="environment",
+                last_sync=last,
+                next_run=integration_status.next_run(True, _scheduler(request)),
+                health=integration_status.health(True, last),
             ),
         )
     return rows
@@ -66,7 +83,10 @@ async def list_integrations(
 
 @router.put("", response_model=IntegrationOut, responses=error_responses(*AUTH_ERRORS))
 async def put_integration(
-    body: IntegrationIn, session: AsyncSession = Depends(db_session), config: ConnectorSettings = Depends(settings)
+    body: IntegrationIn,
+    request: Request,
+    session: AsyncSession = Depends(db_session, scope="function"),
+    config: ConnectorSettings = Depends(settings),
 ) -> IntegrationOut:
     """Create or replace an integration; the password or token is stored encrypted."""
     row = await service.save(
@@ -79,14 +99,27 @@ async def put_integration(
         token=body.token.get_secret_value() if body.token else None,
         enabled=body.enabled,
     )
-    return _out(row)
+    return await _out(session, request, row)
+
+
+@router.delete(
+    "/{integration_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(*AUTH_ERRORS, NotFound)
+)
+async def delete_integration(
+    integration_id: str, session: AsyncSession = Depends(db_session, scope="function")
+) -> Response:
+    """Delete a stored integration: scheduling stops; its synced data and job history stay."""
+    await service.remove(session, integration_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
     "/test", response_model=CheckOut, responses=error_responses(*AUTH_ERRORS, BadRequest, NotFound, UpstreamUnavailable)
 )
 async def check_integration(
-    body: CheckIn, session: AsyncSession = Depends(db_session), config: ConnectorSettings = Depends(settings)
+    body: CheckIn,
+    session: AsyncSession = Depends(db_session, scope="function"),
+    config: ConnectorSettings = Depends(settings),
 ) -> CheckOut:
     """Check that MoySklad accepts an integration's credentials."""
     if body.integration is not None:
@@ -110,4 +143,6 @@ async def check_integration(
         raise UpstreamUnavailable(f"MoySklad did not accept the request: {exc}") from exc
     except Exception as exc:
         raise UpstreamUnavailable(f"MoySklad is not reachable at {credentials.base_url}: {type(exc).__name__}") from exc
+    if body.integration is None:
+        await service.record_account(session, body.integration_id or "default", employee.get("accountId"))
     return CheckOut(ok=True, account_id=employee.get("accountId"), login=employee.get("uid"))

@@ -20,6 +20,10 @@ class IntegrationRepository:
     async def all(self) -> Sequence[Integration]:
         return (await self.session.scalars(select(Integration).order_by(Integration.id))).all()
 
+    async def delete(self, integration: Integration) -> None:
+        await self.session.delete(integration)
+        await self.session.flush()
+
     async def save(self, integration: Integration) -> Integration:
         merged = await self.session.merge(integration)
         await self.session.flush()

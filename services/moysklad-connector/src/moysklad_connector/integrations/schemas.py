@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -26,6 +28,17 @@ class IntegrationIn(BaseModel):
         return self
 
 
+Health = Literal["ok", "degraded", "failing", "never_synced", "disabled"]
+
+
+class LastSync(BaseModel):
+    job_id: uuid.UUID
+    mode: str
+    status: str = Field(description="`succeeded`, `succeeded_with_skipped`, `failed` or `interrupted`.")
+    finished_at: datetime
+    detail: str | None = None
+
+
 class IntegrationOut(BaseModel):
     id: str
     base_url: str
@@ -35,6 +48,13 @@ class IntegrationOut(BaseModel):
     account_id: str | None
     source: str = Field(description="`stored` (set through this API) or `environment`.")
     updated_at: datetime | None = None
+    last_sync: LastSync | None = None
+    next_run: datetime | None = Field(default=None, description="The next scheduled sync; null when none is planned.")
+    health: Health = Field(
+        default="never_synced",
+        description="`ok` (last sync clean), `degraded` (skipped objects or interrupted), `failing`, `never_synced`, "
+        "`disabled`.",
+    )
 
 
 class CheckIn(BaseModel):

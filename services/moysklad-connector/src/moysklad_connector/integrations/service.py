@@ -97,4 +97,23 @@ async def save(
     row.base_url, row.auth_kind, row.username = base_url.rstrip("/"), kind, username
     row.secret_encrypted, row.enabled = box.encrypt(secret), enabled
     await session.flush()
+    # `updated_at` is set by the database on update; read it back now, not lazily after the commit.
+    await session.refresh(row)
     return row
+
+
+async def remove(session: AsyncSession, integration_id: str) -> None:
+    """Forget a stored integration. Its jobs, cursors, dead letters and published data stay (docs/integrations.md)."""
+    repo = IntegrationRepository(session)
+    row = await repo.get(integration_id)
+    if row is None:
+        raise NotFound(f"integration {integration_id!r} is not stored (environment integrations cannot be deleted)")
+    await repo.delete(row)
+
+
+async def record_account(session: AsyncSession, integration_id: str, account_id: str | None) -> None:
+    """Remember which MoySklad account a stored integration reaches (``accountId`` of ``context/employee``)."""
+    row = await IntegrationRepository(session).get(integration_id)
+    if row is not None and account_id and row.account_id != account_id:
+        row.account_id = account_id
+        await session.flush()

@@ -1,18 +1,20 @@
-"""Parsing helpers shared by the mappers: MoySklad time, kopecks, references (API-NOTES §6, §7)."""
+"""Parsing helpers shared by the mappers: MoySklad time, kopecks, references (docs/moysklad.md)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
 from crm_common.events.envelope import EventEnvelope, deterministic_event_id, make_event
 
 SOURCE = "moysklad"
-# API-NOTES §6: MoySklad timestamps are Moscow time, UTC+3 all year (no DST since 2014), without an offset.
-MSK = timezone(timedelta(hours=3), "MSK")
+# MoySklad timestamps are Moscow wall time without an offset (docs/moysklad.md#time). The offset depends on the date:
+# summer time until 2011, UTC+4 from 2011-03-27 to 2014-10-26, UTC+3 since; the tz database knows all of it.
+MSK = ZoneInfo("Europe/Moscow")
 _FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""customerorder, demand, retaildemand, salesreturn, supply, purchaseorder → ``<kind>.upserted`` / ``<kind>.deleted``.
+"""Sales and purchase documents (see DOCUMENT_KINDS) → ``<kind>.upserted`` / ``<kind>.deleted``.
 
 A document reaches the mapper with *all* its positions inlined (``expand=positions``; the runner pages
 ``/positions`` for documents larger than what the list inlines, API-NOTES §4.3, §9) and, for shipments, retail sales,
@@ -40,16 +40,19 @@ DOCUMENT_KINDS: dict[str, m.DocumentKind] = {
     "demand": m.DocumentKind.SHIPMENT,
     "retaildemand": m.DocumentKind.RETAIL_SALE,
     "salesreturn": m.DocumentKind.SALES_RETURN,
+    "retailsalesreturn": m.DocumentKind.RETAIL_RETURN,
     "supply": m.DocumentKind.SUPPLY,
     "purchaseorder": m.DocumentKind.PURCHASE_ORDER,
 }
-# API-NOTES §1: retaildemand positions are typed `demandposition`, not `retaildemandposition`.
-POSITION_TYPES = {doc: "demandposition" if doc == "retaildemand" else f"{doc}position" for doc in DOCUMENT_KINDS}
+# Position meta types that do not follow `<doc>position` (docs/moysklad.md#documents).
+_ODD_POSITION_TYPES = {"retaildemand": "demandposition", "retailsalesreturn": "salesreturnposition"}
+POSITION_TYPES = {doc: _ODD_POSITION_TYPES.get(doc, f"{doc}position") for doc in DOCUMENT_KINDS}
 # `fields=stock` gives the cost at the document moment for these; for orders it is today's cost (API-NOTES §9).
-COST_AT_MOMENT = frozenset({"demand", "retaildemand", "salesreturn", "supply"})
+COST_AT_MOMENT = frozenset({"demand", "retaildemand", "salesreturn", "retailsalesreturn", "supply"})
 # The document a document is based on: a return's shipment, a shipment's order, a supply's purchase order.
 BASE_DOCUMENT = {
     "salesreturn": "demand",
+    "retailsalesreturn": "demand",  # the retail sale it returns (a retaildemand)
     "demand": "customerOrder",
     "retaildemand": "customerOrder",
     "supply": "purchaseOrder",

@@ -32,8 +32,13 @@ class SyncJob(Base):
     integration_id: Mapped[str] = mapped_column(String(64), nullable=False)
     mode: Mapped[str] = mapped_column(String(16), nullable=False)  # full | incremental | resume
     trigger: Mapped[str] = mapped_column(String(16), nullable=False)  # schedule | manual | cli | webhook
-    status: Mapped[str] = mapped_column(String(16), nullable=False)  # queued|running|succeeded|failed|interrupted
+    # queued | running | succeeded | succeeded_with_skipped | failed | interrupted
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
     counts: Mapped[dict[str, int]] = mapped_column(JSONB, nullable=False, default=dict)
+    # Objects kept as dead letters instead of published: {entity type: {reason: count}}.
+    skipped: Mapped[dict[str, dict[str, int]]] = mapped_column(
+        JSONB, nullable=False, default=dict, server_default=text("'{}'::jsonb")
+    )
     progress: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False, default=dict)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
     detail: Mapped[str | None] = mapped_column(Text)
@@ -70,4 +75,5 @@ class DeadLetterRecord(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     raw: Mapped[Any] = mapped_column(JSONB, nullable=False)
+    redriven_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # published after a fix
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())

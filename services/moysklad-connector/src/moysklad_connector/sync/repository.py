@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from moysklad_connector.sync.models import DeadLetterRecord, SyncCursor, SyncJob
 
 ACTIVE = ("queued", "running")
+SUCCEEDED = ("succeeded", "succeeded_with_skipped")
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,22 @@ class JobRepository:
         )
 
     async def latest(
-        self, integration_id: str, *, mode: str | None = None, status: str | None = None
+        self, integration_id: str, *, mode: str | None = None, status: str | tuple[str, ...] | None = None
     ) -> SyncJob | None:
         query = select(SyncJob).where(SyncJob.integration_id == integration_id)
         if mode is not None:
             query = query.where(SyncJob.mode == mode)
         if status is not None:
-            query = query.where(SyncJob.status == status)
+            query = query.where(SyncJob.status.in_((status,) if isinstance(status, str) else status))
         return await self.session.scalar(query.order_by(SyncJob.created_at.desc()).limit(1))
+
+    async def latest_finished(self, integration_id: str) -> SyncJob | None:
+        return await self.session.scalar(
+            select(SyncJob)
+            .where(SyncJob.integration_id == integration_id, SyncJob.finished_at.is_not(None))
+            .order_by(SyncJob.finished_at.desc())
+            .limit(1)
+        )
 
     async def interrupt_active(self, integration_id: str, detail: str) -> list[uuid.UUID]:
         """Mark orphaned active jobs (their process died: nobody holds the lock) as interrupted."""
@@ -84,6 +93,20 @@ class JobRepository:
         counts[entity_type] = counts.get(entity_type, 0) + published
         job.counts = counts
         job.heartbeat_at = datetime.now(UTC)
+
+    async def record_skipped(self, job_id: uuid.UUID, letters: Sequence[DeadLetterIn]) -> None:
+        """Count the objects a page kept as dead letters, per type and reason (the reason's first line, cut short)."""
+        if not letters:
+            return
+        job = await self.session.get(SyncJob, job_id, with_for_update=True)
+        if job is None:
+            return
+        skipped = {kind: dict(reasons) for kind, reasons in job.skipped.items()}
+        for letter in letters:
+            reasons = skipped.setdefault(letter.entity_type, {})
+            reason = letter.reason.splitlines()[0][:200] if letter.reason else "unknown"
+            reasons[reason] = reasons.get(reason, 0) + 1
+        job.skipped = skipped
 
     async def set_progress(self, job_id: uuid.UUID, entity_type: str, state: str, error: str | None = None) -> None:
         job = await self.session.get(SyncJob, job_id, with_for_update=True)
@@ -145,8 +168,17 @@ class DeadLetterRepository:
             )
         await self.session.flush()
 
-    async def page(self, integration_id: str, limit: int, offset: int) -> tuple[Sequence[DeadLetterRecord], int]:
-        query = select(DeadLetterRecord).where(DeadLetterRecord.integration_id == integration_id)
+    async def get(self, letter_id: int) -> DeadLetterRecord | None:
+        return await self.session.get(DeadLetterRecord, letter_id, with_for_update=True)
+
+    async def page(
+        self, integration_id: str | None, limit: int, offset: int, *, job_id: uuid.UUID | None = None
+    ) -> tuple[Sequence[DeadLetterRecord], int]:
+        query = select(DeadLetterRecord)
+        if integration_id is not None:
+            query = query.where(DeadLetterRecord.integration_id == integration_id)
+        if job_id is not None:
+            query = query.where(DeadLetterRecord.job_id == job_id)
         total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = await self.session.scalars(query.order_by(DeadLetterRecord.id.desc()).limit(limit).offset(offset))
         return rows.all(), int(total or 0)

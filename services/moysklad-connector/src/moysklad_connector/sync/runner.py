@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +23,7 @@ from crm_common.messaging.publisher import EventPublisher
 from moysklad_connector import metrics
 from moysklad_connector.client import MoySkladClient
 from moysklad_connector.log import log
-from moysklad_connector.mapping.common import Unmappable, format_msk, parse_moment, version_of
+from moysklad_connector.mapping.common import EPOCH, Unmappable, format_msk, parse_moment, version_of
 from moysklad_connector.mapping.lookups import Lookups
 from moysklad_connector.sync.repository import (
     Cursor,
@@ -64,23 +65,30 @@ class SyncContext:
     lookups: Lookups = field(default_factory=Lookups)
     page_size: int = 1000
     account_id: str | None = None
+    skipped: int = 0  # objects kept as dead letters in this job
+    overlap: timedelta = timedelta(0)  # incremental cursors start this much earlier (late `updated` values)
 
 
 def row_key(row: dict[str, Any]) -> Key:
     return version_of(parse_moment(row["updated"])), str(row["id"])
 
 
-def cursor_key(cursor: Cursor) -> Key | None:
+def cursor_key(cursor: Cursor, overlap: timedelta = timedelta(0)) -> Key | None:
+    """Rows at or before this key were published. With an overlap the key moves back by it, so rows whose
+    `updated` landed behind the cursor late (written after we paged past them) are read and published again;
+    their deterministic event ids make the repeats harmless."""
     if cursor.last_updated is None or cursor.last_id is None:
         return None
+    if overlap:
+        return version_of(parse_moment(cursor.last_updated) - overlap), ""
     return version_of(parse_moment(cursor.last_updated)), cursor.last_id
 
 
-def page_params(spec: EntitySpec, cursor: Cursor, limit: int, offset: int) -> dict[str, str]:
+def page_params(spec: EntitySpec, since: Key | None, limit: int, offset: int) -> dict[str, str]:
     conditions = list(spec.flags)
-    if cursor.last_updated is not None:
-        # Seconds precision: every MoySklad version accepts it in filters (API-NOTES §12.1); the skip does the rest.
-        conditions.insert(0, f"updated>={format_msk(parse_moment(cursor.last_updated))}")
+    if since is not None:
+        # Seconds precision: every MoySklad version accepts it in filters (docs/moysklad.md); the skip does the rest.
+        conditions.insert(0, f"updated>={format_msk(EPOCH + timedelta(microseconds=since[0]))}")
     params = {
         "filter": ";".join(conditions),
         "order": "updated,asc;id,asc",
@@ -116,9 +124,9 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
         cursor = await CursorRepository(session).get(ctx.integration_id, spec.name)
         await JobRepository(session).set_progress(ctx.job_id, spec.name, "running")
     published, offset = 0, 0
+    last = cursor_key(cursor, ctx.overlap)  # the overlap applies once, from where the previous job stopped
     while True:
-        page = await ctx.client.list_page(spec.path, page_params(spec, cursor, ctx.page_size, offset))
-        last = cursor_key(cursor)
+        page = await ctx.client.list_page(spec.path, page_params(spec, last, ctx.page_size, offset))
         keyed = [(row_key(row), row) for row in page.rows if _has_key(row)]
         fresh = [(key, row) for key, row in keyed if last is None or key > last]
         if len(keyed) < len(page.rows):
@@ -134,10 +142,13 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
             await ctx.sink.publish(events)
             tail = rows[-1]
             cursor = Cursor(str(tail["updated"]), str(tail["id"]))
+            last = cursor_key(cursor)
             async with transaction(ctx.sessions) as session:
                 await CursorRepository(session).save(ctx.integration_id, spec.name, cursor, ctx.job_id)
                 await JobRepository(session).record_page(ctx.job_id, spec.name, len(events))
                 await DeadLetterRepository(session).add_many(ctx.integration_id, ctx.job_id, letters)
+                await JobRepository(session).record_skipped(ctx.job_id, letters)
+            ctx.skipped += len(letters)
             published += len(events)
             offset = 0
         else:
@@ -156,6 +167,8 @@ async def _dead_letter_unkeyed(ctx: SyncContext, spec: EntitySpec, rows: list[di
     metrics.DEAD_LETTERS.labels(spec.type).inc(len(letters))
     async with transaction(ctx.sessions) as session:
         await DeadLetterRepository(session).add_many(ctx.integration_id, ctx.job_id, letters)
+        await JobRepository(session).record_skipped(ctx.job_id, letters)
+    ctx.skipped += len(letters)
 
 
 def _has_key(row: dict[str, Any]) -> bool:

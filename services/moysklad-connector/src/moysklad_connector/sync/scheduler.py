@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.errors import Conflict
 from moysklad_connector.log import log
-from moysklad_connector.sync.repository import JobRepository
+from moysklad_connector.sync.repository import SUCCEEDED, JobRepository
 from moysklad_connector.sync.service import SyncService
 
 IntegrationIds = Callable[[], Awaitable[list[str]]]
@@ -30,7 +31,7 @@ async def first_mode(sessions: async_sessionmaker[AsyncSession], integration_id:
     async with transaction(sessions) as session:
         jobs = JobRepository(session)
         for mode in ("full", "resume"):
-            if await jobs.latest(integration_id, mode=mode, status="succeeded") is not None:
+            if await jobs.latest(integration_id, mode=mode, status=SUCCEEDED) is not None:
                 return "incremental"
         last = await jobs.latest(integration_id, mode="full") or await jobs.latest(integration_id, mode="resume")
     if last is not None and last.status in ("interrupted", "failed", "running"):
@@ -59,6 +60,7 @@ class SyncScheduler:
         self._round_now = False
         self._hints: dict[str, float] = {}  # integration id → when its hinted sync is due (monotonic)
         self._task: asyncio.Task[None] | None = None
+        self.next_round_at: datetime | None = None  # wall time of the next scheduled round, for the admin API
 
     def wake(self) -> None:
         """Run the next round now instead of at the end of the interval."""
@@ -113,6 +115,7 @@ class SyncScheduler:
                 await self.run_round(first=first)
                 first = False
                 next_round = time.monotonic() + self.interval
+                self.next_round_at = datetime.now(UTC) + timedelta(seconds=self.interval)
             await self.run_hinted()
             if self.stock_interval and time.monotonic() >= next_stock:
                 await self.reconcile_stock()
@@ -126,6 +129,7 @@ class SyncScheduler:
                     await asyncio.wait_for(self._wake.wait(), timeout)
 
     def start(self) -> None:
+        self.next_round_at = datetime.now(UTC)
         self._task = asyncio.create_task(self.run(), name="sync-scheduler")
 
     async def stop(self) -> None:

@@ -30,8 +30,14 @@ class SyncJobOut(BaseModel):
     integration_id: str
     mode: str
     trigger: str
-    status: str = Field(description="running, succeeded, failed or interrupted.")
+    status: str = Field(
+        description="running, succeeded, succeeded_with_skipped (some objects kept as dead letters), failed or "
+        "interrupted."
+    )
     counts: dict[str, int] = Field(description="Events published per MoySklad type.")
+    skipped: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Objects not published, per MoySklad type and reason (see dead letters)."
+    )
     progress: dict[str, str] = Field(description="Per type: running, done or failed.")
     errors: list[dict[str, Any]]
     detail: str | None
@@ -50,6 +56,27 @@ class SyncJobOut(BaseModel):
 
 class SyncJobPage(BaseModel):
     items: list[SyncJobOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class DeadLetterOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    integration_id: str
+    job_id: uuid.UUID | None
+    entity_type: str
+    entity_id: str | None
+    reason: str
+    raw: Any = Field(description="The object as MoySklad returned it.")
+    redriven_at: datetime | None
+    created_at: datetime
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetterOut]
     total: int
     limit: int
     offset: int

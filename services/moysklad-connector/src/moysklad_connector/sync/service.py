@@ -23,7 +23,7 @@ from moysklad_connector.stock.service import sync_stock
 from moysklad_connector.sync.deletions import AUDIT_CURSOR, sync_deletions
 from moysklad_connector.sync.lock import IntegrationLock
 from moysklad_connector.sync.models import SyncJob
-from moysklad_connector.sync.repository import CursorRepository, JobRepository
+from moysklad_connector.sync.repository import SUCCEEDED, CursorRepository, JobRepository
 from moysklad_connector.sync.runner import EventSink, SyncContext, load_lookups, sync_type
 from moysklad_connector.sync.specs import DOCUMENT_TYPES, SPECS, EntitySpec
 
@@ -122,6 +122,8 @@ class SyncService:
             ctx = SyncContext(
                 job.integration_id, job.id, client, self.sessions, self.sink, page_size=self.settings.page_size
             )
+            if job.mode == "incremental":
+                ctx.overlap = self.settings.cursor_overlap
             ctx.lookups, ctx.account_id = await load_lookups(client)
             failures: list[str] = []
             moved = job.mode == "stock"
@@ -145,6 +147,8 @@ class SyncService:
                     failures.append(f"stock: {_describe(exc)}")
         if failures:
             return "failed", "; ".join(failures)[:4000], ctx.account_id
+        if ctx.skipped:
+            return "succeeded_with_skipped", f"{ctx.skipped} objects skipped; see the job's `skipped`", ctx.account_id
         return "succeeded", None, ctx.account_id
 
     async def _record_failures(self, job: SyncJob, results: Sequence[int | BaseException]) -> list[str]:
@@ -164,9 +168,10 @@ class SyncService:
     ) -> SyncJob:
         async with transaction(self.sessions) as session:
             finished = await JobRepository(session).finish(job.id, status, detail)
+            await integrations.record_account(session, job.integration_id, account_id)
         finished = finished or job
         metrics.SYNC_JOBS.labels(job.mode, status).inc()
-        if status == "succeeded":
+        if status in SUCCEEDED:
             metrics.LAST_SYNC.labels(job.integration_id).set(time.time())
         log.info(
             "sync job finished",
@@ -176,7 +181,7 @@ class SyncService:
             counts=finished.counts,
             detail=detail,
         )
-        if status in ("succeeded", "failed"):
+        if status in (*SUCCEEDED, "failed"):
             try:
                 await self.sink.publish(outcome_events(finished, account_id or job.integration_id))
             except Exception as exc:
@@ -202,7 +207,7 @@ def outcome_events(job: SyncJob, account_id: str) -> list[EventEnvelope]:
     """``sync.completed`` or ``sync.failed`` on SYNC, plus ``alert.raised`` (kind sync_failed) on failure."""
     finished_at = job.finished_at or datetime.now(UTC)
     version = version_of(finished_at)
-    event_type = "sync.completed" if job.status == "succeeded" else "sync.failed"
+    event_type = "sync.completed" if job.status in SUCCEEDED else "sync.failed"
     status = m.SyncStatus(
         job_id=str(job.id),
         integration_id=job.integration_id,

@@ -36,7 +36,7 @@ async def receive_webhook(
     integration: str = Query(DEFAULT_INTEGRATION, max_length=64),
     token: str | None = Query(None, max_length=128),
     request_id: str | None = Query(None, alias="requestId", max_length=64),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     config: ConnectorSettings = Depends(settings),
 ) -> Response:
     """Accept a MoySklad webhook notification and sync the integration sooner."""

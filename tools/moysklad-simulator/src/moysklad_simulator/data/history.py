@@ -337,10 +337,14 @@ class History:
         position = new_position(self.state, source.assortment, quantity, source.price, source.discount, source.vat)
         position.cost = source.cost
         position.stock = self.state.ledger.receive(store_id, source.assortment, quantity, source.cost, fmt_ms(moment))
-        extra = {"demand": sale["_ref"]} if sale["_ref"].type == "demand" else {}
-        new_document(
+        # A return at the till is a retailsalesreturn of its retail sale; a shipment's return is a salesreturn.
+        doc_type = "retailsalesreturn" if sale["_ref"].type == "retaildemand" else "salesreturn"
+        extra: dict[str, Any] = {"demand": sale["_ref"]}
+        if doc_type == "retailsalesreturn":
+            extra.update(self._retail_extra(Ref("store", store_id), date))
+        returned = new_document(
             self.state,
-            "salesreturn",
+            doc_type,
             moment,
             created,
             agent=sale["agent"],
@@ -348,6 +352,8 @@ class History:
             positions=[position],
             **extra,
         )
+        if doc_type == "retailsalesreturn":
+            returned["cashSum"] = returned["sum"]  # paid back in cash at the till
 
     def _finish(self) -> None:
         """Orders still scheduled after the anchor stay open (reserve / in transit)."""

@@ -9,18 +9,20 @@ from typing import Any
 
 from moysklad_simulator.model import Ref
 
-# document type → position meta type (API-NOTES §1: retaildemand positions are `demandposition`)
+# document type → position meta type (docs/moysklad.md#documents: retaildemand positions are `demandposition`,
+# retailsalesreturn positions are `salesreturnposition`)
 POSITION_TYPES = {
     "customerorder": "customerorderposition",
     "demand": "demandposition",
     "retaildemand": "demandposition",
     "salesreturn": "salesreturnposition",
+    "retailsalesreturn": "salesreturnposition",
     "supply": "supplyposition",
     "purchaseorder": "purchaseorderposition",
 }
 DOCUMENT_TYPES = tuple(POSITION_TYPES)
 # `fields=stock` is computed at the document moment for these, and is current for orders (§9).
-STOCK_AT_MOMENT = frozenset({"demand", "retaildemand", "salesreturn", "supply"})
+STOCK_AT_MOMENT = frozenset({"demand", "retaildemand", "salesreturn", "retailsalesreturn", "supply"})
 SALES = frozenset({"demand", "retaildemand"})
 
 STATES: dict[str, tuple[tuple[str, int, str], ...]] = {
@@ -84,7 +86,7 @@ def position_record(doc_type: str, doc: dict[str, Any], pos: Position, account_i
         record.update(shipped=pos.shipped, inTransit=max(pos.quantity - pos.shipped, 0.0), wait=False)
     elif doc_type in ("supply", "demand"):
         record["overhead"] = 0  # an integer in the spec (supplyPosition/demandPosition.yaml)
-    if doc_type in ("demand", "retaildemand", "salesreturn") and pos.assortment.type == "service":
+    if doc_type in ("demand", "retaildemand", "salesreturn", "retailsalesreturn") and pos.assortment.type == "service":
         record["cost"] = 0
     return record
 
