@@ -62,7 +62,7 @@ def test_three_replicas_with_one_killed_mid_stream_end_equal_to_one(infra: Priva
     with full_system(infra=infra.infra, defer=CONSUMERS) as sut:
         # A backlog first, consumed slowly, so that the kill lands while every group still has work.
         wait_until("the sync to publish", lambda: (latest_job(sut) or {}).get("published", 0) >= 40, timeout=120)
-        slow_down_consumers(sut, {"catalog": 0.05, "inventory": 0.02, "analytics": 0.01})
+        slow_down_consumers(sut, {"catalog": 0.3, "inventory": 0.15, "analytics": 0.03})
         names = {s: [s if n == 1 else f"{s}-{n}" for n in range(1, REPLICAS + 1)] for s in CONSUMERS}
         for service in CONSUMERS:
             for name in names[service]:
@@ -70,12 +70,12 @@ def test_three_replicas_with_one_killed_mid_stream_end_equal_to_one(infra: Priva
         for service in CONSUMERS:
             for name in names[service]:
                 wait_ready(sut.processes[name], timeout=180)
-        # The group's size once every replica joined (a process may run several subscribers in the group).
-        full = {s: settled_size(sut, s) for s in CONSUMERS}
-
         topics = group_topics(sut)
         kills = []
+        full: dict[str, int] = {}
         for service in CONSUMERS:
+            # The group's size once every replica joined (a process may run several subscribers in the group).
+            full[service] = settled_size(sut, service)
             group = sut.topic_prefix + service
             left = lag(sut.env["KAFKA_BOOTSTRAP_SERVERS"], {group: topics[group]})[group]
             victim = f"{service}-2"

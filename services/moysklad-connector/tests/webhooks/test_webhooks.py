@@ -55,7 +55,11 @@ async def test_a_notification_is_accepted_fast_once_per_request_id(
     api: str, app: FastAPI, sessions: async_sessionmaker[AsyncSession], settings: ConnectorSettings
 ) -> None:
     integration = f"hook-{time.monotonic_ns()}"
-    params = {"integration": integration, "token": webhook_token(settings, integration), "requestId": "r-1"}
+    params = {
+        "integration": integration,
+        "token": webhook_token(settings, integration),
+        "requestId": f"r-{integration}",
+    }
     body = {"events": [{"meta": {"type": "product", "href": "x"}, "action": "UPDATE"}]}
     async with httpx.AsyncClient(base_url=api, timeout=5) as client:
         first = await client.post(PATH, params=params, json=body)

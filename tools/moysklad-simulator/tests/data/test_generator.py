@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from moysklad_simulator import SimulatorState, generate
 from moysklad_simulator.model import Ref
 
@@ -29,10 +27,9 @@ def test_other_seed_gives_other_shop() -> None:
     )
 
 
-def test_demo_scale_generates_under_a_second() -> None:
-    started = time.perf_counter()
+def test_demo_scale_has_a_demo_shops_size() -> None:
+    # How fast it generates is a benchmark's question (bench/), not a test's.
     state = generate(make_settings(scale="demo"))
-    assert time.perf_counter() - started < 1.0
     assert 150 <= len(state.records("product")) <= 250
 
 
