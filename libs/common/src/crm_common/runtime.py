@@ -12,6 +12,7 @@ from crm_common.db import check_database, create_engine, session_factory
 from crm_common.errors import InfrastructureMissing
 from crm_common.messaging.broker import check_kafka, make_broker
 from crm_common.security.jwt import JWKSKeySource, TokenVerifier
+from crm_common.security.revocation import SessionCheck, session_check
 from crm_common.settings import ServiceSettings
 from crm_common.web.health import Check
 
@@ -55,6 +56,12 @@ class Runtime:
         return TokenVerifier(
             keys, algorithm=s.jwt_algorithm, issuer=s.jwt_issuer, audience=s.jwt_audience, leeway=s.jwt_leeway_seconds
         )
+
+    def session_check(self, *, cache_seconds: float | None = None) -> SessionCheck:
+        """The revocation check ``current_principal`` runs on every authenticated request (needs ``redis=True``)."""
+        if self.redis is None:
+            raise RuntimeError("the session revocation check needs Redis: open the runtime with redis=True")
+        return session_check(self.redis, self.settings, cache_seconds=cache_seconds)
 
     async def close(self) -> None:
         if self.broker is not None:

@@ -69,6 +69,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
                 audience=settings.jwt_audience,
                 leeway=settings.jwt_leeway_seconds,
             )
+            # Auth answers logout itself: the next call on that session must be refused at once, so no caching.
+            app.state.session_check = rt.session_check(cache_seconds=0)
             app.state.health_checks = rt.checks
             yield
         finally:

@@ -29,12 +29,13 @@ def create_app(settings: CatalogSettings | None = None, *, token_verifier: Token
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await Runtime.open(
-            settings, schema=SCHEMA, kafka=settings.consume_events, redis=False, client_id="crm-catalog"
+            settings, schema=SCHEMA, kafka=settings.consume_events, redis=True, client_id="crm-catalog"
         )
         app.state.runtime = rt
         app.state.sessions = rt.sessions
         app.state.health_checks.update(rt.checks)
         app.state.token_verifier = token_verifier or rt.token_verifier()
+        app.state.session_check = rt.session_check()
         try:
             if rt.broker is not None and rt.sessions is not None:
                 if settings.create_topics:

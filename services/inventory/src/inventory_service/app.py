@@ -32,12 +32,13 @@ def create_app(settings: InventorySettings | None = None, *, token_verifier: Tok
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await Runtime.open(
-            settings, schema=SCHEMA, kafka=settings.consume_events, redis=False, client_id="crm-inventory"
+            settings, schema=SCHEMA, kafka=settings.consume_events, redis=True, client_id="crm-inventory"
         )
         app.state.runtime = rt
         app.state.sessions = rt.sessions
         app.state.health_checks.update(rt.checks)
         app.state.token_verifier = token_verifier or rt.token_verifier()
+        app.state.session_check = rt.session_check()
         relay: OutboxRelay | None = None
         try:
             if rt.broker is not None and rt.sessions is not None:
