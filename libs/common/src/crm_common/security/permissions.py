@@ -25,6 +25,7 @@ class Permission(StrEnum):
     ADMIN_INTEGRATIONS = "admin:integrations"
     SYNC_RUN = "sync:run"
     ADMIN_HEALTH = "admin:health"
+    ADMIN_DEAD_LETTERS = "admin:dead-letters"
 
 
 bearer = HTTPBearer(auto_error=False, description="Access token from `POST /api/v1/auth/login`.")
