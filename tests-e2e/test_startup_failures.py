@@ -16,10 +16,10 @@ BIN = Path(sys.executable).parent
 # service command, the parts it needs at start-up
 SERVICES = {
     "crm-auth": ("postgres", "redis"),
-    "crm-catalog": ("postgres", "kafka", "redis"),  # every service checks session revocation in Redis itself
-    "crm-inventory": ("postgres", "kafka", "redis"),
+    "crm-catalog": ("postgres", "kafka"),
+    "crm-inventory": ("postgres", "kafka"),
     "crm-analytics": ("postgres", "kafka", "redis"),
-    "crm-moysklad-connector": ("postgres", "kafka", "redis"),
+    "crm-moysklad-connector": ("postgres", "kafka"),
     "crm-gateway": ("redis",),
 }
 BROKEN = {

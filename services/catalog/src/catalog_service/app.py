@@ -29,7 +29,7 @@ def create_app(settings: CatalogSettings | None = None, *, token_verifier: Token
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await Runtime.open(
-            settings, schema=SCHEMA, kafka=settings.consume_events, redis=True, client_id="crm-catalog"
+            settings, schema=SCHEMA, kafka=settings.consume_events, redis=False, client_id="crm-catalog"
         )
         app.state.runtime = rt
         app.state.sessions = rt.sessions

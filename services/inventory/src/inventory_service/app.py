@@ -32,7 +32,7 @@ def create_app(settings: InventorySettings | None = None, *, token_verifier: Tok
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await Runtime.open(
-            settings, schema=SCHEMA, kafka=settings.consume_events, redis=True, client_id="crm-inventory"
+            settings, schema=SCHEMA, kafka=settings.consume_events, redis=False, client_id="crm-inventory"
         )
         app.state.runtime = rt
         app.state.sessions = rt.sessions

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from inventory_service.app import create_app
 
-    preflight(settings, service="inventory", postgres=True, kafka=settings.consume_events, redis=True)
+    preflight(settings, service="inventory", postgres=True, kafka=settings.consume_events, redis=False)
     serve(
         create_app(settings),
         host=settings.http_host,

@@ -36,7 +36,7 @@ def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.create_topics:
             await ensure_topics(settings.kafka_bootstrap_servers)
-        rt = await Runtime.open(settings, schema=SCHEMA, kafka=True, redis=True, client_id="moysklad-connector")
+        rt = await Runtime.open(settings, schema=SCHEMA, kafka=True, redis=False, client_id="moysklad-connector")
         if rt.engine is None or rt.sessions is None or rt.broker is None:
             raise RuntimeError("runtime opened without database or broker")
         app.state.health_checks.update(rt.checks)

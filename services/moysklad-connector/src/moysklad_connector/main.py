@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "serve":
         from moysklad_connector.app import create_app
 
-        preflight(settings, service=SERVICE, postgres=True, kafka=True, redis=True)
+        preflight(settings, service=SERVICE, postgres=True, kafka=True, redis=False)
         serve(
             create_app(settings),
             host=settings.http_host,
