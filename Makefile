@@ -9,7 +9,7 @@ SERVICES := auth catalog inventory analytics moysklad-connector
 export UV_LINK_MODE ?= copy
 
 .PHONY: help install infra-up infra-down infra-status migrate topics dev test test-slow test-all check lint format \
-        typecheck imports asyncapi bench bench-quick clean mutation
+        typecheck imports asyncapi bench bench-quick clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -68,11 +68,6 @@ bench: install infra-up ## Run every benchmark, one table, each figure next to a
 
 bench-quick: install infra-up ## The same table at small scales (about 5 minutes)
 	@eval "$$($(INFRA) env)"; $(UV) run python bench/run_all.py --quick
-
-# --- issue 15: mutation check (slow, not in CI) ---
-mutation: install ## mutmut over the JWT verifier and the money/time mapping; prints survivors and a score
-	scripts/mutation.sh
-# --- end issue 15 ---
 
 clean: ## Stop the infrastructure and delete .local/ (all local data)
 	-$(INFRA) down
