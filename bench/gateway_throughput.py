@@ -303,6 +303,12 @@ def main() -> None:
 
 def report(results: dict[str, tuple[dict[str, float], dict[str, float]]], args: argparse.Namespace) -> None:
     print(f"concurrency={args.concurrency} seconds={args.seconds} gateway_workers={args.gateway_workers}")
+    failed = {
+        f"{upstream} {name}": r["errors"]
+        for upstream, pair in results.items()
+        for name, r in zip(("direct", "gateway"), pair, strict=True)
+        if r["errors"]
+    }
     lines = []
     for upstream, (direct, through) in results.items():
         print(f"\n{upstream}: GET {TRIVIAL_PATH if upstream == 'trivial upstream' else CATALOG_PATH}")
@@ -341,6 +347,8 @@ def report(results: dict[str, tuple[dict[str, float], dict[str, float]]], args: 
     print()
     for line in lines:
         print(line)
+    if failed:  # the side check: a benchmark that counted errors as requests would measure the wrong thing
+        raise SystemExit(f"side check failed: non-2xx answers during the load: {failed}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@
    topics (acks=all, idempotent, like the connector) and consumed back: N / (produce + consume time).
 3. RSS of each service process sampled all along: peak under load next to the first sample (just started).
 4. With --latency-samples: change-to-API latency (bench/latency_change_to_api.py) on the settled system.
-Prints a BENCH line per figure; asserts nothing about time.
+Prints a BENCH line per figure; asserts nothing about time; exits non-zero if anything was dead-lettered.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from pipeline_system import (
     settled_at,
     start_connector,
 )
+
+from crm_common.messaging.replay import topic_partitions
 
 Record = tuple[str, int, bytes | None, bytes | None, list[tuple[str, bytes]]]
 
@@ -100,6 +102,20 @@ async def raw_kafka(servers: str, prefix: str) -> tuple[int, float]:
         await admin.close()
 
 
+async def dead_letters(servers: str, prefix: str) -> int:
+    """Records on this run's dead-letter topic."""
+    partitions = await topic_partitions(servers, [f"{prefix}deadletter.v1"])
+    if not partitions:
+        return 0
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends, starts = await consumer.end_offsets(partitions), await consumer.beginning_offsets(partitions)
+        return sum(ends[tp] - starts[tp] for tp in partitions)
+    finally:
+        await consumer.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="demo", choices=("tiny", "demo", "small", "medium", "large"))
@@ -117,6 +133,9 @@ def main() -> None:
         seconds = settled - parse_time(job["started_at"])
         sync_seconds = parse_time(job["finished_at"]) - parse_time(job["started_at"])
         messages, raw_seconds = asyncio.run(raw_kafka(sut.env["KAFKA_BOOTSTRAP_SERVERS"], sut.topic_prefix))
+        dead = asyncio.run(dead_letters(sut.env["KAFKA_BOOTSTRAP_SERVERS"], sut.topic_prefix))
+        if dead:  # the side check: events/s of a pipeline that dead-letters what it cannot apply is no result
+            raise SystemExit(f"side check failed: {dead} events were dead-lettered during the run")
         print(
             f"scale={args.scale}: {events} events published by the full sync in {sync_seconds:.1f}s, all applied "
             f"{seconds:.1f}s after the sync started = {events / seconds:,.0f} events/s"

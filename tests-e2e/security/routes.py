@@ -72,6 +72,11 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("PATCH", "/api/v1/admin/roles/{name}"): ADMIN_USERS,
     ("DELETE", "/api/v1/admin/roles/{name}"): ADMIN_USERS,
     ("GET", "/api/v1/admin/audit"): ADMIN_USERS,
+    ("GET", "/api/v1/admin/dead-letters"): perm("admin:dead-letters"),
+    ("POST", "/api/v1/admin/dead-letters/redrive"): perm("admin:dead-letters"),
+    ("GET", "/api/v1/admin/dead-letters/{letter_id}"): perm("admin:dead-letters"),
+    ("POST", "/api/v1/admin/dead-letters/{letter_id}/redrive"): perm("admin:dead-letters"),
+    ("POST", "/api/v1/admin/dead-letters/{letter_id}/discard"): perm("admin:dead-letters"),
     # catalog
     ("GET", "/api/v1/products/folders/"): perm("products:read"),
     ("GET", "/api/v1/products/"): perm("products:read"),
@@ -114,6 +119,7 @@ PATH_VALUES = {
     "product_id": "no-such-product",
     "assortment_id": "no-such-assortment",
     "customer_id": "no-such-customer",
+    "letter_id": "0-999999999",
 }
 
 
@@ -151,6 +157,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "/api/v1/admin/users": ("limit", "offset", "email", "is_active", "sort", "direction"),
     "/api/v1/admin/roles": ("limit", "offset"),
     "/api/v1/admin/audit": ("limit", "offset", "actor_id", "action", "target_type", "target_id"),
+    "/api/v1/admin/dead-letters": ("service", "topic", "reason", "status", "limit", "offset"),
     "/api/v1/products/": (
         "kind",
         "folder_id",

@@ -35,7 +35,14 @@ from e2e_harness import SimulatorSpec, System, full_system
 
 ADMIN_EMAIL = "admin@example.com"
 READS = frozenset({"products:read", "inventory:read", "analytics:read", "notifications:read"})
-ALL_PERMISSIONS = READS | {"inventory:write", "admin:users", "admin:integrations", "sync:run", "admin:health"}
+ALL_PERMISSIONS = READS | {
+    "inventory:write",
+    "admin:users",
+    "admin:integrations",
+    "sync:run",
+    "admin:health",
+    "admin:dead-letters",
+}
 CUSTOM_ROLE = "stock-keeper"
 CUSTOM_PERMISSIONS = frozenset({"inventory:read", "inventory:write", "admin:health"})
 # docs/architecture.md, "Permissions": admin everything, manager all reads and sync:run, viewer reads;

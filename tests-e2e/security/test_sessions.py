@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from sec_harness import Account, SecuritySystem
 
@@ -72,6 +74,30 @@ def test_logout_ends_the_session_at_once_everywhere(sec: SecuritySystem) -> None
     # only that session: the user's other session goes on
     assert products(sec, other.access_token) == 200
     assert refresh(sec, other.refresh_token).status_code == 200
+
+
+# one readable path per service, called on the service's own port (past the gateway, as a pod inside the cluster could)
+DIRECT = {
+    "catalog": "/api/v1/products/",
+    "inventory": "/api/v1/inventory/stores",
+    "analytics": "/api/v1/analytics/dashboard",
+    "moysklad-connector": "/api/v1/admin/sync/jobs",
+}
+
+
+def test_every_service_refuses_a_logged_out_token_itself(sec: SecuritySystem) -> None:
+    user = sec.create_user("logout-direct", ["admin"])
+    for service, path in DIRECT.items():
+        with sec.client(sec.url(service), token=user.access_token) as c:
+            assert c.get(path).status_code == 200, service
+    with sec.client(token=user.access_token) as c:
+        assert c.post("/api/v1/auth/logout").status_code == 204
+    time.sleep(1.5)  # each service may trust its cached "live" answer for REVOCATION_CACHE_SECONDS (1 s)
+    for service, path in DIRECT.items():
+        with sec.client(sec.url(service), token=user.access_token) as c:
+            refused = c.get(path)
+        assert refused.status_code == 401, (service, refused.status_code, refused.text)
+        assert refused.json() == {"error": "Unauthorized", "detail": "session has been revoked"}, service
 
 
 def test_logout_twice_and_logout_without_a_token(sec: SecuritySystem) -> None:

@@ -33,6 +33,7 @@ from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
 from crm_common.events.envelope import EventEnvelope
 from crm_common.migrations import upgrade
+from crm_common.security.revocation import session_check
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +111,7 @@ async def api(
     app.state.sessions = sessions
     app.state.report_cache = ReportCache(redis, settings.cache_ttl, prefix=f"analytics-test:{os.getpid()}")
     app.state.token_verifier = mint.verifier
+    app.state.session_check = session_check(redis, settings)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://analytics", headers=mint.headers("analytics:read"), timeout=30

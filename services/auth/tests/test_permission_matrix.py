@@ -18,6 +18,9 @@ from httpx import AsyncClient
 from auth_service.context import AuthContext
 
 ANON, VIEWER, ADMIN = "anonymous", "viewer", "admin"
+DEAD_LETTERS = "/api/v1/admin/dead-letters"
+NO_SUCH_LETTER = DEAD_LETTERS + "/0-999999999"
+NO_SUCH_SERVICE = {"service": "no-such-service"}  # re-drives nothing, whatever the topic holds
 
 
 @dataclass
@@ -138,6 +141,17 @@ MATRIX: list[tuple[str, str, Prepare, str, int]] = [
     ("DELETE", "/api/v1/admin/roles/{name}", _role, "admin", 204),
     ("GET", "/api/v1/admin/permissions", fixed("/api/v1/admin/permissions"), "admin", 200),
     ("GET", "/api/v1/admin/audit", fixed("/api/v1/admin/audit"), "admin", 200),
+    ("GET", "/api/v1/admin/dead-letters", fixed("/api/v1/admin/dead-letters"), "admin", 200),
+    ("POST", "/api/v1/admin/dead-letters/redrive", fixed(DEAD_LETTERS + "/redrive", NO_SUCH_SERVICE), "admin", 200),
+    ("GET", "/api/v1/admin/dead-letters/{letter_id}", fixed(NO_SUCH_LETTER), "admin", 404),
+    ("POST", "/api/v1/admin/dead-letters/{letter_id}/redrive", fixed(NO_SUCH_LETTER + "/redrive"), "admin", 404),
+    (
+        "POST",
+        "/api/v1/admin/dead-letters/{letter_id}/discard",
+        fixed(NO_SUCH_LETTER + "/discard", {"reason": "matrix"}),
+        "admin",
+        404,
+    ),
 ]
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
+from crm_common.testing import TokenMint as TokenMint
 from crm_common.testing import kafka_servers, read_events, test_database_url
 from moysklad_connector.integrations import service as integrations
 from moysklad_connector.settings import ConnectorSettings
@@ -60,42 +61,6 @@ async def register(
 async def account_events(topic: str, account_id: str, idle: float = 1.5) -> list[EventEnvelope]:
     """Every event of ``account_id`` on ``topic`` so far (tests share topics; accounts keep them apart)."""
     return [e for e in await read_events(topic, idle=idle) if e.account_id == account_id]
-
-
-class TokenMint:
-    """An Ed25519 key, the verifier that trusts it, and access tokens signed with it."""
-
-    def __init__(self) -> None:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-        from crm_common.security import StaticKeySource, TokenVerifier
-
-        self.key = Ed25519PrivateKey.generate()
-        self.verifier = TokenVerifier(
-            StaticKeySource({"test": self.key.public_key()}), algorithm="EdDSA", issuer="crm-auth", audience="crm-api"
-        )
-
-    def token(self, *permissions: str) -> str:
-        import time
-
-        import jwt
-
-        now = int(time.time())
-        claims = {
-            "iss": "crm-auth",
-            "aud": "crm-api",
-            "iat": now,
-            "nbf": now,
-            "exp": now + 600,
-            "sub": "u1",
-            "sid": "s1",
-            "jti": uuid.uuid4().hex,
-            "permissions": list(permissions),
-        }
-        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": "test"})
-
-    def headers(self, *permissions: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(*permissions)}"}
 
 
 def latest_state(events: list[EventEnvelope]) -> dict[str, EventEnvelope]:

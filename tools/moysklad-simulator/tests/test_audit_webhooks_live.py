@@ -76,6 +76,14 @@ def test_update_webhook_is_delivered_with_request_id(sim: RunningSimulator) -> N
         receiver.wait_for(1)
     path, body = receiver.received[0]
     assert "requestId=" in path
+    deadline = time.monotonic() + 5  # the log entry is written once the receiver's answer is back
+    while (
+        not (delivered := [e for e in sim.state.webhook_log if e["url"] == receiver.url])
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.02)
+    assert delivered[0]["status"] in (200, 204)
+    assert 0 < delivered[0]["deliveredAfterMs"] < 10_000  # the change-to-API benchmark's floor comes from this
     event = body["events"][0]
     assert (event["action"], event["meta"]["type"], event["updatedFields"]) == ("UPDATE", "product", ["salePrices"])
     assert event["meta"]["href"].startswith(sim.api_url)

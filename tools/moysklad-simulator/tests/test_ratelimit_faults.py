@@ -111,3 +111,23 @@ def test_dropped_connection(sim: RunningSimulator) -> None:
 def test_state_endpoint_reports_counts(sim: RunningSimulator) -> None:
     body = httpx.get(f"{sim.base_url}/__sim/state").json()
     assert body["counts"]["product"] == len(sim.state.records("product"))
+
+
+async def test_stats_count_each_request_and_the_units_it_was_charged() -> None:
+    settings = make_settings(scale="tiny", rate_limits_enabled=True)
+    async with asgi_client(settings, generate(settings)) as client:
+        await client.get("/entity/store")
+        await client.get("/entity/store")
+        await client.get("/report/stock/bystore")
+        stats = (await client.get("http://sim.test/__sim/stats")).json()
+        await client.delete("http://sim.test/__sim/stats")
+        after = (await client.get("http://sim.test/__sim/stats")).json()
+    assert stats["requests"] == 3
+    assert stats["units"] == 2 * settings.weight_basic + settings.weight_stock_report
+    assert stats["by_path"]["/api/remap/1.2/entity/store"] == {
+        "requests": 2,
+        "units": 2 * settings.weight_basic,
+        "refused": 0,
+    }
+    assert (stats["rate_limit_units"], stats["rate_limit_window_ms"]) == (45, 3000)
+    assert after["requests"] == 0

@@ -12,6 +12,7 @@ from crm_common.db import check_database, create_engine, session_factory
 from crm_common.errors import InfrastructureMissing
 from crm_common.messaging.broker import check_kafka, make_broker
 from crm_common.security.jwt import JWKSKeySource, TokenVerifier
+from crm_common.security.revocation import SessionCheck, session_check
 from crm_common.settings import ServiceSettings
 from crm_common.web.health import Check
 
@@ -23,6 +24,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession] | None = None
     broker: KafkaBroker | None = None
     redis: Redis | None = None
+    revocation_redis: Redis | None = None  # opened lazily by session_check() when the service needs no other Redis
     checks: dict[str, Check] = field(default_factory=dict)
 
     @classmethod
@@ -56,11 +58,25 @@ class Runtime:
             keys, algorithm=s.jwt_algorithm, issuer=s.jwt_issuer, audience=s.jwt_audience, leeway=s.jwt_leeway_seconds
         )
 
+    def session_check(self, *, cache_seconds: float | None = None) -> SessionCheck:
+        """The revocation check ``current_principal`` runs on every authenticated request.
+
+        A service that uses Redis for nothing else does not need it to start: its consumers work without it, and
+        while Redis is away its API refuses authenticated calls (503) rather than trusting them.
+        """
+        if self.redis is None and self.revocation_redis is None:
+            s = self.settings
+            self.revocation_redis = Redis.from_url(s.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        client = self.redis or self.revocation_redis
+        assert client is not None
+        return session_check(client, self.settings, cache_seconds=cache_seconds)
+
     async def close(self) -> None:
         if self.broker is not None:
             await self.broker.stop()
-        if self.redis is not None:
-            await self.redis.aclose()
+        for client in (self.redis, self.revocation_redis):
+            if client is not None:
+                await client.aclose()
         if self.engine is not None:
             await self.engine.dispose()
 

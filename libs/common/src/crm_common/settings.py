@@ -51,6 +51,11 @@ class ServiceSettings(BaseSettings):
     # Clock skew tolerated on exp/nbf/iat between auth and the verifying process (RFC 7519 §4.1.4 allows "a few
     # minutes"); without it a verifier whose clock is a second behind rejects tokens issued just now.
     jwt_leeway_seconds: int = env_field(30, "JWT_LEEWAY_SECONDS", ge=0, le=300)
+    # How long a service trusts a "session not revoked" answer from Redis: the longest a logged-out token still works
+    # directly against a service (the gateway checks on every request). 0 asks Redis on every request.
+    revocation_cache_seconds: float = env_field(1.0, "REVOCATION_CACHE_SECONDS", ge=0, le=60)
+    # After Redis failed, how long requests are refused (503) at once instead of waiting for another timeout each.
+    revocation_retry_seconds: float = env_field(2.0, "REVOCATION_RETRY_SECONDS", ge=0, le=60)
     http_host: str = env_field("127.0.0.1", "HTTP_HOST")
 
     @property

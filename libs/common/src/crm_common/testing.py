@@ -216,6 +216,36 @@ async def eventually(check: Any, timeout: float = 30.0) -> Any:
         await asyncio.sleep(0.1)
 
 
+async def assert_logout_refused(client: Any, path: str, token: str, redis_url: str) -> None:
+    """The service itself refuses ``token`` once its session is revoked the way auth's logout revokes it.
+
+    ``client`` is an ``httpx.AsyncClient`` talking to the service directly (not through the gateway). The token must
+    work first, so a 401 afterwards is the revocation's doing; the service may trust its cached "live" answer for
+    ``REVOCATION_CACHE_SECONDS`` (1 s by default), hence the short wait.
+    """
+    from redis.asyncio import Redis
+
+    from crm_common.security.revocation import RevocationStore
+
+    headers = {"Authorization": f"Bearer {token}"}
+    before = await client.get(path, headers=headers)
+    assert before.status_code == 200, before.text
+    sid = jwt.decode(token, options={"verify_signature": False})["sid"]
+    redis = Redis.from_url(redis_url)
+    try:
+        await RevocationStore(redis).revoke(sid, 60)
+    finally:
+        await redis.aclose()
+
+    async def refused() -> Any:
+        response = await client.get(path, headers=headers)
+        return response if response.status_code != 200 else None
+
+    after = await eventually(refused, timeout=5.0)
+    assert after.status_code == 401, after.text
+    assert after.json() == {"error": "Unauthorized", "detail": "session has been revoked"}
+
+
 # ---------------------------------------------------------------- canonical catalog events for tests
 
 ACCOUNT = "acc-test"

@@ -49,6 +49,7 @@ def create_app(
         app.state.report_cache = ReportCache(rt.redis, settings.cache_ttl)
         app.state.health_checks = rt.checks
         app.state.token_verifier = token_verifier or rt.token_verifier()
+        app.state.session_check = rt.session_check()
         if settings.create_topics:
             await ensure_topics(settings.kafka_bootstrap_servers)
         if settings.consume_events:

@@ -12,6 +12,7 @@ from auth_service.audit.api import router as audit_router
 from auth_service.bootstrap import refuse_default_admin, require_migrated
 from auth_service.context import AuthContext, make_hasher
 from auth_service.db import SCHEMA
+from auth_service.deadletters.api import router as dead_letters_router
 from auth_service.keys.api import router as jwks_router
 from auth_service.keys.service import KeyRing
 from auth_service.roles.api import router as roles_router
@@ -69,6 +70,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
                 audience=settings.jwt_audience,
                 leeway=settings.jwt_leeway_seconds,
             )
+            # Auth answers logout itself: the next call on that session must be refused at once, so no caching.
+            app.state.session_check = rt.session_check(cache_seconds=0)
             app.state.health_checks = rt.checks
             yield
         finally:
@@ -78,7 +81,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         service="auth",
         title="CRM auth service",
         description="Users, roles, sessions and access tokens.",
-        routers=[auth_router, jwks_router, users_router, roles_router, audit_router],
+        routers=[auth_router, jwks_router, users_router, roles_router, audit_router, dead_letters_router],
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

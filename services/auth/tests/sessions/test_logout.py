@@ -20,7 +20,7 @@ async def test_logout_stops_the_access_token_at_once(ctx: AuthContext, client: A
     assert response.status_code == 204
     after = await client.get("/api/v1/auth/me", headers=bearer(tokens))
     assert after.status_code == 401
-    assert after.json() == {"error": "Unauthorized", "detail": "session revoked"}
+    assert after.json() == {"error": "Unauthorized", "detail": "session has been revoked"}
 
 
 async def test_logout_writes_a_revocation_entry_that_lives_until_the_token_expires(

@@ -35,6 +35,7 @@ def create_app(settings: CatalogSettings | None = None, *, token_verifier: Token
         app.state.sessions = rt.sessions
         app.state.health_checks.update(rt.checks)
         app.state.token_verifier = token_verifier or rt.token_verifier()
+        app.state.session_check = rt.session_check()
         try:
             if rt.broker is not None and rt.sessions is not None:
                 if settings.create_topics:

@@ -25,6 +25,7 @@ def table() -> RoutingTable:
         ("/api/v1/admin/users/7", "auth", "http://127.0.0.1:8001"),
         ("/api/v1/admin/roles", "auth", "http://127.0.0.1:8001"),
         ("/api/v1/admin/audit", "auth", "http://127.0.0.1:8001"),
+        ("/api/v1/admin/dead-letters/0-1/redrive", "auth", "http://127.0.0.1:8001"),
     ],
 )
 def test_each_public_prefix_goes_to_its_service_on_its_default_port(

@@ -38,6 +38,7 @@ def create_app(settings: InventorySettings | None = None, *, token_verifier: Tok
         app.state.sessions = rt.sessions
         app.state.health_checks.update(rt.checks)
         app.state.token_verifier = token_verifier or rt.token_verifier()
+        app.state.session_check = rt.session_check()
         relay: OutboxRelay | None = None
         try:
             if rt.broker is not None and rt.sessions is not None:

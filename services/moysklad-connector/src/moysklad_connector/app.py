@@ -41,6 +41,7 @@ def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any
             raise RuntimeError("runtime opened without database or broker")
         app.state.health_checks.update(rt.checks)
         app.state.token_verifier = token_verifier or rt.token_verifier()
+        app.state.session_check = rt.session_check()
         app.state.sessions = rt.sessions
         await rt.broker.start()
         service = SyncService(settings, rt.engine, rt.sessions, KafkaSink(EventPublisher(rt.broker)))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from moysklad_simulator.ratelimit import RateLimiter
 from moysklad_simulator.responses import API_PREFIX
 from moysklad_simulator.store import SimulatorState
 
@@ -59,6 +60,20 @@ def put_faults(request: Request, faults: Faults) -> Faults:
     """Replace the active fault settings."""
     request.app.state.faults = faults
     return faults
+
+
+@router.get("/stats")
+def get_stats(request: Request) -> dict[str, Any]:
+    """Requests and rate-limit units charged so far, per path (ids folded to ``{id}``); refused ones cost 0 units."""
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter.stats()
+
+
+@router.delete("/stats", status_code=204)
+def reset_stats(request: Request) -> None:
+    """Start counting again from zero."""
+    limiter: RateLimiter = request.app.state.limiter
+    limiter.counted.clear()
 
 
 @router.get("/state")

@@ -53,7 +53,9 @@ async def _limited(request: Request, call_next: Handler, principal: auth.Princip
         return _with(respond_error(request, window_error()), headers)
     if faults.error_500_probability and state.fault_rng.random() < faults.error_500_probability:
         return respond_error(request, MoySkladError(500, 1083, "Ошибка при формировании результата"))
-    verdict = limiter.admit(principal.login, limiter.weight(request.url.path, principal.kind))
+    weight = limiter.weight(request.url.path, principal.kind)
+    verdict = limiter.admit(principal.login, weight)
+    limiter.record(request.url.path, weight, verdict.allowed or not enforce)
     if not verdict.allowed and enforce:
         return _with(respond_error(request, window_error()), verdict.headers)
     return _with(await call_next(request), verdict.headers)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import Any
 
 from moysklad_simulator.errors import MoySkladError
 from moysklad_simulator.settings import Settings
 
 WEIGHTED_REPORTS = ("/report/stock/all", "/report/stock/bystore")
+_ID = re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,25 @@ class RateLimiter:
         self.settings = settings
         self.window: dict[str, deque[tuple[float, int]]] = defaultdict(deque)
         self.in_flight: dict[str, int] = defaultdict(int)
+        self.counted: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # path -> requests, units, refused
+
+    def record(self, path: str, weight: int, allowed: bool) -> None:
+        """Count one request for ``GET /__sim/stats``: what a client really asked, and what it cost."""
+        row = self.counted[_ID.sub("/{id}", path)]
+        row[0] += 1
+        row[1] += weight if allowed else 0
+        row[2] += 0 if allowed else 1
+
+    def stats(self) -> dict[str, Any]:
+        by_path = {path: {"requests": r, "units": u, "refused": x} for path, (r, u, x) in sorted(self.counted.items())}
+        return {
+            "requests": sum(row[0] for row in self.counted.values()),
+            "units": sum(row[1] for row in self.counted.values()),
+            "refused": sum(row[2] for row in self.counted.values()),
+            "rate_limit_units": self.settings.rate_limit_units,
+            "rate_limit_window_ms": self.settings.rate_limit_window_ms,
+            "by_path": by_path,
+        }
 
     def weight(self, path: str, auth_kind: str) -> int:
         """Stock reports weigh 5 whatever the auth; otherwise the auth kind decides (§5.1)."""

@@ -8,8 +8,9 @@ notification is dropped. Notifications are delivered one at a time, in order.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -43,6 +44,7 @@ class Notification:
     url: str
     request_id: str
     body: dict[str, Any]
+    queued_at: float = field(default_factory=time.monotonic)  # for the delivery time in the webhook log
 
 
 def queue_notifications(state: SimulatorState, ctx: AuditContext, disabled_prefixes: tuple[str, ...]) -> None:
@@ -107,7 +109,14 @@ async def deliver(client: httpx.AsyncClient, state: SimulatorState, note: Notifi
         except httpx.HTTPError:
             status = None
         state.webhook_log.append(
-            {"url": note.url, "requestId": note.request_id, "attempt": attempt + 1, "status": status}
+            {
+                "url": note.url,
+                "requestId": note.request_id,
+                "attempt": attempt + 1,
+                "status": status,
+                # from the change (the notification queued) to the receiver's answer, retries included
+                "deliveredAfterMs": round((time.monotonic() - note.queued_at) * 1000, 1),
+            }
         )
         if status in (200, 204):
             return True

@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -178,12 +179,7 @@ async def _scan(
                 result.replayed.append(letter)
                 result.by_topic[letter.topic] += 1
                 if producer is not None:
-                    marks = [
-                        (REPLAYED_HEADER, b"1"),
-                        (REPLAY_OF_HEADER, f"{DEAD_LETTER.name}:{tp.partition}:{record.offset}".encode()),
-                        ("dlq_reason", letter.reason.encode()),
-                        ("dlq_consumer", letter.consumer.encode()),
-                    ]
+                    marks = replay_marks(letter)
                     pending.append(
                         await producer.send(letter.topic, record.value or b"", key=record.key, headers=marks)
                     )
@@ -191,6 +187,93 @@ async def _scan(
         await future  # every copy acknowledged before anything is marked as replayed
     if producer is not None:
         await consumer.commit({tp: OffsetAndMetadata(ends[tp], "") for tp in partitions})
+
+
+def replay_marks(letter: Letter) -> list[tuple[str, bytes]]:
+    """Headers of a re-driven copy: where it came from, so a second failure can be traced to the first."""
+    return [
+        (REPLAYED_HEADER, b"1"),
+        (REPLAY_OF_HEADER, f"{DEAD_LETTER.name}:{letter.partition}:{letter.offset}".encode()),
+        ("dlq_reason", letter.reason.encode()),
+        ("dlq_consumer", letter.consumer.encode()),
+    ]
+
+
+@dataclass(frozen=True)
+class StoredLetter:
+    """One record of the dead-letter topic as it is stored: the original bytes and key, the dead-letter headers."""
+
+    letter: Letter
+    key: bytes | None
+    value: bytes
+    timestamp_ms: int
+
+
+async def read_dead_letters(bootstrap_servers: str, *, timeout: float = 30.0) -> list[StoredLetter]:
+    """Every record on the dead-letter topic, oldest first per partition; reads to the end offsets seen at the start.
+
+    No consumer group: reading commits nothing, so it never changes what ``replay`` considers new.
+    """
+    partitions = await topic_partitions(bootstrap_servers, [DEAD_LETTER.name], timeout)
+    if not partitions:
+        return []
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers.split(","),
+        enable_auto_commit=False,
+        request_timeout_ms=int(timeout * 1000),
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: list[StoredLetter] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            positions = {tp: await consumer.position(tp) for tp in partitions}
+            if all(positions[tp] >= ends[tp] for tp in partitions):
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"could not read {DEAD_LETTER.name} to its end within {timeout}s")
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, records in batch.items():
+                found += [_stored(tp.partition, r) for r in records if r.offset < ends[tp]]
+        return sorted(found, key=lambda s: (s.letter.partition, s.letter.offset))
+    finally:
+        await consumer.stop()
+
+
+def _stored(partition: int, record: Any) -> StoredLetter:
+    headers = _headers(record.headers)
+    letter = Letter(
+        partition,
+        record.offset,
+        headers.get("dlq_consumer", ""),
+        headers.get("dlq_topic", ""),
+        headers.get("dlq_reason", ""),
+        headers.get("dlq_detail", ""),
+    )
+    return StoredLetter(letter, record.key, record.value or b"", int(record.timestamp))
+
+
+async def redrive(bootstrap_servers: str, letters: Sequence[StoredLetter], *, timeout: float = 30.0) -> None:
+    """Publish each letter's original bytes, with its original key, to its original topic; returns once Kafka
+    acknowledged every copy."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers.split(","),
+        acks="all",
+        enable_idempotence=True,
+        request_timeout_ms=int(timeout * 1000),
+    )
+    await producer.start()
+    try:
+        pending = [
+            await producer.send(s.letter.topic, s.value, key=s.key, headers=replay_marks(s.letter)) for s in letters
+        ]
+        for future in pending:
+            await future
+    finally:
+        await producer.stop()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,8 +8,9 @@ from enum import StrEnum
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from crm_common.errors import Forbidden, Unauthorized
+from crm_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from crm_common.security.jwt import Principal, TokenVerifier
+from crm_common.security.revocation import SessionCheck
 
 
 class Permission(StrEnum):
@@ -24,6 +25,7 @@ class Permission(StrEnum):
     ADMIN_INTEGRATIONS = "admin:integrations"
     SYNC_RUN = "sync:run"
     ADMIN_HEALTH = "admin:health"
+    ADMIN_DEAD_LETTERS = "admin:dead-letters"
 
 
 bearer = HTTPBearer(auto_error=False, description="Access token from `POST /api/v1/auth/login`.")
@@ -32,11 +34,15 @@ bearer = HTTPBearer(auto_error=False, description="Access token from `POST /api/
 async def current_principal(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> Principal:
-    """The verified caller; 401 without a valid bearer token."""
+    """The verified caller of a live session; 401 without a valid bearer token or if the session was revoked."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token")
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = await verifier.verify(credentials.credentials)
+    check: SessionCheck | None = getattr(request.app.state, "session_check", None)
+    if check is None:  # a service wired without the check refuses rather than trusting revoked tokens
+        raise ServiceUnavailable("session revocation check is not configured")
+    await check.ensure_live(principal)
     request.state.principal = principal
     return principal
 

@@ -17,6 +17,7 @@ DESCRIPTIONS: dict[str, str] = {
     Permission.ADMIN_INTEGRATIONS: "Manage integrations (MoySklad accounts)",
     Permission.SYNC_RUN: "Start a synchronisation",
     Permission.ADMIN_HEALTH: "See service health",
+    Permission.ADMIN_DEAD_LETTERS: "Read, re-drive and discard dead letters (they hold raw business data)",
 }
 
 ADMIN_ROLE = "admin"

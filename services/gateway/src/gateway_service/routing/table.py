@@ -63,6 +63,13 @@ def build_routes(s: GatewaySettings) -> list[Route]:
         Route("/api/v1/admin/roles", "auth", s.auth_url, _any(P.ADMIN_USERS), _any(P.ADMIN_USERS)),
         Route("/api/v1/admin/audit", "auth", s.auth_url, _any(P.ADMIN_USERS), _any(P.ADMIN_USERS)),
         Route("/api/v1/admin/permissions", "auth", s.auth_url, _any(P.ADMIN_USERS), _any(P.ADMIN_USERS)),
+        Route(
+            "/api/v1/admin/dead-letters",
+            "auth",
+            s.auth_url,
+            _any(P.ADMIN_DEAD_LETTERS),
+            _any(P.ADMIN_DEAD_LETTERS),
+        ),
         # MoySklad's webhook deliveries: public at the gateway (MoySklad sends no JWT); the connector checks the
         # per-integration token in the URL in constant time.
         Route("/api/v1/integrations/moysklad", "moysklad-connector", s.connector_url),
