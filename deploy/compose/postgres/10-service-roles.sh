@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs once, when the PostgreSQL volume is first initialised (docker-entrypoint-initdb.d).
-# One login role per service, owning exactly one schema (ARCHITECTURE.md: "each service connects with credentials
-# that can only touch its own schema"); a read-only role for Grafana's business dashboards.
+# One login role per service, owning exactly one schema (docs/architecture.md, "Processes and ports (development)":
+# "each service connects with a role that can touch only its own schema"); a read-only role for Grafana's business
+# dashboards.
 set -euo pipefail
 
 create_service_role() { # <role> <password> <schema>

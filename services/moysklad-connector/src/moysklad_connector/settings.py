@@ -3,7 +3,7 @@
 Connector-specific values take the ``CONNECTOR_`` prefix; the MoySklad credentials keep the plain names the seed
 documents (``MOYSKLAD_USERNAME``, ``MOYSKLAD_PASSWORD``, ``MOYSKLAD_TOKEN``, ``MOYSKLAD_BASE_URL``,
 ``MOYSKLAD_SYNC_INTERVAL_MINUTES``). MoySklad limits and weights are settings because MoySklad changes them
-(API-NOTES §5.1).
+(docs/moysklad.md, "Rate limits and errors").
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ class ConnectorSettings(ServiceSettings):
     # Key for credentials at rest (Fernet, urlsafe base64 of 32 bytes); derived from SECRET_KEY when unset.
     credentials_key: SecretStr | None = None
 
-    # MoySklad rate limits (API-NOTES §5.1): a bucket of 45 units per 3 s, 5 requests in flight per user.
+    # MoySklad rate limits (docs/moysklad.md, "Rate limits and errors"): a bucket of 45 units per 3 s, 5 requests
+    # in flight per user.
     rate_limit_units: int = Field(default=45, ge=1)
     rate_limit_window_ms: int = Field(default=3000, ge=1)
     request_weight: int = Field(default=4, ge=1, description="Units one request costs (Basic/user token: 2..4).")
@@ -55,14 +56,15 @@ class ConnectorSettings(ServiceSettings):
     # the cursor (a slow transaction at MoySklad) is still read; repeats are dropped by their event ids.
     cursor_overlap: timedelta = Field(default=timedelta(0), ge=timedelta(0))
 
-    # Stock (API-NOTES §11): levels are read after a sync that moved documents, and reconciled on this period anyway
-    # (stock also moves through documents the connector does not sync: inventories, write-offs, transfers).
+    # Stock (docs/moysklad.md, "Reports"): levels are read after a sync that moved documents, and reconciled on this
+    # period anyway (stock also moves through documents the connector does not sync: inventories, write-offs,
+    # transfers).
     stock_reconcile_minutes: float = Field(default=60, gt=0)
     stock_report_mode: Literal["all", "nonEmpty"] = Field(
         default="all", description="`stockMode` of the stock reports; `all` keeps reserved/in-transit-only items."
     )
 
-    # Webhooks (API-NOTES §12.4): registered at MoySklad only when the public URL of
+    # Webhooks (docs/moysklad.md, "Webhooks"): registered at MoySklad only when the public URL of
     # POST /api/v1/integrations/moysklad/webhook is known; they only hint the scheduler to sync sooner.
     public_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     webhook_secret: SecretStr | None = Field(

@@ -92,7 +92,7 @@ async def test_a_document_with_more_positions_than_inlined_is_read_whole(
 ) -> None:
     big = sim.state.records("demand")[0]
     template = big["_positions"][0]
-    for _ in range(1005):  # the list inlines at most 1000 positions (API-NOTES §4.3)
+    for _ in range(1005):  # the list inlines at most 1000 positions (docs/moysklad.md, "Collections")
         extra = new_position(sim.state, template.assortment, 1.0, template.price, 0.0, template.vat)
         extra.cost = template.cost
         big["_positions"].append(extra)

@@ -1,4 +1,6 @@
-"""The audit feed (``/audit``, ``/audit/{id}/events``, ``/entity/{type}/{id}/audit``; API-NOTES §12.3).
+"""The audit feed: ``/audit``, ``/audit/{id}/events``, ``/entity/{type}/{id}/audit``.
+
+MoySklad's behaviour is summarised in docs/moysklad.md#audit-feed-recycle-bin-late-updated.
 
 Every change the simulator makes (live mode, webhook management) goes through :func:`record_event`,
 which also queues the matching webhook notifications.

@@ -1,4 +1,4 @@
-"""Basic and Bearer authentication, and the token endpoint (API-NOTES §2)."""
+"""Basic and Bearer authentication, and the token endpoint (docs/moysklad.md, "Authentication")."""
 
 from __future__ import annotations
 

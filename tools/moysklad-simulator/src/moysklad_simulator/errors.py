@@ -1,4 +1,4 @@
-"""MoySklad error bodies (API-NOTES §5.3) and the exception that carries them."""
+"""MoySklad error bodies (docs/moysklad.md, "Rate limits and errors") and the exception that carries them."""
 
 from __future__ import annotations
 

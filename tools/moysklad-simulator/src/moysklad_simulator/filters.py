@@ -1,4 +1,4 @@
-"""The ``filter`` grammar of API-NOTES §4.5, compiled into a predicate over stored records."""
+"""The ``filter`` grammar (docs/moysklad.md, "Collections"), compiled into a predicate over stored records."""
 
 from __future__ import annotations
 

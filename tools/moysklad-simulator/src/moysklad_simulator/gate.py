@@ -33,7 +33,8 @@ async def gate(request: Request, call_next: Handler) -> Response:
     faults: Faults = request.app.state.faults
     enforce = state.settings.rate_limits_enabled and faults.rate_limits_enabled
     if not limiter.enter(principal.login) and enforce:
-        # The parallel limit carries no Retry-After; X-Lognex-Auth 429005 is a third-party observation (§5.2).
+        # The parallel limit carries no Retry-After; X-Lognex-Auth 429005 is a third-party observation
+        # (docs/moysklad.md, "Rate limits and errors").
         return _with(respond_error(request, parallel_error()), {"X-Lognex-Auth": "429005"})
     try:
         return await _limited(request, call_next, principal, enforce)

@@ -1,4 +1,4 @@
-"""Collections: query parameters, filter/search/order, paging and the list envelope (API-NOTES §4)."""
+"""Query parameters, filter/search/order, paging and the list envelope (docs/moysklad.md, "Collections")."""
 
 from __future__ import annotations
 
@@ -44,13 +44,13 @@ class ListQuery:
 def parse_query(
     path: str, params: Iterable[tuple[str, str]], *, default_limit: int = 1000, max_limit: int = 1000
 ) -> ListQuery:
-    """Read limit/offset/filter/order/search/expand/fields; expand is dropped when limit > 100 (§4.2)."""
+    """Read limit/offset/filter/order/search/expand/fields; expand is dropped when limit > 100 ("Collections")."""
     pairs = list(params)
     raw = dict(pairs)
     limit = _int_param(raw, "limit", default_limit)
     offset = _int_param(raw, "offset", 0)
     if limit > max_limit or limit < 1:
-        # The exact code is not documented (API-NOTES §4.2 gives only the maximum); 1002 is our choice.
+        # MoySklad documents only the maximum, not the error code (docs/moysklad.md, "Collections"); 1002 is our choice.
         raise MoySkladError(400, 1002, f"Значение параметра 'limit' должно быть от 1 до {max_limit}", "limit")
     if offset < 0:
         raise MoySkladError(400, 1002, "Значение параметра 'offset' не может быть отрицательным", "offset")
@@ -105,7 +105,7 @@ def select(
 
 
 def _search(rows: list[Record], text: str, fields: tuple[str, ...]) -> list[Record]:
-    """Word-prefix search: every query word must start some word of the searched fields (§4.6)."""
+    """Word-prefix search: every query word must start some word of the searched fields ("Collections")."""
     needles = text.lower().split()
 
     def words(rec: Record) -> list[str]:

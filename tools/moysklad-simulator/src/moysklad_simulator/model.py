@@ -15,7 +15,7 @@ CANONICAL_BASE = "https://api.moysklad.ru/api/remap/1.2"
 UI_BASE = "https://online.moysklad.ru/app/#"
 MEDIA_TYPE = "application/json"
 
-# API-NOTES §7: the web UI type names used in uuidHref.
+# The web UI type names used in uuidHref (docs/moysklad.md, "Identifiers").
 UI_TYPES = {
     "product": "good",
     "service": "good",
@@ -26,7 +26,7 @@ UI_TYPES = {
     "organization": "mycompany",
     "store": "warehouse",
 }
-# Types whose uuidHref id differs from the API id (API-NOTES §7).
+# Types whose uuidHref id differs from the API id (docs/moysklad.md, "Identifiers").
 UI_ID_TYPES = frozenset({"product", "service", "bundle", "variant"})
 # Types that are addressed outside /entity/{type}/{id} and carry no metadataHref/uuidHref.
 NO_METADATA_TYPES = frozenset({"pricetype", "state", "attributemetadata", "audit", "auditevent"})

@@ -1,4 +1,7 @@
-"""Request weights, the 45-units-per-3-s sliding window and the parallel limit (API-NOTES §5.1–5.2)."""
+"""Request weights, the 45-units-per-3-s sliding window and the parallel limit.
+
+MoySklad's numbers and headers are in docs/moysklad.md, "Rate limits and errors".
+"""
 
 from __future__ import annotations
 
@@ -51,7 +54,7 @@ class RateLimiter:
         }
 
     def weight(self, path: str, auth_kind: str) -> int:
-        """Stock reports weigh 5 whatever the auth; otherwise the auth kind decides (§5.1)."""
+        """Stock reports weigh 5 whatever the auth; otherwise the auth kind decides ("Rate limits and errors")."""
         if path.rstrip("/").endswith(WEIGHTED_REPORTS):
             return self.settings.weight_stock_report
         return self.settings.weight_basic if auth_kind == "basic" else self.settings.weight_user_token

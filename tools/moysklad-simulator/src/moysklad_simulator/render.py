@@ -1,4 +1,4 @@
-"""Turn stored records into MoySklad JSON, expanding references on request (API-NOTES §4.3)."""
+"""Turn stored records into MoySklad JSON, expanding references on request (docs/moysklad.md, "Collections")."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def render_value(value: Any, lookup: Lookup, expand: ExpandTree | None) -> Any:
 
 
 def render_collection(value: Collection, lookup: Lookup, expand: ExpandTree | None) -> dict[str, Any]:
-    """A nested MetaArray; rows only when expanded (inlined rows are capped at 1000, §4.3)."""
+    """A nested MetaArray; rows only when expanded (at most 1000 inlined; docs/moysklad.md, "Collections")."""
     rows = value.materialize()
     meta = {
         "href": f"{CANONICAL_BASE}/{value.path}",

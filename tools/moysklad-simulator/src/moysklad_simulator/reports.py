@@ -1,4 +1,4 @@
-"""Stock and profit reports computed from the simulator's own ledger and documents (API-NOTES §11)."""
+"""Stock and profit reports computed from the simulator's own ledger and documents (docs/moysklad.md, "Reports")."""
 
 from __future__ import annotations
 

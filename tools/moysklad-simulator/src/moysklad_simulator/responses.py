@@ -1,4 +1,5 @@
-"""How every MoySklad response is written: orjson, hrefs on the client's base URL, gzip (API-NOTES §3)."""
+"""How every MoySklad response is written: orjson, hrefs on the client's base URL, gzip (docs/moysklad.md,
+"Requests")."""
 
 from __future__ import annotations
 
@@ -42,5 +43,5 @@ def respond_error(request: Request, error: MoySkladError) -> Response:
 
 
 def empty(status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """An empty-bodied response (single DELETE answers 200 with no body, §4.1)."""
+    """An empty-bodied response (single DELETE answers 200 with no body; docs/moysklad.md, "Collections")."""
     return Response(b"", status_code=status, headers=headers)

@@ -1,7 +1,8 @@
 """Simulator settings (env prefix ``MOYSKLAD_SIM_``).
 
 MoySklad changes its limits and weights from time to time, so every number that the real service
-enforces is a setting here, with the value documented in API-NOTES §5.1 as the default.
+enforces is a setting here, with the value given in docs/moysklad.md ("Rate limits and errors") as the
+default.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ class Settings(BaseSettings):
     password: SecretStr = SecretStr("demo-password")
     # A fixed token valid from start-up, so that clients need not call /security/token first.
     token: SecretStr = SecretStr("0123456789abcdef0123456789abcdef01234567")
-    # MoySklad revokes every previous token when a new one is issued (API-NOTES §2). Set this to keep
-    # the fixed dev token valid anyway.
+    # MoySklad revokes every previous token when a new one is issued (docs/moysklad.md, "Authentication"). Set this
+    # to keep the fixed dev token valid anyway.
     dev_token_survives_reissue: bool = False
 
     scale: Scale = Scale.demo
@@ -59,7 +60,7 @@ class Settings(BaseSettings):
     live: bool = False
     live_interval_seconds: float = Field(default=2.0, gt=0)
 
-    # Rate limits, API-NOTES §5.1
+    # Rate limits (docs/moysklad.md, "Rate limits and errors")
     rate_limit_units: int = 45
     rate_limit_window_ms: int = 3000
     weight_basic: int = 2
@@ -74,6 +75,6 @@ class Settings(BaseSettings):
     fault_drop_probability: float = Field(default=0.0, ge=0, le=1)
     fault_latency_ms: int = Field(default=0, ge=0)
 
-    # Webhook delivery, API-NOTES §12.4
+    # Webhook delivery (docs/moysklad.md, "Webhooks")
     webhook_timeout_ms: int = 1500
     webhook_retries: int = 3

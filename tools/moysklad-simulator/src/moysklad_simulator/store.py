@@ -115,7 +115,7 @@ class SimulatorState:
         return fmt_ms(moment)
 
     def issue_token(self) -> str:
-        """Issue a new token and revoke the previous ones (API-NOTES §2)."""
+        """Issue a new token and revoke the previous ones (docs/moysklad.md, "Authentication")."""
         token = secrets.token_hex(20)
         self.tokens = {token}
         if self.settings.dev_token_survives_reissue:

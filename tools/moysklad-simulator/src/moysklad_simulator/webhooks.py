@@ -1,4 +1,4 @@
-"""Webhook registry (``/entity/webhook``) and the outbound notifier (API-NOTES §12.4).
+"""Webhook registry (``/entity/webhook``) and the outbound notifier (docs/moysklad.md, "Webhooks").
 
 Delivery: POST ``<url>?requestId=<uuid>``; the receiver must answer 200 or 204 within the timeout
 (1500 ms), otherwise up to 3 more attempts follow immediately with the same ``requestId``, then the

@@ -1,4 +1,7 @@
-"""What the MoySklad client raises. The body shape is ``{"errors": [{"error", "code", ...}]}`` (API-NOTES §5.3)."""
+"""What the MoySklad client raises.
+
+The body shape is ``{"errors": [{"error", "code", ...}]}`` (docs/moysklad.md, "Rate limits and errors").
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Any
 
 
 class MoySkladError(Exception):
-    """A 4xx answer that must not be retried (API-NOTES §3 "do not retry on 4xx"), or retries exhausted."""
+    """A 4xx answer that must not be retried (docs/moysklad.md, "Requests"), or retries exhausted."""
 
     def __init__(self, status: int, message: str, code: int | None = None, url: str = "") -> None:
         super().__init__(f"MoySklad answered {status}" + (f" (code {code})" if code else "") + f": {message}")

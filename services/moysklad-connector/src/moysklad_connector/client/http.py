@@ -1,8 +1,11 @@
-"""``MoySkladClient``: Basic or Bearer auth, gzip, keep-alive, pacing, retries (API-NOTES §2, §3, §5).
+"""``MoySkladClient``: Basic or Bearer auth, gzip, keep-alive, pacing, retries.
+
+MoySklad's rules are in docs/moysklad.md, sections "Authentication", "Requests" and "Rate limits and errors".
 
 Retry policy: a window 429 (code 1049, ``X-Lognex-Retry-After`` present) waits the announced time for every
 request; a parallel 429 (code 1073, no Retry-After) and 5xx/transport errors back off exponentially with jitter;
-any other 4xx is raised at once, since repeating it only counts toward MoySklad's auto-ban (§5.1).
+any other 4xx is raised at once, since repeating it only counts toward MoySklad's auto-ban (same page, "Rate limits
+and errors").
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from moysklad_connector.client.errors import (
 from moysklad_connector.client.pacing import RateGate, backoff_delay
 from moysklad_connector.log import log
 
-# API-NOTES §3: gzip is mandatory (415 otherwise); this Accept value is the one every server version takes.
+# gzip is mandatory (415 otherwise); this Accept value is the one every server version takes (docs/moysklad.md,
+# "Requests").
 BASE_HEADERS = {"Accept-Encoding": "gzip", "Accept": "application/json;charset=utf-8"}
 STOCK_REPORT_PREFIXES = ("report/stock/all", "report/stock/bystore")
 
@@ -85,7 +89,7 @@ class MoySkladClient:
             share=p.rate_limit_share,
             max_parallel=p.max_parallel_requests,
         )
-        # MoySklad advises against connections idle for more than ~30 s (API-NOTES §3).
+        # MoySklad advises against connections idle for more than ~30 s (docs/moysklad.md, "Requests").
         self._http = httpx.AsyncClient(
             base_url=credentials.base_url.rstrip("/") + "/",
             headers=BASE_HEADERS,
@@ -109,7 +113,7 @@ class MoySkladClient:
 
     async def list_page(self, path: str, params: dict[str, Any] | None = None) -> ListPage:
         body = await self.get(path, params)
-        if isinstance(body, list):  # bare arrays: /report/stock/*/current, pricetype (API-NOTES §4.1)
+        if isinstance(body, list):  # bare arrays: /report/stock/*/current, pricetype (docs/moysklad.md, "Collections")
             return ListPage(rows=body, size=len(body), next_href=None)
         meta = body.get("meta") or {}
         return ListPage(

@@ -1,4 +1,4 @@
-"""Client-side pacing for MoySklad's limits (API-NOTES §5).
+"""Client-side pacing for MoySklad's limits (docs/moysklad.md, "Rate limits and errors").
 
 A token bucket mirrors the server's (``X-RateLimit-Limit`` units per ``X-Lognex-Retry-TimeInterval`` ms) but keeps a
 safety margin: it only ever spends ``share`` of the bucket, and every response's ``X-RateLimit-Remaining`` can only
@@ -50,7 +50,10 @@ class RateGate:
                 await asyncio.sleep((weight - self.tokens) / (self.rate * self.share))
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Correct the bucket from a response's rate-limit headers (present on every response, §5.2)."""
+        """Correct the bucket from a response's rate-limit headers.
+
+        They come with every response (docs/moysklad.md, "Rate limits and errors").
+        """
         limit = _int(headers.get("x-ratelimit-limit"))
         interval = _int(headers.get("x-lognex-retry-timeinterval"))
         if limit and interval and (limit != self.units or interval / 1000.0 != self.window):

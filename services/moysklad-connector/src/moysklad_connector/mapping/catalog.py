@@ -41,7 +41,7 @@ def map_folder(obj: dict[str, Any], lookups: Lookups) -> EventEnvelope:
 
 
 def barcodes(obj: dict[str, Any]) -> list[str]:
-    """``[{"ean13": "…"}, {"code128": "…"}]`` → the codes, in order (API-NOTES §8)."""
+    """``[{"ean13": "…"}, {"code128": "…"}]`` → the codes, in order (docs/moysklad.md, "Entity details")."""
     codes: list[str] = []
     for item in obj.get("barcodes") or []:
         if isinstance(item, dict):

@@ -68,7 +68,7 @@ def optional_decimal(value: Any) -> Decimal | None:
 
 
 def roubles(kopecks: Any) -> Decimal:
-    """Kopecks (Float or Int in JSON, API-NOTES §6) → exact roubles (a decimal shift, no rounding)."""
+    """Kopecks (Float or Int in JSON; docs/moysklad.md, "Money") → exact roubles (a decimal shift, no rounding)."""
     return decimal(kopecks).scaleb(-2)
 
 

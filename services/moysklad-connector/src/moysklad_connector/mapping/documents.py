@@ -1,9 +1,10 @@
 """Sales and purchase documents (see DOCUMENT_KINDS) → ``<kind>.upserted`` / ``<kind>.deleted``.
 
 A document reaches the mapper with *all* its positions inlined (``expand=positions``; the runner pages
-``/positions`` for documents larger than what the list inlines, API-NOTES §4.3, §9) and, for shipments, retail sales,
-returns and supplies, with ``fields=stock``, whose ``stock.cost`` is the unit cost at the document moment: what
-MoySklad's profit report uses (§4.4, §9). Orders get no cost: theirs is the *current* cost, not the document's.
+``/positions`` for documents larger than what the list inlines; docs/moysklad.md, "Collections" and "Documents")
+and, for shipments, retail sales, returns and supplies, with ``fields=stock``, whose ``stock.cost`` is the unit cost
+at the document moment: what MoySklad's profit report uses (same page, "Documents" and "Reports"). Orders get no
+cost: theirs is the *current* cost, not the document's.
 
 Money: MoySklad sends kopecks; a position's amount is ``quantity × price × (1 − discount/100)`` rounded half-up to
 the precision MoySklad keeps document sums in (hundredths of a kopeck), in roubles. The document ``sum`` is the
@@ -47,7 +48,8 @@ DOCUMENT_KINDS: dict[str, m.DocumentKind] = {
 # Position meta types that do not follow `<doc>position` (docs/moysklad.md#documents).
 _ODD_POSITION_TYPES = {"retaildemand": "demandposition", "retailsalesreturn": "salesreturnposition"}
 POSITION_TYPES = {doc: _ODD_POSITION_TYPES.get(doc, f"{doc}position") for doc in DOCUMENT_KINDS}
-# `fields=stock` gives the cost at the document moment for these; for orders it is today's cost (API-NOTES §9).
+# `fields=stock` gives the cost at the document moment for these; for orders it is today's cost
+# (docs/moysklad.md, "Documents").
 COST_AT_MOMENT = frozenset({"demand", "retaildemand", "salesreturn", "retailsalesreturn", "supply"})
 # The document a document is based on: a return's shipment, a shipment's order, a supply's purchase order.
 BASE_DOCUMENT = {

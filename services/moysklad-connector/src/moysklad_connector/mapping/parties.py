@@ -36,7 +36,7 @@ def map_store(obj: dict[str, Any], lookups: Lookups) -> EventEnvelope:
 
 
 def map_counterparty(obj: dict[str, Any], lookups: Lookups) -> EventEnvelope:
-    # UZ/KZ company types (API-NOTES §8) fold into the three canonical kinds by their prefix.
+    # UZ/KZ company types (docs/moysklad.md, "Entity details") fold into the three canonical kinds by their prefix.
     company_type = str(obj.get("companyType") or "legal")
     kind = next(
         (k for name, k in COUNTERPARTY_KINDS.items() if company_type.startswith(name)), m.CounterpartyKind.LEGAL

@@ -1,10 +1,11 @@
-"""Read the stock reports into canonical ``StockLevel`` s (API-NOTES §11).
+"""Read the stock reports into canonical ``StockLevel`` s (docs/moysklad.md, "Reports").
 
 ``report/stock/bystore`` gives stock, reserve and in-transit per item and store; ``report/stock/all`` adds the unit
 cost (``price``, kopecks) per item; products with a ``minimumBalance`` give the minimum (a variant inherits its
 product's, as MoySklad's ``underMinimum`` filter does). Both reports weigh 5 units per request whatever the
-authentication (§5.1); the client charges that weight. ``stockMode=all`` keeps items whose stock is zero but that
-are reserved or on their way; rows that are zero everywhere are left out like absent ones.
+authentication (same page, "Rate limits and errors"); the client charges that weight. ``stockMode=all`` keeps items
+whose stock is zero but that are reserved or on their way; rows that are zero everywhere are left out like absent
+ones.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Deletions and recycle-bin moves, found through the audit feed (docs/moysklad.md#audit).
+"""Deletions and recycle-bin moves, found through the audit feed (docs/moysklad.md#audit-feed-recycle-bin-late-updated).
 
 Reference entities are deleted hard: the id just stops being listed. Documents go to the recycle bin
 (``puttorecyclebin``) and may come back (``restorefromrecyclebin``) without their ``updated`` changing, so paging by
@@ -23,7 +23,7 @@ from moysklad_connector.sync.runner import SyncContext, map_rows
 from moysklad_connector.sync.specs import SPECS
 
 AUDIT_CURSOR = "audit"
-AUDIT_LIMIT = "100"  # the audit maximum (API-NOTES §4.2)
+AUDIT_LIMIT = "100"  # the audit maximum (docs/moysklad.md, "Collections")
 DELETE_EVENTS = {spec.type: spec.deleted_event for spec in SPECS.values()}
 GONE, RESTORED = ("delete", "puttorecyclebin"), "restorefromrecyclebin"
 AUDIT_FILTER = ";".join(f"eventType={t}" for t in (*GONE, RESTORED))  # repeated equality: any of them

@@ -1,9 +1,9 @@
 """What a page of documents needs before it can be mapped: every position, and the product of every variant.
 
-A list with ``expand=positions`` inlines at most 1000 positions per document (API-NOTES §4.3); the rest are paged
-from ``/entity/{doc}/{id}/positions`` with the same ``fields`` (so limit ≤ 100, §4.4). Variant positions name the
-variant only; its parent product comes from the lookups (filled by the variant sync) or, for variants not seen yet,
-from one ``entity/variant?filter=id=…;id=…`` request per batch.
+A list with ``expand=positions`` inlines at most 1000 positions per document (docs/moysklad.md, "Collections"); the
+rest are paged from ``/entity/{doc}/{id}/positions`` with the same ``fields`` (so limit ≤ 100, same section). Variant
+positions name the variant only; its parent product comes from the lookups (filled by the variant sync) or, for
+variants not seen yet, from one ``entity/variant?filter=id=…;id=…`` request per batch.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from moysklad_connector.sync.specs import EntitySpec
 
 POSITIONS_LIMIT = 100  # `fields`/`expand` need limit ≤ 100
-VARIANT_BATCH = 50  # ids per filter: keeps the URL far below the 8 KB header budget (API-NOTES §5.1)
+# ids per filter: keeps the URL far below the 8 KB header budget (docs/moysklad.md, "Rate limits and errors")
+VARIANT_BATCH = 50
 
 
 async def complete_documents(ctx: Any, spec: EntitySpec, rows: list[dict[str, Any]]) -> None:

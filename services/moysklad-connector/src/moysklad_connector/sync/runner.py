@@ -1,6 +1,6 @@
 """Paging one MoySklad type into events, publishing each page before its cursor is saved.
 
-Paging is keyset, not deep offsets (API-NOTES §12.1): ``filter=updated>=<cursor second>`` ordered by
+Paging is keyset, not deep offsets (docs/moysklad.md, "Sync strategy"): ``filter=updated>=<cursor second>`` ordered by
 ``updated,id``, and rows at or before the saved ``(updated, id)`` are skipped client-side. Offset paging over a set
 that changes while we read it skips rows; this does not, and a restart continues after the last published row.
 Delivery is at least once: a crash between publish and cursor save republishes one page with the same

@@ -21,10 +21,11 @@ class EntitySpec:
     type: str
     mapper: Mapper
     deleted_event: str
-    # Extra query parameters; `expand`/`fields` need limit ≤ 100 (API-NOTES §4.2).
+    # Extra query parameters; `expand`/`fields` need limit ≤ 100 (docs/moysklad.md, "Collections").
     params: dict[str, str] = field(default_factory=dict)
     max_limit: int = 1000
-    # Reference entities hide archived rows by default, documents hide trashed ones (API-NOTES §12.1): list both.
+    # Reference entities hide archived rows by default, documents hide trashed ones: list both (docs/moysklad.md,
+    # "Collections" and "Sync strategy").
     flags: tuple[str, ...] = ("archived=true", "archived=false")
     # Cursor, progress and counts key; the type unless one type is paged in two ways (live and trashed documents).
     key: str = ""
@@ -58,7 +59,7 @@ def _document_specs(doc_type: str) -> tuple[EntitySpec, EntitySpec]:
     deleted = documents.event_type(doc_type, "deleted")
     params = {"expand": "positions,state"}
     if doc_type in documents.COST_AT_MOMENT:
-        params["fields"] = "stock"  # one `fields` value per request, limit ≤ 100 (API-NOTES §4.4)
+        params["fields"] = "stock"  # one `fields` value per request, limit ≤ 100 (docs/moysklad.md, "Collections")
     live = EntitySpec(
         doc_type,
         documents.map_document,

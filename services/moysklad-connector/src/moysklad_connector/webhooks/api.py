@@ -2,8 +2,9 @@
 
 Public (MoySklad sends no JWT): the gateway lets the path through, and the per-integration token in the query is
 the credential. MoySklad wants 200/204 within 1500 ms and retries three times at once with the same ``requestId``
-otherwise (API-NOTES §12.4); so the handler only records the ``requestId`` (de-duplication) and hints the scheduler,
-which runs an incremental sync a few seconds later, coalescing bursts. The notification carries no data anyway.
+otherwise (docs/moysklad.md, "Webhooks"); so the handler only records the ``requestId`` (de-duplication) and hints
+the scheduler, which runs an incremental sync a few seconds later, coalescing bursts. The notification carries no
+data anyway.
 """
 
 from __future__ import annotations

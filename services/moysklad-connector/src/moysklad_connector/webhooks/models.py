@@ -1,4 +1,7 @@
-"""Webhook notifications received, keyed by MoySklad's ``requestId`` (its retries repeat it, API-NOTES §12.4)."""
+"""Webhook notifications received, keyed by MoySklad's ``requestId``.
+
+MoySklad's retries repeat the ``requestId`` (docs/moysklad.md, "Webhooks").
+"""
 
 from __future__ import annotations
 

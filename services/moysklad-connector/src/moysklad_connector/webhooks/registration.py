@@ -1,4 +1,4 @@
-"""Register the connector's webhooks at MoySklad (``/entity/webhook``, API-NOTES §12.4).
+"""Register the connector's webhooks at MoySklad (``/entity/webhook``, docs/moysklad.md, "Webhooks").
 
 One webhook per synced type and action, all calling the same URL. Webhooks of ours (same URL without the query)
 that carry another token are replaced, disabled ones re-enabled, missing ones created. A failure (no admin rights

@@ -26,5 +26,5 @@ class IdFactory:
         )
 
     def external_code(self) -> str:
-        """Auto-generated externalCode: 22 random letters and digits (API-NOTES §7)."""
+        """Auto-generated externalCode: 22 random letters and digits (docs/moysklad.md, "Identifiers")."""
         return "".join(self._rng.choices(_ALNUM, k=22))

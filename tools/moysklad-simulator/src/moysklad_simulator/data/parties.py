@@ -46,7 +46,7 @@ def _price_type(state: SimulatorState, name: str) -> dict[str, Any]:
 
 
 def price_type_inline(price_type: dict[str, Any]) -> Inline:
-    """``priceType`` inside salePrices comes inline with id, name and externalCode (API-NOTES §10)."""
+    """``priceType`` inside salePrices comes inline with id, name, externalCode (docs/moysklad.md, "Entity details")."""
     fields = {k: price_type[k] for k in ("id", "name", "externalCode")}
     return Inline(price_type["_ref"], fields)
 
@@ -62,7 +62,7 @@ def _currencies(state: SimulatorState) -> None:
         default = iso == "RUB"
         if default:
             state.currency_id = currency_id
-        # currency has no `updated` (API-NOTES §7)
+        # currency has no `updated` (docs/moysklad.md, "Identifiers")
         state.add(
             "currency",
             {

@@ -12,7 +12,7 @@ from moysklad_simulator.timefmt import fmt_moment, fmt_ms
 
 
 def install_states(state: SimulatorState) -> None:
-    """Create the document statuses listed under ``/entity/{doc}/metadata`` (API-NOTES §8)."""
+    """Create the document statuses listed under ``/entity/{doc}/metadata`` (docs/moysklad.md, "Entity details")."""
     for doc_type, rows in STATES.items():
         by_name: dict[str, dict[str, Any]] = {}
         for name, color, state_type in rows:

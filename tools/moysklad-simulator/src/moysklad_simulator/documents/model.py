@@ -21,7 +21,8 @@ POSITION_TYPES = {
     "purchaseorder": "purchaseorderposition",
 }
 DOCUMENT_TYPES = tuple(POSITION_TYPES)
-# `fields=stock` is computed at the document moment for these, and is current for orders (§9).
+# `fields=stock` is computed at the document moment for these, and is current for orders
+# (docs/moysklad.md, "Documents").
 STOCK_AT_MOMENT = frozenset({"demand", "retaildemand", "salesreturn", "retailsalesreturn", "supply"})
 SALES = frozenset({"demand", "retaildemand"})
 

@@ -1,4 +1,4 @@
-"""Document lists, single documents and their ``/positions`` sub-collections (API-NOTES §9)."""
+"""Document lists, single documents and their ``/positions`` sub-collections (docs/moysklad.md, "Documents")."""
 
 from __future__ import annotations
 
@@ -51,7 +51,10 @@ def position_view(state: SimulatorState, doc_type: str, doc: Record, pos: Positi
 
 
 def position_stock(state: SimulatorState, doc_type: str, doc: Record, pos: Position) -> dict[str, float]:
-    """``fields=stock``: at the document moment for shipments/receipts, current for orders (§9)."""
+    """``fields=stock``: at the document moment for shipments/receipts, current for orders.
+
+    See docs/moysklad.md, "Documents".
+    """
     if doc_type in STOCK_AT_MOMENT:
         cost = pos.price if doc_type == "supply" else pos.cost
         return {"cost": cost, "quantity": pos.stock, "reserve": 0.0, "intransit": 0.0, "available": pos.stock}

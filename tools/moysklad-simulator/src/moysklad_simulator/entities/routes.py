@@ -23,7 +23,7 @@ SPECIALS: dict[str, dict[str, Special]] = {
     "productfolder": {"parent": lambda rec: rec.get("productFolder")},
     "store": {"parent": lambda rec: rec.get("parent")},
 }
-# Plain lists leave archived entities out unless the filter names `archived` (API-NOTES §4.5, §12.1).
+# Plain lists leave archived entities out unless the filter names `archived` (docs/moysklad.md, "Collections").
 WITHOUT_ARCHIVED_DEFAULT = frozenset({"uom", "group", "currency", "webhook"})
 
 
@@ -71,7 +71,7 @@ def get_entity(request: Request, entity_type: str, entity_id: str) -> Response:
 
 
 def _redirect_or_404(request: Request, state: SimulatorState, entity_type: str, entity_id: str) -> Response:
-    """UI ids of product/service/bundle/variant answer 308 to the API id (API-NOTES §7)."""
+    """UI ids of product/service/bundle/variant answer 308 to the API id (docs/moysklad.md, "Identifiers")."""
     target = state.ui_index.get(entity_id)
     if target is None or target.type != entity_type:
         raise not_found(entity_type, entity_id)
