@@ -102,6 +102,9 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/admin/integrations"): INTEGRATIONS,
     ("PUT", "/api/v1/admin/integrations"): INTEGRATIONS,
     ("POST", "/api/v1/admin/integrations/test"): INTEGRATIONS,
+    ("DELETE", "/api/v1/admin/integrations/{integration_id}"): INTEGRATIONS,
+    ("GET", "/api/v1/admin/sync/skipped"): INTEGRATIONS,
+    ("POST", "/api/v1/admin/sync/skipped/{letter_id}/redrive"): INTEGRATIONS,
     ("POST", "/api/v1/integrations/moysklad/webhook"): WEBHOOK,
 }
 
@@ -120,6 +123,7 @@ PATH_VALUES = {
     "assortment_id": "no-such-assortment",
     "customer_id": "no-such-customer",
     "letter_id": "0-999999999",
+    "integration_id": "no-such-integration",
 }
 
 
@@ -187,4 +191,5 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "/api/v1/inventory/stores": ("archived", "limit", "offset"),
     "/api/v1/inventory/thresholds/": ("assortment_id", "limit", "offset"),
     "/api/v1/admin/sync/jobs": ("integration_id", "limit", "offset"),
+    "/api/v1/admin/sync/skipped": ("integration_id", "job_id", "limit", "offset"),
 }

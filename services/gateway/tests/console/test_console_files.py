@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from crm_common.errors import NotFound
 from crm_common.web.app import create_service_app
 from gateway_service.console import api as console_api
 from gateway_service.settings import GatewaySettings
@@ -70,10 +71,22 @@ async def test_console_routes_fall_back_to_index(dist: Path) -> None:
 
 async def test_missing_asset_api_and_probe_paths_are_not_the_console(dist: Path) -> None:
     app = make_app(dist)
-    for path in ("/assets/index-old999.js", "/api/v2/products", "/api/nothing", "/health/nothing"):
+    for path in (
+        "/assets/index-old999.js",
+        "/api/v2/products",
+        "/api/nothing",
+        "/health/nothing",
+        "/a//b",
+    ):
         response = await get(app, path)
         assert response.status_code == 404, path
         assert response.json()["error"] == "NotFound"
+
+
+def test_an_empty_segment_before_the_api_is_not_the_console(dist: Path) -> None:
+    # what the route hands over for a raw ``GET //api/v1/admin/users`` (an HTTP client would read "//api" as a host)
+    with pytest.raises(NotFound):
+        console_api.console_response(dist, "/api/v1/admin/users")
 
 
 async def test_paths_outside_the_bundle_are_never_served(dist: Path) -> None:

@@ -50,7 +50,8 @@ def resolve(dist: Path, path: str) -> Path | None:
 
 
 def console_response(dist: Path, path: str) -> Response:
-    if path.startswith(NOT_CONSOLE) or path in ("api", "health"):
+    # An empty segment (``//api/v1/...``) is never a console page: a proxy or the browser may read it as the API.
+    if path.startswith("/") or "//" in path or path.startswith(NOT_CONSOLE) or path in ("api", "health"):
         raise NotFound(f"nothing at /{path}")
     index = dist / "index.html"
     if not index.is_file():
