@@ -64,8 +64,9 @@ def before(sec: SecuritySystem) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def tokens(sec: SecuritySystem, before: dict[str, int]) -> Iterator[str]:
-    """Several admins in turn, so ~2000 requests a minute stay under the gateway's per-user limit."""
-    pool = [sec.token("admin")] + [sec.create_user(f"inject-{n}", ["admin"]).access_token for n in range(3)]
+    """Several admins in turn, so ~2000 requests a minute stay under the gateway's per-user limits (the tightest is
+    /api/v1/admin/sync: 30 a minute per user, and its two list endpoints have seven parameters to probe)."""
+    pool = [sec.token("admin")] + [sec.create_user(f"inject-{n}", ["admin"]).access_token for n in range(11)]
     return itertools.cycle(pool)
 
 
