@@ -57,6 +57,9 @@ def cases(known: dict[tuple[str, str], str]) -> list[Any]:
     ]
 
 
+EXTRA_ADMINS = 11  # besides the tier's own admin
+
+
 @pytest.fixture(scope="module")
 def before(sec: SecuritySystem) -> dict[str, int]:
     return snapshot(sec)
@@ -66,7 +69,8 @@ def before(sec: SecuritySystem) -> dict[str, int]:
 def tokens(sec: SecuritySystem, before: dict[str, int]) -> Iterator[str]:
     """Several admins in turn, so ~2000 requests a minute stay under the gateway's per-user limits (the tightest is
     /api/v1/admin/sync: 30 a minute per user, and its two list endpoints have seven parameters to probe)."""
-    pool = [sec.token("admin")] + [sec.create_user(f"inject-{n}", ["admin"]).access_token for n in range(11)]
+    extra = [sec.create_user(f"inject-{n}", ["admin"]).access_token for n in range(EXTRA_ADMINS)]
+    pool = [sec.token("admin"), *extra]
     return itertools.cycle(pool)
 
 
@@ -131,4 +135,4 @@ def test_the_data_is_intact_afterwards(sec: SecuritySystem, before: dict[str, in
     after = snapshot(sec)
     before_users = before["users"]
     # the fixture's own injection admins are the only rows added
-    assert after == {**before, "users": before_users + 3}, (before, after)
+    assert after == {**before, "users": before_users + EXTRA_ADMINS}, (before, after)
