@@ -20,7 +20,7 @@ from oracle import Snapshot
 from moysklad_simulator import SimulatorState
 
 KOPECK = Decimal("0.01")
-SALES, RETURNS = ("demand", "retaildemand"), ("salesreturn",)
+SALES, RETURNS = ("demand", "retaildemand"), ("salesreturn", "retailsalesreturn")
 # The simulator's history (anchor 2026-01-15) fits in this period, and it is shorter than ANALYTICS_MAX_REPORT_DAYS.
 FIRST_DAY, LAST_DAY = date(2025, 1, 1), date(2026, 1, 14)
 

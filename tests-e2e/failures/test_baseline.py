@@ -12,7 +12,7 @@ from e2e_harness import SimulatorSpec
 
 from moysklad_simulator import Settings, generate
 
-SALES_KINDS = ("demand", "retaildemand", "salesreturn", "customerorder")
+SALES_KINDS = ("demand", "retaildemand", "salesreturn", "retailsalesreturn", "customerorder")
 
 
 def ids(baseline: Baseline, table: str) -> set[str]:
