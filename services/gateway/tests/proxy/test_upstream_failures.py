@@ -46,11 +46,23 @@ async def test_other_routes_keep_serving_while_one_service_hangs(client: httpx.A
     assert (await hanging).status_code == 504
 
 
-class FlakyServer:
-    """Drops the first ``drops`` connections right after reading the request, then answers 200."""
+def http_answer(status: bytes, body: bytes, *, close: bool = False) -> bytes:
+    connection = b"connection: close\r\n" if close else b""
+    return (
+        b"HTTP/1.1 "
+        + status
+        + b"\r\ncontent-type: application/json\r\n"
+        + connection
+        + b"content-length: %d\r\n\r\n" % len(body)
+        + body
+    )
 
-    def __init__(self, drops: int) -> None:
-        self.drops, self.requests = drops, 0
+
+class RawUpstream:
+    """A plain-socket upstream on a free port; each accepted connection is handed to ``handle`` in a thread."""
+
+    def __init__(self) -> None:
+        self.connections = 0
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
@@ -61,21 +73,34 @@ class FlakyServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            with conn:
-                if not conn.recv(65536):
-                    continue
-                self.requests += 1
-                if self.requests <= self.drops:
-                    continue  # close without answering
-                body = b'{"ok": true}'
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n"
-                    + b"content-length: %d\r\n\r\n" % len(body)
-                    + body
-                )
+            self.connections += 1
+            threading.Thread(target=self._run, args=(conn, self.connections), daemon=True).start()
+
+    def _run(self, conn: socket.socket, number: int) -> None:
+        with conn:
+            self.handle(conn, number)
+
+    def handle(self, conn: socket.socket, number: int) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         self.sock.close()
+
+
+class FlakyServer(RawUpstream):
+    """Drops the first ``drops`` connections right after reading the request, then answers 200."""
+
+    def __init__(self, drops: int) -> None:
+        self.drops, self.requests = drops, 0
+        super().__init__()
+
+    def handle(self, conn: socket.socket, number: int) -> None:
+        if not conn.recv(65536):
+            return
+        self.requests += 1
+        if self.requests <= self.drops:
+            return  # close without answering
+        conn.sendall(http_answer(b"200 OK", b'{"ok": true}', close=True))
 
 
 async def test_idempotent_requests_are_retried_when_the_connection_breaks(gateway_factory: Any, keys: Any) -> None:
@@ -102,47 +127,24 @@ async def test_non_idempotent_requests_are_never_sent_twice(gateway_factory: Any
     assert flaky.requests == 1
 
 
-class ClosesAfterErrorServer:
+class ClosesAfterErrorServer(RawUpstream):
     """Answers its first request 500 on a keep-alive connection, then closes that connection when the next request
     arrives on it without answering (as an upstream that dropped the connection after its error, raced by a reuse);
     every later connection answers 200."""
 
     def __init__(self) -> None:
-        self.connections = 0
         self.requests: list[tuple[int, bytes]] = []  # (connection number, request line)
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._connection, args=(conn, self.connections), daemon=True).start()
-
-    def _connection(self, conn: socket.socket, number: int) -> None:
-        with conn:
-            while data := conn.recv(65536):
-                self.requests.append((number, data.split(b"\r\n", 1)[0]))
-                if number == 1 and len(self.requests) == 1:
-                    status, body = b"500 Internal Server Error", b'{"error": "Boom", "detail": "x"}'
-                elif number == 1:
-                    return  # the stale connection: closed with no answer byte
-                else:
-                    status, body = b"200 OK", b'{"ok": true}'
-                conn.sendall(
-                    b"HTTP/1.1 "
-                    + status
-                    + b"\r\ncontent-type: application/json\r\n"
-                    + b"content-length: %d\r\n\r\n" % len(body)
-                    + body
-                )
-
-    def close(self) -> None:
-        self.sock.close()
+    def handle(self, conn: socket.socket, number: int) -> None:
+        while data := conn.recv(65536):
+            self.requests.append((number, data.split(b"\r\n", 1)[0]))
+            if number == 1 and len(self.requests) == 1:
+                conn.sendall(http_answer(b"500 Internal Server Error", b'{"error": "Boom", "detail": "x"}'))
+            elif number == 1:
+                return  # the stale connection: closed with no answer byte
+            else:
+                conn.sendall(http_answer(b"200 OK", b'{"ok": true}'))
 
 
 async def test_a_post_on_a_pooled_connection_the_upstream_closed_is_sent_again(gateway_factory: Any, keys: Any) -> None:
