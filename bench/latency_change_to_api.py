@@ -3,12 +3,13 @@
     uv run python bench/latency_change_to_api.py [--scale tiny] [--samples 10]
 
 Live-mode changes, one at a time: the simulator records the change with its audit event and webhook (as its live mode
-does), MoySklad's webhook reaches the connector through the gateway, the connector waits its debounce and runs an
-incremental sync, the event goes through Kafka to catalog, and ``GET /api/v1/products/{id}`` shows the new price.
+does), MoySklad's webhook reaches the connector through the gateway, the connector paces the hint (settle delay, or
+spacing after the previous hinted sync: sync/hints.py) and runs an incremental sync, the event goes through Kafka to catalog, and ``GET /api/v1/products/{id}`` shows the new price.
 Baseline, measured in the same run: the simulator's own webhook delivery time for the same changes (from the change
 to the connector's answer to MoySklad's POST, ``deliveredAfterMs`` in the simulator's webhook log): the system cannot
-know of a change before that. The connector's debounce (``CONNECTOR_WEBHOOK_DEBOUNCE_SECONDS``) is printed next to it,
-as the part of the gap that is there by design. Exits non-zero if a change is never served, or is served without
+know of a change before that. The connector's pacing settings are printed next to it, as the part of the gap that
+is there by design. Changes come one at a time, each after the previous one was served plus a pause (``--pause``),
+as isolated changes in a shop do. Exits non-zero if a change is never served, or is served without
 its webhook having been delivered (then the figure would not be change-to-API through webhooks). Asserts nothing
 about time.
 """
@@ -54,7 +55,9 @@ def delivered_after(sim: RunningSimulator, since: int) -> float | None:
     return min(accepted) / 1000 if accepted else None
 
 
-def measure(gateway: str, token: str, sim: RunningSimulator, samples: int, timeout: float = 180) -> Samples:
+def measure(
+    gateway: str, token: str, sim: RunningSimulator, samples: int, timeout: float = 180, pause: float = 0.0
+) -> Samples:
     products = [p for p in sim.state.records("product") if not p["archived"] and p.get("salePrices")]
     measured = Samples()
     with httpx.Client(base_url=gateway, headers={"authorization": f"Bearer {token}"}, timeout=30) as client:
@@ -76,6 +79,7 @@ def measure(gateway: str, token: str, sim: RunningSimulator, samples: int, timeo
             if delivery is None:
                 raise SystemExit(f"side check failed: the change of {product['id']} was served without a webhook")
             measured.deliveries.append(delivery)
+            time.sleep(pause)
     return measured
 
 
@@ -85,12 +89,16 @@ def p99(values: list[float]) -> float:
 
 
 def report(measured: Samples) -> list[dict[str, object]]:
-    debounce = ConnectorSettings().webhook_debounce_seconds
+    settings = ConnectorSettings()
+    pacing = (
+        f"settle {settings.webhook_settle_seconds:g}s, spacing ×{settings.webhook_spacing_factor:g}, "
+        f"ceiling {settings.webhook_debounce_seconds:g}s"
+    )
     latencies, deliveries = measured.latencies, measured.deliveries
     print(
         f"change-to-API over {len(latencies)} changes: p50 {statistics.median(latencies):.2f}s "
         f"p99 {p99(latencies):.2f}s (min {min(latencies):.2f}s); webhook delivered after p50 "
-        f"{statistics.median(deliveries):.3f}s p99 {p99(deliveries):.3f}s; connector debounce {debounce:g}s"
+        f"{statistics.median(deliveries):.3f}s p99 {p99(deliveries):.3f}s; connector pacing: {pacing}"
     )
     name = "simulator's webhook delivery, same changes"
     return [
@@ -114,14 +122,15 @@ def report(measured: Samples) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="tiny")
-    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds between a served change and the next one")
     args = parser.parse_args()
     with bench_system(args.scale) as (sut, sim):
         start_connector(sut)
         token = admin_token(sut)
         finished_full_sync(sut, token)
         settled_at(sut)
-        lines = report(measure(sut.url("gateway"), token, sim, args.samples))
+        lines = report(measure(sut.url("gateway"), token, sim, args.samples, pause=args.pause))
     for line in lines:
         print("BENCH " + json.dumps(line))
 

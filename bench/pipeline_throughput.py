@@ -154,7 +154,7 @@ def main() -> None:
             }
         )
         if args.latency_samples:
-            lines += report(measure(sut.url("gateway"), token, sim, args.latency_samples))
+            lines += report(measure(sut.url("gateway"), token, sim, args.latency_samples, pause=1.0))
         sampler.stop()
     for name in sorted(sampler.peak):
         peak, first = sampler.peak[name] / 1024, sampler.first[name] / 1024

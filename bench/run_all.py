@@ -50,7 +50,7 @@ BENCHES = [
         "pipeline",
         "pipeline_throughput.py",
         ["--scale", "tiny", "--latency-samples", "5"],
-        ["--scale", "small", "--latency-samples", "20"],
+        ["--scale", "small", "--latency-samples", "50"],
         3600,
     ),
 ]

@@ -108,7 +108,7 @@ def test_each_schema_owner_has_a_migration_job_running_its_migrate_command(overl
 
 
 def test_consumer_autoscaling_never_exceeds_the_partition_count(overlay: Any) -> None:
-    _, _, docs = overlay
+    overlay_name, _, docs = overlay
     hpas = by_kind(docs, "HorizontalPodAutoscaler")
     (config,) = [c for name, c in by_kind(docs, "ConfigMap").items() if name.startswith("crm-config")]
     # topics are created with the deployment's KAFKA_TOPIC_PARTITIONS, except those that name their own count
@@ -117,13 +117,16 @@ def test_consumer_autoscaling_never_exceeds_the_partition_count(overlay: Any) ->
         assert hpas[name]["spec"]["maxReplicas"] <= partitions
     consumers_max = max(hpas[name]["spec"]["maxReplicas"] for name in CONSUMERS)
     assert hpas["gateway"]["spec"]["maxReplicas"] > consumers_max  # the gateway is stateless: scale it freely
-    assert "moysklad-connector" not in hpas  # one scheduler per MoySklad account
-    assert by_kind(docs, "Deployment")["moysklad-connector"]["spec"]["replicas"] == 1
+    # The connector's replicas are for availability: one sync per integration runs at a time, whatever their number.
+    assert "moysklad-connector" not in hpas
+    connector = by_kind(docs, "Deployment")["moysklad-connector"]["spec"]
+    assert connector["replicas"] == (1 if overlay_name == "dev" else 2)
+    assert connector["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
 
 
 def test_http_services_have_disruption_budgets(overlay: Any) -> None:
     _, _, docs = overlay
-    assert set(SERVICES) - {"moysklad-connector"} <= set(by_kind(docs, "PodDisruptionBudget"))
+    assert set(SERVICES) <= set(by_kind(docs, "PodDisruptionBudget"))
 
 
 def test_only_the_gateway_is_reachable_from_outside(overlay: Any) -> None:

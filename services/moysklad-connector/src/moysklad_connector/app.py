@@ -64,6 +64,9 @@ def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any
             settings.sync_interval_minutes * 60,
             stock_interval_seconds=settings.stock_reconcile_minutes * 60,
             debounce_seconds=settings.webhook_debounce_seconds,
+            settle_seconds=settings.webhook_settle_seconds,
+            spacing_factor=settings.webhook_spacing_factor,
+            takeover_seconds=settings.takeover_check_seconds,
             prepare=register if settings.public_webhook_url else None,
             housekeeping=prune_receipts,
         )

@@ -70,4 +70,13 @@ class ConnectorSettings(ServiceSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Signs the per-integration webhook tokens; derived from SECRET_KEY when unset."
     )
-    webhook_debounce_seconds: float = Field(default=5.0, ge=0)
+    # Several replicas (sync/scheduler.py): how often each looks for a sync whose process died, to resume it.
+    takeover_check_seconds: float = Field(default=30, gt=0)
+
+    # Hint pacing (sync/hints.py): an isolated change syncs after the settle delay; during a burst, hinted syncs are
+    # spaced by spacing factor × the previous one's duration, never more than the debounce ceiling.
+    webhook_settle_seconds: float = Field(default=0.2, ge=0)
+    webhook_spacing_factor: float = Field(default=1.0, ge=0)
+    webhook_debounce_seconds: float = Field(
+        default=5.0, ge=0, description="The longest a hint waits for its sync when syncs follow each other closely."
+    )

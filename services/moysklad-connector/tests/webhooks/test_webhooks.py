@@ -22,6 +22,8 @@ from moysklad_connector.settings import ConnectorSettings
 from moysklad_connector.sync.models import SyncJob
 from moysklad_connector.sync.scheduler import SyncScheduler
 from moysklad_connector.sync.service import SyncService
+from moysklad_connector.sync.specs import SPECS
+from moysklad_connector.webhooks.api import _types
 from moysklad_connector.webhooks.models import WebhookReceipt
 from moysklad_connector.webhooks.registration import HOOK_TYPES, ensure_webhooks
 from moysklad_connector.webhooks.tokens import webhook_token, webhook_url
@@ -68,7 +70,7 @@ async def test_a_notification_is_accepted_fast_once_per_request_id(
     assert await receipts(sessions, integration) == 1
     # Fast means the answer never waits for a sync (MoySklad gives up after 1.5 s): the notification is only queued
     # as a hint for the scheduler, and no sync job exists yet when the 204 is out.
-    assert integration in app.state.scheduler._hints
+    assert integration in app.state.scheduler.hints.pending
     async with transaction(sessions) as session:
         jobs = await session.scalar(select(func.count()).where(SyncJob.integration_id == integration))
     assert jobs == 0
@@ -148,8 +150,42 @@ async def test_a_hint_runs_an_incremental_sync_soon(
     hinted = await _jobs(sessions, integration, "webhook")
     assert [(j.mode, j.status) for j in hinted] == [("incremental", "succeeded")]
     assert hinted[0].counts.get("product") == 1
+    assert set(hinted[0].progress) == {spec.name for spec in SPECS.values()}  # a hint without types: every type
     names = [e.payload["name"] for e in await account_events(PRODUCTS.name, sim.state.account_id)]
     assert "Изменён через вебхук" in names
+
+
+async def test_a_hint_that_names_types_pages_only_those(
+    sim: RunningSimulator, integration: str, service: SyncService, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await service.run(integration, "full", "manual")
+    changed = sim.state.records("product")[3]["id"]
+    touch_product(sim, changed, "Только товары")
+
+    async def ids() -> list[str]:
+        return [integration]
+
+    scheduler = SyncScheduler(service, ids, interval_seconds=3600, settle_seconds=0)
+    scheduler.hint(integration, frozenset({"product"}))
+    await scheduler.run_hinted()
+    (hinted,) = await _jobs(sessions, integration, "webhook")
+    assert (hinted.mode, hinted.status) == ("incremental", "succeeded")
+    assert set(hinted.progress) == {"product"}
+    assert hinted.counts == {"product": 1, "deleted": 0}  # the audit feed is read as always
+    names = [e.payload["name"] for e in await account_events(PRODUCTS.name, sim.state.account_id)]
+    assert "Только товары" in names
+
+
+def test_a_notification_names_its_entity_types() -> None:
+    def types(*events: object) -> frozenset[str] | None:
+        return _types(list(events))
+
+    assert types({"meta": {"type": "product"}}, {"meta": {"type": "demand"}}) == {"product", "demand"}
+    # anything the connector cannot place means "every type": one wider sync rather than a missed change
+    assert types({"meta": {"type": "product"}}, {"meta": {"type": "somethingnew"}}) is None
+    assert types({"meta": {}}) is None
+    assert types("junk") is None
+    assert types() is None
 
 
 async def _jobs(sessions: async_sessionmaker[AsyncSession], integration: str, trigger: str) -> list[SyncJob]:

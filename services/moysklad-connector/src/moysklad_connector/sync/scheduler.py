@@ -1,9 +1,15 @@
 """Runs syncs by itself: a first full sync, then an incremental one every ``MOYSKLAD_SYNC_INTERVAL_MINUTES``, a stock
 reconcile every ``CONNECTOR_STOCK_RECONCILE_MINUTES``, and an incremental sync soon after a webhook hint.
 
-Hints are debounced: the first hint of an integration schedules its sync ``debounce`` seconds later, and the hints
-that follow before it runs ride along, so a burst of notifications costs one sync. A sync already running for an
-integration (started on demand, or by another process) is skipped, never doubled.
+With several connector replicas every replica runs this scheduler; the integration's lock (sync/lock.py) lets one
+sync run at a time, and every ``CONNECTOR_TAKEOVER_CHECK_SECONDS`` each replica looks for a sync whose process died
+(its job still says running, and nobody holds the lock) and resumes it, so a replica killed mid-sync is taken over by
+another within that period rather than at the next scheduled round.
+
+Hints are paced adaptively (sync/hints.py): an isolated change syncs after a short settle delay, and the hints of a
+burst ride along on one follow-up sync spaced by the previous one's duration. A sync already running for an
+integration (started on demand, or by another process) is never doubled: a scheduled run is skipped, a hinted one
+retried later so that its change is not lost.
 """
 
 from __future__ import annotations
@@ -19,11 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_common.db import transaction
 from crm_common.errors import Conflict
 from moysklad_connector.log import log
+from moysklad_connector.sync.hints import HintQueue
+from moysklad_connector.sync.lock import IntegrationLock
 from moysklad_connector.sync.repository import SUCCEEDED, JobRepository
 from moysklad_connector.sync.service import SyncService
 
 IntegrationIds = Callable[[], Awaitable[list[str]]]
 Prepare = Callable[[str], Awaitable[None]]
+# How an orphaned job is continued: a full pass resumes from its saved cursors; the others run again.
+TAKEOVER_MODE = {"full": "resume", "resume": "resume", "incremental": "incremental", "stock": "stock"}
 
 
 async def first_mode(sessions: async_sessionmaker[AsyncSession], integration_id: str) -> str:
@@ -48,17 +58,20 @@ class SyncScheduler:
         *,
         stock_interval_seconds: float | None = None,
         debounce_seconds: float = 5.0,
+        settle_seconds: float = 0.2,
+        spacing_factor: float = 1.0,
+        takeover_seconds: float | None = None,
         prepare: Prepare | None = None,
         housekeeping: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.service, self.integration_ids, self.interval = service, integration_ids, interval_seconds
         self.stock_interval = stock_interval_seconds
-        self.debounce = debounce_seconds
+        self.takeover_interval = takeover_seconds
         self.prepare = prepare  # once per integration before its first sync (webhook registration)
         self.housekeeping = housekeeping  # once per round (pruning old webhook receipts)
         self._wake = asyncio.Event()
         self._round_now = False
-        self._hints: dict[str, float] = {}  # integration id → when its hinted sync is due (monotonic)
+        self.hints = HintQueue(settle_seconds, debounce_seconds, spacing_factor)
         self._task: asyncio.Task[None] | None = None
         self.next_round_at: datetime | None = None  # wall time of the next scheduled round, for the admin API
 
@@ -67,18 +80,22 @@ class SyncScheduler:
         self._round_now = True
         self._wake.set()
 
-    def hint(self, integration_id: str) -> None:
-        """Something changed at MoySklad (a webhook): sync this integration after the debounce delay."""
-        self._hints.setdefault(integration_id, time.monotonic() + self.debounce)
+    def hint(self, integration_id: str, types: frozenset[str] | None = None) -> None:
+        """Something changed at MoySklad (a webhook): sync this integration soon (paced, see sync/hints.py), only
+        the entity types the notification named (all when ``types`` is None)."""
+        self.hints.add(integration_id, time.monotonic(), types)
         self._wake.set()
 
-    async def _run(self, integration_id: str, mode: str, trigger: str) -> None:
+    async def _run(self, integration_id: str, mode: str, trigger: str, types: frozenset[str] | None = None) -> bool:
+        """Run one sync; False when another sync of the integration was running (nothing was done)."""
         try:
-            await self.service.run(integration_id, mode, trigger)
+            await self.service.run(integration_id, mode, trigger, types=types)
         except Conflict:
-            log.info("sync already running, skipped", integration_id=integration_id, mode=mode)
+            log.info("sync already running, skipped", integration_id=integration_id, mode=mode, trigger=trigger)
+            return False
         except Exception as exc:  # a failed run is recorded on its job; the schedule goes on
             log.warning("scheduled sync failed", integration_id=integration_id, mode=mode, error=repr(exc)[:300])
+        return True
 
     async def run_round(self, *, first: bool) -> None:
         if self.housekeeping is not None:
@@ -91,14 +108,33 @@ class SyncScheduler:
                 await self.prepare(integration_id)
             mode = await first_mode(self.service.sessions, integration_id) if first else "incremental"
             # A round covers whatever was hinted before it started.
-            self._hints.pop(integration_id, None)
+            self.hints.covered(integration_id)
             await self._run(integration_id, mode, "schedule")
 
     async def run_hinted(self) -> None:
         now = time.monotonic()
-        for integration_id in [i for i, due in self._hints.items() if due <= now]:
-            del self._hints[integration_id]
-            await self._run(integration_id, "incremental", "webhook")
+        for integration_id, hint in self.hints.take_due(now):
+            started = time.monotonic()
+            if await self._run(integration_id, "incremental", "webhook", hint.types):
+                self.hints.pacer(integration_id).ran(started, time.monotonic())
+            else:
+                self.hints.retry(integration_id, hint, time.monotonic())
+
+    async def take_over(self) -> None:
+        """Resume the syncs whose process died mid-way: their job still says running, and nobody holds the lock."""
+        for integration_id in await self.integration_ids():
+            async with transaction(self.service.sessions) as session:
+                orphan = await JobRepository(session).active(integration_id)
+            if orphan is None:
+                continue
+            probe = IntegrationLock(self.service.engine, integration_id)
+            if not await probe.try_acquire():
+                continue  # its process is alive (this one or another replica)
+            await probe.release()
+            log.warning(
+                "taking over a sync whose process stopped", integration_id=integration_id, job_id=str(orphan.id)
+            )
+            await self._run(integration_id, TAKEOVER_MODE.get(orphan.mode, "incremental"), "takeover")
 
     async def reconcile_stock(self) -> None:
         for integration_id in await self.integration_ids():
@@ -108,6 +144,7 @@ class SyncScheduler:
         first = True
         next_round = time.monotonic()
         next_stock = next_round + (self.stock_interval or 0)
+        next_takeover = next_round + (self.takeover_interval or 0)
         while True:
             self._wake.clear()
             if self._round_now or time.monotonic() >= next_round:
@@ -120,9 +157,16 @@ class SyncScheduler:
             if self.stock_interval and time.monotonic() >= next_stock:
                 await self.reconcile_stock()
                 next_stock = time.monotonic() + self.stock_interval
-            deadlines = [next_round, *self._hints.values()]
+            if self.takeover_interval and time.monotonic() >= next_takeover:
+                await self.take_over()
+                next_takeover = time.monotonic() + self.takeover_interval
+            deadlines = [next_round]
+            if (hinted := self.hints.next_due()) is not None:
+                deadlines.append(hinted)
             if self.stock_interval:
                 deadlines.append(next_stock)
+            if self.takeover_interval:
+                deadlines.append(next_takeover)
             timeout = min(deadlines) - time.monotonic()
             if timeout > 0 and not self._round_now:
                 with contextlib.suppress(TimeoutError):

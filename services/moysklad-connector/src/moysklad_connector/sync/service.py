@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -86,10 +86,13 @@ class SyncService:
             raise
         return job, lock
 
-    async def run(self, integration_id: str, mode: str, trigger: str) -> SyncJob:
-        """Run one sync in the foreground (CLI, scheduler)."""
+    async def run(
+        self, integration_id: str, mode: str, trigger: str, *, types: Collection[str] | None = None
+    ) -> SyncJob:
+        """Run one sync in the foreground (CLI, scheduler); ``types`` limits it to those MoySklad entity types (the
+        ones a webhook named; deletions and stock are read as always)."""
         job, lock = await self.begin(integration_id, mode, trigger)
-        return await self.execute(job, lock)
+        return await self.execute(job, lock, types=types)
 
     async def start(self, integration_id: str, mode: str, trigger: str) -> SyncJob:
         """Start a sync in the background and return its job at once (HTTP)."""
@@ -99,11 +102,12 @@ class SyncService:
         task.add_done_callback(self.tasks.discard)
         return job
 
-    async def execute(self, job: SyncJob, lock: IntegrationLock) -> SyncJob:
+    async def execute(self, job: SyncJob, lock: IntegrationLock, *, types: Collection[str] | None = None) -> SyncJob:
         started = time.monotonic()
         status, detail, account_id = "failed", None, None
+        specs = self.specs if types is None else [s for s in self.specs if s.type in types]
         try:
-            status, detail, account_id = await self._page_everything(job)
+            status, detail, account_id = await self._page_everything(job, specs)
         except asyncio.CancelledError:
             status, detail = "interrupted", "stopped before it finished"
             raise
@@ -115,7 +119,7 @@ class SyncService:
             await asyncio.shield(lock.release())
         return finished
 
-    async def _page_everything(self, job: SyncJob) -> tuple[str, str | None, str | None]:
+    async def _page_everything(self, job: SyncJob, specs: Sequence[EntitySpec]) -> tuple[str, str | None, str | None]:
         async with transaction(self.sessions) as session:
             config = await integrations.resolve(session, self.settings, job.integration_id)
         async with MoySkladClient(config.credentials, integrations.pacing_from(self.settings)) as client:
@@ -128,11 +132,10 @@ class SyncService:
             failures: list[str] = []
             moved = job.mode == "stock"
             if job.mode != "stock":
-                results = await asyncio.gather(*(sync_type(ctx, s) for s in self.specs), return_exceptions=True)
-                failures = await self._record_failures(job, results)
+                results = await asyncio.gather(*(sync_type(ctx, s) for s in specs), return_exceptions=True)
+                failures = await self._record_failures(job, specs, results)
                 moved = job.mode != "incremental" or any(
-                    spec.type in DOCUMENT_TYPES and result != 0
-                    for spec, result in zip(self.specs, results, strict=True)
+                    spec.type in DOCUMENT_TYPES and result != 0 for spec, result in zip(specs, results, strict=True)
                 )
                 # Deletions after the upserts, so a consumer never sees a delete overtaken by an older upsert.
                 try:
@@ -151,9 +154,11 @@ class SyncService:
             return "succeeded_with_skipped", f"{ctx.skipped} objects skipped; see the job's `skipped`", ctx.account_id
         return "succeeded", None, ctx.account_id
 
-    async def _record_failures(self, job: SyncJob, results: Sequence[int | BaseException]) -> list[str]:
+    async def _record_failures(
+        self, job: SyncJob, specs: Sequence[EntitySpec], results: Sequence[int | BaseException]
+    ) -> list[str]:
         failures: list[str] = []
-        for spec, result in zip(self.specs, results, strict=True):
+        for spec, result in zip(specs, results, strict=True):
             if isinstance(result, BaseException):
                 if isinstance(result, asyncio.CancelledError):
                     raise result

@@ -20,6 +20,7 @@ from moysklad_connector import metrics
 from moysklad_connector.deps import db_session, settings
 from moysklad_connector.integrations.service import DEFAULT_INTEGRATION
 from moysklad_connector.settings import ConnectorSettings
+from moysklad_connector.webhooks.registration import HOOK_TYPES
 from moysklad_connector.webhooks.repository import ReceiptRepository
 from moysklad_connector.webhooks.tokens import token_matches
 
@@ -49,9 +50,22 @@ async def receive_webhook(
     if request_id:
         fresh = await ReceiptRepository(session).add(request_id, integration, events)
     if fresh:
-        request.app.state.scheduler.hint(integration)
+        request.app.state.scheduler.hint(integration, _types(events))
     metrics.WEBHOOKS.labels("accepted" if fresh else "duplicate").inc()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _types(events: list[Any]) -> frozenset[str] | None:
+    """The entity types the notification names (``events[].meta.type``); None (sync every type) when any event does
+    not say, or names a type the connector does not sync: better one wide sync than a missed change."""
+    types = set()
+    for event in events:
+        meta = event.get("meta") if isinstance(event, dict) else None
+        kind = meta.get("type") if isinstance(meta, dict) else None
+        if not isinstance(kind, str) or kind not in HOOK_TYPES:
+            return None
+        types.add(kind)
+    return frozenset(types) or None
 
 
 def _events(body: bytes) -> list[Any]:
