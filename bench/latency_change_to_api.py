@@ -1,17 +1,17 @@
 """Change-to-API latency: a price changes in the (simulated) MoySklad shop, how long until the gateway serves it.
 
-    uv run python bench/latency_change_to_api.py [--scale tiny] [--samples 10]
+    uv run python bench/latency_change_to_api.py [--scale tiny] [--samples 50] [--pause 1]
 
 Live-mode changes, one at a time: the simulator records the change with its audit event and webhook (as its live mode
 does), MoySklad's webhook reaches the connector through the gateway, the connector paces the hint (settle delay, or
-spacing after the previous hinted sync: sync/hints.py) and runs an incremental sync, the event goes through Kafka to catalog, and ``GET /api/v1/products/{id}`` shows the new price.
+spacing after the previous hinted sync: sync/hints.py) and runs an incremental sync of the types the notification
+named, the event goes through Kafka to catalog, and ``GET /api/v1/products/{id}`` shows the new price.
 Baseline, measured in the same run: the simulator's own webhook delivery time for the same changes (from the change
 to the connector's answer to MoySklad's POST, ``deliveredAfterMs`` in the simulator's webhook log): the system cannot
 know of a change before that. The connector's pacing settings are printed next to it, as the part of the gap that
 is there by design. Changes come one at a time, each after the previous one was served plus a pause (``--pause``),
-as isolated changes in a shop do. Exits non-zero if a change is never served, or is served without
-its webhook having been delivered (then the figure would not be change-to-API through webhooks). Asserts nothing
-about time.
+as isolated changes in a shop do. Exits non-zero if a change is never served, or is served without its webhook
+having been delivered (then the figure would not be change-to-API through webhooks). Asserts nothing about time.
 """
 
 from __future__ import annotations

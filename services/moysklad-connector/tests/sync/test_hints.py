@@ -92,9 +92,7 @@ class FakeSyncs:
         self.conflicts = conflicts
         self.sessions: Any = None
 
-    async def run(
-        self, integration_id: str, mode: str, trigger: str, *, types: frozenset[str] | None = None
-    ) -> None:
+    async def run(self, integration_id: str, mode: str, trigger: str, *, types: frozenset[str] | None = None) -> None:
         self.calls.append((integration_id, mode, trigger))
         self.types.append(types)
         if self.conflicts:
