@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.context import AuthContext, ClientInfo
 from crm_common.db import transaction
-from crm_common.errors import Forbidden
 from crm_common.security.jwt import Principal
-from crm_common.security.permissions import Permission, current_principal
+from crm_common.security.permissions import Permission, current_principal, require_permission
 
 
 def auth_context(request: Request) -> AuthContext:
@@ -51,15 +50,4 @@ async def authenticated(principal: Principal = Depends(current_principal)) -> Pr
 Caller = Annotated[Principal, Depends(authenticated)]
 
 
-def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
-    needed = str(permission)
-
-    async def dependency(principal: Caller) -> Principal:
-        if not principal.can(needed):
-            raise Forbidden(f"permission {needed!r} required")
-        return principal
-
-    return dependency
-
-
-Admin = Annotated[Principal, Depends(require(Permission.ADMIN_USERS))]
+Admin = Annotated[Principal, Depends(require_permission(Permission.ADMIN_USERS))]

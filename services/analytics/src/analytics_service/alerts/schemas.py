@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from crm_common.web.pages import Page
+
 
 class AlertOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -26,8 +28,5 @@ class AlertOut(BaseModel):
     acknowledged_by: str | None
 
 
-class AlertPage(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[AlertOut]
+class AlertPage(Page[AlertOut]):
+    pass

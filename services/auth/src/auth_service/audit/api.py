@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 
 from auth_service.audit.repository import AuditRepository
 from auth_service.deps import Admin, DbSession
-from auth_service.users.schemas import Page
 from crm_common.errors import Forbidden, Unauthorized, error_responses
+from crm_common.web.pages import Page
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["admin: audit"])
 

@@ -16,8 +16,7 @@ from auth_service.deadletters.schemas import (
     RedriveResult,
     Status,
 )
-from auth_service.deps import Client, Context, DbSession, require
-from auth_service.users.schemas import Page
+from auth_service.deps import Client, Context, DbSession
 from crm_common.errors import (
     Conflict,
     Forbidden,
@@ -28,10 +27,11 @@ from crm_common.errors import (
     error_responses,
 )
 from crm_common.security.jwt import Principal
-from crm_common.security.permissions import Permission
+from crm_common.security.permissions import Permission, require_permission
+from crm_common.web.pages import Page
 
 router = APIRouter(prefix="/api/v1/admin/dead-letters", tags=["admin: dead letters"])
-Operator = Annotated[Principal, Depends(require(Permission.ADMIN_DEAD_LETTERS))]
+Operator = Annotated[Principal, Depends(require_permission(Permission.ADMIN_DEAD_LETTERS))]
 ERRORS = (Unauthorized, Forbidden, ServiceUnavailable)
 
 

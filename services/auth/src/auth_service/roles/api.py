@@ -10,8 +10,8 @@ from auth_service.deps import Admin, Client, DbSession
 from auth_service.roles import service
 from auth_service.roles.repository import PermissionRepository, RoleRepository
 from auth_service.roles.schemas import PermissionOut, RoleCreate, RoleOut, RoleUpdate
-from auth_service.users.schemas import Page
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.pages import Page
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: roles"])
 AUTHZ = (Unauthorized, Forbidden)

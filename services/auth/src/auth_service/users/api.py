@@ -11,8 +11,9 @@ from auth_service.deps import Admin, Client, Context, DbSession
 from auth_service.sessions.schemas import SessionOut
 from auth_service.users import passwords, service
 from auth_service.users.repository import UserRepository
-from auth_service.users.schemas import Page, PasswordResetIssued, RolesAssignment, UserCreate, UserOut, UserUpdate
+from auth_service.users.schemas import PasswordResetIssued, RolesAssignment, UserCreate, UserOut, UserUpdate
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.pages import Page
 
 router = APIRouter(prefix="/api/v1/admin/users", tags=["admin: users"])
 ERRORS = (Unauthorized, Forbidden, NotFound)

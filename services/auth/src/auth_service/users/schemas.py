@@ -3,11 +3,9 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
@@ -16,13 +14,6 @@ def valid_email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError("not a valid email address")
     return value
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
 
 
 class UserCreate(BaseModel):

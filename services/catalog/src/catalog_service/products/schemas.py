@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from catalog_service.money import DecimalStr, MoneyOut, PriceOut
 from crm_common.events.models import AssortmentKind, ProductKind
+from crm_common.web.pages import Page
 
 
 class ProductSort(StrEnum):
@@ -76,11 +77,8 @@ class ProductItem(BaseModel):
     updated_at: datetime
 
 
-class ProductPage(BaseModel):
-    items: list[ProductItem]
-    total: int = Field(description="How many products match the filters, across all pages.")
-    limit: int
-    offset: int
+class ProductPage(Page[ProductItem]):
+    pass
 
 
 class VariantOut(BaseModel):

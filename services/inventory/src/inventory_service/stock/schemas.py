@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, PlainSerializer
 
 from crm_common.events.models import AssortmentKind
+from crm_common.web.pages import Page
 
 # Quantities and money leave the API as exact decimal strings, never JSON floats
 # (docs/architecture.md, "Money, time, quantities").
@@ -75,8 +76,5 @@ class StockItem(BaseModel):
     as_of: datetime
 
 
-class StockPage(BaseModel):
-    items: list[StockItem]
-    total: int
-    limit: int
-    offset: int
+class StockPage(Page[StockItem]):
+    pass

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from crm_common.web.pages import Page
+
 
 class StoreOut(BaseModel):
     id: str
@@ -18,8 +20,5 @@ class StoreOut(BaseModel):
     updated_at: datetime
 
 
-class StorePage(BaseModel):
-    items: list[StoreOut]
-    total: int
-    limit: int
-    offset: int
+class StorePage(Page[StoreOut]):
+    pass

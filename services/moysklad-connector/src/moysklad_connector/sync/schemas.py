@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_common.web.pages import Page
+
 
 class SyncMode(StrEnum):
     FULL = "full"
@@ -54,11 +56,8 @@ class SyncJobOut(BaseModel):
         return out
 
 
-class SyncJobPage(BaseModel):
-    items: list[SyncJobOut]
-    total: int
-    limit: int
-    offset: int
+class SyncJobPage(Page[SyncJobOut]):
+    pass
 
 
 class DeadLetterOut(BaseModel):
@@ -75,8 +74,5 @@ class DeadLetterOut(BaseModel):
     created_at: datetime
 
 
-class DeadLetterPage(BaseModel):
-    items: list[DeadLetterOut]
-    total: int
-    limit: int
-    offset: int
+class DeadLetterPage(Page[DeadLetterOut]):
+    pass
