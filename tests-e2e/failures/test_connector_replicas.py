@@ -38,6 +38,11 @@ def logged(sut: System, name: str, text: str) -> bool:
     return log.exists() and text in log.read_text(errors="replace")
 
 
+def slow_answers(sut: System, latency_ms: int) -> None:
+    response = httpx.put(f"{sut.url('simulator')}/__sim/faults", json={"latency_ms": latency_ms}, timeout=10)
+    assert response.status_code == 200, response.text
+
+
 def hook(sut: System, url: str, integration: str = "default") -> httpx.Response:
     with mock.patch.dict(os.environ, sut.env):
         token = webhook_token(ConnectorSettings(), integration)
@@ -57,6 +62,9 @@ def test_two_connector_replicas_sync_once_at_a_time_and_take_over_a_killed_one(
         token = login(sut)
         headers = {"authorization": f"Bearer {token}"}
         killed = wait_until("the first replica's full sync to publish", lambda: running_job_past(sut, 40), timeout=120)
+        # Hold the sync mid-way (every MoySklad answer 2 s late) while the second replica starts, so that it meets a
+        # running sync however long its start-up takes on a loaded machine.
+        slow_answers(sut, 2000)
 
         port = free_port()
         sut.spawn(SECOND, port, f"crm-{FIRST}", "serve", extra_env={PORT_VARIABLES[FIRST]: str(port)})
@@ -72,6 +80,7 @@ def test_two_connector_replicas_sync_once_at_a_time_and_take_over_a_killed_one(
         published = running_job_past(sut, 0) or {}
         sut.kill(FIRST)
         del sut.processes[FIRST]  # gone for good: the other replica carries on
+        slow_answers(sut, 200)
         injected.append(f"SIGKILL {FIRST} during its full sync: {published.get('published')} events published")
         took_over = wait_until(
             "the second replica to take the sync over",
