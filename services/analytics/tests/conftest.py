@@ -106,7 +106,7 @@ async def api(
     sessions: async_sessionmaker[AsyncSession], settings: AnalyticsSettings, mint: TokenMint, redis: Redis
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The HTTP API in-process over committed data, without consumers; the caller holds `analytics:read`."""
-    app = create_app(settings, token_verifier=mint.verifier, configure_logs=False)
+    app = create_app(settings, token_verifier=mint.verifier)
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.report_cache = ReportCache(redis, settings.cache_ttl, prefix=f"analytics-test:{os.getpid()}")

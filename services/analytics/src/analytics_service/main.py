@@ -8,32 +8,13 @@ from datetime import date
 from pathlib import Path
 
 from analytics_service.settings import AnalyticsSettings
-from crm_common.cli import load_settings, preflight, serve
 from crm_common.logging import configure_logging
+from crm_common.service import serve_command
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _serve(settings: AnalyticsSettings) -> None:
-    from analytics_service.app import create_app
-
-    preflight(settings, service="analytics", postgres=True, kafka=True, redis=True)
-    serve(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.port,
-        service="analytics",
-        log_level=settings.log_level,
-    )
-
-
-def _migrate(settings: AnalyticsSettings) -> None:
-    from crm_common.migrations import upgrade
-
-    upgrade(SERVICE_ROOT, settings.database_url)
-
-
-def _rebuild(settings: AnalyticsSettings) -> None:
+def _rebuild(args: argparse.Namespace, settings: AnalyticsSettings) -> None:
     from analytics_service.projections.rebuild import rebuild
 
     configure_logging("analytics", settings.log_level, settings.log_json)
@@ -44,7 +25,7 @@ def _rebuild(settings: AnalyticsSettings) -> None:
     )
 
 
-def _check_revenue_drop(settings: AnalyticsSettings, day: date | None) -> None:
+def _check_revenue_drop(args: argparse.Namespace, settings: AnalyticsSettings) -> None:
     from analytics_service.alerts.revenue_drop import check_revenue_drop, last_complete_day
     from analytics_service.db import SCHEMA
     from crm_common.db import create_engine, session_factory, transaction
@@ -53,7 +34,7 @@ def _check_revenue_drop(settings: AnalyticsSettings, day: date | None) -> None:
         engine = create_engine(settings.database_url, SCHEMA, pool_size=1)
         try:
             async with transaction(session_factory(engine)) as session:
-                alert = await check_revenue_drop(session, settings, day or last_complete_day(settings))
+                alert = await check_revenue_drop(session, settings, args.day or last_complete_day(settings))
             print(f"raised {alert.id}" if alert else "no revenue drop")
         finally:
             await engine.dispose()
@@ -61,24 +42,22 @@ def _check_revenue_drop(settings: AnalyticsSettings, day: date | None) -> None:
     asyncio.run(run())
 
 
+def _day_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--day", type=date.fromisoformat, default=None)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="crm-analytics", description="Analytics service")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the HTTP API and the event consumers")
-    sub.add_parser("migrate", help="upgrade schema `analytics` to the newest revision")
-    sub.add_parser("rebuild", help="replay the topics into fresh projection tables and swap them in")
-    check = sub.add_parser("check-revenue-drop", help="raise a revenue-drop alert for a day if it qualifies")
-    check.add_argument("--day", type=date.fromisoformat, default=None)
-    args = parser.parse_args(argv)
-    settings: AnalyticsSettings = load_settings(AnalyticsSettings)
-    if args.command == "serve":
-        _serve(settings)
-    elif args.command == "migrate":
-        _migrate(settings)
-    elif args.command == "rebuild":
-        _rebuild(settings)
-    else:
-        _check_revenue_drop(settings, args.day)
+    from analytics_service.app import SPEC, create_app
+
+    commands = {
+        "rebuild": ("replay the topics into fresh projection tables and swap them in", _rebuild, None),
+        "check-revenue-drop": (
+            "raise a revenue-drop alert for a day if it qualifies",
+            _check_revenue_drop,
+            _day_argument,
+        ),
+    }
+    serve_command(SPEC, AnalyticsSettings, create_app, argv, commands=commands)
 
 
 if __name__ == "__main__":

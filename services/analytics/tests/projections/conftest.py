@@ -30,7 +30,7 @@ async def live(
     os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
     await ensure_topics(kafka_servers(), TOPICS)
     await truncate(sessions)
-    app = create_app(settings, token_verifier=mint.verifier, configure_logs=False)
+    app = create_app(settings, token_verifier=mint.verifier)
     try:
         with serve_in_thread(app) as url:
             yield url

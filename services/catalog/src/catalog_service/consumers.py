@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from catalog_service.db import inbox
 from catalog_service.folders.service import apply_folder_deleted, apply_folder_upserted
 from catalog_service.products.service import apply_product_deleted, apply_product_upserted
+from catalog_service.settings import CatalogSettings
 from catalog_service.variants.service import apply_variant_deleted, apply_variant_upserted
 from crm_common.events.topics import FOLDERS, PRODUCTS, VARIANTS
 from crm_common.messaging.consumer import EventConsumer, Handler, sequential
@@ -22,8 +23,10 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def register_consumers(broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], group_id: str) -> EventConsumer:
-    consumer = EventConsumer(broker, sessions, inbox, group_id)
+def register_consumers(
+    broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], settings: CatalogSettings
+) -> EventConsumer:
+    consumer = EventConsumer(broker, sessions, inbox, settings.consumer_group)
     # One transaction and one inbox statement per batch; a poison event falls back to one-by-one (crm_common).
     consumer.subscribe_batch([FOLDERS, PRODUCTS, VARIANTS], sequential(HANDLERS), event_types=HANDLERS)
     return consumer

@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from catalog_service.settings import CatalogSettings
-from crm_common.cli import load_settings, preflight, serve
-from crm_common.logging import configure_logging
+from crm_common.service import serve_command
 
 # services/catalog (alembic.ini and migrations/ live there).
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="crm-catalog", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run the HTTP API and the Kafka consumers")
-    commands.add_parser("migrate", help="upgrade the catalog schema to the latest revision")
-    args = parser.parse_args(argv)
+    from catalog_service.app import SPEC, create_app
 
-    settings: CatalogSettings = load_settings(CatalogSettings)
-    configure_logging("catalog", settings.log_level, settings.log_json)
-    if args.command == "migrate":
-        from crm_common.migrations import upgrade
-
-        preflight(settings, service="catalog", postgres=True, kafka=False, redis=False)
-        upgrade(SERVICE_ROOT, settings.database_url)
-        return
-
-    from catalog_service.app import create_app
-
-    preflight(settings, service="catalog", postgres=True, kafka=settings.consume_events, redis=False)
-    serve(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.port,
-        service="catalog",
-        log_level=settings.log_level,
-    )
+    serve_command(SPEC, CatalogSettings, create_app, argv)
 
 
 if __name__ == "__main__":

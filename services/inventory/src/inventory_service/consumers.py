@@ -15,6 +15,7 @@ from inventory_service.assortment.service import (
     apply_variant_upserted,
 )
 from inventory_service.db import inbox
+from inventory_service.settings import InventorySettings
 from inventory_service.stock.service import apply_stock_changed
 from inventory_service.stores.service import apply_store_deleted, apply_store_upserted
 
@@ -33,8 +34,10 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def register_consumers(broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], group_id: str) -> EventConsumer:
-    consumer = EventConsumer(broker, sessions, inbox, group_id)
+def register_consumers(
+    broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], settings: InventorySettings
+) -> EventConsumer:
+    consumer = EventConsumer(broker, sessions, inbox, settings.consumer_group)
     # One transaction and one inbox statement per batch; a poison event falls back to one-by-one (crm_common).
     consumer.subscribe_batch(TOPICS, sequential(HANDLERS), event_types=HANDLERS)
     return consumer

@@ -1,0 +1,210 @@
+"""A consuming service declared as data, and the one start-up that runs it (docs/architecture.md, "Start-up").
+
+A service states what it is (``ServiceSpec``): its schema, routers, the topics it needs, how it registers its
+consumers, its outbox, the background tasks that run beside them and what it adds to ``app.state``. ``build_app``
+turns that into the FastAPI app with one lifespan, the same for every service:
+
+1. open the runtime: PostgreSQL (the service's schema), Kafka when the process consumes (or always publishes), Redis
+   when asked; each adds its health check to the ones the app already has;
+2. put the runtime's pieces on ``app.state`` (sessions, token verifier, session revocation check), then the spec's own;
+3. with Kafka: create the spec's topics (``<SVC>_CREATE_TOPICS``), register its consumers (``<SVC>_CONSUME_EVENTS``),
+   start the broker, start the outbox relay;
+4. start the background tasks;
+
+and on the way out stops them in reverse order and closes the runtime. ``serve_command`` is the matching command line
+(``crm-<svc> serve | migrate`` plus the service's own commands).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol, cast, runtime_checkable
+
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_common.cli import load_settings, preflight, serve
+from crm_common.events.topics import Topic
+from crm_common.logging import configure_logging, get_logger
+from crm_common.messaging.broker import ensure_topics
+from crm_common.messaging.outbox import OutboxRelay
+from crm_common.messaging.publisher import EventPublisher
+from crm_common.runtime import Runtime
+from crm_common.security.jwt import TokenVerifier
+from crm_common.settings import ServiceSettings
+from crm_common.web.app import create_service_app
+
+log = get_logger(__name__)
+
+
+@runtime_checkable
+class ConsumerSettings(Protocol):
+    """What a consuming service's settings say about its Kafka side."""
+
+    consume_events: bool
+    create_topics: bool
+    consumer_group: str
+
+
+class Stoppable(Protocol):
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Running:
+    """What a spec's hooks get while the service starts: the app, its open runtime and its settings."""
+
+    app: FastAPI
+    runtime: Runtime
+    settings: Any  # the service's own settings class
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        assert self.runtime.sessions is not None
+        return self.runtime.sessions
+
+
+class BackgroundTask:
+    """A coroutine run beside the service as an asyncio task, cancelled when the service stops."""
+
+    def __init__(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self.task: asyncio.Task[None] = asyncio.create_task(run(), name=name)
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+Consumers = Callable[[KafkaBroker, async_sessionmaker[AsyncSession], Any], None]
+Task = Callable[[Running], Stoppable | None]  # returns None when its setting turns it off
+
+
+@dataclass(frozen=True)
+class Outbox:
+    table: Table
+    interval: Callable[[Any], timedelta] = lambda settings: timedelta(milliseconds=500)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # logs, metrics, the command line (crm-<name>)
+    title: str
+    description: str
+    root: Path  # services/<svc>: alembic.ini and migrations/
+    schema: str
+    routers: Sequence[APIRouter]
+    topics: Sequence[Topic] = ()  # created at start-up when <SVC>_CREATE_TOPICS
+    consumers: Consumers | None = None
+    outbox: Outbox | None = None
+    redis: bool = False  # open Redis for the service's own use (the revocation check opens its own when needed)
+    always_kafka: bool = False  # open Kafka even when this process consumes nothing (its outbox publishes)
+    state: Callable[[Running], None] | None = None  # what the service adds to app.state
+    background: Sequence[Task] = field(default_factory=tuple)
+
+    def kafka(self, settings: ServiceSettings) -> bool:
+        return self.always_kafka or _consumer(settings).consume_events
+
+
+def _consumer(settings: ServiceSettings) -> ConsumerSettings:
+    if not isinstance(settings, ConsumerSettings):
+        raise TypeError(f"{type(settings).__name__} lacks consume_events / create_topics / consumer_group")
+    return cast(ConsumerSettings, settings)
+
+
+def build_app(spec: ServiceSpec, settings: ServiceSettings, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
+    """The service's app; connections are opened in its lifespan, never at import."""
+    consumer = _consumer(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = await Runtime.open(
+            settings, schema=spec.schema, kafka=spec.kafka(settings), redis=spec.redis, client_id=f"crm-{spec.name}"
+        )
+        running = Running(app, rt, settings)
+        app.state.runtime = rt
+        app.state.sessions = rt.sessions
+        app.state.health_checks.update(rt.checks)
+        app.state.token_verifier = token_verifier or rt.token_verifier()
+        app.state.session_check = rt.session_check()
+        started: list[Stoppable] = []
+        try:
+            if spec.state is not None:
+                spec.state(running)
+            if rt.broker is not None:
+                if consumer.create_topics and spec.topics:
+                    await ensure_topics(settings.kafka_bootstrap_servers, spec.topics)
+                if consumer.consume_events and spec.consumers is not None:
+                    spec.consumers(rt.broker, running.sessions, settings)
+                await rt.broker.start()
+                if spec.outbox is not None:
+                    interval = spec.outbox.interval(settings).total_seconds()
+                    relay = OutboxRelay(
+                        running.sessions, spec.outbox.table, EventPublisher(rt.broker), interval=interval
+                    )
+                    relay.start()
+                    started.append(relay)
+                log.info(f"{spec.name} started", consuming=consumer.consume_events, group=consumer.consumer_group)
+            for task in spec.background:
+                if (handle := task(running)) is not None:
+                    started.append(handle)
+            yield
+        finally:
+            for handle in reversed(started):
+                await handle.stop()
+            await rt.close()
+
+    app = create_service_app(
+        service=spec.name, title=spec.title, description=spec.description, routers=spec.routers, lifespan=lifespan
+    )
+    app.state.settings = settings
+    return app
+
+
+Command = Callable[[argparse.Namespace, Any], None]
+
+
+def serve_command(
+    spec: ServiceSpec,
+    settings_factory: Callable[[], ServiceSettings],
+    create_app: Callable[[Any], FastAPI],
+    argv: list[str] | None = None,
+    *,
+    commands: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None] | None]] | None = None,
+) -> None:
+    """``crm-<name> serve | migrate`` and the service's own ``commands`` (name → help, run, add arguments)."""
+    parser = argparse.ArgumentParser(prog=f"crm-{spec.name}", description=spec.description)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the HTTP API and the Kafka consumers")
+    sub.add_parser("migrate", help=f"upgrade schema `{spec.schema}` to the latest revision")
+    for name, (help_text, _, arguments) in (commands or {}).items():
+        command = sub.add_parser(name, help=help_text)
+        if arguments is not None:
+            arguments(command)
+    args = parser.parse_args(argv)
+    settings = load_settings(settings_factory)
+    configure_logging(spec.name, settings.log_level, settings.log_json)
+    if args.command == "migrate":
+        from crm_common.migrations import upgrade
+
+        preflight(settings, service=spec.name, postgres=True, kafka=False, redis=False)
+        upgrade(spec.root, settings.database_url)
+    elif args.command == "serve":
+        preflight(settings, service=spec.name, postgres=True, kafka=spec.kafka(settings), redis=spec.redis)
+        serve(
+            create_app(settings),
+            host=settings.http_host,
+            port=settings.port,
+            service=spec.name,
+            log_level=settings.log_level,
+        )
+    else:
+        (commands or {})[args.command][1](args, settings)
