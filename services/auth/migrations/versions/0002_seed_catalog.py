@@ -1,7 +1,7 @@
 """seed the permission catalog and the built-in roles admin, manager, viewer
 
 The lists are frozen here on purpose (a migration must not change meaning when code changes); permissions declared
-later are added by ``auth_service.roles.catalog.sync_catalog``, run by ``crm-auth migrate`` and at start-up.
+later are added by ``auth_service.roles.builtin.sync_permissions``, run by ``crm-auth migrate`` and at start-up.
 
 Revision ID: 0002
 Revises: 0001

@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from auth_service.audit.api import router as audit_router
+from auth_service.body_limit import BodySizeLimitMiddleware
 from auth_service.bootstrap import refuse_default_admin, require_migrated
 from auth_service.context import AuthContext, make_hasher
 from auth_service.db import SCHEMA
@@ -16,12 +17,11 @@ from auth_service.deadletters.api import router as dead_letters_router
 from auth_service.keys.api import router as jwks_router
 from auth_service.keys.service import KeyRing
 from auth_service.roles.api import router as roles_router
-from auth_service.roles.catalog import sync_catalog
+from auth_service.roles.builtin import sync_permissions
 from auth_service.sessions.api import router as auth_router
 from auth_service.settings import AuthSettings
 from auth_service.throttle.limiter import LoginLimits, LoginThrottle
 from auth_service.users.api import router as users_router
-from auth_service.web import BodySizeLimitMiddleware
 from crm_common.db import transaction
 from crm_common.runtime import Runtime
 from crm_common.security.jwt import TokenVerifier
@@ -46,7 +46,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
             keyring = KeyRing(rt.sessions, settings)
             async with transaction(rt.sessions) as session:
                 await require_migrated(session, rt.engine.url.render_as_string(hide_password=True) if rt.engine else "")
-                await sync_catalog(session)
+                await sync_permissions(session)
                 await refuse_default_admin(session, settings, hasher)
             await keyring.signing_key()
             limits = LoginLimits(

@@ -11,7 +11,7 @@ from auth_service.context import normalize_email
 from auth_service.db import utcnow
 from auth_service.passwords.hashing import PasswordHasher
 from auth_service.passwords.policy import check_password
-from auth_service.roles.catalog import ADMIN_ROLE
+from auth_service.roles.builtin import ADMIN_ROLE
 from auth_service.roles.repository import RoleRepository
 from auth_service.settings import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, AuthSettings
 from auth_service.users.models import User

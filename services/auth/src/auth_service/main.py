@@ -15,7 +15,7 @@ from auth_service.bootstrap import BootstrapRefused, admin_credentials, create_a
 from auth_service.context import make_hasher
 from auth_service.db import SCHEMA
 from auth_service.keys.service import create_key
-from auth_service.roles.catalog import sync_catalog
+from auth_service.roles.builtin import sync_permissions
 from auth_service.settings import AuthSettings
 from crm_common.db import create_engine, session_factory, transaction
 from crm_common.logging import configure_logging
@@ -43,7 +43,7 @@ def _in_transaction(settings: AuthSettings, work: Callable[[AsyncSession], Await
 
 def migrate(settings: AuthSettings) -> None:
     upgrade(SERVICE_ROOT, settings.database_url)
-    added = _in_transaction(settings, sync_catalog)
+    added = _in_transaction(settings, sync_permissions)
     print(f"auth schema migrated; permissions added: {added or 'none'}")
 
 

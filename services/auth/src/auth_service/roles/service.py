@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service.audit import service as audit
 from auth_service.context import ClientInfo
 from auth_service.db import utcnow
-from auth_service.roles.catalog import ADMIN_ROLE
+from auth_service.roles.builtin import ADMIN_ROLE
 from auth_service.roles.models import Role
 from auth_service.roles.repository import PermissionRepository, RoleRepository
 from auth_service.roles.schemas import RoleCreate, RoleOut, RoleUpdate

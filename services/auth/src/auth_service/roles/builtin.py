@@ -1,4 +1,4 @@
-"""The permission catalog served by auth, and the built-in roles' share of permissions added later."""
+"""The permissions auth serves (with descriptions), the built-in roles, and their share of permissions added later."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def built_in_grants(role: str, permission: str) -> bool:
     return role == "viewer" and is_read
 
 
-async def sync_catalog(session: AsyncSession) -> list[str]:
+async def sync_permissions(session: AsyncSession) -> list[str]:
     """Add permissions the code declares but the database lacks; grant them to built-in roles by their rule.
 
     Permissions already in the database are left alone, so edits admins made to built-in roles survive restarts.
