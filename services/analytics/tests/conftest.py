@@ -27,8 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from analytics_service.app import create_app
 from analytics_service.cache import ReportCache
 from analytics_service.consumers import projection_handlers
-from analytics_service.db import SCHEMA
-from analytics_service.main import SERVICE_ROOT
+from analytics_service.db import SCHEMA, SERVICE_ROOT
 from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
 from crm_common.events.envelope import EventEnvelope

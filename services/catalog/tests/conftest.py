@@ -25,8 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_service.app import create_app
-from catalog_service.db import SCHEMA, load_metadata
-from catalog_service.main import SERVICE_ROOT
+from catalog_service.db import SCHEMA, SERVICE_ROOT, load_metadata
 from catalog_service.settings import CatalogSettings
 from crm_common.db import create_engine, session_factory
 from crm_common.events.topics import DEAD_LETTER, FOLDERS, PRODUCTS, VARIANTS

@@ -8,8 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
-from catalog_service.db import SCHEMA, load_metadata
-from catalog_service.main import SERVICE_ROOT
+from catalog_service.db import SCHEMA, SERVICE_ROOT, load_metadata
 from crm_common.db import create_engine
 from crm_common.migrations import downgrade, upgrade
 

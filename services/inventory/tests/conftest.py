@@ -30,8 +30,7 @@ from crm_common.messaging.broker import ensure_topics
 from crm_common.migrations import upgrade
 from crm_common.testing import kafka_servers, serve_in_thread
 from inventory_service.app import create_app
-from inventory_service.db import SCHEMA, load_metadata
-from inventory_service.main import SERVICE_ROOT
+from inventory_service.db import SCHEMA, SERVICE_ROOT, load_metadata
 from inventory_service.settings import InventorySettings
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import Connection, inspect
 
 from crm_common.db import create_engine
 from crm_common.migrations import downgrade, upgrade
-from inventory_service.db import SCHEMA, load_metadata
-from inventory_service.main import SERVICE_ROOT
+from inventory_service.db import SCHEMA, SERVICE_ROOT, load_metadata
 
 
 async def _tables(database_url: str) -> set[str]:

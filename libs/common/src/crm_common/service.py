@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -84,7 +84,7 @@ class BackgroundTask:
             await self.task
 
 
-Consumers = Callable[[KafkaBroker, async_sessionmaker[AsyncSession], Any], None]
+Consumers = Callable[[KafkaBroker, async_sessionmaker[AsyncSession], Any], object]
 Task = Callable[[Running], Stoppable | None]  # returns None when its setting turns it off
 
 
@@ -178,7 +178,7 @@ def serve_command(
     create_app: Callable[[Any], FastAPI],
     argv: list[str] | None = None,
     *,
-    commands: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None] | None]] | None = None,
+    commands: Mapping[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None] | None]] | None = None,
 ) -> None:
     """``crm-<name> serve | migrate`` and the service's own ``commands`` (name → help, run, add arguments)."""
     parser = argparse.ArgumentParser(prog=f"crm-{spec.name}", description=spec.description)

@@ -10,9 +10,8 @@ from analytics_service.alerts.revenue_drop import run_checker
 from analytics_service.cache import ReportCache
 from analytics_service.customers.api import router as customers_router
 from analytics_service.dashboard.api import router as dashboard_router
-from analytics_service.db import SCHEMA, outbox
+from analytics_service.db import SCHEMA, SERVICE_ROOT, outbox
 from analytics_service.inventory.api import router as inventory_router
-from analytics_service.main import SERVICE_ROOT
 from analytics_service.sales.api import router as sales_router
 from analytics_service.settings import AnalyticsSettings
 from crm_common.events.topics import TOPICS

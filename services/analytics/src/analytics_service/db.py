@@ -8,6 +8,7 @@ the outbox, the inbox) and are never rebuilt.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, Table
@@ -18,6 +19,8 @@ from crm_common.messaging.inbox import inbox_table
 from crm_common.messaging.outbox import outbox_table
 
 SCHEMA = "analytics"
+# services/analytics: alembic.ini and migrations/ live there.
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 _DeclarativeBase = declarative_base(SCHEMA)
 

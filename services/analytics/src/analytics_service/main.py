@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import date
-from pathlib import Path
 
 from analytics_service.settings import AnalyticsSettings
 from crm_common.logging import configure_logging
 from crm_common.service import serve_command
-
-SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _rebuild(args: argparse.Namespace, settings: AnalyticsSettings) -> None:

@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import text
 
-from analytics_service.main import SERVICE_ROOT
+from analytics_service.db import SERVICE_ROOT
 from crm_common.migrations import downgrade, upgrade
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from catalog_service.consumers import register_consumers
-from catalog_service.db import SCHEMA
+from catalog_service.db import SCHEMA, SERVICE_ROOT
 from catalog_service.folders.api import router as folders_router
-from catalog_service.main import SERVICE_ROOT
 from catalog_service.products.api import router as products_router
 from catalog_service.settings import CatalogSettings
 from crm_common.events.topics import FOLDERS, PRODUCTS, VARIANTS

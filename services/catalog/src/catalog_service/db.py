@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -9,6 +11,8 @@ from crm_common.db import NAMING_CONVENTION
 from crm_common.messaging.inbox import inbox_table
 
 SCHEMA = "catalog"
+# services/catalog: alembic.ini and migrations/ live there.
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Base(DeclarativeBase):

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from catalog_service.settings import CatalogSettings
 from crm_common.service import serve_command
-
-# services/catalog (alembic.ini and migrations/ live there).
-SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,20 +1,13 @@
-"""API shapes shared by the catalog's features: money and prices as exact decimal strings."""
+"""API shapes shared by the catalog's features: prices as exact decimal strings (crm_common.web.types)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel
 
-# Money and quantities leave the API as strings ("1234.50"), never as JSON floats
-# (docs/architecture.md, "Money, time, quantities").
-DecimalStr = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
-
-
-class MoneyOut(BaseModel):
-    amount: DecimalStr
-    currency: str
+from crm_common.web.types import DecimalStr, MoneyOut
 
 
 class PriceOut(BaseModel):

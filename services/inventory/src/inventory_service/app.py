@@ -9,8 +9,7 @@ from crm_common.security.jwt import TokenVerifier
 from crm_common.service import Outbox, ServiceSpec, build_app
 from inventory_service.alerts.api import router as thresholds_router
 from inventory_service.consumers import TOPICS, register_consumers
-from inventory_service.db import SCHEMA, outbox
-from inventory_service.main import SERVICE_ROOT
+from inventory_service.db import SCHEMA, SERVICE_ROOT, outbox
 from inventory_service.settings import InventorySettings
 from inventory_service.stock.api import router as stock_router
 from inventory_service.stores.api import router as stores_router

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -10,6 +12,8 @@ from crm_common.messaging.inbox import inbox_table
 from crm_common.messaging.outbox import outbox_table
 
 SCHEMA = "inventory"
+# services/inventory: alembic.ini and migrations/ live there.
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Base(DeclarativeBase):

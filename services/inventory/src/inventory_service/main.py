@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from crm_common.service import serve_command
 from inventory_service.settings import InventorySettings
-
-# services/inventory (alembic.ini and migrations/ live there).
-SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> None:

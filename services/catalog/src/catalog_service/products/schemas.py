@@ -9,9 +9,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from catalog_service.money import DecimalStr, MoneyOut, PriceOut
+from catalog_service.money import PriceOut
 from crm_common.events.models import AssortmentKind, ProductKind
 from crm_common.web.pages import Page
+from crm_common.web.types import DecimalStr, MoneyOut
 
 
 class ProductSort(StrEnum):

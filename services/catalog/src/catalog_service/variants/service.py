@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog_service.money import MoneyOut, PriceOut, money_columns, money_out
+from catalog_service.money import PriceOut, money_columns, money_out
 from catalog_service.variants.models import VariantRow
 from catalog_service.variants.repository import VariantRepository
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Variant
 from crm_common.versioned import ensure_same_entity
+from crm_common.web.types import MoneyOut
 
 
 async def apply_variant_upserted(session: AsyncSession, event: EventEnvelope) -> None:

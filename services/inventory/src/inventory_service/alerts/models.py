@@ -1,28 +1,14 @@
-"""Minimum-stock thresholds set through the API, and the low-stock state that makes alerts fire once per crossing."""
+"""The low-stock state that makes alerts fire once per crossing (thresholds live with the stock: stock/models.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, Text, func
+from sqlalchemy import Boolean, DateTime, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory_service.db import Base
-
-ALL_STORES = "*"
-
-
-class ThresholdRow(Base):
-    """A minimum for one product or variant in one store, or in every store (``store_id == "*"``)."""
-
-    __tablename__ = "thresholds"
-
-    assortment_id: Mapped[str] = mapped_column(String, primary_key=True)
-    store_id: Mapped[str] = mapped_column(String, primary_key=True)
-    minimum: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
-    updated_by: Mapped[str] = mapped_column(Text, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
 
 class LowStockRow(Base):

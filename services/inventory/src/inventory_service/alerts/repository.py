@@ -9,7 +9,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory_service.alerts.models import LowStockRow, ThresholdRow
+from inventory_service.alerts.models import LowStockRow
+from inventory_service.stock.models import ThresholdRow
 
 
 class AlertRepository:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from inventory_service.stock.schemas import DecimalStr
+from crm_common.web.types import DecimalStr
 
 
 class ThresholdIn(BaseModel):

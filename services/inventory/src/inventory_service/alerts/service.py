@@ -16,11 +16,11 @@ from crm_common.events.envelope import deterministic_event_id, make_event
 from crm_common.events.models import Alert, AlertKind
 from crm_common.messaging.outbox import enqueue
 from crm_common.security import Permission
-from inventory_service.alerts.models import ALL_STORES, LowStockRow, ThresholdRow
+from inventory_service.alerts.models import LowStockRow
 from inventory_service.alerts.repository import AlertRepository
 from inventory_service.alerts.schemas import ThresholdList, ThresholdOut
 from inventory_service.db import outbox
-from inventory_service.stock.models import StockRow
+from inventory_service.stock.models import ALL_STORES, StockRow, ThresholdRow
 from inventory_service.stock.repository import StockRepository
 
 SOURCE = "inventory"

@@ -11,11 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Folder, Product, Variant
 from crm_common.versioned import ensure_same_entity
-from inventory_service.alerts.service import reevaluate
 from inventory_service.assortment.repository import AssortmentRepository
 
 
-async def apply_product_upserted(session: AsyncSession, event: EventEnvelope) -> None:
+async def apply_product_upserted(session: AsyncSession, event: EventEnvelope) -> bool:
     product = Product.model_validate(event.payload)
     ensure_same_entity(event, product.id)
     written = await AssortmentRepository(session).upsert(
@@ -36,11 +35,10 @@ async def apply_product_upserted(session: AsyncSession, event: EventEnvelope) ->
             "deleted_at": None,
         }
     )
-    if written:
-        await reevaluate(session, product_id=product.id)
+    return written
 
 
-async def apply_variant_upserted(session: AsyncSession, event: EventEnvelope) -> None:
+async def apply_variant_upserted(session: AsyncSession, event: EventEnvelope) -> bool:
     variant = Variant.model_validate(event.payload)
     ensure_same_entity(event, variant.id)
     written = await AssortmentRepository(session).upsert(
@@ -61,12 +59,11 @@ async def apply_variant_upserted(session: AsyncSession, event: EventEnvelope) ->
             "deleted_at": None,
         }
     )
-    if written:
-        await reevaluate(session, assortment_id=variant.id)
+    return written
 
 
-async def apply_assortment_deleted(session: AsyncSession, event: EventEnvelope) -> None:
-    """A deleted product or variant: tombstone it, and clear any low-stock alert it had."""
+async def apply_assortment_deleted(session: AsyncSession, event: EventEnvelope) -> bool:
+    """A deleted product or variant: tombstone it (consumers.py then clears any low-stock alert it had)."""
     deleted = Deleted.model_validate(event.payload)
     ensure_same_entity(event, deleted.id)
     written = await AssortmentRepository(session).tombstone(
@@ -76,9 +73,7 @@ async def apply_assortment_deleted(session: AsyncSession, event: EventEnvelope) 
         source=event.source,
         account=event.account_id,
     )
-    if written:
-        await reevaluate(session, product_id=deleted.id)
-        await reevaluate(session, assortment_id=deleted.id)
+    return written
 
 
 async def apply_folder_upserted(session: AsyncSession, event: EventEnvelope) -> None:

@@ -1,11 +1,11 @@
-"""Stock of one product or variant in one store, as the source last reported it."""
+"""Stock of one product or variant in one store, as the source last reported it, and the minimums set for it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Index, Numeric, String
+from sqlalchemy import BigInteger, DateTime, Index, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory_service.db import Base
@@ -32,3 +32,18 @@ class StockRow(Base):
     source_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
     __table_args__ = (Index("uq_stock_assortment_store", "assortment_id", "store_id", unique=True),)
+
+
+ALL_STORES = "*"
+
+
+class ThresholdRow(Base):
+    """A minimum for one product or variant in one store, or in every store (``store_id == "*"``)."""
+
+    __tablename__ = "thresholds"
+
+    assortment_id: Mapped[str] = mapped_column(String, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String, primary_key=True)
+    minimum: Mapped[Decimal] = mapped_column(Numeric, nullable=False)
+    updated_by: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())

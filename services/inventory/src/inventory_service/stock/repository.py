@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from crm_common.versioned import upsert_if_newer
-from inventory_service.alerts.models import ALL_STORES, ThresholdRow
 from inventory_service.assortment.models import AssortmentRow
 from inventory_service.assortment.repository import folder_subtree
-from inventory_service.stock.models import StockRow
+from inventory_service.stock.models import ALL_STORES, StockRow, ThresholdRow
 from inventory_service.stock.schemas import StockQuery, StockSort
 from inventory_service.stores.models import StoreRow
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, Field
 
 from crm_common.events.models import AssortmentKind
 from crm_common.web.pages import Page
+from crm_common.web.types import DecimalStr
 
 # Quantities and money leave the API as exact decimal strings, never JSON floats
 # (docs/architecture.md, "Money, time, quantities").
-DecimalStr = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
 
 
 class StockSort(StrEnum):

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import AssortmentKind, StockLevel
 from crm_common.messaging.consumer import PoisonEvent
-from inventory_service.alerts.service import reevaluate
 from inventory_service.stock.models import StockRow
 from inventory_service.stock.repository import StockRepository
 from inventory_service.stock.schemas import StockItem, StockPage, StockQuery
@@ -20,8 +19,8 @@ def stock_entity_id(assortment_id: str, store_id: str) -> str:
     return f"{assortment_id}:{store_id}"
 
 
-async def apply_stock_changed(session: AsyncSession, event: EventEnvelope) -> None:
-    """Store the level unless a newer one is stored, then settle the low-stock state of that product/store."""
+async def apply_stock_changed(session: AsyncSession, event: EventEnvelope) -> bool:
+    """Store the level unless a newer one is stored; whether it was written."""
     level = StockLevel.model_validate(event.payload)
     entity_id = stock_entity_id(level.assortment_id, level.store_id)
     if event.entity_id != entity_id:
@@ -45,8 +44,7 @@ async def apply_stock_changed(session: AsyncSession, event: EventEnvelope) -> No
             "source_version": event.source_version,
         }
     )
-    if written:
-        await reevaluate(session, StockRow.id == entity_id)
+    return written
 
 
 async def list_stock(session: AsyncSession, query: StockQuery) -> StockPage:
