@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -72,10 +72,6 @@ class LedgerRepository:
             )
         )
         return set(rows)
-
-    async def count_live(self, account_id: str) -> int:
-        query = select(func.count()).where(PublishedEntity.account_id == account_id, PublishedEntity.live)
-        return int(await self.session.scalar(query) or 0)
 
 
 class LedgerSink:

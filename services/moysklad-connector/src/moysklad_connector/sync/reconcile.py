@@ -85,14 +85,15 @@ async def _still_listed(ctx: SyncContext, specs: list[EntitySpec], candidates: l
     return found
 
 
-async def reconcile_kind(ctx: SyncContext, kind: str, specs: list[EntitySpec], tally: Tally) -> list[EventEnvelope]:
+async def reconcile_kind(
+    ctx: SyncContext, account_id: str, kind: str, specs: list[EntitySpec], tally: Tally
+) -> list[EventEnvelope]:
     """The delete events of ``kind``: ids published as live that MoySklad no longer lists."""
-    assert ctx.account_id is not None
     listed: set[str] = set()
     for spec in specs:
         listed |= await _list_ids(ctx, spec, tally)
     async with transaction(ctx.sessions) as session:
-        known = await LedgerRepository(session).live_ids(ctx.account_id, kind)
+        known = await LedgerRepository(session).live_ids(account_id, kind)
     tally.listed += len(listed)
     tally.known += len(known)
     candidates = sorted(known - listed)
@@ -104,16 +105,17 @@ async def reconcile_kind(ctx: SyncContext, kind: str, specs: list[EntitySpec], t
     now = datetime.now(UTC)
     tally.per_kind[kind] = len(gone)
     log.info("reconciliation found deletes", kind=kind, deleted=len(gone), still_listed=len(survivors))
-    return [deleted_event(ctx.account_id, specs[0].type, entity_id, now) for entity_id in gone]
+    return [deleted_event(account_id, specs[0].type, entity_id, now) for entity_id in gone]
 
 
 async def reconcile(ctx: SyncContext) -> Tally:
     """Diff every kind and publish its deletes; the ledger follows through the sink."""
     tally = Tally()
-    if ctx.account_id is None:
+    account_id = ctx.account_id
+    if account_id is None:
         raise ValueError("reconciliation needs the account id (context/employee did not give one)")
     for kind, specs in kinds().items():
-        events = await reconcile_kind(ctx, kind, specs, tally)
+        events = await reconcile_kind(ctx, account_id, kind, specs, tally)
         await ctx.sink.publish(events)
         tally.deleted += len(events)
     return tally
