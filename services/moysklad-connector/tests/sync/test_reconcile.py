@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from connector_testkit import account_events, latest_state
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.events.topics import PRODUCTS, SALES
 from moysklad_connector.sync.ledger import Entry, LedgerRepository
 from moysklad_connector.sync.lock import IntegrationLock
-from moysklad_connector.sync.models import PublishedEntity, SyncJob
+from moysklad_connector.sync.models import SyncJob
 from moysklad_connector.sync.scheduler import DailyReconcile, SyncScheduler, next_daily
 from moysklad_connector.sync.service import SyncService
 from moysklad_simulator.testing import RunningSimulator
@@ -26,7 +26,7 @@ async def fresh_ledger(request: pytest.FixtureRequest, sessions: async_sessionma
     if "sim" in request.fixturenames:
         account = request.getfixturevalue("sim").state.account_id
         async with transaction(sessions) as session:
-            await session.execute(delete(PublishedEntity).where(PublishedEntity.account_id == account))
+            await LedgerRepository(session).forget(account)
 
 
 def remove_behind_the_connectors_back(sim: RunningSimulator, entity_type: str, entity_id: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -64,6 +64,10 @@ class LedgerRepository:
                     where=PublishedEntity.version <= stmt.excluded.version,
                 )
             )
+
+    async def forget(self, account_id: str) -> None:
+        """Drop an account's ledger: reconciliation then deletes nothing until syncs have published again."""
+        await self.session.execute(delete(PublishedEntity).where(PublishedEntity.account_id == account_id))
 
     async def live_ids(self, account_id: str, kind: str) -> set[str]:
         rows = await self.session.scalars(
