@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,9 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.events.topics import PRODUCTS, SALES
+from moysklad_connector.client import MoySkladClient
+from moysklad_connector.client.http import ListPage
+from moysklad_connector.integrations import service as integrations
 from moysklad_connector.sync.ledger import Entry, LedgerRepository
 from moysklad_connector.sync.lock import IntegrationLock
 from moysklad_connector.sync.models import SyncJob
+from moysklad_connector.sync.reconcile import reconcile
+from moysklad_connector.sync.runner import SyncContext
 from moysklad_connector.sync.scheduler import DailyReconcile, SyncScheduler, next_daily
 from moysklad_connector.sync.service import SyncService
 from moysklad_simulator.testing import RunningSimulator
@@ -87,6 +93,36 @@ async def test_a_document_trashed_without_an_audit_record_is_deleted_and_an_arch
     assert await deletes(SALES.name, sim.state.account_id) == {doc["id"]: "retail_sale.deleted"}
     assert archived["id"] not in await deletes(PRODUCTS.name, sim.state.account_id)
     assert job.counts["deleted"] == 1
+
+
+class ShiftedListing:
+    """A real client whose first listing of products misses one row, as offset paging does when a row before the
+    offset is deleted while the pages are read; the id-filtered confirming listings are left alone."""
+
+    def __init__(self, inner: MoySkladClient, missed: str) -> None:
+        self.inner, self.missed = inner, missed
+
+    async def list_page(self, path: str, params: dict[str, str]) -> ListPage:
+        page = await self.inner.list_page(path, params)
+        if path.endswith("/product") and "id=" not in params["filter"]:
+            return ListPage([r for r in page.rows if r.get("id") != self.missed], page.size, page.next_href)
+        return page
+
+
+async def test_a_row_the_listing_skipped_is_confirmed_live_and_not_deleted(
+    sim: RunningSimulator, integration: str, service: SyncService, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await service.run(integration, "full", "manual")
+    missed = sim.state.records("product")[2]["id"]
+    async with transaction(sessions) as session:
+        config = await integrations.resolve(session, service.settings, integration)
+    async with MoySkladClient(config.credentials, integrations.pacing_from(service.settings)) as client:
+        ctx = SyncContext(integration, uuid.uuid4(), ShiftedListing(client, missed), sessions, service.sink)
+        ctx.account_id = sim.state.account_id
+        tally = await reconcile(ctx)
+
+    assert (tally.still_listed, tally.deleted) == (1, 0)
+    assert missed not in await deletes(PRODUCTS.name, sim.state.account_id)
 
 
 async def test_an_older_event_replayed_after_a_delete_does_not_bring_the_id_back(
