@@ -17,27 +17,20 @@ import asyncio
 import json
 import os
 import sys
-import time
-import uuid
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from crm_common.testing import kafka_servers, test_database_url, unique_topic_prefix
 
 os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services/moysklad-connector/tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from connector_testkit import connector_settings, register
+from connector_bench_kit import connector_on, counted_run
 
-from crm_common.db import create_engine, session_factory
-from crm_common.messaging.broker import ensure_topics, make_broker
-from crm_common.messaging.publisher import EventPublisher
+from crm_common.messaging.broker import ensure_topics
 from crm_common.migrations import upgrade
 from moysklad_connector.main import SERVICE_ROOT
-from moysklad_connector.sync.runner import KafkaSink
-from moysklad_connector.sync.service import SyncService
 from moysklad_connector.sync.specs import DOCUMENT_TYPES
 from moysklad_simulator import Settings as SimSettings
 from moysklad_simulator.testing import serve_in_thread
@@ -48,23 +41,8 @@ async def bench(scale: str, weight: int) -> None:
     await ensure_topics(kafka_servers())
     sim_settings = SimSettings(scale=scale, seed=4242, anchor="2026-01-15 00:00:00", weight_basic=weight)
     with serve_in_thread(sim_settings) as sim:
-        settings = connector_settings(request_weight=weight, backoff_base_seconds=0.5, backoff_max_seconds=30)
-        engine = create_engine(test_database_url(), "moysklad", pool_size=5)
-        broker = make_broker(kafka_servers(), f"bench-{uuid.uuid4().hex[:6]}")
-        await broker.start()
-        try:
-            sessions = session_factory(engine)
-            integration = await register(sessions, settings, sim)
-            service = SyncService(settings, engine, sessions, KafkaSink(EventPublisher(broker)))
-            async with httpx.AsyncClient(base_url=f"{sim.base_url}/__sim") as sim_admin:
-                (await sim_admin.delete("/stats")).raise_for_status()  # count the sync's requests only
-                started = time.monotonic()
-                job = await service.run(integration, "full", "cli")
-                seconds = time.monotonic() - started
-                stats = (await sim_admin.get("/stats")).json()
-        finally:
-            await broker.stop()
-            await engine.dispose()
+        async with connector_on(sim, weight) as (service, _, integration):
+            job, seconds, stats = await counted_run(sim, service, integration, "full")
     objects = sum(v for k, v in job.counts.items() if k != "deleted")
     documents = sum(v for k, v in job.counts.items() if k in DOCUMENT_TYPES)
     positions = sum(len(d["_positions"]) for t in DOCUMENT_TYPES for d in sim.state.records(t))

@@ -48,8 +48,11 @@ CONNECTOR = "moysklad-connector"
 
 
 @contextmanager
-def bench_system(scale: str, *, seed: int = 4242, webhooks: bool = True) -> Iterator[tuple[System, RunningSimulator]]:
-    """Services up (connector not yet started), simulator serving ``scale`` without rate limits."""
+def bench_system(
+    scale: str, *, seed: int = 4242, webhooks: bool = True, defer: tuple[str, ...] = ()
+) -> Iterator[tuple[System, RunningSimulator]]:
+    """Services up (connector not yet started, nor those in ``defer``), simulator serving ``scale`` without rate
+    limits."""
     e2e_harness.LOGS = ROOT / ".local" / "logs" / "bench"
     infra = Infra.shared()
     settings = SimSettings(scale=scale, seed=seed, anchor="2026-01-15 00:00:00", rate_limits_enabled=False)
@@ -69,7 +72,7 @@ def bench_system(scale: str, *, seed: int = 4242, webhooks: bool = True) -> Iter
             try:
                 sut.run_many([(f"crm-{service}", "migrate") for service in MIGRATED])
                 sut.run("crm-auth", "create-admin")
-                start_services(sut, [s for s in SERVICES if s != CONNECTOR])
+                start_services(sut, [s for s in SERVICES if s != CONNECTOR and s not in defer])
                 yield sut, sim
             finally:
                 sut.stop()

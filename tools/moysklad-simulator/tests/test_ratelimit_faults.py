@@ -131,3 +131,19 @@ async def test_stats_count_each_request_and_the_units_it_was_charged() -> None:
     }
     assert (stats["rate_limit_units"], stats["rate_limit_window_ms"]) == (45, 3000)
     assert after["requests"] == 0
+
+
+def test_silent_removal_leaves_no_audit_record_and_the_object_is_gone(sim: RunningSimulator) -> None:
+    product = sim.state.records("product")[0]
+    contexts_before = len(sim.state.audit)
+
+    removed = httpx.delete(f"{sim.base_url}/__sim/entity/product/{product['id']}")
+    again = httpx.delete(f"{sim.base_url}/__sim/entity/product/{product['id']}")
+    unknown_type = httpx.delete(f"{sim.base_url}/__sim/entity/nosuchtype/{product['id']}")
+    read = httpx.get(f"{sim.api_url}/entity/product/{product['id']}", auth=sim.basic_auth, headers=GZIP)
+
+    assert removed.status_code == 204
+    assert (again.status_code, again.json()["error"]) == (404, "NotFound")
+    assert unknown_type.status_code == 404
+    assert read.status_code == 404
+    assert len(sim.state.audit) == contexts_before

@@ -91,6 +91,7 @@ export default function Sync() {
             <option value="incremental">{t("incremental")}</option>
             <option value="full">{t("full")}</option>
             <option value="stock">{t("stockOnly")}</option>
+            <option value="reconcile">{t("reconcileDeletes")}</option>
           </select>
         </label>
         <button className="primary" onClick={start} data-testid="start-sync">{t("startSync")}</button>

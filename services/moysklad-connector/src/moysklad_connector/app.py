@@ -20,7 +20,7 @@ from moysklad_connector.integrations.listing import enabled_integrations
 from moysklad_connector.settings import ConnectorSettings
 from moysklad_connector.sync import api as sync_api
 from moysklad_connector.sync.runner import KafkaSink
-from moysklad_connector.sync.scheduler import SyncScheduler
+from moysklad_connector.sync.scheduler import DailyReconcile, SyncScheduler
 from moysklad_connector.sync.service import SyncService
 from moysklad_connector.webhooks import api as webhooks_api
 from moysklad_connector.webhooks.registration import register_webhooks
@@ -69,6 +69,9 @@ def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any
             takeover_seconds=settings.takeover_check_seconds,
             prepare=register if settings.public_webhook_url else None,
             housekeeping=prune_receipts,
+            reconcile=DailyReconcile(settings.reconcile_hour_msk, timedelta(minutes=settings.reconcile_retry_minutes))
+            if settings.reconcile_enabled
+            else None,
         )
         app.state.scheduler = scheduler
         if settings.scheduler_enabled:

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("serve", help="serve the HTTP API and run the sync scheduler")
     commands.add_parser("migrate", help="upgrade schema `moysklad` to the latest revision")
     sync = commands.add_parser("sync", help="run one sync in the foreground and exit (non-zero if it failed)")
-    sync.add_argument("--mode", choices=("full", "incremental", "resume", "stock"), default="full")
+    sync.add_argument("--mode", choices=("full", "incremental", "resume", "stock", "reconcile"), default="full")
     sync.add_argument("--integration", default="default")
     args = parser.parse_args(argv)
 

@@ -64,6 +64,13 @@ class ConnectorSettings(ServiceSettings):
         default="all", description="`stockMode` of the stock reports; `all` keeps reserved/in-transit-only items."
     )
 
+    # Reconciliation (docs/moysklad.md, "Reconciliation"): once a day at this Moscow hour every id at MoySklad is
+    # listed and what the connector published as live but MoySklad no longer has is deleted downstream.
+    reconcile_enabled: bool = Field(default=True, description="Run the daily reconciliation from the scheduler.")
+    reconcile_hour_msk: int = Field(default=4, ge=0, le=23, description="Moscow hour of the daily reconciliation.")
+    # A reconciliation that met another sync of the same integration tries again after this delay.
+    reconcile_retry_minutes: float = Field(default=10, gt=0)
+
     # Webhooks (docs/moysklad.md, "Webhooks"): registered at MoySklad only when the public URL of
     # POST /api/v1/integrations/moysklad/webhook is known; they only hint the scheduler to sync sooner.
     public_webhook_url: str | None = Field(default=None, pattern=r"^https?://")

@@ -84,3 +84,23 @@ async def test_a_second_sync_of_one_integration_is_refused_while_one_runs(
             await service.begin(integration, "incremental", "manual")
     finally:
         await service.execute(job, lock)
+
+
+async def test_a_reconciliation_started_over_http_is_a_job_of_its_own_kind(
+    api: str, integration: str, broker: object
+) -> None:
+    body = {"integration_id": integration, "mode": "reconcile"}
+    async with httpx.AsyncClient(base_url=api, timeout=30) as client:
+        forbidden = await client.post("/api/v1/admin/sync/start", json=body, headers=mint.headers("inventory:write"))
+        started = await client.post("/api/v1/admin/sync/start", json=body, headers=mint.headers("sync:run"))
+        assert started.status_code == 202, started.text
+        job = await wait_finished(client, started.json()["id"], mint.headers("sync:run"))
+        unknown = await client.post(
+            "/api/v1/admin/sync/start", json={**body, "mode": "purge"}, headers=mint.headers("sync:run")
+        )
+
+    assert (forbidden.status_code, forbidden.json()["error"]) == (403, "Forbidden")
+    assert (job["mode"], job["trigger"], job["status"]) == ("reconcile", "manual", "succeeded")
+    assert {"listed", "known", "deleted", "requests"} <= set(job["counts"])  # type: ignore[arg-type]
+    assert job["counts"]["listed"] > 0  # type: ignore[index]
+    assert unknown.status_code == 422

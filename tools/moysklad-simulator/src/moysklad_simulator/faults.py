@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -91,3 +92,14 @@ def get_state(request: Request) -> dict[str, Any]:
         "webhookOutbox": len(state.outbox),
         "webhookDeliveries": state.webhook_log[-50:],
     }
+
+
+@router.delete("/entity/{entity_type}/{entity_id}", status_code=204, response_class=Response)
+def remove_silently(request: Request, entity_type: str, entity_id: str) -> Response:
+    """Remove an object without an audit record or a webhook: a delete the audit feed never shows."""
+    state: SimulatorState = request.app.state.sim
+    if entity_type not in state.tables or entity_type == "state":
+        return JSONResponse({"error": "NotFound", "detail": f"unknown entity type {entity_type!r}"}, status_code=404)
+    if state.remove(entity_type, entity_id) is None:
+        return JSONResponse({"error": "NotFound", "detail": f"{entity_type}/{entity_id} not found"}, status_code=404)
+    return Response(status_code=204)

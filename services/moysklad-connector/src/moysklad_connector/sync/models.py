@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Text, func, text
+from sqlalchemy import BigInteger, Boolean, DateTime, Identity, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -77,3 +77,19 @@ class DeadLetterRecord(Base):
     raw: Mapped[Any] = mapped_column(JSONB, nullable=False)
     redriven_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # published after a fix
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class PublishedEntity(Base):
+    """The newest entity event published per MoySklad account, kind and id: the ledger reconciliation diffs against.
+
+    ``live`` is false once a ``<kind>.deleted`` went out; ``version`` is that event's ``source_version``, so an older
+    event republished later (a cursor overlap, a replayed page) never brings a deleted id back to life.
+    """
+
+    __tablename__ = "published_entities"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # the event prefix: product, customer_order, …
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    live: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)

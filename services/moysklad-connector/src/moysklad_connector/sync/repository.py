@@ -94,6 +94,11 @@ class JobRepository:
         job.counts = counts
         job.heartbeat_at = datetime.now(UTC)
 
+    async def set_counts(self, job_id: uuid.UUID, counts: dict[str, int]) -> None:
+        job = await self.session.get(SyncJob, job_id, with_for_update=True)
+        if job is not None:
+            job.counts, job.heartbeat_at = {**job.counts, **counts}, datetime.now(UTC)
+
     async def record_skipped(self, job_id: uuid.UUID, letters: Sequence[DeadLetterIn]) -> None:
         """Count the objects a page kept as dead letters, per type and reason (the reason's first line, cut short)."""
         if not letters:

@@ -1,5 +1,7 @@
 """Runs syncs by itself: a first full sync, then an incremental one every ``MOYSKLAD_SYNC_INTERVAL_MINUTES``, a stock
-reconcile every ``CONNECTOR_STOCK_RECONCILE_MINUTES``, and an incremental sync soon after a webhook hint.
+reconcile every ``CONNECTOR_STOCK_RECONCILE_MINUTES``, an incremental sync soon after a webhook hint, and a
+reconciliation of deletes once a day at ``CONNECTOR_RECONCILE_HOUR_MSK`` (retried later for an integration that was
+busy with another sync).
 
 With several connector replicas every replica runs this scheduler; the integration's lock (sync/lock.py) lets one
 sync run at a time, and every ``CONNECTOR_TAKEOVER_CHECK_SECONDS`` each replica looks for a sync whose process died
@@ -18,7 +20,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,7 +38,29 @@ from moysklad_connector.sync.service import SyncService
 IntegrationIds = Callable[[], Awaitable[list[str]]]
 Prepare = Callable[[str], Awaitable[None]]
 # How an orphaned job is continued: a full pass resumes from its saved cursors; the others run again.
-TAKEOVER_MODE = {"full": "resume", "resume": "resume", "incremental": "incremental", "stock": "stock"}
+TAKEOVER_MODE = {
+    "full": "resume",
+    "resume": "resume",
+    "incremental": "incremental",
+    "stock": "stock",
+    "reconcile": "reconcile",
+}
+MOSCOW = ZoneInfo("Europe/Moscow")  # MoySklad's zone (docs/moysklad.md, "Time")
+
+
+@dataclass(frozen=True)
+class DailyReconcile:
+    hour_msk: int
+    retry: timedelta
+
+
+def next_daily(after: datetime, hour: int, zone: ZoneInfo = MOSCOW) -> datetime:
+    """The first ``hour``:00 wall time in ``zone`` strictly after ``after``, in UTC."""
+    local = after.astimezone(zone)
+    due = datetime.combine(local.date(), clock(hour), tzinfo=zone)
+    if due <= local:
+        due = datetime.combine(local.date() + timedelta(days=1), clock(hour), tzinfo=zone)
+    return due.astimezone(UTC)
 
 
 async def first_mode(sessions: async_sessionmaker[AsyncSession], integration_id: str) -> str:
@@ -63,6 +90,7 @@ class SyncScheduler:
         takeover_seconds: float | None = None,
         prepare: Prepare | None = None,
         housekeeping: Callable[[], Awaitable[None]] | None = None,
+        reconcile: DailyReconcile | None = None,
     ) -> None:
         self.service, self.integration_ids, self.interval = service, integration_ids, interval_seconds
         self.stock_interval = stock_interval_seconds
@@ -74,6 +102,9 @@ class SyncScheduler:
         self.hints = HintQueue(settle_seconds, debounce_seconds, spacing_factor)
         self._task: asyncio.Task[None] | None = None
         self.next_round_at: datetime | None = None  # wall time of the next scheduled round, for the admin API
+        self.reconcile = reconcile
+        self.reconcile_at = next_daily(datetime.now(UTC), reconcile.hour_msk) if reconcile else None
+        self._reconcile_pending: set[str] | None = None  # integrations still owed this day's reconciliation
 
     def wake(self) -> None:
         """Run the next round now instead of at the end of the interval."""
@@ -140,6 +171,24 @@ class SyncScheduler:
         for integration_id in await self.integration_ids():
             await self._run(integration_id, "stock", "schedule")
 
+    async def reconcile_round(self) -> None:
+        """Reconcile every integration still owed today's pass; a busy one is retried after ``retry``."""
+        if self.reconcile is None:
+            return
+        pending = self._reconcile_pending
+        if pending is None:
+            pending = set(await self.integration_ids())
+        busy = {i for i in sorted(pending) if not await self._run(i, "reconcile", "schedule")}
+        now = datetime.now(UTC)
+        self._reconcile_pending = busy or None
+        self.reconcile_at = now + self.reconcile.retry if busy else next_daily(now, self.reconcile.hour_msk)
+
+    def _reconcile_in(self) -> float | None:
+        """Seconds until the reconciliation is due (monotonic clock offset), or None when it is off."""
+        if self.reconcile_at is None:
+            return None
+        return (self.reconcile_at - datetime.now(UTC)).total_seconds()
+
     async def run(self) -> None:
         first = True
         next_round = time.monotonic()
@@ -160,6 +209,10 @@ class SyncScheduler:
             if self.takeover_interval and time.monotonic() >= next_takeover:
                 await self.take_over()
                 next_takeover = time.monotonic() + self.takeover_interval
+            reconcile_in = self._reconcile_in()
+            if reconcile_in is not None and reconcile_in <= 0:
+                await self.reconcile_round()
+                reconcile_in = self._reconcile_in()
             deadlines = [next_round]
             if (hinted := self.hints.next_due()) is not None:
                 deadlines.append(hinted)
@@ -167,6 +220,8 @@ class SyncScheduler:
                 deadlines.append(next_stock)
             if self.takeover_interval:
                 deadlines.append(next_takeover)
+            if reconcile_in is not None:
+                deadlines.append(time.monotonic() + max(reconcile_in, 0))
             timeout = min(deadlines) - time.monotonic()
             if timeout > 0 and not self._round_now:
                 with contextlib.suppress(TimeoutError):

@@ -16,6 +16,7 @@ class SyncMode(StrEnum):
     FULL = "full"
     INCREMENTAL = "incremental"
     STOCK = "stock"  # only re-read stock levels (the periodic reconcile)
+    RECONCILE = "reconcile"  # list every id at MoySklad and delete what is gone (docs/moysklad.md, "Reconciliation")
 
 
 class SyncStartIn(BaseModel):
@@ -36,7 +37,10 @@ class SyncJobOut(BaseModel):
         description="running, succeeded, succeeded_with_skipped (some objects kept as dead letters), failed or "
         "interrupted."
     )
-    counts: dict[str, int] = Field(description="Events published per MoySklad type.")
+    counts: dict[str, int] = Field(
+        description="Events published per MoySklad type; for mode reconcile: listed, known, deleted, still_listed, "
+        "requests and deleted.<kind>."
+    )
     skipped: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="Objects not published, per MoySklad type and reason (see dead letters)."
     )

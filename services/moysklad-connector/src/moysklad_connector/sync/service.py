@@ -21,13 +21,15 @@ from moysklad_connector.mapping.common import SOURCE, version_of
 from moysklad_connector.settings import ConnectorSettings
 from moysklad_connector.stock.service import sync_stock
 from moysklad_connector.sync.deletions import AUDIT_CURSOR, sync_deletions
+from moysklad_connector.sync.ledger import LedgerSink
 from moysklad_connector.sync.lock import IntegrationLock
 from moysklad_connector.sync.models import SyncJob
+from moysklad_connector.sync.reconcile import reconcile
 from moysklad_connector.sync.repository import SUCCEEDED, CursorRepository, JobRepository
 from moysklad_connector.sync.runner import EventSink, SyncContext, load_lookups, sync_type
 from moysklad_connector.sync.specs import DOCUMENT_TYPES, SPECS, EntitySpec
 
-MODES = ("full", "incremental", "resume", "stock")
+MODES = ("full", "incremental", "resume", "stock", "reconcile")
 
 
 class SyncService:
@@ -42,7 +44,8 @@ class SyncService:
         *,
         specs: Sequence[EntitySpec] | None = None,
     ) -> None:
-        self.settings, self.engine, self.sessions, self.sink = settings, engine, sessions, sink
+        self.settings, self.engine, self.sessions = settings, engine, sessions
+        self.sink: EventSink = LedgerSink(sink, sessions)  # reconciliation diffs against what went out
         self.specs = list(specs or SPECS.values())
         self.tasks: set[asyncio.Task[SyncJob]] = set()
 
@@ -129,6 +132,8 @@ class SyncService:
             if job.mode == "incremental":
                 ctx.overlap = self.settings.cursor_overlap
             ctx.lookups, ctx.account_id = await load_lookups(client)
+            if job.mode == "reconcile":
+                return await self._reconcile(job, ctx)
             failures: list[str] = []
             moved = job.mode == "stock"
             if job.mode != "stock":
@@ -152,6 +157,12 @@ class SyncService:
             return "failed", "; ".join(failures)[:4000], ctx.account_id
         if ctx.skipped:
             return "succeeded_with_skipped", f"{ctx.skipped} objects skipped; see the job's `skipped`", ctx.account_id
+        return "succeeded", None, ctx.account_id
+
+    async def _reconcile(self, job: SyncJob, ctx: SyncContext) -> tuple[str, str | None, str | None]:
+        tally = await reconcile(ctx)
+        async with transaction(self.sessions) as session:
+            await JobRepository(session).set_counts(job.id, tally.counts())
         return "succeeded", None, ctx.account_id
 
     async def _record_failures(

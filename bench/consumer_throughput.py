@@ -1,0 +1,159 @@
+"""Steady-state consumer throughput: each consuming service draining topics the connector filled beforehand, next to a
+raw consume of the same topics by the same Kafka client library (aiokafka), in one run.
+
+    uv run python bench/consumer_throughput.py [--scale small]
+
+1. The simulator's shop at ``--scale`` (rate limits off) is synced in full by the connector while catalog, inventory
+   and analytics are not running: their topics fill up.
+2. Each consuming service is then started alone (so it has the machine to itself) and timed from its consumer
+   group's first commit to lag 0 (the group join before it is printed apart): events/s, and for analytics
+   positions/s (the positions of the sales and purchasing documents on its topics).
+3. Ceiling, same run, right after each service: the topic partitions that service's group committed, read from the
+   beginning by a fresh aiokafka consumer group, every value decoded with orjson, offsets committed per batch:
+   records/s.
+Side checks (exit non-zero): every group ends at lag 0 and nothing was dead-lettered. Asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from pipeline_system import System, admin_token, bench_system, finished_full_sync, start_connector, wait_ready
+from pipeline_throughput import dead_letters
+
+from gateway_service.health.lag import consumer_lag
+
+CONSUMERS = ("catalog", "inventory", "analytics")
+
+
+async def committed_partitions(servers: str, group: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return sorted(tp for tp, meta in offsets.items() if meta is not None and meta.offset >= 0)
+
+
+def drain(sut: System, service: str, timeout: float = 3600) -> tuple[float, float, int]:
+    """Start ``service``; (seconds to join, seconds from its first commit to lag 0, records it consumed)."""
+    group = sut.topic_prefix + service
+    servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
+    spawned = time.monotonic()
+    sut.spawn(service, sut.ports[service], f"crm-{service}", "serve")
+    wait_ready(sut.processes[service], timeout=300)
+    first_commit: float | None = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lag = asyncio.run(consumer_lag(servers, prefix=group)).get(group)
+        now = time.monotonic()
+        if lag is not None and first_commit is None:
+            first_commit = now
+        if lag is not None and lag["lag"] == 0 and first_commit is not None:
+            partitions = asyncio.run(committed_partitions(servers, group))
+            records = asyncio.run(record_count(servers, partitions))
+            return first_commit - spawned, now - first_commit, records
+        time.sleep(0.2)
+    raise SystemExit(f"side check failed: {service} did not reach lag 0 in {timeout}s")
+
+
+async def record_count(servers: str, partitions: list[TopicPartition]) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends, starts = await consumer.end_offsets(partitions), await consumer.beginning_offsets(partitions)
+        return sum(ends[tp] - starts[tp] for tp in partitions)
+    finally:
+        await consumer.stop()
+
+
+async def raw_consume(servers: str, partitions: list[TopicPartition]) -> tuple[int, int, float]:
+    """(records, positions, seconds) for a fresh group reading ``partitions`` from the start, decoding each value."""
+    topics = sorted({tp.topic for tp in partitions})
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=servers,
+        group_id=f"bench-raw-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=5000,
+    )
+    await consumer.start()
+    try:
+        wanted = set(partitions)
+        ends = await consumer.end_offsets(partitions)
+        total = sum(ends.values())  # offsets start at 0 on these fresh topics
+        seen = positions = 0
+        started = time.perf_counter()
+        while seen < total:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            for tp, batch in batches.items():
+                if tp not in wanted:
+                    continue
+                for message in batch:
+                    event = orjson.loads(message.value) if message.value else {}
+                    positions += len((event.get("payload") or {}).get("positions") or ())
+                seen += len(batch)
+            await consumer.commit()
+        return seen, positions, time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="small", choices=("tiny", "demo", "small", "medium", "large"))
+    args = parser.parse_args()
+    lines: list[dict[str, Any]] = []
+    with bench_system(args.scale, webhooks=False, defer=CONSUMERS) as (sut, _sim):
+        servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
+        start_connector(sut)
+        job = finished_full_sync(sut, admin_token(sut), timeout=3600)
+        print(f"scale={args.scale}: the full sync published {sum(job['counts'].values())} events")
+        for service in CONSUMERS:
+            joined, seconds, records = drain(sut, service)
+            partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + service))
+            raw_records, positions, raw_seconds = asyncio.run(raw_consume(servers, partitions))
+            rate, ceiling = records / seconds, raw_records / raw_seconds
+            print(
+                f"{service}: {records} events in {seconds:.1f}s after a {joined:.1f}s start = {rate:,.0f} events/s; "
+                f"raw aiokafka consume of the same {raw_records} records: {ceiling:,.0f} records/s "
+                f"({rate / ceiling:.2f}×)"
+            )
+            lines.append(
+                {
+                    "name": f"{service} steady-state consume ({args.scale}, {records} events)",
+                    "value": rate,
+                    "unit": "events/s",
+                    "baseline": ceiling,
+                    "baseline_name": "raw aiokafka consume + decode of the same partitions",
+                }
+            )
+            if service == "analytics" and positions:
+                lines.append(
+                    {
+                        "name": f"analytics steady-state positions ({args.scale}, {positions} positions)",
+                        "value": positions / seconds,
+                        "unit": "positions/s",
+                        "baseline": positions / raw_seconds,
+                        "baseline_name": "raw aiokafka consume + decode of the same partitions",
+                    }
+                )
+        dead = asyncio.run(dead_letters(servers, sut.topic_prefix))
+        if dead:
+            raise SystemExit(f"side check failed: {dead} events were dead-lettered during the run")
+    for line in lines:
+        print("BENCH " + json.dumps(line))
+
+
+if __name__ == "__main__":
+    main()

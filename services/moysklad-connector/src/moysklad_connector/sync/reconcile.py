@@ -1,0 +1,121 @@
+"""Reconciliation: list every id MoySklad still has, and delete downstream what is gone (docs/moysklad.md,
+"Reconciliation").
+
+The audit feed is the normal path for deletions, but a delete it does not show (feed retention, an outage longer
+than its cursor, a delete made some way the feed misses) would leave the object live downstream for ever. This
+job lists the ids per kind with the cheapest requests the API allows (no ``expand``/``fields``, so ``limit`` 1000,
+docs/moysklad.md "Collections"), diffs them against the ledger of what was published as live, and publishes
+``<kind>.deleted`` for the difference and nothing else.
+
+Offset paging over a set that changes while it is read can skip a row, and a skipped row must not become a false
+delete: every candidate is confirmed absent by a second, id-filtered listing before its delete goes out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from crm_common.db import transaction
+from crm_common.events.envelope import EventEnvelope
+from moysklad_connector.log import log
+from moysklad_connector.sync.deletions import deleted_event
+from moysklad_connector.sync.ledger import LedgerRepository
+from moysklad_connector.sync.runner import SyncContext
+from moysklad_connector.sync.specs import SPECS, EntitySpec
+
+LIST_LIMIT = 1000  # the maximum page without expand/fields (docs/moysklad.md, "Collections")
+CONFIRM_BATCH = 100  # ids per confirming request: `id=<uuid>;` ×100 keeps the URL far under 8 KB
+
+
+@dataclass
+class Tally:
+    """What one reconciliation saw and did; becomes the job's counts."""
+
+    listed: int = 0
+    known: int = 0
+    deleted: int = 0
+    still_listed: int = 0  # candidates the confirming listing found after all
+    requests: int = 0
+    per_kind: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        totals = {
+            "listed": self.listed,
+            "known": self.known,
+            "deleted": self.deleted,
+            "still_listed": self.still_listed,
+            "requests": self.requests,
+        }
+        return {**totals, **{f"deleted.{kind}": n for kind, n in self.per_kind.items() if n}}
+
+
+def kinds() -> dict[str, list[EntitySpec]]:
+    """The MoySklad types listed per kind: live documents only (trashed ones were published as deleted)."""
+    grouped: dict[str, list[EntitySpec]] = defaultdict(list)
+    for spec in SPECS.values():
+        if not spec.key:
+            grouped[spec.deleted_event.removesuffix(".deleted")].append(spec)
+    return dict(grouped)
+
+
+async def _list_ids(ctx: SyncContext, spec: EntitySpec, tally: Tally, extra: Iterable[str] = ()) -> set[str]:
+    """Every id of ``spec`` MoySklad lists, archived entities included, trashed documents left out."""
+    ids: set[str] = set()
+    offset = 0
+    conditions = ";".join((*extra, *spec.flags))
+    while True:
+        params = {"filter": conditions, "order": "id,asc", "limit": str(LIST_LIMIT), "offset": str(offset)}
+        page = await ctx.client.list_page(spec.path, params)
+        tally.requests += 1
+        ids.update(str(row["id"]) for row in page.rows if row.get("id"))
+        offset += len(page.rows)
+        if page.next_href is None or not page.rows:
+            return ids
+
+
+async def _still_listed(ctx: SyncContext, specs: list[EntitySpec], candidates: list[str], tally: Tally) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(candidates), CONFIRM_BATCH):
+        batch = [f"id={entity_id}" for entity_id in candidates[start : start + CONFIRM_BATCH]]
+        for spec in specs:
+            found |= await _list_ids(ctx, spec, tally, batch)
+    return found
+
+
+async def reconcile_kind(
+    ctx: SyncContext, account_id: str, kind: str, specs: list[EntitySpec], tally: Tally
+) -> list[EventEnvelope]:
+    """The delete events of ``kind``: ids published as live that MoySklad no longer lists."""
+    listed: set[str] = set()
+    for spec in specs:
+        listed |= await _list_ids(ctx, spec, tally)
+    async with transaction(ctx.sessions) as session:
+        known = await LedgerRepository(session).live_ids(account_id, kind)
+    tally.listed += len(listed)
+    tally.known += len(known)
+    candidates = sorted(known - listed)
+    if not candidates:
+        return []
+    survivors = await _still_listed(ctx, specs, candidates, tally)
+    tally.still_listed += len(survivors)
+    gone = [entity_id for entity_id in candidates if entity_id not in survivors]
+    now = datetime.now(UTC)
+    tally.per_kind[kind] = len(gone)
+    log.info("reconciliation found deletes", kind=kind, deleted=len(gone), still_listed=len(survivors))
+    return [deleted_event(account_id, specs[0].type, entity_id, now) for entity_id in gone]
+
+
+async def reconcile(ctx: SyncContext) -> Tally:
+    """Diff every kind and publish its deletes; the ledger follows through the sink."""
+    tally = Tally()
+    account_id = ctx.account_id
+    if account_id is None:
+        raise ValueError("reconciliation needs the account id (context/employee did not give one)")
+    for kind, specs in kinds().items():
+        events = await reconcile_kind(ctx, account_id, kind, specs, tally)
+        await ctx.sink.publish(events)
+        tally.deleted += len(events)
+    return tally
