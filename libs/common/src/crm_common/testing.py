@@ -307,3 +307,20 @@ def variant_event(variant_id: str, product_id: str, version: int, **fields: Any)
         source_version=version,
         payload=Variant(**values),
     )
+
+
+@contextlib.contextmanager
+def slow_commits(seconds: float = 0.3) -> Iterator[None]:
+    """Make every ORM commit wait ``seconds`` in PostgreSQL first (``pg_sleep``, so an app's event loop stays free
+    meanwhile): a write whose commit runs after its answer was sent then shows up late to the read that follows it."""
+    from sqlalchemy import event, text
+    from sqlalchemy.orm import Session
+
+    def slow(session: Session) -> None:
+        session.execute(text("select pg_sleep(:s)"), {"s": seconds})
+
+    event.listen(Session, "before_commit", slow)
+    try:
+        yield
+    finally:
+        event.remove(Session, "before_commit", slow)

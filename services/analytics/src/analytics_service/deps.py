@@ -31,7 +31,9 @@ def cache(request: Request) -> ReportCache:
     return request.app.state.report_cache
 
 
-Session = Annotated[AsyncSession, Depends(session)]
+# scope="function": the commit happens before the response is sent, so a client that reads right after a write sees
+# it (with the default scope FastAPI would commit after the answer went out).
+Session = Annotated[AsyncSession, Depends(session, scope="function")]
 Settings = Annotated[AnalyticsSettings, Depends(settings)]
 Cache = Annotated[ReportCache, Depends(cache)]
 Reader = Annotated[Principal, Depends(require_permission(Permission.ANALYTICS_READ))]

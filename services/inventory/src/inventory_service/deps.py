@@ -23,7 +23,8 @@ def settings(request: Request) -> InventorySettings:
 
 
 async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session whose transaction commits when the request succeeds and rolls back if it raises."""
+    """A session whose transaction commits when the request succeeds and rolls back if it raises. Take it with
+    ``Depends(write_session, scope="function")`` so that the commit happens before the response is sent."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with sessions() as session, session.begin():
         yield session

@@ -10,6 +10,7 @@ from inventory_testkit import TokenMint, apply, new_id, product_event, stock_eve
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm_common.testing import slow_commits
 from inventory_service.consumers import HANDLERS
 from inventory_service.db import outbox
 
@@ -77,3 +78,19 @@ async def test_invalid_threshold_gets_422(writer: httpx.AsyncClient, body: dict[
         response = await writer.put(f"{THRESHOLDS}{new_id()}", json=body)
     assert response.status_code == 422
     assert set(response.json()) == {"error", "detail"}
+
+
+async def test_a_write_is_seen_by_the_very_next_read_however_slow_its_commit(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    item = new_id()
+    with slow_commits():
+        async with writer:
+            for minimum in ("5", "7"):
+                put = await writer.put(f"{THRESHOLDS}{item}", json={"minimum": minimum})
+                listed = (await client.get(THRESHOLDS, params={"assortment_id": item})).json()["items"]
+                assert put.status_code == 200, put.text
+                assert [t["minimum"] for t in listed] == [minimum]
+            removed = await writer.delete(f"{THRESHOLDS}{item}")
+            after = (await client.get(THRESHOLDS, params={"assortment_id": item})).json()["items"]
+    assert (removed.status_code, after) == (204, [])

@@ -39,7 +39,7 @@ async def set_threshold(
     assortment_id: str,
     body: ThresholdIn,
     principal: Writer,
-    session: Annotated[AsyncSession, Depends(write_session)],
+    session: Annotated[AsyncSession, Depends(write_session, scope="function")],
 ) -> ThresholdOut:
     """Set the minimum stock of a product or variant, in one store or in every store."""
     return await service.set_threshold(session, assortment_id, body.store_id, body.minimum, principal.user_id)
@@ -49,7 +49,7 @@ async def set_threshold(
 async def delete_threshold(
     assortment_id: str,
     _: Writer,
-    session: Annotated[AsyncSession, Depends(write_session)],
+    session: Annotated[AsyncSession, Depends(write_session, scope="function")],
     store_id: StoreParam = None,
 ) -> None:
     """Remove a threshold; the source's minimum stock applies again."""
