@@ -1,7 +1,7 @@
 """Run every benchmark and print ONE table: each figure next to a baseline measured in the same run, and the ratio.
 
-    uv run python bench/run_all.py [--quick] [--only connector gateway read revocation analytics pipeline]
-                                   [--json out.json]
+    uv run python bench/run_all.py [--quick] [--json out.json]
+        [--only connector gateway read product-list revocation analytics pipeline]
 
 Each benchmark runs as its own process with arguments (so each can evolve on its own) and reports its figures as
 lines ``BENCH {"name", "value", "unit", "baseline", "baseline_name"}``; for the older scripts a line of their
@@ -40,6 +40,7 @@ BENCHES = [
     Bench("connector", "connector_sync.py", ["--scale", "demo"], ["--scale", "small"], 1800),
     Bench("gateway", "gateway_throughput.py", ["--seconds", "4"], ["--seconds", "10"], 600),
     Bench("read", "read_ceiling.py", ["--seconds", "3"], ["--seconds", "8"], 900),
+    Bench("product-list", "product_list_loading.py", ["--calls", "100", "--rounds", "3"], [], 600),
     Bench("revocation", "revocation_check.py", ["--requests", "300", "--rounds", "4"], ["--requests", "2000"], 600),
     Bench(
         "analytics",
