@@ -49,8 +49,9 @@ def async_url(url: str) -> str:
 
 # A pooled connection that came back less than this long ago is handed out without a ping. Under load that is almost
 # every checkout, and the ping (BEGIN, a query, ROLLBACK through the asyncpg adapter) was three of a short read's
-# round trips: bench/read_ceiling.py measured product detail at 0.07× its ceiling with ``pool_pre_ping`` and py-spy
-# put the ping in every request. A connection idle for longer is still pinged, and replaced if dead.
+# round trips (py-spy on bench/read_ceiling.py found it in every request). A connection idle for longer is still
+# pinged, and replaced if dead; one used within the second before a Postgres restart fails its next query once, and
+# SQLAlchemy then renews the whole pool.
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
