@@ -3,8 +3,11 @@
     uv run python bench/read_ceiling.py [--seconds 5] [--concurrency 32] [--products 1000] [--only products-list ...]
 
 A scratch database (``CREATE DATABASE``, each service's ``migrate``) gets ``--products`` products with a price each
-(catalog), and the same products with stock in three stores (inventory). The real ``crm-catalog`` and
-``crm-inventory`` serve it (events off), one ``crm-gateway`` fronts both. For every endpoint:
+(catalog), the same products with stock in three stores (inventory), and two months of daily sales roll-ups of them
+and 500 customers (analytics). The real ``crm-catalog``, ``crm-inventory`` and ``crm-analytics`` serve it (events
+off), one ``crm-gateway`` fronts them. Endpoints: products list, product detail, stock list, dashboard (the service
+answers it from its Redis report cache after the first call; the ceiling computes it, so that row shows what the
+cache is worth against the best uncached answer). For every endpoint:
 
 - direct: the service called on its own port; gateway: the same request through the gateway;
 - ceiling: the SQL statements the service's use case runs for that request, recorded from the real use case in this
@@ -31,6 +34,7 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,6 +55,8 @@ from sqlalchemy.engine import make_url
 
 from crm_common.db import create_engine, session_factory
 
+SERVICES = ("catalog", "inventory", "analytics")
+DAYS = (date(2025, 5, 1), date(2025, 6, 1), date(2025, 6, 30))  # seeded from, dashboard from, to
 CEILING_CODE = """
 import json, pickle, sys
 import asyncpg, orjson, uvicorn
@@ -97,29 +103,61 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 @dataclass(frozen=True)
 class Endpoint:
     name: str
-    service: str  # catalog | inventory
+    service: str  # catalog | inventory | analytics
     path: str
     use_case: Callable[[Any], Awaitable[Any]]  # called with a session; its SQL is the ceiling's
+    listed: Callable[[Any], set[str]] = lambda body: {i["id"] for i in body.get("items", [body])}
+    key: str = "id"  # the column of the ceiling's rows that holds what ``listed`` returns
 
 
 def endpoints(products: int) -> list[Endpoint]:
+    from analytics_service.dashboard.service import build_dashboard
+    from analytics_service.periods import Period
     from catalog_service.products.schemas import ProductQuery
     from catalog_service.products.service import get_product, list_products
     from inventory_service.stock.schemas import StockQuery
     from inventory_service.stock.service import list_stock
 
     one = f"bench-{products // 2:05d}"
+    june = Period(DAYS[1], DAYS[2])
     return [
         Endpoint("products list", "catalog", "/api/v1/products/?limit=50", lambda s: list_products(s, ProductQuery())),
         Endpoint("product detail", "catalog", f"/api/v1/products/{one}", lambda s: get_product(s, one)),
         Endpoint("stock list", "inventory", "/api/v1/inventory/stock?limit=50", lambda s: list_stock(s, StockQuery())),
+        Endpoint(
+            "dashboard",  # served from the Redis report cache after the first call; the ceiling computes it
+            "analytics",
+            f"/api/v1/analytics/dashboard?period=custom&date_from={DAYS[1]}&date_to={DAYS[2]}",
+            lambda s: build_dashboard(s, june, june.before(), 10),
+            lambda body: {p["assortment_id"] for p in body["top_products"]},
+            "assortment_id",
+        ),
     ]
 
 
 def seed(url: str, products: int) -> None:
-    """Catalog products with a sale price; the same products in inventory with stock in three stores."""
+    """Catalog products with a price; the same products with stock in three stores; daily roll-ups of their sales."""
     seed_products(url, products)
     ids = [f"bench-{i:05d}" for i in range(products)]
+    # Daily roll-ups of May and June: every product sold every day, 500 customers buying every day.
+    execute(
+        url,
+        "INSERT INTO analytics.sales_daily_products (business_day, assortment_id, store_id, product_id, documents,"
+        " sold_quantity, returned_quantity, revenue, vat, cost, profit) SELECT d, p, 's0', p, 1, 2, 0, 200 + n, 0,"
+        " 120, 80 + n FROM generate_series($1::date, $2::date, '1 day') d,"
+        " generate_series(0, $3 - 1) n, LATERAL (SELECT 'bench-' || lpad(n::text, 5, '0') AS p) ids",
+        DAYS[0],
+        DAYS[2],
+        products,
+    )
+    execute(
+        url,
+        "INSERT INTO analytics.sales_daily_customers (business_day, customer_id, sales_docs, return_docs, quantity,"
+        " revenue, cost, profit) SELECT d, 'c' || n, 1, 0, 4, 400, 240, 160"
+        " FROM generate_series($1::date, $2::date, '1 day') d, generate_series(0, 499) n",
+        DAYS[0],
+        DAYS[2],
+    )
     execute(
         url,
         "INSERT INTO inventory.stores (id, source, account_id, name, updated_at, source_version)"
@@ -174,8 +212,8 @@ def side_check(endpoint: Endpoint, ports: dict[str, int], token: str) -> str | N
     direct = answers[endpoint.service].json()
     if answers["gateway"].json() != direct:
         return f"{endpoint.name}: the gateway's body differs from the service's"
-    listed = {i["id"] for i in direct.get("items", [direct])}
-    fetched = {row.get("id") for rows in answers["ceiling"].json()["results"] for row in rows}
+    listed = endpoint.listed(direct)
+    fetched = {row.get(endpoint.key) for rows in answers["ceiling"].json()["results"] for row in rows}
     if not listed or not listed <= fetched:
         return (
             f"{endpoint.name}: ids {sorted(listed - fetched)[:5]} listed by the service are not in the ceiling's rows"
@@ -270,10 +308,10 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="endpoint names, e.g. 'stock list'")
     args = parser.parse_args()
     chosen = [e for e in endpoints(args.products) if not args.only or e.name in args.only]
-    ports = {name: free_port() for name in ("catalog", "inventory", "gateway", "ceiling")}
+    ports = {name: free_port() for name in (*SERVICES, "gateway", "ceiling")}
     with tempfile.TemporaryDirectory() as tmp:
         jwks = Path(tmp) / "jwks.json"
-        token = make_token(jwks, ("products:read", "inventory:read"))
+        token = make_token(jwks, ("products:read", "inventory:read", "analytics:read"))
         env = {
             **os.environ,
             "ENVIRONMENT": "test",
@@ -283,15 +321,14 @@ def main() -> None:
             "GATEWAY_NOTIFICATIONS_ENABLED": "false",
             "GATEWAY_RATE_LIMIT_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
             "GATEWAY_RATE_LIMITS": json.dumps([{"prefix": "/api/v1", "per_user": 10**9, "per_ip": 10**9}]),
-            "GATEWAY_CATALOG_URL": f"http://127.0.0.1:{ports['catalog']}",
-            "GATEWAY_INVENTORY_URL": f"http://127.0.0.1:{ports['inventory']}",
-            "CATALOG_PORT": str(ports["catalog"]),
-            "INVENTORY_PORT": str(ports["inventory"]),
+            "ANALYTICS_RUN_REVENUE_DROP_CHECKER": "false",
         }
-        for service in ("CATALOG", "INVENTORY"):
-            env.update({f"{service}_CONSUME_EVENTS": "false", f"{service}_CREATE_TOPICS": "false"})
+        for service in SERVICES:
+            up = service.upper()
+            env.update({f"{up}_CONSUME_EVENTS": "false", f"{up}_CREATE_TOPICS": "false"})
+            env.update({f"{up}_PORT": str(ports[service]), f"GATEWAY_{up}_URL": f"http://127.0.0.1:{ports[service]}"})
         procs: list[subprocess.Popen[bytes]] = []
-        with scratch_database(env, ("catalog", "inventory")) as url:
+        with scratch_database(env, SERVICES) as url:
             try:
                 seed(url, args.products)
                 recorded = Path(tmp) / "recorded.pickle"
@@ -301,15 +338,10 @@ def main() -> None:
                 argv = [sys.executable, "-c", CEILING_CODE, str(ports["ceiling"]), dsn, str(recorded), str(jwks)]
                 procs.append(subprocess.Popen(argv, env=env))
                 env["DATABASE_URL"] = url
-                for service in ("catalog", "inventory"):
+                for service in SERVICES:
                     procs.append(subprocess.Popen([f"crm-{service}", "serve"], env=env))
                 procs.append(subprocess.Popen(["crm-gateway", "serve", "--port", str(ports["gateway"])], env=env))
-                pids = {
-                    "ceiling": procs[0].pid,
-                    "catalog": procs[1].pid,
-                    "inventory": procs[2].pid,
-                    "gateway": procs[3].pid,
-                }
+                pids = dict(zip(("ceiling", *SERVICES, "gateway"), (p.pid for p in procs), strict=True))
                 for port in ports.values():
                     wait_live(port, "/health/live", timeout=120)
                 results = {}
