@@ -10,11 +10,15 @@ Generates canonical sales documents (shipments, retail sales, returns; ~5 positi
    (COPY into staging, one pass to pick versions, roll-ups by GROUP BY, keys and indexes after the load): the
    rebuild time (Kafka fetch excluded) and positions/s;
 3. asks the dashboard and two sales reports (month by day and product; month by customer) of the projections, and
-   the same questions as plain SQL over a raw positions table holding the same rows: p50/p95 and the ratios; and
-   checks that the projections' revenue equals the raw positions' revenue to the kopeck.
+   the same questions as plain SQL over a raw positions table holding the same rows (bench/analytics_raw.py: a fair
+   baseline, a UTC range on indexed ``moment`` computed from the Moscow business days): first checks that every
+   answer is the same on both sides for every month (dashboard figures and top lists, report rows), then p50/p95
+   and the ratios;
+4. the dashboard through the Redis ReportCache (real Redis): cold (every call a miss) and warm, with the hit ratio
+   from ``analytics_report_cache_total``, next to the uncached dashboard in the same run.
 Everything lives in scratch schemas `analytics_bench*` of DATABASE_URL and topics prefixed `bench-<random>.`, all
-dropped at the end. Prints; asserts nothing about time, but exits non-zero if the projection's revenue differs
-from the raw positions' (the side check).
+dropped at the end. Prints; asserts nothing about time, but exits non-zero (first differing row printed) if any
+projected answer differs from the raw positions', or a cached dashboard from the computed one (the side checks).
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ import asyncio
 import json
 import os
 import random
-import statistics
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -34,12 +38,24 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from analytics_raw import (  # bench/ is on sys.path when a bench script runs
+    REPORT_CUSTOMERS,
+    REPORT_DAY_PRODUCT,
+    SCHEMA_RAW,
+    create_raw_table,
+    dashboard_difference,
+    first_difference,
+    load_raw,
+    raw_dashboard,
+    raw_report,
+)
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from analytics_service.cache import CACHE, ReportCache
 from analytics_service.dashboard.service import build_dashboard
 from analytics_service.db import Base, inbox, projection_tables
-from analytics_service.money import rub
 from analytics_service.periods import Period
 from analytics_service.projections.batch import ProjectionBatch
 from analytics_service.projections.bulk import BulkLoader
@@ -55,7 +71,7 @@ from crm_common.events.topics import DEAD_LETTER, SALES
 from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.consumer import EventConsumer
 
-SCHEMA_LIVE, SCHEMA_REBUILD, SCHEMA_RAW = "analytics_bench_live", "analytics_bench", "analytics_bench_raw"
+SCHEMA_LIVE, SCHEMA_REBUILD = "analytics_bench_live", "analytics_bench"
 KINDS = [DocumentKind.SHIPMENT] * 6 + [DocumentKind.RETAIL_SALE] * 3 + [DocumentKind.SALES_RETURN]
 START = date(2025, 1, 1)
 Raw = tuple[str, str, datetime, str, str, str, Decimal, Decimal, Decimal]
@@ -129,28 +145,11 @@ def translated(engine: AsyncEngine, schema: str) -> Any:
 async def create_schemas(engine: AsyncEngine) -> None:
     await prepare_schema(engine, SCHEMA_REBUILD)
     async with engine.begin() as conn:
-        for schema in (SCHEMA_LIVE, SCHEMA_RAW):
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA_LIVE}" CASCADE'))
+        await conn.execute(text(f'CREATE SCHEMA "{SCHEMA_LIVE}"'))
         live = await conn.execution_options(schema_translate_map={"analytics": SCHEMA_LIVE})
         await live.run_sync(lambda c: Base.metadata.create_all(c, tables=[*projection_tables(), inbox]))
-        await conn.execute(
-            text(
-                f"CREATE TABLE {SCHEMA_RAW}.positions (document_id text, kind text, moment timestamptz, "
-                "customer_id text, store_id text, product_id text, quantity numeric, amount numeric, cost numeric)"
-            )
-        )
-
-
-async def load_raw(engine: AsyncEngine, rows: list[Raw]) -> None:
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver: Any = raw.driver_connection
-        await driver.copy_records_to_table("positions", records=rows, schema_name=SCHEMA_RAW)
-        await conn.commit()
-        await conn.execute(text(f"CREATE INDEX ON {SCHEMA_RAW}.positions (moment)"))
-        await conn.execute(text(f"ANALYZE {SCHEMA_RAW}.positions"))
-        await conn.commit()
+        await create_raw_table(conn)
 
 
 async def count_documents(engine: AsyncEngine, schema: str) -> int:
@@ -231,45 +230,6 @@ async def apply_rebuild(engine: AsyncEngine, settings: AnalyticsSettings, messag
     return done - started, done - finishing, loader.positions
 
 
-RAW_DASHBOARD = f"""
-SELECT sum(CASE WHEN kind = 'sales_return' THEN -amount ELSE amount END) AS revenue,
-       sum(CASE WHEN kind = 'sales_return' THEN -amount ELSE amount END
-           - CASE WHEN kind = 'sales_return' THEN -cost * quantity ELSE cost * quantity END) AS profit,
-       sum(quantity) FILTER (WHERE kind <> 'sales_return') AS units,
-       count(DISTINCT document_id) FILTER (WHERE kind <> 'sales_return') AS sales,
-       count(DISTINCT customer_id) FILTER (WHERE kind <> 'sales_return') AS customers
-FROM {SCHEMA_RAW}.positions
-WHERE (moment AT TIME ZONE 'Europe/Moscow')::date BETWEEN :start AND :end
-"""
-RAW_FIRST_PURCHASE = f"""
-SELECT count(*) FILTER (WHERE first >= :start) FROM (
-  SELECT customer_id, min((moment AT TIME ZONE 'Europe/Moscow')::date) AS first FROM {SCHEMA_RAW}.positions
-  WHERE kind <> 'sales_return' AND customer_id IN (
-    SELECT customer_id FROM {SCHEMA_RAW}.positions
-    WHERE (moment AT TIME ZONE 'Europe/Moscow')::date BETWEEN :start AND :end AND kind <> 'sales_return')
-  GROUP BY customer_id) f
-"""
-RAW_REPORT = f"""
-SELECT (moment AT TIME ZONE 'Europe/Moscow')::date AS day, product_id,
-       sum(CASE WHEN kind = 'sales_return' THEN -amount ELSE amount END) AS revenue,
-       sum(CASE WHEN kind = 'sales_return' THEN -quantity ELSE quantity END) AS quantity
-FROM {SCHEMA_RAW}.positions
-WHERE (moment AT TIME ZONE 'Europe/Moscow')::date BETWEEN :start AND :end
-GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 100
-"""
-RAW_REPORT_CUSTOMERS = f"""
-SELECT customer_id, count(DISTINCT document_id) AS documents,
-       sum(CASE WHEN kind = 'sales_return' THEN -amount ELSE amount END) AS revenue
-FROM {SCHEMA_RAW}.positions
-WHERE (moment AT TIME ZONE 'Europe/Moscow')::date BETWEEN :start AND :end
-GROUP BY 1 ORDER BY 3 DESC LIMIT 100
-"""
-RAW_REVENUE = f"""
-SELECT coalesce(sum(CASE WHEN kind = 'sales_return' THEN -amount ELSE amount END), 0) FROM {SCHEMA_RAW}.positions
-WHERE (moment AT TIME ZONE 'Europe/Moscow')::date BETWEEN :start AND :end
-"""
-
-
 def pct(samples: list[float], q: float) -> float:
     return sorted(samples)[min(len(samples) - 1, int(q * len(samples)))] * 1000
 
@@ -289,19 +249,143 @@ def month(i: int) -> Period:
     return Period(start, end)
 
 
-async def exact(engine: AsyncEngine, sessions: Any) -> bool:
-    """Every month's revenue from the projection equals the raw positions' to the kopeck."""
-    for i in range(12):
+Ask = Callable[[int], Awaitable[Any]]
+
+
+def questions(engine: AsyncEngine, sessions: Any) -> list[tuple[str, Ask, Ask, Callable[[int, Any, Any], str | None]]]:
+    """(name, projection, plain SQL, comparison) for each question the bench times: same answers, by different paths."""
+
+    async def projected_dashboard(i: int) -> Any:
         async with sessions() as s:
-            report = await sales_report(
-                s, month(i), time=TimeGrouping.NONE, dimension=Dimension.NONE, filters=ReportFilters()
-            )
+            return await build_dashboard(s, month(i), month(i).before(), 10)
+
+    async def plain_dashboard(i: int) -> Any:
         async with engine.connect() as c:
-            raw = (await c.execute(text(RAW_REVENUE), {"start": month(i).start, "end": month(i).end})).scalar()
-        if report.totals.revenue != rub(raw):
-            print(f"MISMATCH {month(i)}: projection {report.totals.revenue} raw {raw}")
-            return False
-    return True
+            return await raw_dashboard(c, month(i), month(i).before(), 10)
+
+    def report(time_: TimeGrouping, dimension: Dimension, sort: SortField, descending: bool) -> Ask:
+        async def ask(i: int) -> Any:
+            async with sessions() as s:
+                found = await sales_report(
+                    s,
+                    month(i),
+                    time=time_,
+                    dimension=dimension,
+                    filters=ReportFilters(),
+                    sort=sort,
+                    descending=descending,
+                )
+            return [r.model_dump() for r in found.rows]
+
+        return ask
+
+    def plain(sql: str) -> Ask:
+        async def ask(i: int) -> Any:
+            async with engine.connect() as c:
+                return await raw_report(c, sql, month(i))
+
+        return ask
+
+    def rows(name: str) -> Callable[[int, Any, Any], str | None]:
+        return lambda i, projected, raw: first_difference(f"{name} {month(i)}", projected, raw)
+
+    return [
+        (
+            "dashboard",
+            projected_dashboard,
+            plain_dashboard,
+            lambda i, projected, raw: dashboard_difference(f"dashboard {month(i)}", projected, raw),
+        ),
+        (
+            "report day×product",
+            report(TimeGrouping.DAY, Dimension.PRODUCT, SortField.BUCKET, False),
+            plain(REPORT_DAY_PRODUCT),
+            rows("report day×product"),
+        ),
+        (
+            "report by customer",
+            report(TimeGrouping.NONE, Dimension.CUSTOMER, SortField.REVENUE, True),
+            plain(REPORT_CUSTOMERS),
+            rows("report by customer"),
+        ),
+    ]
+
+
+async def same_answers(asked: list[tuple[str, Ask, Ask, Callable[[int, Any, Any], str | None]]]) -> None:
+    """The side check: for every month, each question's projected answer equals the raw positions' (exit if not)."""
+    for name, projected, raw, compare in asked:
+        for i in range(12):
+            difference = compare(i, await projected(i), await raw(i))
+            if difference:
+                print(f"MISMATCH {difference}")
+                raise SystemExit(f"side check failed: {name} from the projections differs from the raw positions")
+    print(f"projection = raw positions for every month of: {', '.join(q[0] for q in asked)}")
+
+
+def bench_line(name: str, value: float, unit: str, baseline: float, baseline_name: str) -> None:
+    figure = {"name": name, "value": value, "unit": unit, "baseline": baseline, "baseline_name": baseline_name}
+    print("BENCH " + json.dumps(figure, ensure_ascii=False))
+
+
+async def time_questions(asked: list[tuple[str, Ask, Ask, Any]], n: int, positions: int) -> None:
+    for name, projected, raw, _ in asked:
+        a, b = await timed(n, projected), await timed(n, raw)
+        print(
+            f"{name:19} projection p50 {pct(a, 0.5):7.1f} ms p95 {pct(a, 0.95):7.1f} ms"
+            f" | plain SQL p50 {pct(b, 0.5):7.1f} ms p95 {pct(b, 0.95):7.1f} ms"
+            f" | plain/projection p95 ×{pct(b, 0.95) / pct(a, 0.95):.1f}"
+        )
+        bench_line(
+            f"{name} p95 at {positions:,} positions", pct(a, 0.95), "ms", pct(b, 0.95), "plain SQL, indexed range"
+        )
+
+
+def cache_count(outcome: str) -> float:
+    return float(CACHE.labels("dashboard", outcome)._value.get())
+
+
+async def time_cache(sessions: Any, n: int) -> None:
+    """The dashboard through the ReportCache (real Redis): cold (every call a miss) and warm, against no cache."""
+    redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    run = f"analytics-bench:{uuid.uuid4().hex[:8]}"
+
+    async def cached(cache: ReportCache, i: int) -> Any:
+        p, q = month(i), month(i).before()
+        async with sessions() as s:
+            return await cache.get_or_compute(
+                s, "dashboard", {"current": p, "previous": q, "top": 10}, lambda: build_dashboard(s, p, q, 10)
+            )
+
+    async def uncached(i: int) -> Any:
+        async with sessions() as s:
+            return await build_dashboard(s, month(i), month(i).before(), 10)
+
+    warm = ReportCache(redis, timedelta(minutes=5), prefix=f"{run}:warm")
+    try:
+        plain = await timed(n, uncached)
+        cold = await timed(n, lambda i: cached(ReportCache(redis, timedelta(minutes=5), prefix=f"{run}:{i}"), i))
+        for i in range(12):  # prime
+            await cached(warm, i)
+        hits, misses = cache_count("hit"), cache_count("miss")
+        hot = await timed(n, lambda i: cached(warm, i))
+        hits, misses = cache_count("hit") - hits, cache_count("miss") - misses
+        for i in range(12):  # the side check: a cached answer is the computed one
+            if await cached(warm, i) != await uncached(i):
+                raise SystemExit(f"side check failed: cached dashboard for {month(i)} differs from the computed one")
+    finally:
+        keys = [k async for k in redis.scan_iter(f"{run}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+    ratio = hits / max(hits + misses, 1)
+    print(
+        f"dashboard cache     uncached p95 {pct(plain, 0.95):7.1f} ms | cold p95 {pct(cold, 0.95):7.1f} ms"
+        f" | warm p95 {pct(hot, 0.95):7.1f} ms, hit ratio {ratio:.2f} (analytics_report_cache_total)"
+    )
+    bench_line("dashboard p95, report cache cold", pct(cold, 0.95), "ms", pct(plain, 0.95), "no cache")
+    bench_line(
+        f"dashboard p95, report cache warm (hits {ratio:.0%})", pct(hot, 0.95), "ms", pct(plain, 0.95), "no cache"
+    )
 
 
 async def main() -> None:
@@ -340,68 +424,10 @@ async def main() -> None:
         )
         del raw_rows, messages
         sessions = translated(engine, SCHEMA_REBUILD)
-        same = await exact(engine, sessions)
-        print(f"projection revenue = raw revenue for every month, to the kopeck: {same}")
-        if not same:  # a fast projection that answers wrongly is no result: stop here, non-zero
-            raise SystemExit("side check failed: projection revenue differs from the raw positions' revenue")
-
-        async def projected_dashboard(i: int) -> None:
-            p = month(i)
-            async with sessions() as s:
-                await build_dashboard(s, p, p.before(), 10)
-
-        async def raw_dashboard(i: int) -> None:
-            p, q = month(i), month(i).before()
-            async with engine.connect() as c:
-                for period in (p, q):
-                    await c.execute(text(RAW_DASHBOARD), {"start": period.start, "end": period.end})
-                    await c.execute(text(RAW_FIRST_PURCHASE), {"start": period.start, "end": period.end})
-
-        async def projected_report(i: int) -> None:
-            async with sessions() as s:
-                await sales_report(
-                    s,
-                    month(i),
-                    time=TimeGrouping.DAY,
-                    dimension=Dimension.PRODUCT,
-                    filters=ReportFilters(),
-                    sort=SortField.BUCKET,
-                    descending=False,
-                )
-
-        async def raw_report(i: int) -> None:
-            async with engine.connect() as c:
-                await c.execute(text(RAW_REPORT), {"start": month(i).start, "end": month(i).end})
-
-        async def projected_customers(i: int) -> None:
-            async with sessions() as s:
-                await sales_report(
-                    s, month(i), time=TimeGrouping.NONE, dimension=Dimension.CUSTOMER, filters=ReportFilters()
-                )
-
-        async def raw_customers(i: int) -> None:
-            async with engine.connect() as c:
-                await c.execute(text(RAW_REPORT_CUSTOMERS), {"start": month(i).start, "end": month(i).end})
-
-        for name, projected, raw in (
-            ("dashboard", projected_dashboard, raw_dashboard),
-            ("report day×product", projected_report, raw_report),
-            ("report by customer", projected_customers, raw_customers),
-        ):
-            a, b = await timed(args.queries, projected), await timed(args.queries, raw)
-            print(
-                f"{name:19} projection p50 {pct(a, 0.5):7.1f} ms p95 {pct(a, 0.95):7.1f} ms"
-                f" | plain SQL p50 {pct(b, 0.5):7.1f} ms p95 {pct(b, 0.95):7.1f} ms"
-                f" | plain/projection p50 ×{statistics.median(b) / statistics.median(a):.1f}"
-            )
-            bench = {
-                "name": f"{name} p95 at {args.positions:,} positions",
-                "value": pct(a, 0.95),
-                "unit": "ms",
-                "baseline": pct(b, 0.95),
-                "baseline_name": "plain SQL over raw rows",
-            }
-            print("BENCH " + json.dumps(bench))
+        asked = questions(engine, sessions)
+        await same_answers(asked)  # a fast projection that answers wrongly is no result: checked before timing
+        await time_questions(asked, args.queries, args.positions)
+        await time_cache(sessions, args.queries)
         print(f"rebuild time {rebuild:.1f}s for {loaded} positions (Kafka fetch excluded)")
     finally:
         if not args.keep:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -73,7 +74,9 @@ async def record_count(servers: str, partitions: list[TopicPartition]) -> int:
         ends, starts = await consumer.end_offsets(partitions), await consumer.beginning_offsets(partitions)
         return sum(ends[tp] - starts[tp] for tp in partitions)
     finally:
-        await consumer.stop()
+        # aiokafka's group-less consumer can raise CancelledError from its own coordinator task while stopping
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer.stop()
 
 
 async def raw_consume(servers: str, partitions: list[TopicPartition]) -> tuple[int, int, float]:

@@ -23,11 +23,12 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
         yield s
 
 
-def settings(request: Request) -> AnalyticsSettings:
+# async although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def settings(request: Request) -> AnalyticsSettings:
     return request.app.state.settings
 
 
-def cache(request: Request) -> ReportCache:
+async def cache(request: Request) -> ReportCache:
     return request.app.state.report_cache
 
 

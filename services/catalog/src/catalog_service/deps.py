@@ -17,6 +17,7 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def settings(request: Request) -> CatalogSettings:
+# async although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def settings(request: Request) -> CatalogSettings:
     value: CatalogSettings = request.app.state.settings
     return value

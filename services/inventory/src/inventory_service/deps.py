@@ -17,7 +17,8 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def settings(request: Request) -> InventorySettings:
+# async although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def settings(request: Request) -> InventorySettings:
     value: InventorySettings = request.app.state.settings
     return value
 

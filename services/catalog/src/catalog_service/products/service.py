@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import FolderRepository
 from catalog_service.money import PriceOut, money_columns, money_out
-from catalog_service.products.models import ProductPriceRow, ProductRow
+from catalog_service.products.models import ProductRow
 from catalog_service.products.repository import ProductRepository
 from catalog_service.products.schemas import (
     ComponentOut,
@@ -135,7 +138,7 @@ async def get_product(session: AsyncSession, product_id: str) -> ProductDetail:
     )
 
 
-def _item(row: ProductRow, prices: list[ProductPriceRow], folder_path: str | None) -> ProductItem:
+def _item(row: ProductRow | Row[Any], prices: list[Row[Any]], folder_path: str | None) -> ProductItem:
     return ProductItem(
         id=row.id,
         account_id=row.account_id,

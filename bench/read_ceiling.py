@@ -1,0 +1,359 @@
+"""Read endpoints against this machine's own ceiling, in one run: direct, through the gateway, and a bare ASGI app.
+
+    uv run python bench/read_ceiling.py [--seconds 5] [--concurrency 32] [--products 1000] [--only products-list ...]
+
+A scratch database (``CREATE DATABASE``, each service's ``migrate``) gets ``--products`` products with a price each
+(catalog), the same products with stock in three stores (inventory), and two months of daily sales roll-ups of them
+and 500 customers (analytics). The real ``crm-catalog``, ``crm-inventory`` and ``crm-analytics`` serve it (events
+off), one ``crm-gateway`` fronts them. Endpoints: products list, product detail, stock list, dashboard (the service
+answers it from its Redis report cache after the first call; the ceiling computes it, so that row shows what the
+cache is worth against the best uncached answer). For every endpoint:
+
+- direct: the service called on its own port; gateway: the same request through the gateway;
+- ceiling: the SQL statements the service's use case runs for that request, recorded from the real use case in this
+  process (SQLAlchemy ``before_cursor_execute``), replayed with raw asyncpg (a pool of the services' size) in a bare
+  ASGI app under the same uvicorn (uvloop, httptools), the rows encoded with orjson. It skips what the service adds
+  (token check, session, ORM row loading, response models, FastAPI): the most this machine can serve for those rows.
+
+Load: 32 keep-alive connections (bench/http_load.py), the three targets one after the other per endpoint. Prints
+req/s, p50/p95 and the ratios direct/ceiling and gateway/direct, and BENCH lines for bench/run_all.py. Side checks
+(exit non-zero): no non-2xx answer; the gateway's body equals the direct one; every id the service lists is in the
+ceiling's rows. Asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from http_load import (  # bench/ is on sys.path
+    execute,
+    free_port,
+    load,
+    make_token,
+    scratch_database,
+    seed_products,
+    stop,
+    wait_live,
+)
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from crm_common.db import create_engine, session_factory
+
+SERVICES = ("catalog", "inventory", "analytics")
+DAYS = (date(2025, 5, 1), date(2025, 6, 1), date(2025, 6, 30))  # seeded from, dashboard from, to
+CEILING_CODE = """
+import json, pickle, sys
+import asyncpg, orjson, uvicorn
+
+dsn, recorded, jwks = sys.argv[2], pickle.load(open(sys.argv[3], "rb")), open(sys.argv[4], "rb").read()
+pools = {}
+
+def default(value):
+    return str(value)
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                for schema in {s for s, _ in recorded.values()}:
+                    pools[schema] = await asyncpg.create_pool(
+                        dsn, min_size=10, max_size=10, server_settings={"search_path": f"{schema},public"})
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for pool in pools.values():
+                    await pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    target = scope["path"] + ("?" + scope["query_string"].decode() if scope["query_string"] else "")
+    if target.endswith("jwks.json"):
+        body, status = jwks, 200
+    elif target in recorded:
+        schema, statements = recorded[target]
+        async with pools[schema].acquire() as conn:
+            results = [[dict(r) for r in await conn.fetch(sql, *params)] for sql, params in statements]
+        body, status = orjson.dumps({"results": results}, default=default), 200
+    else:
+        body, status = b"{}", 404
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
+            loop="uvloop", http="httptools", lifespan="on")
+"""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    service: str  # catalog | inventory | analytics
+    path: str
+    use_case: Callable[[Any], Awaitable[Any]]  # called with a session; its SQL is the ceiling's
+    listed: Callable[[Any], set[str]] = lambda body: {i["id"] for i in body.get("items", [body])}
+    key: str = "id"  # the column of the ceiling's rows that holds what ``listed`` returns
+
+
+def endpoints(products: int) -> list[Endpoint]:
+    from analytics_service.dashboard.service import build_dashboard
+    from analytics_service.periods import Period
+    from catalog_service.products.schemas import ProductQuery
+    from catalog_service.products.service import get_product, list_products
+    from inventory_service.stock.schemas import StockQuery
+    from inventory_service.stock.service import list_stock
+
+    one = f"bench-{products // 2:05d}"
+    june = Period(DAYS[1], DAYS[2])
+    return [
+        Endpoint("products list", "catalog", "/api/v1/products/?limit=50", lambda s: list_products(s, ProductQuery())),
+        Endpoint("product detail", "catalog", f"/api/v1/products/{one}", lambda s: get_product(s, one)),
+        Endpoint("stock list", "inventory", "/api/v1/inventory/stock?limit=50", lambda s: list_stock(s, StockQuery())),
+        Endpoint(
+            "dashboard",  # served from the Redis report cache after the first call; the ceiling computes it
+            "analytics",
+            f"/api/v1/analytics/dashboard?period=custom&date_from={DAYS[1]}&date_to={DAYS[2]}",
+            lambda s: build_dashboard(s, june, june.before(), 10),
+            lambda body: {p["assortment_id"] for p in body["top_products"]},
+            "assortment_id",
+        ),
+    ]
+
+
+def seed(url: str, products: int) -> None:
+    """Catalog products with a price; the same products with stock in three stores; daily roll-ups of their sales."""
+    seed_products(url, products)
+    ids = [f"bench-{i:05d}" for i in range(products)]
+    # Daily roll-ups of May and June: every product sold every day, 500 customers buying every day.
+    execute(
+        url,
+        "INSERT INTO analytics.sales_daily_products (business_day, assortment_id, store_id, product_id, documents,"
+        " sold_quantity, returned_quantity, revenue, vat, cost, profit) SELECT d, p, 's0', p, 1, 2, 0, 200 + n, 0,"
+        " 120, 80 + n FROM generate_series($1::date, $2::date, '1 day') d,"
+        " generate_series(0, $3 - 1) n, LATERAL (SELECT 'bench-' || lpad(n::text, 5, '0') AS p) ids",
+        DAYS[0],
+        DAYS[2],
+        products,
+    )
+    execute(
+        url,
+        "INSERT INTO analytics.sales_daily_customers (business_day, customer_id, sales_docs, return_docs, quantity,"
+        " revenue, cost, profit) SELECT d, 'c' || n, 1, 0, 4, 400, 240, 160"
+        " FROM generate_series($1::date, $2::date, '1 day') d, generate_series(0, 499) n",
+        DAYS[0],
+        DAYS[2],
+    )
+    execute(
+        url,
+        "INSERT INTO inventory.stores (id, source, account_id, name, updated_at, source_version)"
+        " VALUES ($1, 'moysklad', 'bench', $2, now(), 1)",
+        many=[(f"s{n}", f"Склад {n}") for n in range(3)],
+    )
+    execute(
+        url,
+        "INSERT INTO inventory.assortment (id, source, account_id, kind, product_id, name, article, minimum_stock,"
+        " updated_at, source_version) VALUES ($1, 'moysklad', 'bench', 'product', $1, $2, $3, 5, now(), 1)",
+        many=[(pid, f"Товар {i:05d}", f"A-{i:05d}") for i, pid in enumerate(ids)],
+    )
+    execute(
+        url,
+        "INSERT INTO inventory.stock (id, source, account_id, assortment_id, assortment_kind, product_id, store_id,"
+        " stock, reserve, in_transit, available, unit_cost, as_of, source_version)"
+        " VALUES ($1 || ':' || $2, 'moysklad', 'bench', $1, 'product', $1, $2, $3, 0, 0, $3, 61.5, now(), 1)",
+        many=[(pid, f"s{n}", Decimal((i * 7 + n) % 40)) for i, pid in enumerate(ids) for n in range(3)],
+    )
+
+
+async def record(url: str, chosen: list[Endpoint]) -> dict[str, tuple[str, list[tuple[str, tuple[Any, ...]]]]]:
+    """path -> (schema, the statements and parameters the real use case ran for it)."""
+    recorded = {}
+    for endpoint in chosen:
+        engine = create_engine(url, endpoint.service, pool_size=1)
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+
+        def keep(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+            statements.append((statement, tuple(parameters or ())))  # noqa: B023 (used before the loop moves on)
+
+        event.listen(engine.sync_engine, "before_cursor_execute", keep)
+        try:
+            async with session_factory(engine)() as session:
+                await endpoint.use_case(session)
+        finally:
+            await engine.dispose()
+        recorded[endpoint.path] = (endpoint.service, statements)
+    return recorded
+
+
+def side_check(endpoint: Endpoint, ports: dict[str, int], token: str) -> str | None:
+    """None if the gateway answers as the service does and every id the service lists is among the ceiling's rows."""
+    headers = {"authorization": f"Bearer {token}"}
+    answers = {
+        target: httpx.get(f"http://127.0.0.1:{ports[target]}{endpoint.path}", headers=headers, timeout=30)
+        for target in (endpoint.service, "gateway", "ceiling")
+    }
+    bad = {t: r.status_code for t, r in answers.items() if r.status_code != 200}
+    if bad:
+        return f"{endpoint.name}: non-200 answers {bad}"
+    direct = answers[endpoint.service].json()
+    if answers["gateway"].json() != direct:
+        return f"{endpoint.name}: the gateway's body differs from the service's"
+    listed = endpoint.listed(direct)
+    fetched = {row.get(endpoint.key) for rows in answers["ceiling"].json()["results"] for row in rows}
+    if not listed or not listed <= fetched:
+        return (
+            f"{endpoint.name}: ids {sorted(listed - fetched)[:5]} listed by the service are not in the ceiling's rows"
+        )
+    return None
+
+
+def measure(endpoint: Endpoint, ports: dict[str, int], pids: dict[str, int], token: str, args: Any) -> dict[str, Any]:
+    out = {}
+    for target, watch in (
+        (endpoint.service, ("service",)),
+        ("gateway", ("gateway", "service")),
+        ("ceiling", ("ceiling",)),
+    ):
+        names = {"service": pids[endpoint.service], "gateway": pids["gateway"], "ceiling": pids["ceiling"]}
+        spy = None
+        if args.py_spy and target == endpoint.service:  # sample the service while it serves the direct load
+            out_file = Path(args.py_spy) / f"{endpoint.name.replace(' ', '-')}.txt"
+            spy = subprocess.Popen(
+                [
+                    "py-spy",
+                    "record",
+                    "--format",
+                    "raw",
+                    "--nonblocking",
+                    "-r",
+                    "200",
+                    "-o",
+                    str(out_file),
+                    "-d",
+                    str(int(args.seconds + 1)),
+                    "--pid",
+                    str(names["service"]),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+        out[target if target != endpoint.service else "direct"] = asyncio.run(
+            load(ports[target], token, args.seconds, args.concurrency, endpoint.path, {w: names[w] for w in watch})
+        )
+        if spy is not None:
+            spy.wait()
+    return out
+
+
+def report(results: dict[str, dict[str, Any]], args: Any) -> None:
+    print(f"\nconcurrency={args.concurrency} seconds={args.seconds} products={args.products}")
+    print(f"{'endpoint':16} {'target':8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    lines = []
+    for name, r in results.items():
+        for target in ("ceiling", "direct", "gateway"):
+            m = r[target]
+            print(f"{name:16} {target:8} {m['rps']:8.0f} {m['p50_ms']:8.2f} {m['p95_ms']:8.2f}")
+        print(
+            f"{name:16} direct/ceiling {r['direct']['rps'] / r['ceiling']['rps']:.2f}  "
+            f"gateway/direct {r['gateway']['rps'] / r['direct']['rps']:.2f}  "
+            f"CPU/request: service {r['direct']['cpu_ms_service']:.2f} ms, "
+            f"ceiling {r['ceiling']['cpu_ms_ceiling']:.2f} ms"
+        )
+        for label, value, base, base_name in (
+            ("direct", r["direct"], r["ceiling"], "asyncpg+orjson ceiling, same SQL"),
+            ("via gateway", r["gateway"], r["direct"], "service called directly"),
+        ):
+            figure = {
+                "name": f"{name} {label} req/s (p95 {value['p95_ms']:.1f} ms)",
+                "value": value["rps"],
+                "unit": "req/s",
+                "baseline": base["rps"],
+                "baseline_name": base_name,
+            }
+            lines.append("BENCH " + json.dumps(figure, ensure_ascii=False))
+        cpu = {  # CPU per request is far less sensitive than req/s to the other load on a shared machine
+            "name": f"{name} service CPU per request",
+            "value": r["direct"]["cpu_ms_service"],
+            "unit": "ms",
+            "baseline": r["ceiling"]["cpu_ms_ceiling"],
+            "baseline_name": "ceiling's CPU per request",
+        }
+        lines.append("BENCH " + json.dumps(cpu, ensure_ascii=False))
+    print()
+    print("\n".join(lines))
+    errors = {f"{n} {t}": m["errors"] for n, r in results.items() for t, m in r.items() if m["errors"]}
+    if errors:
+        raise SystemExit(f"side check failed: non-2xx answers during the load: {errors}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--py-spy", metavar="DIR", help="record the service under the direct load with py-spy into DIR")
+    parser.add_argument("--only", nargs="*", help="endpoint names, e.g. 'stock list'")
+    args = parser.parse_args()
+    chosen = [e for e in endpoints(args.products) if not args.only or e.name in args.only]
+    ports = {name: free_port() for name in (*SERVICES, "gateway", "ceiling")}
+    with tempfile.TemporaryDirectory() as tmp:
+        jwks = Path(tmp) / "jwks.json"
+        token = make_token(jwks, ("products:read", "inventory:read", "analytics:read"))
+        env = {
+            **os.environ,
+            "ENVIRONMENT": "test",
+            "LOG_LEVEL": "WARNING",
+            "JWKS_URL": f"http://127.0.0.1:{ports['ceiling']}/api/v1/auth/.well-known/jwks.json",
+            "KAFKA_TOPIC_PREFIX": f"bench-{uuid.uuid4().hex[:8]}.",
+            "GATEWAY_NOTIFICATIONS_ENABLED": "false",
+            "GATEWAY_RATE_LIMIT_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
+            "GATEWAY_RATE_LIMITS": json.dumps([{"prefix": "/api/v1", "per_user": 10**9, "per_ip": 10**9}]),
+            "ANALYTICS_RUN_REVENUE_DROP_CHECKER": "false",
+        }
+        for service in SERVICES:
+            up = service.upper()
+            env.update({f"{up}_CONSUME_EVENTS": "false", f"{up}_CREATE_TOPICS": "false"})
+            env.update({f"{up}_PORT": str(ports[service]), f"GATEWAY_{up}_URL": f"http://127.0.0.1:{ports[service]}"})
+        procs: list[subprocess.Popen[bytes]] = []
+        with scratch_database(env, SERVICES) as url:
+            try:
+                seed(url, args.products)
+                recorded = Path(tmp) / "recorded.pickle"
+                recorded.write_bytes(pickle.dumps(asyncio.run(record(url, chosen))))
+                u = make_url(url)
+                dsn = f"postgresql://{u.username}:{u.password}@{u.host}:{u.port or 5432}/{u.database}"
+                argv = [sys.executable, "-c", CEILING_CODE, str(ports["ceiling"]), dsn, str(recorded), str(jwks)]
+                procs.append(subprocess.Popen(argv, env=env))
+                env["DATABASE_URL"] = url
+                for service in SERVICES:
+                    procs.append(subprocess.Popen([f"crm-{service}", "serve"], env=env))
+                procs.append(subprocess.Popen(["crm-gateway", "serve", "--port", str(ports["gateway"])], env=env))
+                pids = dict(zip(("ceiling", *SERVICES, "gateway"), (p.pid for p in procs), strict=True))
+                for port in ports.values():
+                    wait_live(port, "/health/live", timeout=120)
+                results = {}
+                for endpoint in chosen:
+                    failed = side_check(endpoint, ports, token)
+                    if failed:
+                        raise SystemExit(f"side check failed: {failed}")
+                    results[endpoint.name] = measure(endpoint, ports, pids, token, args)
+            finally:
+                stop(procs)  # before the database is dropped
+    report(results, args)
+
+
+if __name__ == "__main__":
+    main()
