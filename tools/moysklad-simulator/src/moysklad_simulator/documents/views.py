@@ -45,7 +45,7 @@ def document_view(state: SimulatorState, doc_type: str, doc: Record, with_stock:
 
 def position_view(state: SimulatorState, doc_type: str, doc: Record, pos: Position, with_stock: bool) -> Record:
     record = position_record(doc_type, doc, pos, state.account_id)
-    if with_stock:
+    if with_stock and pos.assortment.type != "service":  # a service has no stock; its cost is on the position
         record["stock"] = position_stock(state, doc_type, doc, pos)
     return record
 
