@@ -332,3 +332,44 @@ def test_negative_stock_is_served_as_the_documents_leave_it(api: Callable[..., A
         return {(i["store_id"], i["assortment_id"]): Decimal(i["stock"]) for i in items}
 
     assert eventually(served, negative.__eq__) == negative
+
+
+def run_incremental_sync(sut: System) -> None:
+    """Start an incremental sync through the gateway, waiting while another sync still holds the integration."""
+    headers = {"authorization": f"Bearer {login(sut)}"}
+    deadline = time.monotonic() + 240
+    while True:
+        started = httpx.post(
+            f"{sut.url('gateway')}/api/v1/admin/sync/start", json={"mode": "incremental"}, headers=headers, timeout=30
+        )
+        if started.status_code != 409 or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert started.status_code == 202, started.text
+
+
+def test_a_sale_put_in_the_bin_stops_counting_and_counts_again_once_restored(
+    api: Callable[..., Any], sut: System, oracle: SimulatorState
+) -> None:
+    """Last in the module: a sale goes to the bin and back (seen through the audit feed); the shop ends as it began."""
+    doc = case_documents(oracle)["restored from the bin"][0]
+    kind, day = doc["_ref"].type, doc["moment"][:10]
+    start, end = PERIODS[0]
+    with_it = expected_revenue_per_day(oracle, start, end)[day]
+    without_it = with_it - kopecks(sum(line_revenue(doc, p) for p in doc["_positions"]))
+    simulator, auth = sut.url("simulator"), (SPEC.login, SPEC.password)
+
+    def served_day() -> Decimal:
+        return served_revenue_per_day(api, start, end).get(day, Decimal(0))
+
+    trashed = httpx.post(f"{simulator}/api/remap/1.2/entity/{kind}/{doc['id']}/trash", auth=auth, timeout=30)
+    assert trashed.status_code == 200, trashed.text
+    run_incremental_sync(sut)
+    served = eventually(served_day, lambda got: abs(got - without_it) <= KOPECK)
+    assert abs(served - without_it) <= KOPECK, f"{day} with the sale in the bin: {served}, expected {without_it}"
+
+    restored = httpx.post(f"{simulator}/__sim/restore/{kind}/{doc['id']}", timeout=30)
+    assert restored.status_code == 204, restored.text
+    run_incremental_sync(sut)
+    served = eventually(served_day, lambda got: abs(got - with_it) <= KOPECK)
+    assert abs(served - with_it) <= KOPECK, f"{day} with the sale restored: {served}, expected {with_it}"
