@@ -28,6 +28,7 @@ from moysklad_simulator.timefmt import fmt_ms, fmt_s
 # Moscow wall-clock moments next to midnight, where a wrong offset moves a sale to the neighbouring day.
 OLD_MOMENTS = (
     datetime(2010, 7, 14, 23, 40),  # summer time, UTC+4
+    datetime(2010, 8, 3, 0, 25),
     datetime(2010, 12, 2, 0, 20),  # winter time, UTC+3
     datetime(2012, 6, 5, 0, 15),  # UTC+4 all year
     datetime(2012, 11, 20, 23, 50),
