@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from analytics_service import consumers
 from analytics_service.alerts.api import router as alerts_router
 from analytics_service.alerts.revenue_drop import run_checker
-from analytics_service.cache import ReportCache
+from analytics_service.cache import ReportCache, cache_prefix
 from analytics_service.customers.api import router as customers_router
 from analytics_service.dashboard.api import router as dashboard_router
 from analytics_service.db import SCHEMA, outbox
@@ -46,7 +46,7 @@ def create_app(
         assert rt.broker is not None
         app.state.settings = settings
         app.state.sessions = rt.sessions
-        app.state.report_cache = ReportCache(rt.redis, settings.cache_ttl)
+        app.state.report_cache = ReportCache(rt.redis, settings.cache_ttl, cache_prefix(settings.database_url))
         app.state.health_checks = rt.checks
         app.state.token_verifier = token_verifier or rt.token_verifier()
         app.state.session_check = rt.session_check()
