@@ -15,6 +15,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from fidelity_cases import counted, line_revenue
 from oracle import Snapshot
 
 from moysklad_simulator import SimulatorState
@@ -50,16 +51,17 @@ def _in_period(day: str) -> bool:
 
 
 def from_simulator(state: SimulatorState) -> Amounts:
-    """Posted sales minus returns (MoySklad's revenue), by Moscow day and by item; the stock ledger by store."""
+    """Posted sales minus returns (MoySklad's revenue: VAT on top included), by Moscow day and by item; the stock
+    ledger by store. Drafts and documents in the recycle bin count nowhere."""
     per_day: dict[str, Decimal] = defaultdict(Decimal)
     per_product: dict[str, Decimal] = defaultdict(Decimal)
     for doc_types, sign in ((SALES, 1), (RETURNS, -1)):
         for doc in (d for t in doc_types for d in state.records(t)):
             day = doc["moment"][:10]
-            if doc.get("_trashed") or not doc["applicable"] or not _in_period(day):
+            if not counted(doc) or not _in_period(day):
                 continue
             for position in doc["_positions"]:
-                kopecks = Decimal(str(position.total)) * sign / 100
+                kopecks = Decimal(str(round(line_revenue(doc, position), 2))) * sign / 100
                 per_day[day] += kopecks
                 per_product[position.assortment.id] += kopecks
     stock: dict[str, Decimal] = defaultdict(Decimal)

@@ -60,7 +60,20 @@ def _cases(state: SimulatorState) -> list[tuple[str, str, dict[str, str]]]:
             (f"/entity/{doc_type}", f"/entity/{doc_type}", {"limit": "20"}),
             (f"/entity/{doc_type}/{{id}}", f"/entity/{doc_type}/{doc['id']}", {}),
         ]
+    # The fidelity cases (data/cases.py): drafts, documents in the bin, VAT on top, services and bundles, old sales.
+    for doc_type in ("retaildemand", "demand"):
+        cases += [
+            (f"/entity/{doc_type}/{{id}}", f"/entity/{doc_type}/{doc['id']}", {})
+            for doc in state.records(doc_type)
+            if _is_case(doc)
+        ]
+    cases.append(("/entity/retaildemand", "/entity/retaildemand", {"filter": "isDeleted=true"}))
     return cases
+
+
+def _is_case(doc: dict[str, Any]) -> bool:
+    odd_lines = any(p.assortment.type in ("service", "bundle") for p in doc["_positions"])
+    return not doc["applicable"] or bool(doc.get("_trashed")) or not doc["vatIncluded"] or odd_lines
 
 
 def _operation(schema: Any, template: str) -> Any:

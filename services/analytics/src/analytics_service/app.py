@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from analytics_service import consumers
 from analytics_service.alerts.api import router as alerts_router
 from analytics_service.alerts.revenue_drop import run_checker
-from analytics_service.cache import ReportCache
+from analytics_service.cache import ReportCache, cache_prefix
 from analytics_service.customers.api import router as customers_router
 from analytics_service.dashboard.api import router as dashboard_router
 from analytics_service.db import SCHEMA, SERVICE_ROOT, outbox
@@ -22,7 +22,9 @@ ROUTERS = (dashboard_router, sales_router, inventory_router, customers_router, a
 
 
 def report_cache(running: Running) -> None:
-    running.app.state.report_cache = ReportCache(running.runtime.redis, running.settings.cache_ttl)
+    running.app.state.report_cache = ReportCache(
+        running.runtime.redis, running.settings.cache_ttl, cache_prefix(running.settings.database_url)
+    )
 
 
 def revenue_drop_checker(running: Running) -> BackgroundTask | None:

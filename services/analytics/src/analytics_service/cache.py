@@ -15,6 +15,7 @@ import orjson
 from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.projections.checkpoints import token
@@ -26,6 +27,12 @@ CACHE = Counter("analytics_report_cache_total", "Report cache lookups", ["report
 
 def _default(value: Any) -> Any:
     return str(value)
+
+
+def cache_prefix(database_url: str) -> str:
+    """Keys per database: the checkpoint token alone is the same for two databases holding the same events (two
+    deployments, or two test runs, sharing one Redis), and one would then serve the other's reports."""
+    return f"analytics:report:{make_url(database_url).database}"
 
 
 class ReportCache:

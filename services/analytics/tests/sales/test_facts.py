@@ -76,6 +76,20 @@ def test_vat_on_top_is_charged_on_the_amount() -> None:
     assert build_facts(doc, MOSCOW)[0]["vat"] == Decimal(20)
 
 
+def test_vat_on_top_is_part_of_revenue_and_profit_like_the_document_sum() -> None:
+    doc = _doc(
+        DocumentKind.SHIPMENT,
+        datetime(2025, 3, 3, tzinfo=UTC),
+        position("p1", 3, "33.33", vat=20, discount="7.5", cost=10),
+        vat_enabled=True,
+        vat_included=False,
+    )
+    [fact] = build_facts(doc, MOSCOW)
+    # 3 × 33.33 × 0.925 = 92.49075, plus 20 % = 110.9889: hundredths of a kopeck, like MoySklad's sums
+    assert fact["revenue"] == Decimal("110.9889")
+    assert fact["profit"] == Decimal("80.9889")
+
+
 def test_unposted_documents_and_orders_make_no_facts() -> None:
     draft = _doc(DocumentKind.SHIPMENT, datetime(2025, 3, 3, tzinfo=UTC), position("p1", 1, 10), applicable=False)
     order = _doc(DocumentKind.CUSTOMER_ORDER, datetime(2025, 3, 3, tzinfo=UTC), position("p1", 1, 10))

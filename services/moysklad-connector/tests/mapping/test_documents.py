@@ -107,3 +107,46 @@ def test_a_trashed_document_is_deleted_after_its_last_update(state: SimulatorSta
     assert event.event_type == "shipment.deleted"
     assert event.source_version > version_of(parse_moment("2026-01-10 12:00:00.500"))
     assert event.payload["id"] == obj["id"]
+
+
+def _first(state: SimulatorState, doc_type: str, rule: Any) -> dict[str, Any]:
+    return next(d for d in state.records(doc_type) if rule(d))
+
+
+def test_a_service_takes_its_cost_from_the_position_and_a_bundle_from_its_stock(state: SimulatorState) -> None:
+    for kind in ("service", "bundle"):
+        doc_type, doc = next(
+            (t, d)
+            for t in ("retaildemand", "demand")
+            for d in state.records(t)
+            if any(p.assortment.type == kind for p in d["_positions"])
+        )
+        pos = next(p for p in doc["_positions"] if p.assortment.type == kind)
+        payload = map_document(rendered(state, doc_type, doc), variant_lookups(state)).payload
+        mapped = next(p for p in payload["positions"] if p["id"] == pos.id)
+        assert mapped["assortment_kind"] == kind
+        assert Decimal(mapped["cost"]) == Decimal(repr(pos.cost)) / 100 > 0
+
+
+def test_a_draft_maps_as_not_applicable(state: SimulatorState) -> None:
+    doc = _first(state, "retaildemand", lambda d: not d["applicable"])
+    assert map_document(rendered(state, "retaildemand", doc), variant_lookups(state)).payload["applicable"] is False
+
+
+def test_prices_without_vat_keep_line_amounts_and_the_total_with_vat_on_top(state: SimulatorState) -> None:
+    doc = _first(state, "demand", lambda d: not d["vatIncluded"])
+    payload = m.Document.model_validate(map_document(rendered(state, "demand", doc), variant_lookups(state)).payload)
+    assert payload.vat_included is False
+    lines = [
+        line_amount(Decimal(repr(p.quantity)), Decimal(repr(p.price)), Decimal(repr(p.discount)))
+        for p in doc["_positions"]
+    ]
+    assert [p.amount for p in payload.positions] == lines  # not "reconciled" to a total that holds VAT too
+    assert payload.total == Decimal(repr(doc["sum"])) / 100 > sum(lines)
+
+
+def test_a_document_in_the_simulators_bin_maps_to_a_deletion_at_its_deleted_stamp(state: SimulatorState) -> None:
+    doc = _first(state, "retaildemand", lambda d: d.get("_trashed"))
+    event = map_trashed_document(rendered(state, "retaildemand", doc), Lookups())
+    assert event.event_type == "retail_sale.deleted"
+    assert event.source_version > version_of(parse_moment(doc["deleted"]))

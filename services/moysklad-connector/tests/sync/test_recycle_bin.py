@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from connector_testkit import account_events, latest_state
 
 from crm_common.events.topics import SALES
@@ -37,3 +39,6 @@ async def test_a_document_put_in_the_recycle_bin_is_deleted_and_counts_again_onc
     assert restored.event_type == "retail_sale.upserted"
     assert restored.source_version > after_trash[doc["id"]].source_version
     assert len(restored.payload["positions"]) == len(doc["_positions"])  # type: ignore[arg-type]
+    # re-read like the list reads it: with each position's cost at the document moment (`fields=stock`)
+    costs = {p.id: Decimal(repr(p.cost)) / 100 for p in doc["_positions"]}  # type: ignore[attr-defined]
+    assert {p["id"]: Decimal(p["cost"]) for p in restored.payload["positions"]} == costs  # type: ignore[index]

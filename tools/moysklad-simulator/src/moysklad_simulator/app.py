@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from moysklad_simulator import audit, auth, faults, live, profit, reports, webhooks
 from moysklad_simulator.data.generator import generate
+from moysklad_simulator.documents import recyclebin
 from moysklad_simulator.documents import views as document_views
 from moysklad_simulator.entities import routes as entity_routes
 from moysklad_simulator.errors import MoySkladError, unknown_path
@@ -58,11 +59,13 @@ def create_app(settings: Settings | None = None, state: SimulatorState | None = 
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
     app.include_router(webhooks.router, prefix=API_PREFIX)
+    app.include_router(recyclebin.router, prefix=API_PREFIX)
     app.include_router(document_views.router, prefix=API_PREFIX)
     app.include_router(entity_routes.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(profit.router, prefix=API_PREFIX)
     app.include_router(faults.router)
+    app.include_router(recyclebin.admin_router)
     _install_error_handlers(app)
     app.middleware("http")(gate)
     app.add_middleware(faults.DropConnections)

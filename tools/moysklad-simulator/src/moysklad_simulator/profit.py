@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from moysklad_simulator.documents.model import line_sum
 from moysklad_simulator.errors import bad_date
 from moysklad_simulator.listing import envelope, page, parse_query
 from moysklad_simulator.model import entity_meta
@@ -30,7 +31,7 @@ def profit_by_product(state: SimulatorState, moment_from: str, moment_to: str) -
             for pos in doc["_positions"]:
                 row = totals[pos.assortment.id]
                 row[f"{prefix}Quantity"] += pos.quantity
-                row[f"{prefix}Sum"] += pos.total
+                row[f"{prefix}Sum"] += line_sum(pos, doc["vatIncluded"])
                 row[f"{prefix}CostSum"] += pos.cost * pos.quantity
     return totals
 

@@ -6,7 +6,7 @@ Pure functions: no I/O, so the arithmetic can be tested on its own and reused by
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ FACT_KINDS = SALE_KINDS | RETURN_KINDS
 SALES_TOPIC_KINDS = FACT_KINDS | {DocumentKind.CUSTOMER_ORDER}
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+SUM_UNIT = Decimal("0.0001")  # MoySklad keeps sums in hundredths of a kopeck
 
 
 def business_day(document: Document, zone: ZoneInfo) -> date:
@@ -34,6 +35,14 @@ def position_vat(position: Position, document: Document) -> Decimal:
     return position.amount * rate / HUNDRED
 
 
+def line_revenue(position: Position, document: Document, vat: Decimal) -> Decimal:
+    """What the buyer pays for the line, as MoySklad's document ``sum`` and profit report count it: VAT that prices
+    do not include (``vatIncluded: false``) is added on top (docs/moysklad.md, "Cases the simulator generates")."""
+    if document.vat_included:
+        return position.amount
+    return (position.amount + vat).quantize(SUM_UNIT, rounding=ROUND_HALF_UP)
+
+
 def build_facts(document: Document, zone: ZoneInfo) -> list[dict[str, Any]]:
     """Fact rows of an applicable sale or return; no rows for orders, drafts or other kinds."""
     if not document.applicable or document.kind not in FACT_KINDS:
@@ -43,7 +52,8 @@ def build_facts(document: Document, zone: ZoneInfo) -> list[dict[str, Any]]:
     rows = []
     for p in document.positions:
         cost = (p.cost or ZERO) * p.quantity
-        revenue = p.amount
+        vat = position_vat(p, document)
+        revenue = line_revenue(p, document, vat)
         rows.append(
             {
                 "document_id": document.id,
@@ -60,7 +70,7 @@ def build_facts(document: Document, zone: ZoneInfo) -> list[dict[str, Any]]:
                 "currency": document.currency,
                 "quantity": sign * p.quantity,
                 "revenue": sign * revenue,
-                "vat": sign * position_vat(p, document),
+                "vat": sign * vat,
                 "cost": sign * cost,
                 "profit": sign * (revenue - cost),
                 "cost_known": p.cost is not None,

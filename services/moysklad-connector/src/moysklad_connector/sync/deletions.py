@@ -87,7 +87,9 @@ async def restored_events(ctx: SyncContext, entity_type: str, entity_id: str, au
     """The restored object as MoySklad has it now, versioned after the recycle-bin delete it undoes."""
     spec = next(s for s in SPECS.values() if s.type == entity_type and not s.key)
     try:
-        row = await ctx.client.get(f"{spec.path}/{entity_id}", {k: v for k, v in spec.params.items() if k == "expand"})
+        # `expand` and `fields` as the list asks for them: without `fields=stock` a restored sale has no cost.
+        params = {k: v for k, v in spec.params.items() if k in ("expand", "fields")}
+        row = await ctx.client.get(f"{spec.path}/{entity_id}", params)
     except MoySkladError as exc:
         if exc.status == 404:  # deleted for good since: a later audit event says so
             return []

@@ -420,4 +420,8 @@ def generate_history(state: SimulatorState, docs_per_month: int) -> None:
     generate_retail_points(state)
     months = state.settings.history_months
     start = (state.anchor - timedelta(days=round(months * 30.4))).replace(hour=0, minute=0, second=0)
-    History(state).run(start, (state.anchor - start).days, docs_per_month)
+    history = History(state)
+    history.run(start, (state.anchor - start).days, docs_per_month)
+    from moysklad_simulator.data.cases import generate_cases  # the cases build on History
+
+    generate_cases(history)

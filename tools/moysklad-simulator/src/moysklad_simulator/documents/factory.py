@@ -49,8 +49,12 @@ def new_document(
     positions: list[Position],
     **extra: Any,
 ) -> dict[str, Any]:
-    """Build and store a posted document in MoySklad field order; sums come from the positions."""
-    total, vat_sum = document_sums(positions)
+    """Build and store a document in MoySklad field order; sums come from the positions.
+
+    ``applicable=False`` (a draft) and ``vatIncluded=False`` (VAT on top of the prices) may come in ``extra``.
+    """
+    vat_included = bool(extra.pop("vatIncluded", True))
+    total, vat_sum = document_sums(positions, vat_included)
     doc_id = state.ids.uuid()
     doc: dict[str, Any] = {
         "_ref": Ref(doc_type, doc_id),
@@ -63,7 +67,7 @@ def new_document(
         "name": state.next_number(doc_type),
         "externalCode": state.ids.external_code(),
         "moment": fmt_moment(moment),
-        "applicable": True,
+        "applicable": bool(extra.pop("applicable", True)),
         "rate": {"currency": Ref("currency", state.currency_id)},
         "sum": total,
     }
@@ -72,7 +76,12 @@ def new_document(
     doc.update(agent=agent, organization=Ref("organization", state.organization_id))
     doc.update({k: v for k, v in extra.items() if k.startswith("state")})
     doc.update(
-        created=fmt_ms(created), printed=False, published=False, vatEnabled=True, vatIncluded=True, vatSum=vat_sum
+        created=fmt_ms(created),
+        printed=False,
+        published=False,
+        vatEnabled=True,
+        vatIncluded=vat_included,
+        vatSum=vat_sum,
     )
     doc.update({k: v for k, v in extra.items() if not k.startswith("state")})
     doc["_positions"] = positions
@@ -87,4 +96,4 @@ def new_position(
 
 def refresh_sums(doc: dict[str, Any]) -> None:
     """Recompute ``sum``/``vatSum`` after positions changed."""
-    doc["sum"], doc["vatSum"] = document_sums(doc["_positions"])
+    doc["sum"], doc["vatSum"] = document_sums(doc["_positions"], doc["vatIncluded"])

@@ -41,6 +41,10 @@ class Ledger:
         self._move(store, item, -quantity, moment)
         return self.cost.get(item.id, 0.0), self.stock[(store, item.id)]
 
+    def adjust(self, store: str, item: Ref, delta: float, moment: str) -> None:
+        """Stock in (+) or out (−) at the current cost, e.g. a document leaving or leaving the recycle bin."""
+        self._move(store, item, delta, moment)
+
     def _move(self, store: str, item: Ref, delta: float, moment: str) -> None:
         key = (store, item.id)
         self.stock[key] = round(self.stock[key] + delta, 3)

@@ -88,12 +88,22 @@ def position_record(doc_type: str, doc: dict[str, Any], pos: Position, account_i
     elif doc_type in ("supply", "demand"):
         record["overhead"] = 0  # an integer in the spec (supplyPosition/demandPosition.yaml)
     if doc_type in ("demand", "retaildemand", "salesreturn", "retailsalesreturn") and pos.assortment.type == "service":
-        record["cost"] = 0
+        record["cost"] = round(pos.cost)  # a service's cost is entered on the position (an Int in the spec)
     return record
 
 
-def document_sums(positions: list[Position]) -> tuple[float, float]:
-    """(sum, vatSum) with VAT included in prices."""
-    total = sum(p.total for p in positions)
-    vat = sum(p.total * p.vat / (100 + p.vat) for p in positions)
+def position_vat(pos: Position, vat_included: bool) -> float:
+    """The VAT in the line (``vatIncluded``) or on top of it (docs/moysklad.md, "Money")."""
+    return pos.total * pos.vat / ((100 + pos.vat) if vat_included else 100)
+
+
+def line_sum(pos: Position, vat_included: bool) -> float:
+    """What the line adds to the document ``sum``: VAT not included in prices is added on top."""
+    return pos.total if vat_included else round(pos.total + position_vat(pos, False), 2)
+
+
+def document_sums(positions: list[Position], vat_included: bool = True) -> tuple[float, float]:
+    """(sum, vatSum) of a document whose prices include VAT or not."""
+    total = sum(line_sum(p, vat_included) for p in positions)
+    vat = sum(position_vat(p, vat_included) for p in positions)
     return round(total, 2), round(vat, 2)

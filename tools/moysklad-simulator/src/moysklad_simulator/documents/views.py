@@ -45,7 +45,7 @@ def document_view(state: SimulatorState, doc_type: str, doc: Record, with_stock:
 
 def position_view(state: SimulatorState, doc_type: str, doc: Record, pos: Position, with_stock: bool) -> Record:
     record = position_record(doc_type, doc, pos, state.account_id)
-    if with_stock:
+    if with_stock and pos.assortment.type != "service":  # a service has no stock; its cost is on the position
         record["stock"] = position_stock(state, doc_type, doc, pos)
     return record
 
@@ -90,13 +90,13 @@ def list_documents(request: Request, doc_type: str) -> dict[str, Any]:
 
 def get_document(request: Request, doc_type: str, doc_id: str) -> Record:
     state: SimulatorState = request.app.state.sim
-    doc = _document(state, doc_type, doc_id)
+    doc = find_document(state, doc_type, doc_id)
     with_stock = request.query_params.get("fields") == "stock"
     expand = parse_expand(request.query_params.get("expand"))
     return render_record(document_view(state, doc_type, doc, with_stock), state, expand)
 
 
-def _document(state: SimulatorState, doc_type: str, doc_id: str) -> Record:
+def find_document(state: SimulatorState, doc_type: str, doc_id: str) -> Record:
     if doc_type not in POSITION_TYPES:
         raise MoySkladError(400, 1005, f"Неизвестный тип сущности: '{doc_type}'")
     doc = state.get(doc_type, doc_id)
@@ -109,7 +109,7 @@ def _document(state: SimulatorState, doc_type: str, doc_id: str) -> Record:
 def list_positions(request: Request, doc_type: str, doc_id: str) -> Response:
     """List a document's positions."""
     state: SimulatorState = request.app.state.sim
-    doc = _document(state, doc_type, doc_id)
+    doc = find_document(state, doc_type, doc_id)
     query = parse_query(f"entity/{doc_type}/{doc_id}/positions", request.query_params.multi_items())
     with_stock = query.fields == "stock"
     rows = [
@@ -123,7 +123,7 @@ def list_positions(request: Request, doc_type: str, doc_id: str) -> Response:
 def get_position(request: Request, doc_type: str, doc_id: str, position_id: str) -> Response:
     """Read one position of a document."""
     state: SimulatorState = request.app.state.sim
-    doc = _document(state, doc_type, doc_id)
+    doc = find_document(state, doc_type, doc_id)
     for pos in doc["_positions"]:
         if pos.id == position_id:
             with_stock = request.query_params.get("fields") == "stock"
