@@ -9,7 +9,7 @@ SERVICES := auth catalog inventory analytics moysklad-connector
 export UV_LINK_MODE ?= copy
 
 .PHONY: help install infra-up infra-down infra-status migrate topics dev test test-slow test-all check lint format \
-        typecheck imports asyncapi bench bench-quick clean console
+        typecheck imports asyncapi bench bench-quick mutation clean console
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ bench: install infra-up ## Run every benchmark, one table, each figure next to a
 
 bench-quick: install infra-up ## The same table at small scales (about 5 minutes)
 	@eval "$$($(INFRA) env)"; $(UV) run python bench/run_all.py --quick
+
+mutation: install infra-up ## Mutation testing of money, Moscow time, versioned writes, JWT, revocation (mutmut, ~3 min)
+	@eval "$$($(INFRA) env)"; $(UV) run python scripts/mutation/run.py $(MUTATION_ARGS)
 
 # ---- web console (issue 18): console/, built from the npm registry, served by the gateway at / ----------------------
 console: install ## Build the web console into console/dist (npm ci when the lock changed; the API client is regenerated)

@@ -36,6 +36,22 @@ from crm_common.security import StaticKeySource, TokenVerifier
 KID = "test-key"
 
 
+class FakeClock:
+    """Stands in for the ``time`` module of the code under test: wall and monotonic time move only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def kafka_servers() -> str:
     return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 

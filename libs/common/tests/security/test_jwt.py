@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -129,3 +130,48 @@ async def test_token_missing_a_required_claim_is_rejected(verifier: TokenVerifie
 def test_symmetric_algorithm_cannot_be_configured() -> None:
     with pytest.raises(ValueError, match="asymmetric"):
         TokenVerifier(StaticKeySource({}), algorithm="HS256", issuer=ISS, audience=AUD)
+
+
+async def test_every_claim_of_the_principal_comes_from_the_token(verifier: TokenVerifier) -> None:
+    token = sign(claims(exp=2_000_000_000, jti="j9", email="a@b.ru", roles=["admin", "viewer"]))
+    principal = await verifier.verify(token)
+    assert principal.token_id == "j9"
+    assert principal.permissions == frozenset({"products:read"})
+    assert principal.expires_at == datetime(2033, 5, 18, 3, 33, 20, tzinfo=UTC)
+    assert principal.expires_at.tzinfo is UTC
+    assert (principal.email, principal.roles) == ("a@b.ru", ("admin", "viewer"))
+
+
+async def test_optional_claims_default_to_nothing(verifier: TokenVerifier) -> None:
+    payload = claims()
+    del payload["permissions"]
+    principal = await verifier.verify(sign(payload))
+    assert (principal.permissions, principal.email, principal.roles) == (frozenset(), None, ())
+
+
+@pytest.mark.parametrize(
+    ("token", "detail"),
+    [
+        (lambda: "not-a-token", "malformed access token"),
+        (lambda: sign(claims(), alg="EdDSA", kid="nope"), "access token signed with an unknown key"),
+        (lambda: jwt.encode(claims(), KEY, algorithm="EdDSA"), "access token signed with an unknown key"),  # no kid
+        (lambda: sign(claims(exp=int(time.time()) - 5)), "access token expired"),
+        (lambda: sign(claims(nbf=int(time.time()) + 120)), "access token not yet valid"),
+        (lambda: f"{_b64({'alg': 'none', 'kid': 'k1'})}.{_b64(claims())}.", "access token algorithm not accepted"),
+    ],
+)
+async def test_each_refusal_says_why(verifier: TokenVerifier, token: Any, detail: str) -> None:
+    with pytest.raises(Unauthorized, match=rf"^{detail}$"):
+        await verifier.verify(token())
+
+
+async def test_without_leeway_a_token_is_expired_at_its_exp_second(verifier: TokenVerifier) -> None:
+    with pytest.raises(Unauthorized, match=r"^access token expired$"):
+        await verifier.verify(sign(claims(exp=int(time.time()))))
+
+
+async def test_a_configured_leeway_accepts_a_token_that_just_expired() -> None:
+    lenient = TokenVerifier(
+        StaticKeySource({"k1": KEY.public_key()}), algorithm="EdDSA", issuer=ISS, audience=AUD, leeway=60
+    )
+    assert (await lenient.verify(sign(claims(exp=int(time.time()) - 10)))).user_id == "u1"

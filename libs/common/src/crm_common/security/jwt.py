@@ -67,16 +67,18 @@ class JWKSKeySource:
         *,
         cache_seconds: int = 300,
         min_refetch_seconds: float = 5.0,
+        timeout_seconds: float = 5.0,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.url, self.cache_seconds, self.min_refetch = url, cache_seconds, min_refetch_seconds
+        self.timeout = timeout_seconds  # for the client made here; a given client brings its own
         self._client = client
         self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
+        self._fetched_at = float("-inf")  # never: the first get fetches, however recently the host booted
         self._lock = asyncio.Lock()
 
     async def _fetch(self) -> None:
-        client = self._client or httpx.AsyncClient(timeout=5.0)
+        client = self._client or httpx.AsyncClient(timeout=self.timeout)
         try:
             response = await client.get(self.url)
             response.raise_for_status()

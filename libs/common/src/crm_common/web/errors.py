@@ -5,11 +5,21 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crm_common.errors import AppError, TooManyRequests
 from crm_common.logging import get_logger
+
+try:  # the `database` extra; a service without it has no database errors to render (README, "Packages")
+    from sqlalchemy.exc import DataError, DBAPIError
+except ModuleNotFoundError:
+
+    class DataError(Exception):  # type: ignore[no-redef]
+        """Stands in for SQLAlchemy's where SQLAlchemy is not installed: never raised."""
+
+    class DBAPIError(Exception):  # type: ignore[no-redef]
+        """Stands in for SQLAlchemy's where SQLAlchemy is not installed: never raised."""
+
 
 log = get_logger(__name__)
 
