@@ -12,7 +12,8 @@ raw consume of the same topics by the same Kafka client library (aiokafka), in o
    beginning by a fresh aiokafka consumer group, every value decoded with orjson, offsets committed per batch:
    records/s.
 Side checks (exit non-zero): every group ends at lag 0 having handled at least the records on its partitions (a
-batch redelivered by the start-up rebalance is handled twice, printed), and nothing was dead-lettered. Asserts nothing about time.
+batch redelivered by the start-up rebalance is handled twice, printed), and nothing was dead-lettered. Asserts
+nothing about time.
 """
 
 from __future__ import annotations
