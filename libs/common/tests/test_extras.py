@@ -59,3 +59,59 @@ def test_the_blocker_blocks() -> None:
     done = import_without(DATABASE, ["crm_common.db"])
     assert done.returncode != 0
     assert "No module named 'sqlalchemy" in done.stderr
+
+
+def declared_modules(extras: set[str]) -> set[str]:
+    """Top-level modules of what crm-common with ``extras`` declares, followed transitively through the installed
+    distributions' own requirements (the set an image built from the lock file gets)."""
+    from importlib.metadata import PackageNotFoundError, packages_distributions, requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    todo: list[tuple[str, frozenset[str]]] = [("crm-common", frozenset(extras))]
+    while todo:
+        name, wanted = todo.pop()
+        key = canonicalize_name(name)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            requirements = requires(name) or []
+        except PackageNotFoundError:
+            continue
+        for text in requirements:
+            requirement = Requirement(text)
+            marker = requirement.marker
+            if marker is not None and not any(marker.evaluate({"extra": e}) for e in (*wanted, "")):
+                continue
+            todo.append((requirement.name, frozenset(requirement.extras)))
+    return {
+        module
+        for module, distributions in packages_distributions().items()
+        if any(canonicalize_name(d) in seen for d in distributions)
+    }
+
+
+def undeclared(extras: set[str]) -> list[str]:
+    from importlib.metadata import packages_distributions
+
+    allowed = declared_modules(extras) | {"crm_common"}
+    return sorted(m for m in packages_distributions() if m not in allowed and not m.startswith("_"))
+
+
+@pytest.mark.parametrize(
+    ("extras", "modules"),
+    [
+        ({"database"}, ["crm_common.db", "crm_common.migrations"]),
+        ({"web"}, WEB_MODULES),
+        ({"database", "messaging"}, ["crm_common.versioned", "crm_common.messaging.inbox"]),
+        ({"database", "messaging", "web"}, ["crm_common.runtime", "crm_common.cli", "crm_common.service"]),
+    ],
+)
+def test_each_part_imports_with_only_what_its_extras_declare(extras: set[str], modules: list[str]) -> None:
+    """What the workspace happens to have installed (every service's dependencies) must not hide a missing
+    declaration: the image of a service that does not import orjson itself once lacked it for crm_common.db."""
+    done = import_without(undeclared(extras), modules)
+    assert done.returncode == 0, done.stderr
