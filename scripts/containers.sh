@@ -53,6 +53,9 @@ cmd_setup() {
     done
     # netavark/aardvark-dns give bridge networks with name resolution (podman kube play, the compose network)
     [[ -x /usr/lib/podman/netavark ]] || missing+=(netavark aardvark-dns)
+    # catatonit is the init of the pause container `podman kube play` builds for each pod (a podman "Recommends",
+    # so --no-install-recommends leaves it out)
+    command -v catatonit >/dev/null 2>&1 || [[ -x /usr/libexec/podman/catatonit ]] || missing+=(catatonit)
     ((${#missing[@]} == 0)) || { say "installing ${missing[*]}"; apt_install "${missing[@]}"; }
     mkdir -p "$STATE"
     local hard
