@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from http_load import (  # bench/ is on sys.path
-    free_port,
     load,
     make_token,
     scratch_database,
@@ -39,6 +38,8 @@ from http_load import (  # bench/ is on sys.path
     stop,
     wait_live,
 )
+
+from crm_common.testing import free_port
 
 UPSTREAM_CODE = """
 import json, sys

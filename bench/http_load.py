@@ -20,33 +20,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from crm_common.testing import KID, TokenMint
 
 
 def make_token(jwks_path: Path, permissions: tuple[str, ...] = ("products:read",)) -> str:
-    import jwt
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    x = base64.urlsafe_b64encode(key.public_key().public_bytes_raw()).rstrip(b"=").decode()
-    jwks_path.write_text(json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "bench"}]}))
-    now = int(time.time())
-    claims = {
-        "iss": "crm-auth",
-        "aud": "crm-api",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 3600,
-        "sub": "bench-user",
-        "sid": str(uuid.uuid4()),
-        "jti": str(uuid.uuid4()),
-        "permissions": list(permissions),
-    }
-    return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": "bench"})
+    """A token signed by a fresh key (crm_common.testing.TokenMint), its public key written as a JWKS file."""
+    mint = TokenMint()
+    x = base64.urlsafe_b64encode(mint.key.public_key().public_bytes_raw()).rstrip(b"=").decode()
+    jwks_path.write_text(json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": KID}]}))
+    return mint.token(*permissions, ttl=3600)
 
 
 def wait_live(port: int, path: str, timeout: float = 30.0) -> None:

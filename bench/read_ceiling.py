@@ -42,7 +42,6 @@ from typing import Any
 import httpx
 from http_load import (  # bench/ is on sys.path
     execute,
-    free_port,
     load,
     make_token,
     scratch_database,
@@ -54,6 +53,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from crm_common.db import create_engine, session_factory
+from crm_common.testing import free_port
 
 SERVICES = ("catalog", "inventory", "analytics")
 DAYS = (date(2025, 5, 1), date(2025, 6, 1), date(2025, 6, 30))  # seeded from, dashboard from, to
