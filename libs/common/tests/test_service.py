@@ -4,6 +4,7 @@ starts and stops the service's pieces, and the command line."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,37 @@ async def test_the_declared_service_starts_its_pieces_in_order_and_stops_them_in
     assert events[3:] == ["stop second", "stop first"]
 
 
-def test_settings_without_the_consumer_fields_are_refused() -> None:
+def test_a_consuming_service_refuses_settings_without_the_consumer_fields() -> None:
+    consuming = dataclasses.replace(SPEC, consumers=lambda broker, sessions, settings: None)
     with pytest.raises(TypeError, match="consume_events"):
-        build_app(SPEC, ServiceSettings())
+        build_app(consuming, ServiceSettings())
+
+
+async def test_a_service_that_consumes_nothing_starts_on_plain_settings_with_its_async_state_and_middleware() -> None:
+    """Auth's shape: no consumer fields, an async ``state`` hook, its own middleware, Redis for itself."""
+    seen: list[str] = []
+
+    async def prepare(running: Running) -> None:
+        seen.append("prepared")
+        running.app.state.prepared = True
+
+    def middleware(app: FastAPI, settings: Any) -> None:
+        @app.middleware("http")
+        async def tag(request: Any, call_next: Any) -> Any:
+            response = await call_next(request)
+            response.headers["x-demo"] = "tagged"
+            return response
+
+    spec = dataclasses.replace(SPEC, state=prepare, background=(), middleware=middleware, redis=True)
+    app = build_app(spec, ServiceSettings(database_url=test_database_url()), token_verifier=verifier())
+    async with app.router.lifespan_context(app):
+        assert seen == ["prepared"]
+        assert app.state.prepared
+        assert app.state.runtime.broker is None
+        assert set(app.state.health_checks) == {"postgres", "redis"}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            assert (await client.get("/hello")).headers["x-demo"] == "tagged"
 
 
 def test_the_command_line_runs_the_services_own_commands_with_their_arguments(

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from auth_testkit import client_for
 from fastapi import FastAPI
+
+from auth_service.main import main
 
 
 async def test_ready_checks_postgres_and_redis(app: FastAPI) -> None:
@@ -28,3 +33,12 @@ async def test_errors_carry_a_request_id(app: FastAPI) -> None:
     assert response.status_code == 401
     assert response.headers["x-request-id"] == "trace-123"
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_migrate_upgrades_the_schema_then_syncs_the_permission_catalog(
+    app: FastAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``crm-auth migrate`` is the shared command plus auth's ``after_migrate``: the catalog is already in step."""
+    await asyncio.to_thread(main, ["migrate"])
+
+    assert "auth schema migrated; permissions added: none" in capsys.readouterr().out

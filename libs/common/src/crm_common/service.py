@@ -6,13 +6,14 @@ turns that into the FastAPI app with one lifespan, the same for every service:
 
 1. open the runtime: PostgreSQL (the service's schema), Kafka when the process consumes (or always publishes), Redis
    when asked; each adds its health check to the ones the app already has;
-2. put the runtime's pieces on ``app.state`` (sessions, token verifier, session revocation check), then the spec's own;
-3. with Kafka: create the spec's topics (``<SVC>_CREATE_TOPICS``), register its consumers (``<SVC>_CONSUME_EVENTS``),
-   start the broker, start the outbox relay;
+2. put the runtime's pieces on ``app.state`` (sessions, token verifier, session revocation check), then run the spec's
+   ``state`` hook (plain or async: it may check the schema, seed data or replace the token verifier);
+3. with Kafka (a process that consumes, or a spec that always publishes): create the spec's topics
+   (``<SVC>_CREATE_TOPICS``), register its consumers (``<SVC>_CONSUME_EVENTS``), start the broker and the outbox relay;
 4. start the background tasks;
 
 and on the way out stops them in reverse order and closes the runtime. ``serve_command`` is the matching command line
-(``crm-<svc> serve | migrate`` plus the service's own commands).
+(``crm-<svc> serve | migrate`` plus the service's own commands; ``after_migrate`` runs after the schema upgrade).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -107,11 +109,16 @@ class ServiceSpec:
     outbox: Outbox | None = None
     redis: bool = False  # open Redis for the service's own use (the revocation check opens its own when needed)
     always_kafka: bool = False  # open Kafka even when this process consumes nothing (its outbox publishes)
-    state: Callable[[Running], None] | None = None  # what the service adds to app.state
+    state: Callable[[Running], Awaitable[None] | None] | None = None  # what the service adds to app.state
     background: Sequence[Task] = field(default_factory=tuple)
+    middleware: Callable[[FastAPI, Any], None] | None = None  # adds the service's own middleware to the app
+    after_migrate: Callable[[Any], None] | None = None  # `migrate` runs it after the schema upgrade
 
     def kafka(self, settings: ServiceSettings) -> bool:
-        return self.always_kafka or _consumer(settings).consume_events
+        """Whether the process opens Kafka: the spec always publishes, or it has consumers and they are on."""
+        if self.always_kafka:
+            return True
+        return self.consumers is not None and _consumer(settings).consume_events
 
 
 def _consumer(settings: ServiceSettings) -> ConsumerSettings:
@@ -122,12 +129,13 @@ def _consumer(settings: ServiceSettings) -> ConsumerSettings:
 
 def build_app(spec: ServiceSpec, settings: ServiceSettings, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
     """The service's app; connections are opened in its lifespan, never at import."""
-    consumer = _consumer(settings)
+    kafka = spec.kafka(settings)
+    consumer = _consumer(settings) if kafka else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = await Runtime.open(
-            settings, schema=spec.schema, kafka=spec.kafka(settings), redis=spec.redis, client_id=f"crm-{spec.name}"
+            settings, schema=spec.schema, kafka=kafka, redis=spec.redis, client_id=f"crm-{spec.name}"
         )
         running = Running(app, rt, settings)
         app.state.runtime = rt
@@ -137,9 +145,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, token_verifier: T
         app.state.session_check = rt.session_check()
         started: list[Stoppable] = []
         try:
-            if spec.state is not None:
-                spec.state(running)
-            if rt.broker is not None:
+            if spec.state is not None and inspect.isawaitable(prepared := spec.state(running)):
+                await prepared
+            if rt.broker is not None and consumer is not None:
                 if consumer.create_topics and spec.topics:
                     await ensure_topics(settings.kafka_bootstrap_servers, spec.topics)
                 if consumer.consume_events and spec.consumers is not None:
@@ -166,6 +174,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, token_verifier: T
         service=spec.name, title=spec.title, description=spec.description, routers=spec.routers, lifespan=lifespan
     )
     app.state.settings = settings
+    if spec.middleware is not None:
+        spec.middleware(app, settings)
     return app
 
 
@@ -197,6 +207,8 @@ def serve_command(
 
         preflight(settings, service=spec.name, postgres=True, kafka=False, redis=False)
         upgrade(spec.root, settings.database_url)
+        if spec.after_migrate is not None:
+            spec.after_migrate(settings)
     elif args.command == "serve":
         preflight(settings, service=spec.name, postgres=True, kafka=spec.kafka(settings), redis=spec.redis)
         serve(

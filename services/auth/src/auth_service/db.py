@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from crm_common.db import declarative_base
 
 SCHEMA = "auth"
+SERVICE_ROOT = Path(__file__).resolve().parents[2]  # services/auth: alembic.ini and migrations/
 
 _Base = declarative_base(SCHEMA)
 
