@@ -10,7 +10,7 @@ Rules every producer follows (MoySklad, and later Kaspi, Bitrix24, ...):
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -136,8 +136,12 @@ class Counterparty(Canonical):
     code: str | None = None
     external_code: str | None = None
     inn: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    email: str | None = Field(default=None, description="The primary e-mail, as written at the source.")
+    phone: str | None = Field(default=None, description="The primary phone, as written at the source.")
+    emails: list[str] = Field(
+        default_factory=list, description="Every e-mail the source holds for it (a CRM keeps several), primary first."
+    )
+    phones: list[str] = Field(default_factory=list, description="Every phone the source holds for it, primary first.")
     tags: list[str] = Field(default_factory=list)
     archived: bool = False
     created_at: AwareDatetime | None = None
@@ -196,6 +200,71 @@ class Document(Canonical):
     positions: list[Position] = Field(default_factory=list)
     base_document_id: str | None = Field(default=None, description="e.g. the shipment a return refers to.")
     created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime
+
+
+class StageSemantics(StrEnum):
+    """Where a stage leaves a deal: still in progress, won or lost."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class PipelineStage(Canonical):
+    id: str
+    name: str
+    sort: int = Field(description="Order of the stage in its pipeline: a deal normally moves to higher values.")
+    semantics: StageSemantics = StageSemantics.OPEN
+
+
+class Pipeline(Canonical):
+    """A sales pipeline (a CRM's deal category / funnel) with its stages in order."""
+
+    id: str
+    name: str
+    sort: int = 0
+    is_default: bool = False
+    stages: list[PipelineStage] = Field(default_factory=list)
+    updated_at: AwareDatetime
+
+
+class StageChange(Canonical):
+    stage_id: str
+    entered_at: AwareDatetime
+
+
+class DealPosition(Canonical):
+    id: str
+    product_id: str | None = Field(default=None, description="The source's product, when the row names one.")
+    name: str
+    quantity: Decimal
+    price: Decimal = Field(description="Unit price after discount, in the deal currency.")
+    discount_percent: Decimal = Decimal(0)
+    amount: Decimal = Field(description="quantity × price, in the deal currency.")
+
+
+class Deal(Canonical):
+    """A deal of a sales pipeline. Deals feed the funnel, not revenue: revenue comes from trade documents."""
+
+    id: str
+    title: str
+    pipeline_id: str
+    stage_id: str
+    stage_semantics: StageSemantics = Field(description="The semantics of `stage_id`, so a consumer need not look up.")
+    amount: Money
+    company_id: str | None = Field(default=None, description="A counterparty id (`crm.counterparties.v1`).")
+    contact_id: str | None = Field(default=None, description="A counterparty id (`crm.counterparties.v1`).")
+    responsible_id: str | None = None
+    responsible_name: str | None = None
+    positions: list[DealPosition] = Field(default_factory=list)
+    stage_history: list[StageChange] = Field(
+        default_factory=list, description="Every stage the deal entered, oldest first, as the source recorded it."
+    )
+    expected_close_date: date | None = None
+    closed: bool = False
+    closed_at: AwareDatetime | None = None
+    created_at: AwareDatetime
     updated_at: AwareDatetime
 
 

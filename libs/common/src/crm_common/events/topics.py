@@ -77,6 +77,10 @@ COUNTERPARTIES = Topic("crm.counterparties.v1", "Customers and suppliers.", _sta
 ORGANIZATIONS = Topic(
     "crm.organizations.v1", "The business's own legal entities.", _state("organization", m.Organization)
 )
+PIPELINES = Topic(
+    "crm.pipelines.v1", "Sales pipelines (deal categories) with their stages.", _state("pipeline", m.Pipeline)
+)
+DEALS = Topic("crm.deals.v1", "Deals of the sales pipelines: the funnel, not revenue.", _state("deal", m.Deal))
 SALES = Topic(
     "sales.documents.v1",
     "Customer orders, shipments, retail sales, sales returns and retail returns with their positions.",
@@ -120,6 +124,8 @@ TOPICS: tuple[Topic, ...] = (
     STOCK,
     COUNTERPARTIES,
     ORGANIZATIONS,
+    PIPELINES,
+    DEALS,
     SALES,
     PURCHASES,
     ALERTS,
