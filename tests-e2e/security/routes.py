@@ -93,6 +93,9 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/analytics/inventory/report"): ANALYTICS,
     ("GET", "/api/v1/analytics/customers/segments"): ANALYTICS,
     ("GET", "/api/v1/analytics/customers/{customer_id}"): ANALYTICS,
+    ("GET", "/api/v1/analytics/customers/{customer_id}/records"): ANALYTICS,
+    ("POST", "/api/v1/analytics/customers/merge"): perm("customers:write"),
+    ("POST", "/api/v1/analytics/customers/split"): perm("customers:write"),
     ("GET", "/api/v1/analytics/alerts"): ANALYTICS,
     ("POST", "/api/v1/analytics/alerts/{alert_id}/acknowledge"): ANALYTICS,
     # moysklad-connector

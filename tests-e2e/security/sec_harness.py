@@ -42,14 +42,15 @@ ALL_PERMISSIONS = READS | {
     "sync:run",
     "admin:health",
     "admin:dead-letters",
+    "customers:write",
 }
 CUSTOM_ROLE = "stock-keeper"
 CUSTOM_PERMISSIONS = frozenset({"inventory:read", "inventory:write", "admin:health"})
-# docs/architecture.md, "Permissions": admin everything, manager all reads and sync:run, viewer reads;
+# docs/architecture.md, "Permissions": admin everything, manager all reads, sync:run and customers:write, viewer reads;
 # plus one custom role.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": ALL_PERMISSIONS,
-    "manager": READS | {"sync:run"},
+    "manager": READS | {"sync:run", "customers:write"},
     "viewer": READS,
     CUSTOM_ROLE: CUSTOM_PERMISSIONS,
 }

@@ -148,8 +148,12 @@ def store_event(store_id: str, version: int, name: str) -> EventEnvelope:
     return _event("store.upserted", store_id, version, Store(id=store_id, name=name, updated_at=datetime.now(UTC)))
 
 
-def customer_event(customer_id: str, version: int, name: str) -> EventEnvelope:
-    payload = Counterparty(id=customer_id, name=name, updated_at=datetime.now(UTC))
+def customer_event(
+    customer_id: str, version: int, name: str, *, phones: list[str] | None = None, emails: list[str] | None = None
+) -> EventEnvelope:
+    payload = Counterparty(
+        id=customer_id, name=name, phones=phones or [], emails=emails or [], updated_at=datetime.now(UTC)
+    )
     return _event("counterparty.upserted", customer_id, version, payload)
 
 

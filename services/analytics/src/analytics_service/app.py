@@ -9,6 +9,7 @@ from analytics_service.alerts.api import router as alerts_router
 from analytics_service.alerts.revenue_drop import run_checker
 from analytics_service.cache import ReportCache, cache_prefix
 from analytics_service.customers.api import router as customers_router
+from analytics_service.customers.identity.api import router as identity_router
 from analytics_service.dashboard.api import router as dashboard_router
 from analytics_service.db import SCHEMA, SERVICE_ROOT, outbox
 from analytics_service.inventory.api import router as inventory_router
@@ -18,7 +19,7 @@ from crm_common.events.topics import TOPICS
 from crm_common.security import TokenVerifier
 from crm_common.service import BackgroundTask, Outbox, Running, ServiceSpec, build_app
 
-ROUTERS = (dashboard_router, sales_router, inventory_router, customers_router, alerts_router)
+ROUTERS = (dashboard_router, sales_router, inventory_router, identity_router, customers_router, alerts_router)
 
 
 def report_cache(running: Running) -> None:

@@ -40,6 +40,7 @@ def load_metadata() -> MetaData:
     from analytics_service.alerts import models as _alerts  # noqa: F401
     from analytics_service.catalog import models as _catalog  # noqa: F401
     from analytics_service.customers import models as _customers  # noqa: F401
+    from analytics_service.customers.identity import models as _identity  # noqa: F401
     from analytics_service.projections import models as _projections  # noqa: F401
     from analytics_service.sales import models as _sales  # noqa: F401
     from analytics_service.stock import models as _stock  # noqa: F401
@@ -54,6 +55,8 @@ PROJECTION_TABLE_NAMES = (
     "folders",
     "stores",
     "counterparties",
+    "customer_keys",
+    "customer_members",
     "documents",
     "sales_facts",
     "sales_daily_products",

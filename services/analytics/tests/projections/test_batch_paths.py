@@ -26,11 +26,11 @@ from analytics_testkit import (
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics_service.db import SCHEMA, Base, projection_tables
+from analytics_service.db import SCHEMA
 from analytics_service.periods import Period
 from analytics_service.projections.batch import ProjectionBatch
 from analytics_service.projections.bulk import BulkLoader
-from analytics_service.projections.rebuild import prepare_schema
+from analytics_service.projections.rebuild import create_projection_schema, prepare_schema
 from analytics_service.sales import report as report_module
 from analytics_service.sales.report import FACTS, Plan, sales_report
 from analytics_service.sales.schemas import Dimension, ReportFilters, TimeGrouping
@@ -113,10 +113,7 @@ async def _fresh(engine: AsyncEngine, schema: str, *, bulk: bool = False) -> Any
         await prepare_schema(engine, schema)
     else:
         async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            translated = await conn.execution_options(schema_translate_map={SCHEMA: schema})
-            await translated.run_sync(lambda c: Base.metadata.create_all(c, tables=projection_tables()))
+            await create_projection_schema(conn, schema)
     return session_factory(engine.execution_options(schema_translate_map={SCHEMA: schema}))
 
 

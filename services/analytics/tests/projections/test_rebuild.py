@@ -7,7 +7,7 @@ from datetime import date
 
 import httpx
 import pytest
-from analytics_testkit import document_event, msk, new_id, position, publish, stock_event
+from analytics_testkit import customer_event, document_event, eventually, msk, new_id, position, publish, stock_event
 from projections.test_pipeline import wait_for_revenue  # type: ignore[import-not-found]
 from sqlalchemy import text
 
@@ -98,3 +98,36 @@ async def test_a_rebuild_repairs_damaged_projection_tables(client, settings, ses
 async def test_the_live_consumer_keeps_applying_after_a_rebuild(client, settings) -> None:  # type: ignore[no-untyped-def]
     await rebuild(settings)
     await _published_day(client, date(2025, 6, 4))
+
+
+async def test_customer_decisions_outlive_a_rebuild(client, settings, mint) -> None:  # type: ignore[no-untyped-def]
+    """Merges and splits are not in the log: the rebuilt membership must still honour them."""
+    run = new_id()[:8]
+    a, b, c = f"ms-{run}-a", f"ms-{run}-b", f"b24-{run}-c"
+    await publish(
+        [
+            customer_event(a, 1, "Иван Петров", phones=["+7 (900) 111-22-33"]),
+            customer_event(b, 1, "ИП Петров И.", emails=[f"{run}@example.ru"]),
+            customer_event(c, 1, "Петров Иван", phones=["8 (900) 111-22-33"]),
+        ]
+    )
+
+    async def members(of: str) -> list[str]:
+        r = await client.get(f"/api/v1/analytics/customers/{of}/records")
+        return [rec["counterparty_id"] for rec in r.json()["records"]] if r.status_code == 200 else []
+
+    async def landed() -> bool:
+        return await members(a) == sorted([a, c]) and await members(b) == [b]
+
+    await eventually(landed, what="the three counterparties and their phone match")
+    steward = mint.headers("analytics:read", "customers:write")
+    r = await client.post("/api/v1/analytics/customers/merge", json={"counterparty_ids": [a, b]}, headers=steward)
+    assert r.status_code == 200, r.text
+    r = await client.post("/api/v1/analytics/customers/split", json={"counterparty_id": c}, headers=steward)
+    assert r.status_code == 200, r.text
+    before = {cid: await members(cid) for cid in (a, b, c)}
+    assert before == {a: sorted([a, b]), b: sorted([a, b]), c: [c]}
+
+    await rebuild(settings)
+
+    assert {cid: await members(cid) for cid in (a, b, c)} == before

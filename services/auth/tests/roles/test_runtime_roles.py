@@ -99,7 +99,7 @@ async def test_built_in_roles_match_the_architecture(app: FastAPI, admin_tokens:
     reads = {"products:read", "inventory:read", "analytics:read", "notifications:read"}
 
     assert roles["viewer"] == reads
-    assert roles["manager"] == reads | {"sync:run"}
+    assert roles["manager"] == reads | {"sync:run", "customers:write"}
     assert {"admin:users", "admin:integrations", "sync:run", "admin:health", "inventory:write"} <= roles["admin"]
 
 

@@ -43,6 +43,7 @@ async def test_access_token_carries_the_agreed_claims(ctx: AuthContext, client: 
     assert claims["roles"] == ["manager"]
     assert claims["permissions"] == [
         "analytics:read",
+        "customers:write",
         "inventory:read",
         "notifications:read",
         "products:read",

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     INVENTORY_READ = "inventory:read"
     INVENTORY_WRITE = "inventory:write"
     ANALYTICS_READ = "analytics:read"
+    CUSTOMERS_WRITE = "customers:write"
     NOTIFICATIONS_READ = "notifications:read"
     ADMIN_USERS = "admin:users"
     ADMIN_INTEGRATIONS = "admin:integrations"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analytics_service.customers.identity.keys import format_keys, keys_of
 from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Counterparty, Deleted
@@ -18,6 +19,8 @@ def prepare_counterparty(event: EventEnvelope) -> Versioned:
         "inn": c.inn,
         "email": c.email,
         "phone": c.phone,
+        "source": event.source,
+        "identity_keys": format_keys(keys_of(c.inn, [c.phone, *c.phones], [c.email, *c.emails])),
         "created_at": c.created_at,
         "deleted": False,
         "source_version": event.source_version,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analytics_service.catalog import service as catalog
 from analytics_service.catalog.models import FolderDim, ProductDim, StoreDim, VariantDim
 from analytics_service.customers import service as customers
+from analytics_service.customers.identity import service as identity
 from analytics_service.customers.models import CounterpartyDim
 from analytics_service.projections.versioned import Versioned, apply_versioned
 from analytics_service.sales import service as sales
@@ -83,6 +84,8 @@ class ProjectionBatch:
             else:
                 table, projection = self.tables[target]
                 changed += await apply_versioned(session, table, projection, items)
+                if target == "counterparties":  # which customer each belongs to follows its keys
+                    await identity.refresh(session, {str(item.key) for item in items})
         return changed
 
     async def __call__(self, session: AsyncSession, events: list[EventEnvelope]) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from analytics_service.consumers import PROJECTION_TOPICS
 from analytics_service.db import PROJECTION_TABLE_NAMES, SCHEMA, Base, projection_tables
@@ -43,6 +43,8 @@ log = get_logger(__name__)
 REBUILD_SCHEMA = f"{SCHEMA}_rebuild"
 RETIRED_SCHEMA = f"{SCHEMA}_retired"
 REPLAY_ROW = "replay"
+# Store tables (never rebuilt) a projection reads while it applies events: the admins' customer decisions.
+STORE_TABLES_READ_BY_PROJECTIONS = ("customer_decisions",)
 
 
 @dataclass
@@ -55,14 +57,22 @@ class RebuildResult:
     skipped_reasons: list[str] = field(default_factory=list)
 
 
+async def create_projection_schema(conn: AsyncConnection, schema: str) -> AsyncConnection:
+    """A fresh ``schema`` with empty projection tables, and views of the store tables projections read (the replay
+    reads those where they are; the swap leaves them). Returns ``conn`` mapped onto the new schema."""
+    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    translated = await conn.execution_options(schema_translate_map={SCHEMA: schema})
+    await translated.run_sync(lambda c: Base.metadata.create_all(c, tables=projection_tables()))
+    for name in STORE_TABLES_READ_BY_PROJECTIONS:
+        await conn.execute(text(f'CREATE VIEW "{schema}"."{name}" AS SELECT * FROM "{SCHEMA}"."{name}"'))  # noqa: S608
+    return translated
+
+
 async def prepare_schema(engine: AsyncEngine, schema: str) -> None:
     """A fresh ``schema`` holding empty projection tables ready for a bulk load."""
     async with engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        translated = await conn.execution_options(schema_translate_map={SCHEMA: schema})
-        await translated.run_sync(lambda c: Base.metadata.create_all(c, tables=projection_tables()))
-        await create_bulk_tables(translated, schema)
+        await create_bulk_tables(await create_projection_schema(conn, schema), schema)
 
 
 def prepare_records(records: list[Any], batch: ProjectionBatch, result: RebuildResult) -> list[Prepared]:

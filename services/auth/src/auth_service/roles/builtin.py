@@ -12,6 +12,7 @@ DESCRIPTIONS: dict[str, str] = {
     Permission.INVENTORY_READ: "Read stock levels",
     Permission.INVENTORY_WRITE: "Change stock settings",
     Permission.ANALYTICS_READ: "Read reports and analytics",
+    Permission.CUSTOMERS_WRITE: "Merge and split customers across sources",
     Permission.NOTIFICATIONS_READ: "Read notifications and alerts",
     Permission.ADMIN_USERS: "Manage users, roles and sessions",
     Permission.ADMIN_INTEGRATIONS: "Manage integrations (MoySklad accounts)",
@@ -30,7 +31,7 @@ def built_in_grants(role: str, permission: str) -> bool:
         return True
     is_read = permission.endswith(":read")
     if role == "manager":
-        return is_read or permission == Permission.SYNC_RUN
+        return is_read or permission in (Permission.SYNC_RUN, Permission.CUSTOMERS_WRITE)
     return role == "viewer" and is_read
 
 
