@@ -3,14 +3,14 @@ the API (records, merge, split) and a change → change → delete sequence."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
-from analytics_testkit import ACCOUNT, TokenMint
+from analytics_testkit import ACCOUNT, TokenMint, document_event, msk, new_id, position
 
 from crm_common.events.envelope import EventEnvelope, make_event
-from crm_common.events.models import Counterparty, Deleted
+from crm_common.events.models import Counterparty, Deleted, DocumentKind
 
 STEWARD = ("analytics:read", "customers:write")
 
@@ -186,3 +186,37 @@ async def test_deciding_needs_customers_write(seed, api) -> None:  # type: ignor
 
     assert r.status_code == 403
     assert ids(await records(api, "ms-1")) == ["ms-1"]
+
+
+async def test_segments_and_the_profile_count_one_customer_across_sources(seed, api, mint: TokenMint) -> None:  # type: ignore[no-untyped-def]
+    day = date(2025, 6, 20)
+    await seed(
+        party("ms-1", 1, name="Иван Петров", phones=("+79000000001",)),
+        party("ms-2", 1, name="Иван П. (опт)", emails=("ivan@example.ru",)),
+        party("contact-7", 1, source="bitrix24", phones=("8 (900) 000-00-01",), emails=("IVAN@example.ru",)),
+        party("ms-3", 1, name="Другой", phones=("+79000000003",)),
+        document_event(DocumentKind.SHIPMENT, new_id(), 1, msk(day), [position("p1", 1, 100)], customer="ms-1"),
+        document_event(DocumentKind.SHIPMENT, new_id(), 1, msk(day), [position("p1", 2, 100)], customer="ms-2"),
+        document_event(DocumentKind.SHIPMENT, new_id(), 1, msk(day), [position("p2", 1, 50)], customer="ms-3"),
+    )
+    params = {"as_of": "2025-06-30"}
+
+    segments = (await api.get("/api/v1/analytics/customers/segments", params=params)).json()
+    profile = (await api.get("/api/v1/analytics/customers/ms-2", params=params)).json()
+
+    assert segments["customers_total"] == 2  # ms-1, ms-2 and contact-7 are one
+    assert profile["customer_id"] == "contact-7"
+    assert profile["counterparty_ids"] == ["contact-7", "ms-1", "ms-2"]
+    assert (profile["sales_count"], profile["revenue"]) == (2, "300.00")
+    assert profile["rfm"]["frequency"] == 2
+
+    # Split the wholesale account off: the numbers follow at once (the report cache must not answer).
+    r = await api.post(
+        "/api/v1/analytics/customers/split", json={"counterparty_id": "ms-2"}, headers=mint.headers(*STEWARD)
+    )
+    assert r.status_code == 200, r.text
+    segments = (await api.get("/api/v1/analytics/customers/segments", params=params)).json()
+    profile = (await api.get("/api/v1/analytics/customers/ms-1", params=params)).json()
+    assert segments["customers_total"] == 3
+    assert profile["counterparty_ids"] == ["contact-7", "ms-1"]
+    assert (profile["sales_count"], profile["revenue"]) == (1, "100.00")

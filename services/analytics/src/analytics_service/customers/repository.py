@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.catalog.models import ProductDim, VariantDim
+from analytics_service.customers.identity.models import CustomerMember
+from analytics_service.customers.identity.repository import IdentityRepository
 from analytics_service.customers.models import CounterpartyDim
 from analytics_service.customers.rfm import CustomerStats
 from analytics_service.periods import Period
@@ -20,20 +22,30 @@ class CustomerRepository:
         self.session = session
 
     async def stats(self, window: Period) -> list[CustomerStats]:
+        """Each customer's purchases in ``window``: the counterparties that are one customer count together."""
         c = SalesDailyCustomer
+        customer = func.coalesce(CustomerMember.customer_id, c.customer_id).label("customer")
         rows = await self.session.execute(
             select(
-                c.customer_id,
+                customer,
                 func.max(c.business_day).filter(c.sales_docs > 0).label("last_day"),
                 func.sum(c.sales_docs).label("frequency"),
                 func.sum(c.revenue).label("monetary"),
             )
+            .outerjoin(CustomerMember, CustomerMember.counterparty_id == c.customer_id)
             .where(c.business_day.between(window.start, window.end), c.customer_id != "")
-            .group_by(c.customer_id)
+            .group_by(customer)
             .having(func.sum(c.sales_docs) > 0)
-            .order_by(c.customer_id)
+            .order_by(customer)
         )
-        return [CustomerStats(r.customer_id, r.last_day, int(r.frequency), Decimal(r.monetary)) for r in rows]
+        return [CustomerStats(r.customer, r.last_day, int(r.frequency), Decimal(r.monetary)) for r in rows]
+
+    async def member_ids(self, customer_or_counterparty_id: str) -> tuple[str, list[str]]:
+        """(the customer's id, the counterparties that are it); a counterparty without membership is its own."""
+        members = await IdentityRepository(self.session).members_of(customer_or_counterparty_id)
+        if not members:
+            return customer_or_counterparty_id, [customer_or_counterparty_id]
+        return members[0].customer_id, [m.counterparty_id for m in members]
 
     async def names(self, ids: list[str]) -> dict[str, str]:
         if not ids:
@@ -46,7 +58,7 @@ class CustomerRepository:
     async def counterparty(self, customer_id: str) -> CounterpartyDim | None:
         return await self.session.get(CounterpartyDim, customer_id)
 
-    async def lifetime(self, customer_id: str) -> dict[str, Any]:
+    async def lifetime(self, counterparty_ids: list[str]) -> dict[str, Any]:
         c = SalesDailyCustomer
         row = (
             await self.session.execute(
@@ -59,12 +71,12 @@ class CustomerRepository:
                     func.coalesce(func.sum(c.cost), 0).label("cost"),
                     func.coalesce(func.sum(c.profit), 0).label("profit"),
                     func.count().label("days"),
-                ).where(c.customer_id == customer_id)
+                ).where(c.customer_id.in_(counterparty_ids))
             )
         ).one()
         return dict(row._mapping)
 
-    async def top_products(self, customer_id: str, limit: int) -> list[dict[str, Any]]:
+    async def top_products(self, counterparty_ids: list[str], limit: int) -> list[dict[str, Any]]:
         f = SalesFact
         name = func.coalesce(VariantDim.name, ProductDim.name)
         rows = await self.session.execute(
@@ -76,7 +88,7 @@ class CustomerRepository:
             )
             .outerjoin(VariantDim, VariantDim.id == f.assortment_id)
             .outerjoin(ProductDim, ProductDim.id == f.product_id)
-            .where(f.customer_id == customer_id)
+            .where(f.customer_id.in_(counterparty_ids))
             .group_by(f.assortment_id)
             .order_by(func.sum(f.revenue).desc(), f.assortment_id)
             .limit(limit)

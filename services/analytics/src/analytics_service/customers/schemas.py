@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SegmentSummary(BaseModel):
@@ -62,3 +62,6 @@ class CustomerProfile(BaseModel):
     segment_name_ru: str | None
     segment_name_en: str | None
     top_products: list[CustomerProduct]
+    counterparty_ids: list[str] = Field(
+        description="The counterparties (of every source) that are this customer; `…/records` says why."
+    )

@@ -73,10 +73,12 @@ async def segments(
     ).model_dump(mode="json")
 
 
-async def profile(session: AsyncSession, customer_id: str, window: Period, top: int) -> dict[str, Any]:
+async def profile(session: AsyncSession, requested_id: str, window: Period, top: int) -> dict[str, Any]:
+    """One customer (asked for by its id or any of its counterparties' ids) over every source it comes from."""
     repo = CustomerRepository(session)
+    customer_id, counterparty_ids = await repo.member_ids(requested_id)
     counterparty = await repo.counterparty(customer_id)
-    life = await repo.lifetime(customer_id)
+    life = await repo.lifetime(counterparty_ids)
     if (counterparty is None or counterparty.deleted) and not life["days"]:
         raise NotFound(f"customer {customer_id!r} not found")
     scored = {s.stats.customer_id: s for s in score(await repo.stats(window), window.end)}
@@ -102,6 +104,7 @@ async def profile(session: AsyncSession, customer_id: str, window: Period, top: 
             CustomerProduct(
                 assortment_id=r["assortment_id"], name=r["name"], quantity=qty(r["quantity"]), revenue=rub(r["revenue"])
             )
-            for r in await repo.top_products(customer_id, top)
+            for r in await repo.top_products(counterparty_ids, top)
         ],
+        counterparty_ids=counterparty_ids,
     ).model_dump(mode="json")

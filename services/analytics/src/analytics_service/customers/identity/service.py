@@ -18,6 +18,8 @@ from analytics_service.customers.identity.keys import Key
 from analytics_service.customers.identity.models import CustomerMember
 from analytics_service.customers.identity.repository import IdentityRepository
 from analytics_service.customers.identity.resolve import DEFAULT_CROWDED, Decision, DecisionKind, Resolution, resolve
+from analytics_service.customers.service import PROJECTION
+from analytics_service.projections.checkpoints import advance
 from crm_common.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -69,6 +71,7 @@ async def merge(session: AsyncSession, ids: list[str], decided_by: str, reason: 
     for other in wanted[1:]:
         await repo.add_decision(Decision(DecisionKind.MERGE, wanted[0], other, now), decided_by, reason)
     await refresh(session, wanted)
+    await advance(session, PROJECTION, None)  # cached reports over customers are stale now
     return await repo.members_of(wanted[0])
 
 
@@ -81,4 +84,5 @@ async def split(session: AsyncSession, counterparty_id: str, decided_by: str, re
         raise Conflict(f"counterparty {counterparty_id} is already a customer of its own")
     await repo.add_decision(Decision(DecisionKind.SPLIT, counterparty_id, None, datetime.now(UTC)), decided_by, reason)
     await refresh(session, [counterparty_id])
+    await advance(session, PROJECTION, None)
     return await repo.members_of(counterparty_id)
