@@ -21,14 +21,20 @@ from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import (
     AssortmentKind,
     Counterparty,
+    Deal,
     Deleted,
     Document,
     DocumentKind,
     Folder,
+    Money,
+    Pipeline,
+    PipelineStage,
     Position,
     Price,
     Product,
     ProductKind,
+    StageChange,
+    StageSemantics,
     StockLevel,
     Store,
     Variant,
@@ -192,6 +198,83 @@ def _event(
         source_version=version,
         payload=payload,
         event_id=event_id,
+    )
+
+
+# The funnel tests' pipeline: (stage, sort, semantics).
+FUNNEL_STAGES = [
+    ("NEW", 10, "open"),
+    ("OFFER", 20, "open"),
+    ("INVOICE", 30, "open"),
+    ("WON", 40, "won"),
+    ("LOSE", 50, "lost"),
+]
+
+
+def pipeline_event(version: int = 1, name: str = "Продажи") -> EventEnvelope:
+    payload = Pipeline(
+        id="0",
+        name=name,
+        is_default=True,
+        stages=[PipelineStage(id=s, name=s.title(), sort=o, semantics=StageSemantics(m)) for s, o, m in FUNNEL_STAGES],
+        updated_at=datetime.now(UTC),
+    )
+    return make_event(
+        "pipeline.upserted",
+        source="bitrix24",
+        account_id=ACCOUNT,
+        entity_id="0",
+        source_version=version,
+        payload=payload,
+    )
+
+
+def deal_event(
+    deal_id: str,
+    version: int,
+    path: list[tuple[str, datetime]],
+    amount: str,
+    who: str,
+    *,
+    currency: str = "RUB",
+    closed_at: datetime | None = None,
+) -> EventEnvelope:
+    stage = path[-1][0]
+    semantics = {s: StageSemantics(m) for s, _, m in FUNNEL_STAGES}[stage]
+    payload = Deal(
+        id=deal_id,
+        title=f"Сделка {deal_id}",
+        pipeline_id="0",
+        stage_id=stage,
+        stage_semantics=semantics,
+        amount=Money(amount=Decimal(amount), currency=currency),
+        contact_id="contact-7",
+        responsible_id=who,
+        responsible_name={"u1": "Анна", "u2": "Борис"}[who],
+        stage_history=[StageChange(stage_id=s, entered_at=t) for s, t in path],
+        closed=semantics is not StageSemantics.OPEN,
+        closed_at=closed_at,
+        created_at=path[0][1],
+        updated_at=path[-1][1],
+    )
+    return make_event(
+        "deal.upserted",
+        source="bitrix24",
+        account_id=ACCOUNT,
+        entity_id=deal_id,
+        source_version=version,
+        payload=payload,
+    )
+
+
+def deal_deleted(deal_id: str, version: int) -> EventEnvelope:
+    return make_event(
+        "deal.deleted",
+        source="bitrix24",
+        account_id=ACCOUNT,
+        entity_id=deal_id,
+        source_version=version,
+        payload=Deleted(id=deal_id, deleted_at=datetime.now(UTC)),
     )
 
 

@@ -12,6 +12,7 @@ from analytics_service.customers.api import router as customers_router
 from analytics_service.customers.identity.api import router as identity_router
 from analytics_service.dashboard.api import router as dashboard_router
 from analytics_service.db import SCHEMA, SERVICE_ROOT, outbox
+from analytics_service.funnel.api import router as funnel_router
 from analytics_service.inventory.api import router as inventory_router
 from analytics_service.sales.api import router as sales_router
 from analytics_service.settings import AnalyticsSettings
@@ -19,7 +20,15 @@ from crm_common.events.topics import TOPICS
 from crm_common.security import TokenVerifier
 from crm_common.service import BackgroundTask, Outbox, Running, ServiceSpec, build_app
 
-ROUTERS = (dashboard_router, sales_router, inventory_router, identity_router, customers_router, alerts_router)
+ROUTERS = (
+    dashboard_router,
+    sales_router,
+    inventory_router,
+    identity_router,
+    customers_router,
+    funnel_router,
+    alerts_router,
+)
 
 
 def report_cache(running: Running) -> None:

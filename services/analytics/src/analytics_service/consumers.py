@@ -27,6 +27,8 @@ PROJECTION_TOPICS = (
     topics.STORES,
     topics.COUNTERPARTIES,
     topics.STOCK,
+    topics.PIPELINES,
+    topics.DEALS,
 )
 ALERT_TOPICS = (topics.ALERTS, topics.SYNC)
 

@@ -41,6 +41,7 @@ def load_metadata() -> MetaData:
     from analytics_service.catalog import models as _catalog  # noqa: F401
     from analytics_service.customers import models as _customers  # noqa: F401
     from analytics_service.customers.identity import models as _identity  # noqa: F401
+    from analytics_service.funnel import models as _funnel  # noqa: F401
     from analytics_service.projections import models as _projections  # noqa: F401
     from analytics_service.sales import models as _sales  # noqa: F401
     from analytics_service.stock import models as _stock  # noqa: F401
@@ -63,6 +64,10 @@ PROJECTION_TABLE_NAMES = (
     "sales_daily_customers",
     "sales_daily_documents",
     "stock_levels",
+    "pipelines",
+    "pipeline_stages",
+    "deals",
+    "deal_stages",
 )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
-from analytics_testkit import ACCOUNT, TokenMint, document_event, msk, new_id, position
+from analytics_testkit import ACCOUNT, TokenMint, deal_event, document_event, msk, new_id, pipeline_event, position
 
 from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import Counterparty, Deleted, DocumentKind
@@ -198,6 +198,8 @@ async def test_segments_and_the_profile_count_one_customer_across_sources(seed, 
         document_event(DocumentKind.SHIPMENT, new_id(), 1, msk(day), [position("p1", 1, 100)], customer="ms-1"),
         document_event(DocumentKind.SHIPMENT, new_id(), 1, msk(day), [position("p1", 2, 100)], customer="ms-2"),
         document_event(DocumentKind.SHIPMENT, new_id(), 1, msk(day), [position("p2", 1, 50)], customer="ms-3"),
+        pipeline_event(),
+        deal_event("deal-1", 1, [("NEW", msk(day)), ("WON", msk(day, 15))], "300", "u1"),  # contact-7's
     )
     params = {"as_of": "2025-06-30"}
 
@@ -209,6 +211,9 @@ async def test_segments_and_the_profile_count_one_customer_across_sources(seed, 
     assert profile["counterparty_ids"] == ["contact-7", "ms-1", "ms-2"]
     assert (profile["sales_count"], profile["revenue"]) == (2, "300.00")
     assert profile["rfm"]["frequency"] == 2
+    assert [(d["deal_id"], d["stage_name"], d["semantics"], d["amount"]) for d in profile["deals"]] == [
+        ("deal-1", "Won", "won", "300.00")  # the funnel's, not revenue: revenue stays 300.00 from the shipments
+    ]
 
     # Split the wholesale account off: the numbers follow at once (the report cache must not answer).
     r = await api.post(

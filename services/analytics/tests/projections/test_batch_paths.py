@@ -14,11 +14,14 @@ import pytest
 from analytics_testkit import (
     _event,
     customer_event,
+    deal_deleted,
+    deal_event,
     document_deleted,
     document_event,
     folder_event,
     msk,
     new_id,
+    pipeline_event,
     position,
     product_event,
     stock_event,
@@ -55,6 +58,12 @@ COMPARED = (
     "products",
     "counterparties",
     "stock_levels",
+    "customer_keys",
+    "customer_members",
+    "pipelines",
+    "pipeline_stages",
+    "deals",
+    "deal_stages",
 )
 DAY = date(2025, 4, 7)
 
@@ -91,6 +100,22 @@ def tricky_events() -> list[EventEnvelope]:
         stock_event("p1", "store-1", 2, 7, unit_cost=60),
         stock_event("p1", "store-1", 1, 10, unit_cost=60),  # older
         customer_event("c1", 1, "ООО Ромашка"),
+        # one customer across sources: c2 and c3 share a phone until c3 changes it (and a late older c3 comes)
+        customer_event("c2", 1, "Иван Петров", phones=["+7 (900) 000-00-01"]),
+        customer_event("c3", 1, "Петров Иван", phones=["8 (900) 000-00-01"], emails=["IVAN@example.ru"]),
+        customer_event("c3", 3, "Петров Иван", phones=["+79000000009"]),
+        customer_event("c4", 1, "Иван (опт)", emails=["ivan@example.ru"]),
+        customer_event("c3", 2, "Петров Иван", phones=["8 (900) 000-00-01"]),  # older
+        # the funnel: a renamed pipeline (and its late older version), a deal corrected, one deleted
+        pipeline_event(1),
+        pipeline_event(3, "Продажи (опт)"),
+        pipeline_event(2, "Продажи (старое)"),  # older
+        deal_event("deal-1", 1, [("NEW", msk(DAY))], "100", "u1"),
+        deal_event("deal-1", 3, [("NEW", msk(DAY)), ("OFFER", msk(DAY, 15)), ("WON", msk(DAY, 18))], "150", "u1"),
+        deal_event("deal-1", 2, [("NEW", msk(DAY)), ("OFFER", msk(DAY, 15))], "120", "u1"),  # older
+        deal_event("deal-2", 1, [("NEW", msk(DAY))], "70", "u2"),
+        deal_deleted("deal-2", 2),
+        deal_event("deal-2", 1, [("NEW", msk(DAY))], "70", "u2"),  # older than the delete
     ]
     copies = [ev.model_copy(update={"event_id": uuid.uuid4()}) for ev in events[1:6]]
     return events + copies + events[:3]
@@ -163,6 +188,10 @@ async def test_one_at_a_time_batches_and_the_bulk_load_leave_identical_rows(
         assert len(single["sales_facts"]) == 4  # a (v2), c (posted), d (v5), the return; b and e were deleted
         assert any(row[0] == "p1" and row[2] == "Чайник большой" for row in single["products"])
         assert any(row[0] == "p9" and row[2] == "Снят с продажи" and row[-2] for row in single["products"])
+        assert {(r[0], r[1]) for r in single["customer_members"]} >= {("c2", "c2"), ("c3", "c3"), ("c4", "c4")}
+        assert [(r[0], r[1]) for r in single["pipelines"]] == [("0", "Продажи (опт)")]
+        assert [(r[0], r[3]) for r in single["deals"] if not r[-2]] == [("deal-1", "WON")]
+        assert len(single["deal_stages"]) == 3
         for other in ("all", "threes", "bulk"):
             assert await _dump(engine, names[other]) == single, other
     finally:

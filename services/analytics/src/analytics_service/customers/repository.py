@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.catalog.models import ProductDim, VariantDim
@@ -13,6 +13,7 @@ from analytics_service.customers.identity.models import CustomerMember
 from analytics_service.customers.identity.repository import IdentityRepository
 from analytics_service.customers.models import CounterpartyDim
 from analytics_service.customers.rfm import CustomerStats
+from analytics_service.funnel.models import DealRow, PipelineStageRow
 from analytics_service.periods import Period
 from analytics_service.sales.models import SalesDailyCustomer, SalesFact
 
@@ -75,6 +76,29 @@ class CustomerRepository:
             )
         ).one()
         return dict(row._mapping)
+
+    async def deals(self, counterparty_ids: list[str], limit: int) -> list[dict[str, Any]]:
+        """The live deals (of a CRM) whose company or contact is one of ``counterparty_ids``, newest first."""
+        d, s = DealRow, PipelineStageRow
+        rows = await self.session.execute(
+            select(
+                d.id.label("deal_id"),
+                d.title,
+                d.pipeline_id,
+                d.stage_id,
+                s.name.label("stage_name"),
+                d.stage_semantics.label("semantics"),
+                d.amount,
+                d.currency,
+                d.created_at,
+                d.closed_at,
+            )
+            .outerjoin(s, and_(s.pipeline_id == d.pipeline_id, s.stage_id == d.stage_id))
+            .where(d.deleted.is_(False), or_(d.company_id.in_(counterparty_ids), d.contact_id.in_(counterparty_ids)))
+            .order_by(d.created_at.desc().nulls_last(), d.id)
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in rows]
 
     async def top_products(self, counterparty_ids: list[str], limit: int) -> list[dict[str, Any]]:
         f = SalesFact

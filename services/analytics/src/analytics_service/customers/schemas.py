@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
@@ -46,6 +46,19 @@ class CustomerProduct(BaseModel):
     revenue: Decimal
 
 
+class CustomerDeal(BaseModel):
+    deal_id: str
+    title: str
+    pipeline_id: str
+    stage_id: str
+    stage_name: str | None
+    semantics: str
+    amount: Decimal
+    currency: str
+    created_at: datetime | None
+    closed_at: datetime | None
+
+
 class CustomerProfile(BaseModel):
     customer_id: str
     name: str | None
@@ -62,6 +75,9 @@ class CustomerProfile(BaseModel):
     segment_name_ru: str | None
     segment_name_en: str | None
     top_products: list[CustomerProduct]
+    deals: list[CustomerDeal] = Field(
+        default_factory=list, description="The customer's deals from a CRM (the funnel, not revenue), newest first."
+    )
     counterparty_ids: list[str] = Field(
         description="The counterparties (of every source) that are this customer; `…/records` says why."
     )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analytics_service.customers.repository import CustomerRepository
 from analytics_service.customers.rfm import SEGMENTS, Scored, score
 from analytics_service.customers.schemas import (
+    CustomerDeal,
     CustomerProduct,
     CustomerProfile,
     ScoredCustomer,
@@ -19,6 +20,8 @@ from analytics_service.customers.schemas import (
 from analytics_service.money import percent, qty, rub
 from analytics_service.periods import Period
 from crm_common.errors import NotFound, ValidationFailed
+
+DEALS = 20  # the newest deals a profile lists
 
 
 def _scored_out(s: Scored, names: dict[str, str]) -> ScoredCustomer:
@@ -105,6 +108,9 @@ async def profile(session: AsyncSession, requested_id: str, window: Period, top:
                 assortment_id=r["assortment_id"], name=r["name"], quantity=qty(r["quantity"]), revenue=rub(r["revenue"])
             )
             for r in await repo.top_products(counterparty_ids, top)
+        ],
+        deals=[
+            CustomerDeal(**{**row, "amount": rub(row["amount"])}) for row in await repo.deals(counterparty_ids, DEALS)
         ],
         counterparty_ids=counterparty_ids,
     ).model_dump(mode="json")

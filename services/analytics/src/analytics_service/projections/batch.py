@@ -18,6 +18,7 @@ from analytics_service.catalog.models import FolderDim, ProductDim, StoreDim, Va
 from analytics_service.customers import service as customers
 from analytics_service.customers.identity import service as identity
 from analytics_service.customers.models import CounterpartyDim
+from analytics_service.funnel import service as funnel
 from analytics_service.projections.versioned import Versioned, apply_versioned
 from analytics_service.sales import service as sales
 from analytics_service.sales.facts import SALES_TOPIC_KINDS
@@ -27,6 +28,8 @@ from analytics_service.stock.models import StockLevelRow
 from crm_common.events.envelope import EventEnvelope
 
 DOCUMENTS = "documents"
+PIPELINES = "pipelines"  # with their stages
+DEALS = "deals"  # with their stage history
 Prepared = tuple[str, Versioned]  # (target, row)
 
 
@@ -58,6 +61,10 @@ class ProjectionBatch:
             "counterparty.upserted": ("counterparties", customers.prepare_counterparty),
             "counterparty.deleted": ("counterparties", customers.prepare_counterparty_deleted),
             "stock.changed": ("stock_levels", stock.prepare_stock),
+            "pipeline.upserted": (PIPELINES, funnel.prepare_pipeline),
+            "pipeline.deleted": (PIPELINES, funnel.prepare_deleted),
+            "deal.upserted": (DEALS, funnel.prepare_deal),
+            "deal.deleted": (DEALS, funnel.prepare_deleted),
         }
         for kind in SALES_TOPIC_KINDS:
             self.routes[f"{kind.value}.upserted"] = (DOCUMENTS, lambda e: sales.prepare_document(e, zone))
@@ -81,6 +88,10 @@ class ProjectionBatch:
         for target, items in by_target.items():
             if target == DOCUMENTS:
                 changed += await sales.apply_prepared(session, items, self.zone)
+            elif target == PIPELINES:
+                changed += await funnel.apply_pipelines(session, items)
+            elif target == DEALS:
+                changed += await funnel.apply_deals(session, items)
             else:
                 table, projection = self.tables[target]
                 changed += await apply_versioned(session, table, projection, items)

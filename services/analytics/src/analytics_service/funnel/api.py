@@ -1,0 +1,116 @@
+"""`GET /api/v1/analytics/funnel` (one pipeline, JSON/CSV/XLSX) and `GET /api/v1/analytics/funnel/pipelines`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from analytics_service.deps import Cache, Reader, Session, Settings
+from analytics_service.funnel.export import to_csv, to_xlsx
+from analytics_service.funnel.report import funnel, summary
+from analytics_service.funnel.repository import FunnelRepository
+from analytics_service.funnel.schemas import FunnelReport, Pipelines
+from analytics_service.periods import PeriodKind, resolve
+from analytics_service.sales.schemas import ExportFormat
+from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+
+router = APIRouter(prefix="/api/v1/analytics/funnel", tags=["analytics"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CURRENCY = Query(default="RUB", pattern="^[A-Z]{3}$", description="Values sum the deals in this currency only.")
+
+
+@router.get(
+    "",
+    response_model=FunnelReport,
+    responses={
+        **error_responses(Unauthorized, Forbidden, NotFound, ValidationFailed),
+        200: {"content": {"text/csv": {}, XLSX: {}}, "description": "The funnel as JSON, CSV or XLSX."},
+    },
+)
+async def get_funnel(
+    session: Session,
+    settings: Settings,
+    cache: Cache,
+    _: Reader,
+    pipeline_id: str | None = Query(default=None, description="Default: the CRM's default pipeline."),
+    period: PeriodKind = PeriodKind.MONTH,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    as_of: date | None = None,
+    responsible_id: str | None = None,
+    currency: str = CURRENCY,
+    format: ExportFormat = ExportFormat.JSON,
+) -> Any:
+    """The sales funnel of one pipeline for the deals created in the period: stages, conversion, win rate, cycle
+    length, open pipeline value by stage and by responsible person."""
+    current, _previous = resolve(
+        period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
+    )
+
+    async def compute() -> dict[str, Any]:
+        repo = FunnelRepository(session)
+        pipelines = await repo.pipelines()
+        if pipeline_id is None:
+            chosen = next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
+        else:
+            chosen = next((p for p in pipelines if p.id == pipeline_id), None)
+        if chosen is None:
+            raise NotFound(
+                f"no pipeline {pipeline_id}" if pipeline_id else "no pipelines yet: connect a CRM integration"
+            )
+        deals = await repo.deals(current, settings.zone, pipeline_id=chosen.id, responsible_id=responsible_id)
+        report = funnel(
+            (chosen.id, chosen.name),
+            (current.start, current.end),
+            await repo.stages(chosen.id),
+            deals.get(chosen.id, []),
+            currency,
+        )
+        return report.model_dump(mode="json")
+
+    params = {"period": current, "pipeline": pipeline_id, "responsible": responsible_id, "currency": currency}
+    body = await cache.get_or_compute(session, "funnel", params, compute)
+    if format is ExportFormat.JSON:
+        return body
+    report = FunnelReport.model_validate(body)
+    name = f"funnel_{report.pipeline_id}_{current.start.isoformat()}_{current.end.isoformat()}"
+    if format is ExportFormat.CSV:
+        return Response(
+            to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return Response(
+        to_xlsx(report), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'}
+    )
+
+
+@router.get(
+    "/pipelines", response_model=Pipelines, responses=error_responses(Unauthorized, Forbidden, ValidationFailed)
+)
+async def get_pipelines(
+    session: Session,
+    settings: Settings,
+    _: Reader,
+    period: PeriodKind = PeriodKind.MONTH,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    as_of: date | None = None,
+    currency: str = CURRENCY,
+) -> Pipelines:
+    """Every pipeline (deal category) with its deals created in the period: open, won, lost, win rate, open value."""
+    current, _previous = resolve(
+        period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
+    )
+    repo = FunnelRepository(session)
+    deals = await repo.deals(current, settings.zone)
+    return Pipelines(
+        start=current.start,
+        end=current.end,
+        currency=currency,
+        items=[summary(p.id, p.name, p.is_default, deals.get(p.id, []), currency) for p in await repo.pipelines()],
+    )
