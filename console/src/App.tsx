@@ -15,6 +15,7 @@ const Stock = lazy(() => import("./pages/Stock"));
 const Products = lazy(() => import("./pages/Products"));
 const Customers = lazy(() => import("./pages/Customers"));
 const CustomerProfile = lazy(() => import("./pages/CustomerProfile"));
+const Funnel = lazy(() => import("./pages/Funnel"));
 const Notifications = lazy(() => import("./pages/Notifications"));
 const Integrations = lazy(() => import("./pages/admin/Integrations"));
 const Sync = lazy(() => import("./pages/admin/Sync"));
@@ -28,6 +29,7 @@ const SCREENS: Screen[] = [
   { path: "/", label: "dashboard", perms: [P.analytics], element: <Dashboard /> },
   { path: "/reports/sales", label: "sales", perms: [P.analytics], element: <SalesReport />, group: "reports" },
   { path: "/reports/inventory", label: "inventoryReport", perms: [P.analytics], element: <InventoryReport />, group: "reports" },
+  { path: "/reports/funnel", label: "funnel", perms: [P.analytics], element: <Funnel />, group: "reports" },
   { path: "/stock", label: "stock", perms: [P.inventory], element: <Stock /> },
   { path: "/products", label: "products", perms: [P.products], element: <Products /> },
   { path: "/customers", label: "customers", perms: [P.analytics], element: <Customers /> },

@@ -17,6 +17,7 @@ export const P = {
   integrations: "admin:integrations",
   sync: "sync:run",
   health: "admin:health",
+  customersWrite: "customers:write",
 } as const;
 
 export function AuthProvider({ children }: { children: ReactNode }) {

@@ -287,6 +287,45 @@ test("customers: segments, and a drill-down to one customer's profile", async ()
   await shot(page, "12-customer-profile");
 });
 
+test("customers across sources: a steward merges two customers, the profile sums both, a split undoes it", async () => {
+  const { page } = admin;
+  const token = await apiToken(ADMIN);
+  const summary = (await api(`/api/v1/analytics/customers/segments?as_of=${TO}&limit=1`, { token })).body;
+  const biggest = [...summary.segments].sort((x, y) => y.customers - x.customers)[0].code;
+  const listed = (await api(`/api/v1/analytics/customers/segments?as_of=${TO}&segment=${biggest}&limit=2`, { token })).body;
+  const [a, b] = listed.customers.map((c) => c.customer_id).sort();
+  assert.ok(a && b, "two customers to merge");
+  const profile = async (id) => (await api(`/api/v1/analytics/customers/${id}?as_of=${TO}`, { token })).body;
+  const [alone, other] = [await profile(a), await profile(b)];
+  await page.goto(`${GATEWAY}/customers/${a}`);
+  const sources = page.getByTestId("sources");
+  await sources.locator("tbody tr").first().waitFor();
+  assert.equal(await sources.locator("tbody tr").count(), 1);
+  await page.getByLabel("Объединить с контрагентом (id)").fill(b);
+  await page.getByLabel("Причина").fill("один покупатель, два договора");
+  await page.getByTestId("merge").getByRole("button", { name: "Объединить" }).click();
+  await eventually(async () => (await sources.locator("tbody tr").count()) === 2, "both records in the profile");
+  await sources.getByText("объединено вручную").first().waitFor();
+  const merged = await profile(a);
+  assert.deepEqual(merged.counterparty_ids, [a, b]);
+  const cents = (s) => Math.round(Number(s) * 100);
+  assert.equal(cents(merged.revenue), cents(alone.revenue) + cents(other.revenue), "the merged revenue is both");
+  await eventually(async () => roubles(await page.getByTestId("profile-revenue").innerText()) === two(merged.revenue), "the revenue shown");
+  await shot(page, "12a-customer-sources");
+  await accessible(page, "12a-customer-sources");
+  await sources.locator(`tr[data-counterparty="${b}"]`).getByRole("button", { name: "Отделить" }).click();
+  await eventually(async () => (await sources.locator("tbody tr").count()) === 1, "the split record gone from the profile");
+  assert.deepEqual((await profile(a)).counterparty_ids, [a]);
+  assert.deepEqual((await profile(b)).counterparty_ids, [b]);
+});
+
+test("funnel: without a CRM connected the screen says so instead of failing", async () => {
+  const { page } = admin;
+  await page.goto(`${GATEWAY}/reports/funnel`);
+  await page.getByTestId("funnel-empty").filter({ hasText: "Воронок пока нет" }).waitFor();
+  await accessible(page, "12b-funnel-empty");
+});
+
 test("admin screens: users, roles, audit trail, system health", async () => {
   const { page } = admin;
   for (const [link, testid, shotName] of [["Пользователи", "users", "13-users"], ["Роли", "roles", "14-roles"], ["Журнал действий", "audit", "15-audit"]]) {

@@ -76,7 +76,7 @@ class CustomerProfile(BaseModel):
     segment_name_en: str | None
     top_products: list[CustomerProduct]
     deals: list[CustomerDeal] = Field(
-        default_factory=list, description="The customer's deals from a CRM (the funnel, not revenue), newest first."
+        description="The customer's deals from a CRM (the funnel, not revenue), newest first."
     )
     counterparty_ids: list[str] = Field(
         description="The counterparties (of every source) that are this customer; `…/records` says why."
