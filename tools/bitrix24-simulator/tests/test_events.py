@@ -27,7 +27,9 @@ def test_contact_lifecycle_sends_add_update_update_delete(fresh: RunningSimulato
     _bind(fresh, receiver, "ONCRMCONTACTADD", "ONCRMCONTACTUPDATE", "ONCRMCONTACTDELETE")
     new_id = result(fresh, "crm.contact.add", fields={"NAME": "Ivan", "PHONE": [{"VALUE": "8 (900) 000-00-01"}]})
     result(fresh, "crm.contact.update", id=new_id, fields={"LAST_NAME": "Petrov"})
-    result(fresh, "crm.contact.update", id=new_id, fields={"EMAIL": [{"VALUE": "IVAN@EXAMPLE.RU", "VALUE_TYPE": "HOME"}]})
+    result(
+        fresh, "crm.contact.update", id=new_id, fields={"EMAIL": [{"VALUE": "IVAN@EXAMPLE.RU", "VALUE_TYPE": "HOME"}]}
+    )
     result(fresh, "crm.contact.delete", id=new_id)
     posts = _wait_for(receiver, 4)
     assert [p["event"] for p in posts] == [

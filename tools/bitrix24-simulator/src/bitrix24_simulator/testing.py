@@ -7,19 +7,15 @@ with serve_in_thread(Settings(scale="tiny", seed=7)) as sim:
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import uvicorn
 
 from bitrix24_simulator.app import create_app
 from bitrix24_simulator.data.generator import generate
 from bitrix24_simulator.settings import Settings
 from bitrix24_simulator.store import Portal
+from moysklad_simulator.testing import serve_app
 
 
 @dataclass(frozen=True)
@@ -44,22 +40,5 @@ def serve_in_thread(
     """Serve on ``host:port`` (a free port when 0) in a background thread until the block exits."""
     settings = settings or Settings()
     portal = portal or generate(settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    config = uvicorn.Config(create_app(settings, portal), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("simulator did not start")
-        time.sleep(0.01)
-    bound_port = sock.getsockname()[1]
-    try:
-        yield RunningSimulator(f"http://{host}:{bound_port}", settings, portal)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_app(create_app(settings, portal), host, port) as base_url:
+        yield RunningSimulator(base_url, settings, portal)

@@ -6,12 +6,12 @@ from collections import Counter
 from datetime import datetime
 
 import httpx
-from moysklad_simulator import Settings as MoySkladSettings
-from moysklad_simulator import generate as generate_shop
 
 from bitrix24_simulator import Portal, generate
 from bitrix24_simulator.data.formats import digits
 from bitrix24_simulator.testing import RunningSimulator
+from moysklad_simulator import Settings as MoySkladSettings
+from moysklad_simulator import generate as generate_shop
 
 from ..conftest import ANCHOR, make_settings
 
@@ -24,6 +24,17 @@ def test_same_seed_same_portal() -> None:
 
 def test_other_seed_other_portal() -> None:
     assert generate(make_settings(scale="tiny")).tables != generate(make_settings(scale="tiny", seed=7)).tables
+
+
+def test_the_portals_own_customers_follow_the_seed_too() -> None:
+    def own_people(portal: Portal) -> set[tuple[str, ...]]:
+        shared = {m.entity_id for m in portal.matches if m.entity_type == "contact"}
+        contacts = [c for c in portal.records("contact") if c["ID"] not in shared]
+        return {(c["LAST_NAME"], c["NAME"], *(p["VALUE"] for p in c["PHONE"])) for c in contacts}
+
+    assert own_people(generate(make_settings(scale="tiny"))) != own_people(
+        generate(make_settings(scale="tiny", seed=7))
+    )
 
 
 def test_scales_grow(portal: Portal) -> None:
