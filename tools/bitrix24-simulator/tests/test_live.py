@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
+import httpx
+
 from bitrix24_simulator import generate
 from bitrix24_simulator.live import LivePortal
 from bitrix24_simulator.store import Binding
+from bitrix24_simulator.testing import serve_in_thread
 
-from .conftest import make_settings
+from .conftest import Receiver, make_settings
 
 
 def test_live_steps_change_records_and_queue_events() -> None:
@@ -30,3 +35,21 @@ def test_live_deletes_only_what_it_created() -> None:
     for _ in range(80):
         live.step()
     assert generated <= {r["ID"] for r in portal.records("contact")}
+
+
+def test_live_server_changes_data_that_a_date_modify_filter_then_finds(receiver: Receiver) -> None:
+    settings = make_settings(scale="tiny", live=True, live_interval_seconds=0.05)
+    with serve_in_thread(settings) as sim:
+        since = sim.portal.now_iso()
+        for event in ("ONCRMDEALUPDATE", "ONCRMDEALADD", "ONCRMCONTACTADD", "ONCRMCONTACTUPDATE"):
+            httpx.post(f"{sim.webhook_url}event.bind", json={"event": event, "handler": receiver.url})
+        deadline = time.monotonic() + 20
+        changed: list[dict[str, str]] = []
+        while not changed and time.monotonic() < deadline:
+            time.sleep(0.1)
+            body = httpx.post(f"{sim.webhook_url}crm.deal.list", json={"filter": {">=DATE_MODIFY": since}}).json()
+            changed = body["result"]
+        assert changed
+        while not receiver.posts and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert receiver.posts
