@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bitrix24_simulator import events
-from bitrix24_simulator.crm import deals, entities
+from bitrix24_simulator.crm import deals, entities, fields
 from bitrix24_simulator.crm.listing import Page
 from bitrix24_simulator.store import Portal
 
@@ -46,6 +46,7 @@ def _registry() -> dict[str, Handler]:
     writable = {"contact", "company", "deal", "requisite"}
     for name, entity in entities.ENTITIES.items():
         prefix = f"crm.{name}"
+        registry[f"{prefix}.fields"] = _on(fields.describe, entity)
         registry[f"{prefix}.get"] = _on(entities.get, entity)
         registry[f"{prefix}.list"] = _listing(entity)
         if name in writable:

@@ -122,3 +122,12 @@ def test_product_catalog_lists_with_prices(server: RunningSimulator) -> None:
     body = _page(server, "crm.product.list", select=["ID", "NAME", "PRICE", "CURRENCY_ID"])
     assert body["total"] == len(server.portal.records("product"))
     assert body["result"][0]["CURRENCY_ID"] == "RUB"
+
+
+def test_fields_describe_types_and_multiple_fields(server: RunningSimulator) -> None:
+    deal = _page(server, "crm.deal.fields")["result"]
+    assert deal["ID"]["isReadOnly"] is True
+    assert (deal["STAGE_ID"]["type"], deal["STAGE_ID"]["statusType"]) == ("crm_status", "DEAL_STAGE")
+    assert deal["UF_CRM_DELIVERY_CITY"]["isDynamic"] is True
+    contact = _page(server, "crm.contact.fields")["result"]
+    assert (contact["PHONE"]["type"], contact["PHONE"]["isMultiple"]) == ("crm_multifield", True)
