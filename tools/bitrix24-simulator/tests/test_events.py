@@ -80,6 +80,7 @@ def test_winning_a_deal_closes_it(fresh: RunningSimulator) -> None:
     assert (won["CLOSED"], won["STAGE_SEMANTIC_ID"]) == ("Y", "S")
     assert won["CLOSEDATE"] is not None
     assert call(fresh, "crm.deal.update", id=deal_id, fields={"STAGE_ID": "WON"}).status_code == 400
+    assert result(fresh, "crm.deal.get", id=deal_id)["STAGE_ID"] == "C1:WON"
 
 
 def test_product_rows_set_replaces_rows_and_recomputes_the_amount(fresh: RunningSimulator) -> None:

@@ -28,7 +28,8 @@ def test_injected_500(fresh: RunningSimulator) -> None:
 
 def test_dropped_connection(fresh: RunningSimulator) -> None:
     _set_faults(fresh, drop_probability=1.0)
-    with pytest.raises(httpx.RemoteProtocolError):
+    # A truncated body then an aborted socket: the client sees a protocol error or a reset, depending on timing.
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         call(fresh, "crm.deal.list")
 
 

@@ -64,12 +64,13 @@ class Portal:
         self.rng = random.Random(f"bitrix24:{self.settings.seed}")  # noqa: S311
         self.fault_rng = random.Random(self.settings.seed + 1)  # noqa: S311 - fault injection, not security
         self.member_id = f"{self.rng.getrandbits(128):032x}"
+        # End of the generated history, fixed once so that a generation crossing midnight stays consistent.
+        self.anchor: datetime = (
+            parse_anchor(self.settings.anchor)
+            if self.settings.anchor
+            else datetime.now(PORTAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+        )
 
-    @property
-    def anchor(self) -> datetime:
-        if self.settings.anchor:
-            return parse_anchor(self.settings.anchor)
-        return datetime.now(PORTAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
 
     # --- reading -------------------------------------------------------------------------------
     def records(self, table: str) -> list[dict[str, Any]]:

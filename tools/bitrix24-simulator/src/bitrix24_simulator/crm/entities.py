@@ -87,7 +87,9 @@ def update(portal: Portal, entity: Entity, params: dict[str, Any]) -> bool:
     record = portal.get(entity.table, target)
     if record is None:
         raise not_found()
-    apply_fields(portal, entity, record, fields)
+    changed = dict(record)  # a refused update (a stage outside the funnel, bad money) leaves the record as it was
+    apply_fields(portal, entity, changed, fields)
+    record.update(changed)
     touch(portal, record)
     if entity.event_prefix:
         events.notify(portal, f"{entity.event_prefix}UPDATE", target)
