@@ -71,7 +71,6 @@ class Portal:
             else datetime.now(PORTAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
         )
 
-
     # --- reading -------------------------------------------------------------------------------
     def records(self, table: str) -> list[dict[str, Any]]:
         """All stored records of a table in id order (deleted ones are gone)."""
