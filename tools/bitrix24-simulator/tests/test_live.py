@@ -30,11 +30,15 @@ def test_live_steps_change_records_and_queue_events() -> None:
 
 def test_live_deletes_only_what_it_created() -> None:
     portal = generate(make_settings(scale="tiny"))
-    generated = {r["ID"] for r in portal.records("contact")}
+    generated = {kind: {r["ID"] for r in portal.records(kind)} for kind in ("contact", "deal")}
+    for event in ("ONCRMCONTACTDELETE", "ONCRMDEALDELETE"):
+        portal.bindings.append(Binding(len(portal.bindings) + 1, event, "http://127.0.0.1:9/"))
     live = LivePortal(portal)
-    for _ in range(80):
+    for _ in range(120):
         live.step()
-    assert generated <= {r["ID"] for r in portal.records("contact")}
+    for kind, ids in generated.items():
+        assert ids <= {r["ID"] for r in portal.records(kind)}
+    assert {item["event"] for item in portal.outbox} == {"ONCRMCONTACTDELETE", "ONCRMDEALDELETE"}
 
 
 def test_live_server_changes_data_that_a_date_modify_filter_then_finds(receiver: Receiver) -> None:

@@ -24,7 +24,7 @@ class LivePortal:
     def __init__(self, portal: Portal) -> None:
         self.portal = portal
         self.rng = portal.rng
-        self.created_contacts: list[int] = []
+        self.created: list[tuple[str, int]] = []  # (entity, id) made in live mode, oldest first
 
     def step(self) -> str:
         """Perform one random action; returns its name."""
@@ -48,9 +48,10 @@ class LivePortal:
             "TITLE": f"Сделка {len(self.portal.tables['deal']) + 1}",
             "CATEGORY_ID": self.rng.choice(("0", "2")),
             "OPPORTUNITY": str(self.rng.randrange(1_000, 90_000)),
+            "IS_MANUAL_OPPORTUNITY": "Y",  # no product rows: the amount is typed in
             "CONTACT_ID": self.rng.choice(contacts)["ID"] if contacts else None,
         }
-        entities.add(self.portal, entities.ENTITIES["deal"], {"fields": fields})
+        self.created.append(("deal", entities.add(self.portal, entities.ENTITIES["deal"], {"fields": fields})))
 
     def _contact(self) -> None:
         fields = {
@@ -58,7 +59,7 @@ class LivePortal:
             "LAST_NAME": f"Клиент {self.rng.randrange(1000)}",
             "PHONE": [{"VALUE": phone_variant(self.rng, random_phone(self.rng)), "VALUE_TYPE": "WORK"}],
         }
-        self.created_contacts.append(entities.add(self.portal, entities.ENTITIES["contact"], {"fields": fields}))
+        self.created.append(("contact", entities.add(self.portal, entities.ENTITIES["contact"], {"fields": fields})))
 
     def _edit(self) -> None:
         kind = self.rng.choice(("contact", "company"))
@@ -67,11 +68,11 @@ class LivePortal:
         entities.update(self.portal, entities.ENTITIES[kind], {"id": record["ID"], "fields": {"PHONE": [phone]}})
 
     def _delete(self) -> None:
-        """Delete a contact created in live mode (generated ones are referenced by deals)."""
-        while self.created_contacts:
-            contact_id = self.created_contacts.pop(0)
-            if self.portal.get("contact", contact_id) is not None:
-                entities.delete(self.portal, entities.ENTITIES["contact"], {"id": contact_id})
+        """Delete a contact or deal created in live mode (generated contacts are referenced by generated deals)."""
+        while self.created:
+            kind, record_id = self.created.pop(0)
+            if self.portal.get(kind, record_id) is not None:
+                entities.delete(self.portal, entities.ENTITIES[kind], {"id": record_id})
                 return
         self._contact()
 
