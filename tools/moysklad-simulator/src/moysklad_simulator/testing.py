@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from moysklad_simulator.app import create_app
 from moysklad_simulator.data.generator import generate
@@ -51,10 +52,17 @@ def serve_in_thread(
     """Serve on ``host:port`` (a free port when 0) in a background thread until the block exits."""
     settings = settings or Settings()
     state = state or generate(settings)
+    with serve_app(create_app(settings, state), host, port) as base_url:
+        yield RunningSimulator(base_url, settings, state)
+
+
+@contextmanager
+def serve_app(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve any ASGI app with uvicorn on a real socket in a background thread; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(create_app(settings, state), log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -65,7 +73,7 @@ def serve_in_thread(
         time.sleep(0.01)
     bound_port = sock.getsockname()[1]
     try:
-        yield RunningSimulator(f"http://{host}:{bound_port}", settings, state)
+        yield f"http://{host}:{bound_port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
