@@ -42,7 +42,9 @@ from typing import Any
 import httpx
 from http_load import (  # bench/ is on sys.path
     execute,
+    finish,
     load,
+    load_arguments,
     make_token,
     scratch_database,
     seed_products,
@@ -426,17 +428,12 @@ def report(results: dict[str, dict[str, Any]], args: Any) -> None:
             "baseline_name": f"{ceiling_name}'s CPU per request",
         }
         lines.append("BENCH " + json.dumps(cpu, ensure_ascii=False))
-    print()
-    print("\n".join(lines))
-    errors = {f"{n} {t}": m["errors"] for n, r in results.items() for t, m in r.items() if m["errors"]}
-    if errors:
-        raise SystemExit(f"side check failed: non-2xx answers during the load: {errors}")
+    finish(lines, {f"{n} {t}": m["errors"] for n, r in results.items() for t, m in r.items() if m["errors"]})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--concurrency", type=int, default=32)
+    load_arguments(parser)
     parser.add_argument("--products", type=int, default=1000)
     parser.add_argument("--py-spy", metavar="DIR", help="record the service under the direct load with py-spy into DIR")
     parser.add_argument("--only", nargs="*", help="endpoint names, e.g. 'stock list'")
