@@ -1,24 +1,31 @@
 """Read endpoints against this machine's own ceiling, in one run: direct, through the gateway, and a bare ASGI app.
 
-    uv run python bench/read_ceiling.py [--seconds 5] [--concurrency 32] [--products 1000] [--only products-list ...]
+    uv run python bench/read_ceiling.py [--seconds 5] [--concurrency 32] [--products 1000] [--only 'stock list' ...]
+        [--before GIT_REF] [--py-spy DIR]
 
-A scratch database (``CREATE DATABASE``, each service's ``migrate``) gets ``--products`` products with a price each
-(catalog), the same products with stock in three stores (inventory), and two months of daily sales roll-ups of them
-and 500 customers (analytics). The real ``crm-catalog``, ``crm-inventory`` and ``crm-analytics`` serve it (events
-off), one ``crm-gateway`` fronts them. Endpoints: products list, product detail, stock list, dashboard (the service
-answers it from its Redis report cache after the first call; the ceiling computes it, so that row shows what the
-cache is worth against the best uncached answer). For every endpoint:
+A scratch database (``CREATE DATABASE``, each service's ``migrate``) gets ``--products`` products with a price each, a
+tree of 220 folders (catalog), the same products with stock in three of 40 stores (inventory), and two months of
+daily sales roll-ups of them and 500 customers, with their names and stock levels (analytics). The real
+``crm-catalog``, ``crm-inventory`` and ``crm-analytics`` serve it (events off), one ``crm-gateway`` fronts them.
+Endpoints: products list, product detail, folders, stores, stock list, sales report (by product), inventory report,
+customer segments, dashboard. For every endpoint:
 
 - direct: the service called on its own port; gateway: the same request through the gateway;
 - ceiling: the SQL statements the service's use case runs for that request, recorded from the real use case in this
   process (SQLAlchemy ``before_cursor_execute``), replayed with raw asyncpg (a pool of the services' size) in a bare
   ASGI app under the same uvicorn (uvloop, httptools), the rows encoded with orjson. It skips what the service adds
-  (token check, session, ORM row loading, response models, FastAPI): the most this machine can serve for those rows.
+  (token check, session revocation check, session, ORM row loading, response models, FastAPI): the most this machine
+  can serve for those rows;
+- cache ceiling, for the analytics reports (which the service answers from its Redis report cache after the first
+  call): the checkpoint-token SQL a cache lookup runs, a key derived from it, and one Redis GET of the very key the
+  service stored, in the same bare app. A cached report is held against this ceiling; the computed one is shown too;
+- before (with ``--before GIT_REF``): the same services as of that commit (its sources from ``git archive`` put first
+  on ``PYTHONPATH``), on their own ports over the same database: before and after in the same run.
 
-Load: 32 keep-alive connections (bench/http_load.py), the three targets one after the other per endpoint. Prints
-req/s, p50/p95 and the ratios direct/ceiling and gateway/direct, and BENCH lines for bench/run_all.py. Side checks
-(exit non-zero): no non-2xx answer; the gateway's body equals the direct one; every id the service lists is in the
-ceiling's rows. Asserts nothing about time.
+Load: 32 keep-alive connections (bench/http_load.py), the targets one after the other per endpoint. Prints req/s,
+p50/p95, CPU per request and the ratios, and BENCH lines for bench/run_all.py. Side checks (exit non-zero): no non-2xx
+answer; the gateway's body, and the ``--before`` service's, equal the service's; every id the service lists is in the
+ceiling's rows; the cache ceiling serves the service's very body. Asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -328,14 +335,17 @@ async def record(url: str, chosen: list[Endpoint]) -> dict[str, tuple[str, State
 
 
 def side_check(endpoint: Endpoint, ports: dict[str, int], token: str) -> str | None:
-    """None if the gateway answers as the service does, every id the service lists is among the ceiling's rows and,
-    for a cached report, the cache ceiling serves the very body the service serves."""
+    """None if the gateway (and the service as of ``--before``) answers as the service does, every id the service
+    lists is among the ceiling's rows and, for a cached report, the cache ceiling serves the very body it serves."""
     headers = {"authorization": f"Bearer {token}"}
 
     def get(target: str, path: str) -> httpx.Response:
         return httpx.get(f"http://127.0.0.1:{ports[target]}{path}", headers=headers, timeout=60)
 
-    answers = {target: get(target, endpoint.path) for target in (endpoint.service, "gateway", "ceiling")}
+    targets = [endpoint.service, "gateway", "ceiling"]
+    if f"{endpoint.service} before" in ports:
+        targets.append(f"{endpoint.service} before")
+    answers = {target: get(target, endpoint.path) for target in targets}
     if endpoint.report:  # after the service's first answer, which put the report in the cache
         answers["cache ceiling"] = get("ceiling", CACHED + endpoint.path)
     bad = {t: r.status_code for t, r in answers.items() if r.status_code != 200}
@@ -344,6 +354,8 @@ def side_check(endpoint: Endpoint, ports: dict[str, int], token: str) -> str | N
     direct = answers[endpoint.service].json()
     if answers["gateway"].json() != direct:
         return f"{endpoint.name}: the gateway's body differs from the service's"
+    if len(targets) > 3 and answers[targets[3]].json() != direct:
+        return f"{endpoint.name}: the service as of --before answers another body"
     if endpoint.report and answers["cache ceiling"].json() != direct:
         return f"{endpoint.name}: the cached report differs from the service's answer"
     listed = endpoint.listed(direct)
@@ -355,7 +367,7 @@ def side_check(endpoint: Endpoint, ports: dict[str, int], token: str) -> str | N
     return None
 
 
-TARGETS = ("ceiling", "cache ceiling", "direct", "gateway")
+TARGETS = ("ceiling", "cache ceiling", "before", "direct", "gateway")
 
 
 def measure(endpoint: Endpoint, ports: dict[str, int], pids: dict[str, int], token: str, args: Any) -> dict[str, Any]:
@@ -364,6 +376,9 @@ def measure(endpoint: Endpoint, ports: dict[str, int], pids: dict[str, int], tok
     plan = [("ceiling", "ceiling", endpoint.path, ("ceiling",))]
     if endpoint.report:
         plan.append(("cache ceiling", "ceiling", CACHED + endpoint.path, ("ceiling",)))
+    if f"{endpoint.service} before" in ports:
+        names["before"] = pids[f"{endpoint.service} before"]
+        plan.append(("before", f"{endpoint.service} before", endpoint.path, ("before",)))
     plan += [
         ("direct", endpoint.service, endpoint.path, ("service",)),
         ("gateway", "gateway", endpoint.path, ("gateway", "service")),
@@ -392,7 +407,7 @@ def report(results: dict[str, dict[str, Any]], args: Any) -> None:
         for target in TARGETS:
             if target in r:
                 m = r[target]
-                cpu = m.get("cpu_ms_ceiling", m.get("cpu_ms_service"))
+                cpu = m.get("cpu_ms_ceiling", m.get("cpu_ms_service", m.get("cpu_ms_before")))
                 print(f"{name:17} {target:13} {m['rps']:8.0f} {m['p50_ms']:8.2f} {m['p95_ms']:8.2f} {cpu:10.2f}")
         # A cached report is held against what a cache hit needs at least; the computed ceiling is shown too.
         ceiling_name = "cache ceiling" if "cache ceiling" in r else "ceiling"
@@ -413,6 +428,20 @@ def report(results: dict[str, dict[str, Any]], args: Any) -> None:
                 "service called directly",
             ),
         ]
+        if "before" in r:
+            print(
+                f"{name:17} after/before req/s {r['direct']['rps'] / r['before']['rps']:.2f}  CPU/request "
+                f"{r['direct']['cpu_ms_service']:.2f} ms after, {r['before']['cpu_ms_before']:.2f} ms before"
+            )
+            figures.append((f"{name} after vs before req/s", r["direct"], r["before"], f"as of {args.before}"))
+            before_cpu = {
+                "name": f"{name} CPU per request after vs before",
+                "value": r["direct"]["cpu_ms_service"],
+                "unit": "ms",
+                "baseline": r["before"]["cpu_ms_before"],
+                "baseline_name": f"as of {args.before}",
+            }
+            lines.append("BENCH " + json.dumps(before_cpu, ensure_ascii=False))
         if ceiling_name == "cache ceiling":
             figures.append(
                 (f"{name} cached vs computed ceiling req/s", r["direct"], r["ceiling"], "asyncpg+orjson, computed")
@@ -431,16 +460,34 @@ def report(results: dict[str, dict[str, Any]], args: Any) -> None:
     finish(lines, {f"{n} {t}": m["errors"] for n, r in results.items() for t, m in r.items() if m["errors"]})
 
 
+def unpack(ref: str, into: Path) -> None:
+    """The services' and crm-common's sources as of ``ref`` (git archive: no worktree, the repository is untouched)."""
+    into.mkdir()
+    paths = ["libs/common/src", *(f"services/{service}/src" for service in SERVICES)]
+    archive = subprocess.run(["git", "archive", ref, *paths], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+
+
+def before_env(env: dict[str, str], root: Path, service: str, port: int) -> dict[str, str]:
+    """The service's environment with the sources as of the ``--before`` ref first on the path, on its own port."""
+    paths = [str(root / "libs/common/src"), *(str(root / f"services/{s}/src") for s in SERVICES)]
+    return {**env, "PYTHONPATH": os.pathsep.join(paths), f"{service.upper()}_PORT": str(port)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     load_arguments(parser)
     parser.add_argument("--products", type=int, default=1000)
     parser.add_argument("--py-spy", metavar="DIR", help="record the service under the direct load with py-spy into DIR")
     parser.add_argument("--only", nargs="*", help="endpoint names, e.g. 'stock list'")
+    parser.add_argument("--before", metavar="GIT_REF", help="also serve each service as of GIT_REF (before/after)")
     args = parser.parse_args()
     chosen = [e for e in endpoints(args.products) if not args.only or e.name in args.only]
-    ports = {name: free_port() for name in (*SERVICES, "gateway", "ceiling")}
+    befores = tuple(f"{service} before" for service in SERVICES) if args.before else ()
+    ports = {name: free_port() for name in (*SERVICES, "gateway", "ceiling", *befores)}
     with tempfile.TemporaryDirectory() as tmp:
+        if args.before:
+            unpack(args.before, Path(tmp) / "before")
         jwks = Path(tmp) / "jwks.json"
         token = make_token(jwks, ("products:read", "inventory:read", "analytics:read"))
         env = {
@@ -475,6 +522,11 @@ def main() -> None:
                     procs.append(subprocess.Popen([f"crm-{service}", "serve"], env=env))
                 procs.append(subprocess.Popen(["crm-gateway", "serve", "--port", str(ports["gateway"])], env=env))
                 pids = dict(zip(("ceiling", *SERVICES, "gateway"), (p.pid for p in procs), strict=True))
+                if args.before:
+                    for service in SERVICES:
+                        before = before_env(env, Path(tmp) / "before", service, ports[f"{service} before"])
+                        procs.append(subprocess.Popen([f"crm-{service}", "serve"], env=before))
+                        pids[f"{service} before"] = procs[-1].pid
                 for port in ports.values():
                     wait_live(port, "/health/live", timeout=120)
                 results = {}
