@@ -36,6 +36,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from analytics_raw import (  # bench/ is on sys.path when a bench script runs
@@ -54,6 +55,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from analytics_service.cache import CACHE, ReportCache
+from analytics_service.dashboard.schemas import Dashboard
 from analytics_service.dashboard.service import build_dashboard
 from analytics_service.db import Base, inbox, projection_tables
 from analytics_service.periods import Period
@@ -352,9 +354,9 @@ async def time_cache(sessions: Any, n: int) -> None:
     async def cached(cache: ReportCache, i: int) -> Any:
         p, q = month(i), month(i).before()
         async with sessions() as s:
-            return await cache.get_or_compute(
-                s, "dashboard", {"current": p, "previous": q, "top": 10}, lambda: build_dashboard(s, p, q, 10)
-            )
+            params = {"current": p, "previous": q, "top": 10}
+            compute = lambda: build_dashboard(s, p, q, 10)  # noqa: E731
+            return orjson.loads(await cache.get_or_compute_json(s, "dashboard", params, compute, Dashboard))
 
     async def uncached(i: int) -> Any:
         async with sessions() as s:

@@ -5,6 +5,7 @@ JWKS, a minimal keep-alive HTTP/1.1 load generator (so the client is not the bot
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import json
@@ -71,8 +72,10 @@ def cpu_seconds(pid: int) -> float:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
+        children = []
+        for task in os.listdir(f"/proc/{pid}/task"):  # a child started from another thread is listed under it
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                children += [int(c) for c in f.read().split()]
     except (OSError, ValueError):
         return 0.0
     return total + sum(cpu_seconds(child) for child in children)
@@ -107,6 +110,20 @@ async def load(
         "errors": float(len(errors)),
         **cpu,
     }
+
+
+def load_arguments(parser: argparse.ArgumentParser, seconds: float = 5.0) -> None:
+    """The load's own options, alike in every HTTP benchmark."""
+    parser.add_argument("--seconds", type=float, default=seconds, help="of load per measured target")
+    parser.add_argument("--concurrency", type=int, default=32, help="keep-alive connections")
+
+
+def finish(lines: list[str], errors: dict[str, float]) -> None:
+    """Print the BENCH lines; exit non-zero if any answer under load was not a 2xx (the figures would be wrong)."""
+    print()
+    print("\n".join(lines))
+    if errors:
+        raise SystemExit(f"side check failed: non-2xx answers during the load: {errors}")
 
 
 def scratch_url(base: str, name: str) -> str:

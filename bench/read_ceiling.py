@@ -1,24 +1,31 @@
 """Read endpoints against this machine's own ceiling, in one run: direct, through the gateway, and a bare ASGI app.
 
-    uv run python bench/read_ceiling.py [--seconds 5] [--concurrency 32] [--products 1000] [--only products-list ...]
+    uv run python bench/read_ceiling.py [--seconds 5] [--concurrency 32] [--products 1000] [--only 'stock list' ...]
+        [--before GIT_REF] [--py-spy DIR]
 
-A scratch database (``CREATE DATABASE``, each service's ``migrate``) gets ``--products`` products with a price each
-(catalog), the same products with stock in three stores (inventory), and two months of daily sales roll-ups of them
-and 500 customers (analytics). The real ``crm-catalog``, ``crm-inventory`` and ``crm-analytics`` serve it (events
-off), one ``crm-gateway`` fronts them. Endpoints: products list, product detail, stock list, dashboard (the service
-answers it from its Redis report cache after the first call; the ceiling computes it, so that row shows what the
-cache is worth against the best uncached answer). For every endpoint:
+A scratch database (``CREATE DATABASE``, each service's ``migrate``) gets ``--products`` products with a price each, a
+tree of 220 folders (catalog), the same products with stock in three of 40 stores (inventory), and two months of
+daily sales roll-ups of them and 500 customers, with their names and stock levels (analytics). The real
+``crm-catalog``, ``crm-inventory`` and ``crm-analytics`` serve it (events off), one ``crm-gateway`` fronts them.
+Endpoints: products list, product detail, folders, stores, stock list, sales report (by product), inventory report,
+customer segments, dashboard. For every endpoint:
 
 - direct: the service called on its own port; gateway: the same request through the gateway;
 - ceiling: the SQL statements the service's use case runs for that request, recorded from the real use case in this
   process (SQLAlchemy ``before_cursor_execute``), replayed with raw asyncpg (a pool of the services' size) in a bare
   ASGI app under the same uvicorn (uvloop, httptools), the rows encoded with orjson. It skips what the service adds
-  (token check, session, ORM row loading, response models, FastAPI): the most this machine can serve for those rows.
+  (token check, session revocation check, session, ORM row loading, response models, FastAPI): the most this machine
+  can serve for those rows;
+- cache ceiling, for the analytics reports (which the service answers from its Redis report cache after the first
+  call): the checkpoint-token SQL a cache lookup runs, a key derived from it, and one Redis GET of the very key the
+  service stored, in the same bare app. A cached report is held against this ceiling; the computed one is shown too;
+- before (with ``--before GIT_REF``): the same services as of that commit (its sources from ``git archive`` put first
+  on ``PYTHONPATH``), on their own ports over the same database: before and after in the same run.
 
-Load: 32 keep-alive connections (bench/http_load.py), the three targets one after the other per endpoint. Prints
-req/s, p50/p95 and the ratios direct/ceiling and gateway/direct, and BENCH lines for bench/run_all.py. Side checks
-(exit non-zero): no non-2xx answer; the gateway's body equals the direct one; every id the service lists is in the
-ceiling's rows. Asserts nothing about time.
+Load: 32 keep-alive connections (bench/http_load.py), the targets one after the other per endpoint. Prints req/s,
+p50/p95, CPU per request and the ratios, and BENCH lines for bench/run_all.py. Side checks (exit non-zero): no non-2xx
+answer; the gateway's body, and the ``--before`` service's, equal the service's; every id the service lists is in the
+ceiling's rows; the cache ceiling serves the service's very body. Asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -42,7 +49,9 @@ from typing import Any
 import httpx
 from http_load import (  # bench/ is on sys.path
     execute,
+    finish,
     load,
+    load_arguments,
     make_token,
     scratch_database,
     seed_products,
@@ -52,27 +61,39 @@ from http_load import (  # bench/ is on sys.path
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from analytics_service.cache import cache_prefix
 from crm_common.db import create_engine, session_factory
 from crm_common.testing import free_port
 
 SERVICES = ("catalog", "inventory", "analytics")
 DAYS = (date(2025, 5, 1), date(2025, 6, 1), date(2025, 6, 30))  # seeded from, dashboard from, to
+CACHED = "/cached"  # the ceiling's path prefix for a cached report: checkpoint token from SQL, then one Redis GET
 CEILING_CODE = """
-import json, pickle, sys
+import hashlib, json, pickle, sys
 import asyncpg, orjson, uvicorn
+from redis.asyncio import Redis
 
 dsn, recorded, jwks = sys.argv[2], pickle.load(open(sys.argv[3], "rb")), open(sys.argv[4], "rb").read()
-pools = {}
+redis, cache_prefix = Redis.from_url(sys.argv[5]), sys.argv[6]
+pools, keys = {}, {}
 
 def default(value):
     return str(value)
+
+async def cached(report, conn, statements, target):
+    # What a report cache hit needs at least: the checkpoint token, a key derived from it, one GET.
+    rows = [tuple(r) for sql, params in statements for r in await conn.fetch(sql, *params)]
+    hashlib.sha256(target.encode() + repr(sorted(rows)).encode()).hexdigest()
+    if report not in keys:  # the key the service stored this report under (one request shape per report)
+        keys[report] = [k async for k in redis.scan_iter(f"{cache_prefix}:{report}:*")][0]
+    return await redis.get(keys[report])
 
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                for schema in {s for s, _ in recorded.values()}:
+                for schema in {s for s, _, _ in recorded.values()}:
                     pools[schema] = await asyncpg.create_pool(
                         dsn, min_size=10, max_size=10, server_settings={"search_path": f"{schema},public"})
                 await send({"type": "lifespan.startup.complete"})
@@ -85,10 +106,14 @@ async def app(scope, receive, send):
     if target.endswith("jwks.json"):
         body, status = jwks, 200
     elif target in recorded:
-        schema, statements = recorded[target]
+        schema, statements, report = recorded[target]
         async with pools[schema].acquire() as conn:
-            results = [[dict(r) for r in await conn.fetch(sql, *params)] for sql, params in statements]
-        body, status = orjson.dumps({"results": results}, default=default), 200
+            if report:
+                body = await cached(report, conn, statements, target)
+            else:
+                results = [[dict(r) for r in await conn.fetch(sql, *params)] for sql, params in statements]
+                body = orjson.dumps({"results": results}, default=default)
+        status = 200
     else:
         body, status = b"{}", 404
     await send({"type": "http.response.start", "status": status,
@@ -108,29 +133,104 @@ class Endpoint:
     use_case: Callable[[Any], Awaitable[Any]]  # called with a session; its SQL is the ceiling's
     listed: Callable[[Any], set[str]] = lambda body: {i["id"] for i in body.get("items", [body])}
     key: str = "id"  # the column of the ceiling's rows that holds what ``listed`` returns
+    # Analytics answers from its Redis report cache after the first call: the name it caches this report under.
+    report: str | None = None
+
+
+def _folder_ids(body: Any) -> set[str]:
+    ids, nodes = set(), list(body["items"])
+    while nodes:
+        node = nodes.pop()
+        ids.add(node["id"])
+        nodes.extend(node["children"])
+    return ids
 
 
 def endpoints(products: int) -> list[Endpoint]:
+    from analytics_service.customers.segments import segments
     from analytics_service.dashboard.service import build_dashboard
+    from analytics_service.inventory.service import inventory_report
     from analytics_service.periods import Period
+    from analytics_service.sales.report import sales_report
+    from analytics_service.sales.schemas import Dimension, ReportFilters, SortField, TimeGrouping
+    from analytics_service.settings import AnalyticsSettings
+    from catalog_service.folders.service import folder_tree
     from catalog_service.products.schemas import ProductQuery
     from catalog_service.products.service import get_product, list_products
     from inventory_service.stock.schemas import StockQuery
     from inventory_service.stock.service import list_stock
+    from inventory_service.stores.service import list_stores
 
     one = f"bench-{products // 2:05d}"
     june = Period(DAYS[1], DAYS[2])
+    window = Period(date.fromordinal(DAYS[2].toordinal() - 89), DAYS[2])  # the inventory report's 90 days
+    year = Period(date.fromordinal(DAYS[2].toordinal() - 364), DAYS[2])  # the segments' 365 days
+    june_query = f"period=custom&date_from={DAYS[1]}&date_to={DAYS[2]}"
     return [
         Endpoint("products list", "catalog", "/api/v1/products/?limit=50", lambda s: list_products(s, ProductQuery())),
         Endpoint("product detail", "catalog", f"/api/v1/products/{one}", lambda s: get_product(s, one)),
+        Endpoint("folders", "catalog", "/api/v1/products/folders/", folder_tree, _folder_ids),
+        Endpoint(
+            "stores",
+            "inventory",
+            "/api/v1/inventory/stores?limit=50",
+            lambda s: list_stores(s, archived=None, limit=50, offset=0),
+        ),
         Endpoint("stock list", "inventory", "/api/v1/inventory/stock?limit=50", lambda s: list_stock(s, StockQuery())),
         Endpoint(
-            "dashboard",  # served from the Redis report cache after the first call; the ceiling computes it
+            "sales report",  # by product over June, the top 100 by revenue
             "analytics",
-            f"/api/v1/analytics/dashboard?period=custom&date_from={DAYS[1]}&date_to={DAYS[2]}",
+            f"/api/v1/analytics/sales/report?{june_query}&group_by_time=none&group_by=product&sort=revenue"
+            "&direction=desc&limit=100",
+            lambda s: sales_report(
+                s,
+                june,
+                time=TimeGrouping.NONE,
+                dimension=Dimension.PRODUCT,
+                filters=ReportFilters(),
+                sort=SortField.REVENUE,
+                descending=True,
+                limit=100,
+            ),
+            lambda body: {r["key"] for r in body["rows"]},
+            "key",
+            report="sales_report",
+        ),
+        Endpoint(
+            "inventory report",
+            "analytics",
+            f"/api/v1/analytics/inventory/report?as_of={DAYS[2]}&window_days=90&limit=100",
+            lambda s: inventory_report(
+                s,
+                AnalyticsSettings(),
+                window,
+                store_id=None,
+                sort="value_at_cost",
+                descending=True,
+                limit=100,
+                offset=0,
+            ),
+            lambda body: {i["assortment_id"] for i in body["items"]},
+            "assortment_id",
+            report="inventory_report",
+        ),
+        Endpoint(
+            "segments",  # every seeded customer buys alike: ties share the lowest scores, all are "hibernating"
+            "analytics",
+            f"/api/v1/analytics/customers/segments?as_of={DAYS[2]}&window_days=365&segment=hibernating&limit=100",
+            lambda s: segments(s, year, segment="hibernating", limit=100, offset=0),
+            lambda body: {c["customer_id"] for c in body["customers"]},
+            "customer_id",
+            report="segments",
+        ),
+        Endpoint(
+            "dashboard",
+            "analytics",
+            f"/api/v1/analytics/dashboard?{june_query}",
             lambda s: build_dashboard(s, june, june.before(), 10),
             lambda body: {p["assortment_id"] for p in body["top_products"]},
             "assortment_id",
+            report="dashboard",
         ),
     ]
 
@@ -158,11 +258,36 @@ def seed(url: str, products: int) -> None:
         DAYS[0],
         DAYS[2],
     )
+    execute(  # 40 stores, the first three hold the stock
+        url,
+        "INSERT INTO inventory.stores (id, source, account_id, name, address, updated_at, source_version)"
+        " VALUES ($1, 'moysklad', 'bench', $2, $3, now(), 1)",
+        many=[(f"s{n}", f"Склад {n:02d}", f"Москва, ул. Складская, {n}") for n in range(40)],
+    )
+    execute(  # a folder tree: 20 roots of 10 children each
+        url,
+        "INSERT INTO catalog.folders (id, source, account_id, name, parent_id, updated_at, source_version)"
+        " VALUES ($1, 'moysklad', 'bench', $2, $3, now(), 1)",
+        many=[(f"f{r}", f"Группа {r:02d}", None) for r in range(20)]
+        + [(f"f{r}-{c}", f"Подгруппа {r:02d}.{c}", f"f{r}") for r in range(20) for c in range(10)],
+    )
     execute(
         url,
-        "INSERT INTO inventory.stores (id, source, account_id, name, updated_at, source_version)"
-        " VALUES ($1, 'moysklad', 'bench', $2, now(), 1)",
-        many=[(f"s{n}", f"Склад {n}") for n in range(3)],
+        "INSERT INTO analytics.products (id, kind, name, article, sale_price, buy_price, archived, deleted,"
+        " source_version) VALUES ($1, 'product', $2, $3, 300, 120, false, false, 1)",
+        many=[(pid, f"Товар {i:05d}", f"A-{i:05d}") for i, pid in enumerate(ids)],
+    )
+    execute(
+        url,
+        "INSERT INTO analytics.counterparties (id, name, kind, deleted, source_version)"
+        " VALUES ($1, $2, 'legal', false, 1)",
+        many=[(f"c{n}", f"Покупатель {n}") for n in range(500)],
+    )
+    execute(
+        url,
+        "INSERT INTO analytics.stock_levels (assortment_id, store_id, assortment_kind, product_id, stock, reserve,"
+        " available, unit_cost, as_of, source_version) VALUES ($1, $2, 'product', $1, $3, 0, $3, 61.5, now(), 1)",
+        many=[(pid, f"s{n}", Decimal((i * 7 + n) % 40)) for i, pid in enumerate(ids) for n in range(3)],
     )
     execute(
         url,
@@ -179,39 +304,60 @@ def seed(url: str, products: int) -> None:
     )
 
 
-async def record(url: str, chosen: list[Endpoint]) -> dict[str, tuple[str, list[tuple[str, tuple[Any, ...]]]]]:
-    """path -> (schema, the statements and parameters the real use case ran for it)."""
+Statements = list[tuple[str, tuple[Any, ...]]]
+
+
+async def record(url: str, chosen: list[Endpoint]) -> dict[str, tuple[str, Statements, str | None]]:
+    """path -> (schema, the statements and parameters the real use case ran for it); for a cached report also
+    CACHED + path -> the statements of the cache lookup (the projections' checkpoint token)."""
+    from analytics_service.projections.checkpoints import token
+
     recorded = {}
     for endpoint in chosen:
-        engine = create_engine(url, endpoint.service, pool_size=1)
-        statements: list[tuple[str, tuple[Any, ...]]] = []
+        runs: list[tuple[str, Callable[[Any], Awaitable[Any]]]] = [(endpoint.path, endpoint.use_case)]
+        if endpoint.report:
+            runs.append((CACHED + endpoint.path, token))
+        for path, use_case in runs:
+            engine = create_engine(url, endpoint.service, pool_size=1)
+            statements: Statements = []
 
-        def keep(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
-            statements.append((statement, tuple(parameters or ())))  # noqa: B023 (used before the loop moves on)
+            def keep(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+                statements.append((statement, tuple(parameters or ())))  # noqa: B023 (used before the loop moves on)
 
-        event.listen(engine.sync_engine, "before_cursor_execute", keep)
-        try:
-            async with session_factory(engine)() as session:
-                await endpoint.use_case(session)
-        finally:
-            await engine.dispose()
-        recorded[endpoint.path] = (endpoint.service, statements)
+            event.listen(engine.sync_engine, "before_cursor_execute", keep)
+            try:
+                async with session_factory(engine)() as session:
+                    await use_case(session)
+            finally:
+                await engine.dispose()
+            recorded[path] = (endpoint.service, statements, endpoint.report if path != endpoint.path else None)
     return recorded
 
 
 def side_check(endpoint: Endpoint, ports: dict[str, int], token: str) -> str | None:
-    """None if the gateway answers as the service does and every id the service lists is among the ceiling's rows."""
+    """None if the gateway (and the service as of ``--before``) answers as the service does, every id the service
+    lists is among the ceiling's rows and, for a cached report, the cache ceiling serves the very body it serves."""
     headers = {"authorization": f"Bearer {token}"}
-    answers = {
-        target: httpx.get(f"http://127.0.0.1:{ports[target]}{endpoint.path}", headers=headers, timeout=30)
-        for target in (endpoint.service, "gateway", "ceiling")
-    }
+
+    def get(target: str, path: str) -> httpx.Response:
+        return httpx.get(f"http://127.0.0.1:{ports[target]}{path}", headers=headers, timeout=60)
+
+    targets = [endpoint.service, "gateway", "ceiling"]
+    if f"{endpoint.service} before" in ports:
+        targets.append(f"{endpoint.service} before")
+    answers = {target: get(target, endpoint.path) for target in targets}
+    if endpoint.report:  # after the service's first answer, which put the report in the cache
+        answers["cache ceiling"] = get("ceiling", CACHED + endpoint.path)
     bad = {t: r.status_code for t, r in answers.items() if r.status_code != 200}
     if bad:
         return f"{endpoint.name}: non-200 answers {bad}"
     direct = answers[endpoint.service].json()
     if answers["gateway"].json() != direct:
         return f"{endpoint.name}: the gateway's body differs from the service's"
+    if len(targets) > 3 and answers[targets[3]].json() != direct:
+        return f"{endpoint.name}: the service as of --before answers another body"
+    if endpoint.report and answers["cache ceiling"].json() != direct:
+        return f"{endpoint.name}: the cached report differs from the service's answer"
     listed = endpoint.listed(direct)
     fetched = {row.get(endpoint.key) for rows in answers["ceiling"].json()["results"] for row in rows}
     if not listed or not listed <= fetched:
@@ -221,37 +367,32 @@ def side_check(endpoint: Endpoint, ports: dict[str, int], token: str) -> str | N
     return None
 
 
+TARGETS = ("ceiling", "cache ceiling", "before", "direct", "gateway")
+
+
 def measure(endpoint: Endpoint, ports: dict[str, int], pids: dict[str, int], token: str, args: Any) -> dict[str, Any]:
+    """target -> load figures: the ceiling (and for a cached report the cache ceiling), direct, through the gateway."""
+    names = {"service": pids[endpoint.service], "gateway": pids["gateway"], "ceiling": pids["ceiling"]}
+    plan = [("ceiling", "ceiling", endpoint.path, ("ceiling",))]
+    if endpoint.report:
+        plan.append(("cache ceiling", "ceiling", CACHED + endpoint.path, ("ceiling",)))
+    if f"{endpoint.service} before" in ports:
+        names["before"] = pids[f"{endpoint.service} before"]
+        plan.append(("before", f"{endpoint.service} before", endpoint.path, ("before",)))
+    plan += [
+        ("direct", endpoint.service, endpoint.path, ("service",)),
+        ("gateway", "gateway", endpoint.path, ("gateway", "service")),
+    ]
     out = {}
-    for target, watch in (
-        (endpoint.service, ("service",)),
-        ("gateway", ("gateway", "service")),
-        ("ceiling", ("ceiling",)),
-    ):
-        names = {"service": pids[endpoint.service], "gateway": pids["gateway"], "ceiling": pids["ceiling"]}
+    for target, port, path, watch in plan:
         spy = None
-        if args.py_spy and target == endpoint.service:  # sample the service while it serves the direct load
+        if args.py_spy and target == "direct":  # sample the service while it serves the direct load
             out_file = Path(args.py_spy) / f"{endpoint.name.replace(' ', '-')}.txt"
-            spy = subprocess.Popen(
-                [
-                    "py-spy",
-                    "record",
-                    "--format",
-                    "raw",
-                    "--nonblocking",
-                    "-r",
-                    "200",
-                    "-o",
-                    str(out_file),
-                    "-d",
-                    str(int(args.seconds + 1)),
-                    "--pid",
-                    str(names["service"]),
-                ],
-                stdout=subprocess.DEVNULL,
-            )
-        out[target if target != endpoint.service else "direct"] = asyncio.run(
-            load(ports[target], token, args.seconds, args.concurrency, endpoint.path, {w: names[w] for w in watch})
+            duration, pid = str(int(args.seconds + 1)), str(names["service"])
+            argv = ["py-spy", "record", "--format", "raw", "--nonblocking", "-r", "200", "-o", str(out_file)]
+            spy = subprocess.Popen([*argv, "-d", duration, "--pid", pid], stdout=subprocess.DEVNULL)
+        out[target] = asyncio.run(
+            load(ports[port], token, args.seconds, args.concurrency, path, {w: names[w] for w in watch})
         )
         if spy is not None:
             spy.wait()
@@ -260,56 +401,93 @@ def measure(endpoint: Endpoint, ports: dict[str, int], pids: dict[str, int], tok
 
 def report(results: dict[str, dict[str, Any]], args: Any) -> None:
     print(f"\nconcurrency={args.concurrency} seconds={args.seconds} products={args.products}")
-    print(f"{'endpoint':16} {'target':8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'endpoint':17} {'target':13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/req':>10}")
     lines = []
     for name, r in results.items():
-        for target in ("ceiling", "direct", "gateway"):
-            m = r[target]
-            print(f"{name:16} {target:8} {m['rps']:8.0f} {m['p50_ms']:8.2f} {m['p95_ms']:8.2f}")
+        for target in TARGETS:
+            if target in r:
+                m = r[target]
+                cpu = m.get("cpu_ms_ceiling", m.get("cpu_ms_service", m.get("cpu_ms_before")))
+                print(f"{name:17} {target:13} {m['rps']:8.0f} {m['p50_ms']:8.2f} {m['p95_ms']:8.2f} {cpu:10.2f}")
+        # A cached report is held against what a cache hit needs at least; the computed ceiling is shown too.
+        ceiling_name = "cache ceiling" if "cache ceiling" in r else "ceiling"
+        ceiling = r[ceiling_name]
         print(
-            f"{name:16} direct/ceiling {r['direct']['rps'] / r['ceiling']['rps']:.2f}  "
-            f"gateway/direct {r['gateway']['rps'] / r['direct']['rps']:.2f}  "
-            f"CPU/request: service {r['direct']['cpu_ms_service']:.2f} ms, "
-            f"ceiling {r['ceiling']['cpu_ms_ceiling']:.2f} ms"
+            f"{name:17} direct/{ceiling_name} {r['direct']['rps'] / ceiling['rps']:.2f}  "
+            f"gateway/direct {r['gateway']['rps'] / r['direct']['rps']:.2f}"
         )
-        for label, value, base, base_name in (
-            ("direct", r["direct"], r["ceiling"], "asyncpg+orjson ceiling, same SQL"),
-            ("via gateway", r["gateway"], r["direct"], "service called directly"),
-        ):
-            figure = {
-                "name": f"{name} {label} req/s (p95 {value['p95_ms']:.1f} ms)",
-                "value": value["rps"],
-                "unit": "req/s",
-                "baseline": base["rps"],
-                "baseline_name": base_name,
+        base_name = (
+            "Redis GET + checkpoint SQL, bare ASGI" if ceiling_name == "cache ceiling" else "asyncpg+orjson, same SQL"
+        )
+        figures = [
+            (f"{name} direct req/s (p95 {r['direct']['p95_ms']:.1f} ms)", r["direct"], ceiling, base_name),
+            (
+                f"{name} via gateway req/s (p95 {r['gateway']['p95_ms']:.1f} ms)",
+                r["gateway"],
+                r["direct"],
+                "service called directly",
+            ),
+        ]
+        if "before" in r:
+            print(
+                f"{name:17} after/before req/s {r['direct']['rps'] / r['before']['rps']:.2f}  CPU/request "
+                f"{r['direct']['cpu_ms_service']:.2f} ms after, {r['before']['cpu_ms_before']:.2f} ms before"
+            )
+            figures.append((f"{name} after vs before req/s", r["direct"], r["before"], f"as of {args.before}"))
+            before_cpu = {
+                "name": f"{name} CPU per request after vs before",
+                "value": r["direct"]["cpu_ms_service"],
+                "unit": "ms",
+                "baseline": r["before"]["cpu_ms_before"],
+                "baseline_name": f"as of {args.before}",
             }
-            lines.append("BENCH " + json.dumps(figure, ensure_ascii=False))
+            lines.append("BENCH " + json.dumps(before_cpu, ensure_ascii=False))
+        if ceiling_name == "cache ceiling":
+            figures.append(
+                (f"{name} cached vs computed ceiling req/s", r["direct"], r["ceiling"], "asyncpg+orjson, computed")
+            )
+        for label, value, base, base_label in figures:
+            figure = {"name": label, "value": value["rps"], "unit": "req/s", "baseline": base["rps"]}
+            lines.append("BENCH " + json.dumps({**figure, "baseline_name": base_label}, ensure_ascii=False))
         cpu = {  # CPU per request is far less sensitive than req/s to the other load on a shared machine
             "name": f"{name} service CPU per request",
             "value": r["direct"]["cpu_ms_service"],
             "unit": "ms",
-            "baseline": r["ceiling"]["cpu_ms_ceiling"],
-            "baseline_name": "ceiling's CPU per request",
+            "baseline": ceiling["cpu_ms_ceiling"],
+            "baseline_name": f"{ceiling_name}'s CPU per request",
         }
         lines.append("BENCH " + json.dumps(cpu, ensure_ascii=False))
-    print()
-    print("\n".join(lines))
-    errors = {f"{n} {t}": m["errors"] for n, r in results.items() for t, m in r.items() if m["errors"]}
-    if errors:
-        raise SystemExit(f"side check failed: non-2xx answers during the load: {errors}")
+    finish(lines, {f"{n} {t}": m["errors"] for n, r in results.items() for t, m in r.items() if m["errors"]})
+
+
+def unpack(ref: str, into: Path) -> None:
+    """The services' and crm-common's sources as of ``ref`` (git archive: no worktree, the repository is untouched)."""
+    into.mkdir()
+    paths = ["libs/common/src", *(f"services/{service}/src" for service in SERVICES)]
+    archive = subprocess.run(["git", "archive", ref, *paths], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+
+
+def before_env(env: dict[str, str], root: Path, service: str, port: int) -> dict[str, str]:
+    """The service's environment with the sources as of the ``--before`` ref first on the path, on its own port."""
+    paths = [str(root / "libs/common/src"), *(str(root / f"services/{s}/src") for s in SERVICES)]
+    return {**env, "PYTHONPATH": os.pathsep.join(paths), f"{service.upper()}_PORT": str(port)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--concurrency", type=int, default=32)
+    load_arguments(parser)
     parser.add_argument("--products", type=int, default=1000)
     parser.add_argument("--py-spy", metavar="DIR", help="record the service under the direct load with py-spy into DIR")
     parser.add_argument("--only", nargs="*", help="endpoint names, e.g. 'stock list'")
+    parser.add_argument("--before", metavar="GIT_REF", help="also serve each service as of GIT_REF (before/after)")
     args = parser.parse_args()
     chosen = [e for e in endpoints(args.products) if not args.only or e.name in args.only]
-    ports = {name: free_port() for name in (*SERVICES, "gateway", "ceiling")}
+    befores = tuple(f"{service} before" for service in SERVICES) if args.before else ()
+    ports = {name: free_port() for name in (*SERVICES, "gateway", "ceiling", *befores)}
     with tempfile.TemporaryDirectory() as tmp:
+        if args.before:
+            unpack(args.before, Path(tmp) / "before")
         jwks = Path(tmp) / "jwks.json"
         token = make_token(jwks, ("products:read", "inventory:read", "analytics:read"))
         env = {
@@ -335,13 +513,20 @@ def main() -> None:
                 recorded.write_bytes(pickle.dumps(asyncio.run(record(url, chosen))))
                 u = make_url(url)
                 dsn = f"postgresql://{u.username}:{u.password}@{u.host}:{u.port or 5432}/{u.database}"
+                redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
                 argv = [sys.executable, "-c", CEILING_CODE, str(ports["ceiling"]), dsn, str(recorded), str(jwks)]
+                argv += [redis_url, cache_prefix(url)]
                 procs.append(subprocess.Popen(argv, env=env))
                 env["DATABASE_URL"] = url
                 for service in SERVICES:
                     procs.append(subprocess.Popen([f"crm-{service}", "serve"], env=env))
                 procs.append(subprocess.Popen(["crm-gateway", "serve", "--port", str(ports["gateway"])], env=env))
                 pids = dict(zip(("ceiling", *SERVICES, "gateway"), (p.pid for p in procs), strict=True))
+                if args.before:
+                    for service in SERVICES:
+                        before = before_env(env, Path(tmp) / "before", service, ports[f"{service} before"])
+                        procs.append(subprocess.Popen([f"crm-{service}", "serve"], env=before))
+                        pids[f"{service} before"] = procs[-1].pid
                 for port in ports.values():
                     wait_live(port, "/health/live", timeout=120)
                 results = {}

@@ -1,7 +1,7 @@
 """Run every benchmark and print ONE table: each figure next to a baseline measured in the same run, and the ratio.
 
     uv run python bench/run_all.py [--quick] [--json out.json]
-        [--only connector reconcile gateway read product-list revocation analytics pipeline consumers]
+        [--only connector reconcile gateway gateway-options read product-list revocation analytics pipeline consumers]
 
 Each benchmark runs as its own process with arguments (so each can evolve on its own) and reports its figures as
 lines ``BENCH {"name", "value", "unit", "baseline", "baseline_name"}``; for the older scripts a line of their
@@ -40,7 +40,8 @@ BENCHES = [
     Bench("connector", "connector_sync.py", ["--scale", "demo"], ["--scale", "small"], 1800),
     Bench("reconcile", "reconcile_cost.py", ["--scale", "demo"], ["--scale", "medium"], 1200),
     Bench("gateway", "gateway_throughput.py", ["--seconds", "4"], ["--seconds", "10"], 600),
-    Bench("read", "read_ceiling.py", ["--seconds", "3"], ["--seconds", "8"], 900),
+    Bench("gateway-options", "gateway_options.py", ["--seconds", "3", "--rounds", "1"], ["--seconds", "6"], 900),
+    Bench("read", "read_ceiling.py", ["--seconds", "3"], ["--seconds", "8"], 1200),
     Bench("product-list", "product_list_loading.py", ["--calls", "100", "--rounds", "3"], [], 600),
     Bench("consumers", "consumer_throughput.py", ["--scale", "demo"], ["--scale", "small"], 3600),
     Bench("revocation", "revocation_check.py", ["--requests", "300", "--rounds", "4"], ["--requests", "2000"], 600),

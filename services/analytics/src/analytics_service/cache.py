@@ -2,6 +2,11 @@
 
 When any projection moves on (or a rebuild swaps in new tables) the token changes, so every cached report is
 invalidated at once without a delete; the stale keys simply expire. Redis being down only makes reports slower.
+
+A report is cached as the JSON body the API serves, and a hit is served as those bytes: parsing them and validating
+them against the response model again on every hit cost about ten times what the hit itself costs (issue #16,
+bench/read_ceiling.py). The key includes a fingerprint of the response model's JSON schema, so a body cached by a
+release with another shape of the report is never served by this one.
 """
 
 from __future__ import annotations
@@ -9,10 +14,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 import orjson
 from prometheus_client import Counter
+from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
@@ -27,6 +34,13 @@ CACHE = Counter("analytics_report_cache_total", "Report cache lookups", ["report
 
 def _default(value: Any) -> Any:
     return str(value)
+
+
+@cache
+def schema_fingerprint(model: type[BaseModel]) -> str:
+    """Changes whenever the shape of the report changes (a field added, renamed, retyped)."""
+    schema = orjson.dumps(model.model_json_schema(mode="serialization"), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(schema).hexdigest()[:12]
 
 
 def cache_prefix(database_url: str) -> str:
@@ -44,25 +58,31 @@ class ReportCache:
         digest = hashlib.sha256(raw + b"#" + (await token(session)).encode()).hexdigest()[:32]
         return f"{self.prefix}:{report}:{digest}"
 
-    async def get_or_compute(
-        self, session: AsyncSession, report: str, params: dict[str, Any], compute: Callable[[], Awaitable[Any]]
-    ) -> Any:
-        """The cached JSON-ready value for these params at the current checkpoint, computing it on a miss."""
+    async def get_or_compute_json(
+        self,
+        session: AsyncSession,
+        report: str,
+        params: dict[str, Any],
+        compute: Callable[[], Awaitable[Any]],
+        model: type[BaseModel],
+    ) -> bytes:
+        """The report as JSON, as ``model`` dumps it (``compute`` returns ``model.model_dump(mode="json")``), from
+        the cache at the current checkpoint or computed and cached on a miss: a hit and a miss give the same bytes."""
         if self.redis is None:
-            return await compute()
-        key = await self.key(session, report, params)
+            return orjson.dumps(await compute(), default=_default)
+        key = await self.key(session, f"{report}:{schema_fingerprint(model)}", params)
         try:
-            cached = await self.redis.get(key)
+            cached = cast(bytes | None, await self.redis.get(key))  # the client does not decode responses
         except RedisError as exc:
             log.warning("report cache unavailable", error=repr(exc)[:200])
             cached = None
         if cached is not None:
             CACHE.labels(report, "hit").inc()
-            return orjson.loads(cached)
+            return cached
         CACHE.labels(report, "miss").inc()
-        value = await compute()
+        body = orjson.dumps(await compute(), default=_default)
         try:
-            await self.redis.set(key, orjson.dumps(value, default=_default), ex=int(self.ttl.total_seconds()))
+            await self.redis.set(key, body, ex=int(self.ttl.total_seconds()))
         except RedisError as exc:
             log.warning("report cache unavailable", error=repr(exc)[:200])
-        return orjson.loads(orjson.dumps(value, default=_default))
+        return body

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.cache import ReportCache
 from analytics_service.settings import AnalyticsSettings
+from crm_common.db import read_only_sessions
 from crm_common.security.jwt import Principal
 from crm_common.security.permissions import Permission, require_permission
 
@@ -20,6 +21,12 @@ MAX_OFFSET = 1_000_000_000
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed if the route returns, rolled back if it raises."""
     async with request.app.state.sessions() as s, s.begin():
+        yield s
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For reports: no transaction around their statements, and no writes (crm_common.db.ReadOnlySession)."""
+    async with read_only_sessions(request.app.state.sessions)() as s:
         yield s
 
 
@@ -35,6 +42,7 @@ async def cache(request: Request) -> ReportCache:
 # scope="function": the commit happens before the response is sent, so a client that reads right after a write sees
 # it (with the default scope FastAPI would commit after the answer went out).
 Session = Annotated[AsyncSession, Depends(session, scope="function")]
+ReadSession = Annotated[AsyncSession, Depends(read_session)]
 Settings = Annotated[AnalyticsSettings, Depends(settings)]
 Cache = Annotated[ReportCache, Depends(cache)]
 Reader = Annotated[Principal, Depends(require_permission(Permission.ANALYTICS_READ))]

@@ -8,12 +8,13 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_service.settings import CatalogSettings
+from crm_common.db import read_only_sessions
 
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for a read-only request; the transaction is rolled back when the request ends."""
+    """A session for a read-only request: no transaction around its statements, and no writes (crm_common.db)."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session:
+    async with read_only_sessions(sessions)() as session:
         yield session
 
 

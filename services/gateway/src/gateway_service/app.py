@@ -116,10 +116,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # GatewayMetricsMiddleware records the shared crm_http_* families too: drop the second metrics layer.
     app.user_middleware = [m for m in app.user_middleware if m.cls is not MetricsMiddleware]
     # Innermost: proxied requests go straight to the gateway, past FastAPI's router (see proxy/fastpath.py).
-    own_routes = [route for router in OWN_ROUTERS for route in router.routes]
-    app.user_middleware.append(
-        Middleware(ProxyFastPath, gateway_app=app, own_routes=own_routes, proxy_route=proxy_api.ROUTE)
-    )
+    if s.proxy_fast_path:
+        own_routes = [route for router in OWN_ROUTERS for route in router.routes]
+        app.user_middleware.append(
+            Middleware(ProxyFastPath, gateway_app=app, own_routes=own_routes, proxy_route=proxy_api.ROUTE)
+        )
     app.add_middleware(GatewayMetricsMiddleware, service="gateway")
     app.add_middleware(GZipMiddleware, minimum_size=s.gzip_min_bytes, compresslevel=6)
     if s.cors_origins:

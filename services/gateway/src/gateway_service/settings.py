@@ -49,6 +49,8 @@ class GatewaySettings(ServiceSettings):
 
     port: int = 8000
     workers: int = 1
+    # Proxied requests skip FastAPI's router and endpoint machinery (proxy/fastpath.py); off only to compare.
+    proxy_fast_path: bool = True
 
     # Upstreams (docs/architecture.md, "Processes and ports").
     auth_url: str = "http://127.0.0.1:8001"

@@ -8,6 +8,10 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from gateway_service.app import create_app
+from gateway_service.proxy.fastpath import ProxyFastPath
+from gateway_service.settings import GatewaySettings
+
 CATCH_ALL = "/api/v1/{path:path}"
 
 
@@ -59,3 +63,31 @@ async def test_the_gateways_own_routes_are_not_proxied(client: httpx.AsyncClient
     spec = await client.get("/api/v1/openapi.json")
     assert spec.status_code == 200
     assert "paths" in spec.json()
+
+
+def test_the_fast_path_can_be_switched_off() -> None:
+    def has_fast_path(**overrides: Any) -> bool:
+        app = create_app(GatewaySettings(**overrides))
+        return any(m.cls is ProxyFastPath for m in app.user_middleware)
+
+    assert has_fast_path()
+    assert not has_fast_path(proxy_fast_path=False)
+
+
+async def test_without_the_fast_path_the_router_proxies_the_same_answer(
+    gateway_factory: Any, gateway: str, token: str
+) -> None:
+    # GATEWAY_PROXY_FAST_PATH=false exists for bench/gateway_options.py: the catch-all route must answer alike.
+    headers = {"authorization": f"Bearer {token}"}
+    with gateway_factory(proxy_fast_path=False) as url:
+        async with httpx.AsyncClient(base_url=url) as routed, httpx.AsyncClient(base_url=gateway) as fast:
+            slow_answer = await routed.get("/api/v1/products/", params={"q": "x"}, headers=headers)
+            fast_answer = await fast.get("/api/v1/products/", params={"q": "x"}, headers=headers)
+    assert slow_answer.status_code == fast_answer.status_code == 200
+    # The catalog stand-in echoes the request it got: the same but for per-request ids and the gateway's port.
+    slow_echo, fast_echo = slow_answer.json(), fast_answer.json()
+    per_request = {"x-request-id", "traceparent", "x-forwarded-host"}  # two gateways: two ports
+    assert {k: v for k, v in slow_echo.pop("headers").items() if k not in per_request} == {
+        k: v for k, v in fast_echo.pop("headers").items() if k not in per_request
+    }
+    assert slow_echo == fast_echo

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from crm_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from crm_common.security.jwt import Principal, TokenVerifier
 from crm_common.security.revocation import SessionCheck
+from crm_common.security.verified import verify_remembered
 
 
 class Permission(StrEnum):
@@ -39,7 +40,7 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer token")
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = await verifier.verify(credentials.credentials)
+    principal = await verify_remembered(verifier, credentials.credentials)
     check: SessionCheck | None = getattr(request.app.state, "session_check", None)
     if check is None:  # a service wired without the check refuses rather than trusting revoked tokens
         raise ServiceUnavailable("session revocation check is not configured")

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 
 from analytics_service.customers.schemas import CustomerProfile, Segments
 from analytics_service.customers.segments import profile, segments
-from analytics_service.deps import MAX_OFFSET, Cache, Reader, Session, Settings
+from analytics_service.deps import MAX_OFFSET, Cache, Reader, ReadSession, Settings
 from analytics_service.periods import Period, today_in
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics/customers", tags=["analytics"])
 
@@ -23,7 +24,7 @@ def _window(days: int, as_of: date | None, settings: Any) -> Period:
 
 @router.get("/segments", response_model=Segments, responses=error_responses(Unauthorized, Forbidden, ValidationFailed))
 async def get_segments(
-    session: Session,
+    session: ReadSession,
     settings: Settings,
     cache: Cache,
     _: Reader,
@@ -36,12 +37,14 @@ async def get_segments(
     """Segment customers by recency, frequency and monetary value."""
     window = _window(window_days, as_of, settings)
     params = {"window": window, "segment": segment, "page": (limit, offset)}
-    return await cache.get_or_compute(
+    body = await cache.get_or_compute_json(
         session,
         "segments",
         params,
         lambda: segments(session, window, segment=segment, limit=limit, offset=offset),
+        Segments,
     )
+    return EncodedJSON(body)
 
 
 @router.get(
@@ -51,7 +54,7 @@ async def get_segments(
 )
 async def get_customer(
     customer_id: str,
-    session: Session,
+    session: ReadSession,
     settings: Settings,
     _: Reader,
     window_days: int = Query(default=365, ge=7, le=1100),

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 
 from analytics_service.dashboard.schemas import Dashboard
 from analytics_service.dashboard.service import build_dashboard
-from analytics_service.deps import Cache, Reader, Session, Settings
+from analytics_service.deps import Cache, Reader, ReadSession, Settings
 from analytics_service.periods import PeriodKind, resolve
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
     responses=error_responses(Unauthorized, Forbidden, ValidationFailed),
 )
 async def get_dashboard(
-    session: Session,
+    session: ReadSession,
     settings: Settings,
     cache: Cache,
     _: Reader,
@@ -37,6 +38,7 @@ async def get_dashboard(
         period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
     )
     params = {"current": current, "previous": previous, "top": top}
-    return await cache.get_or_compute(
-        session, "dashboard", params, lambda: build_dashboard(session, current, previous, top)
+    body = await cache.get_or_compute_json(
+        session, "dashboard", params, lambda: build_dashboard(session, current, previous, top), Dashboard
     )
+    return EncodedJSON(body)

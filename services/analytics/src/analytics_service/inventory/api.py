@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from analytics_service.deps import MAX_OFFSET, Cache, Reader, Session, Settings
+from analytics_service.deps import MAX_OFFSET, Cache, Reader, ReadSession, Settings
 from analytics_service.inventory.schemas import InventoryReport
 from analytics_service.inventory.service import SORTS, inventory_report
 from analytics_service.periods import Period, today_in
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
     responses=error_responses(Unauthorized, Forbidden, ValidationFailed),
 )
 async def get_inventory_report(
-    session: Session,
+    session: ReadSession,
     settings: Settings,
     cache: Cache,
     _: Reader,
@@ -53,4 +54,4 @@ async def get_inventory_report(
             offset=offset,
         )
 
-    return await cache.get_or_compute(session, "inventory_report", params, compute)
+    return EncodedJSON(await cache.get_or_compute_json(session, "inventory_report", params, compute, InventoryReport))

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from analytics_service.deps import MAX_OFFSET, Cache, Reader, Session, Settings
+from analytics_service.deps import MAX_OFFSET, Cache, Reader, ReadSession, Settings
 from analytics_service.periods import PeriodKind, resolve
 from analytics_service.sales.export import to_csv, to_xlsx
 from analytics_service.sales.report import sales_report
@@ -21,6 +21,7 @@ from analytics_service.sales.schemas import (
     TimeGrouping,
 )
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -37,7 +38,7 @@ EXPORT_LIMIT = 100_000
     },
 )
 async def get_sales_report(
-    session: Session,
+    session: ReadSession,
     settings: Settings,
     cache: Cache,
     _: Reader,
@@ -96,10 +97,10 @@ async def get_sales_report(
         "direction": direction,
         "page": None if exporting else (limit, offset),
     }
-    body = await cache.get_or_compute(session, "sales_report", params, compute)
+    body = await cache.get_or_compute_json(session, "sales_report", params, compute, SalesReport)
     if not exporting:
-        return body
-    report = SalesReport.model_validate(body)
+        return EncodedJSON(body)
+    report = SalesReport.model_validate_json(body)
     name = f"sales_{current.start.isoformat()}_{current.end.isoformat()}"
     if format is ExportFormat.CSV:
         return Response(

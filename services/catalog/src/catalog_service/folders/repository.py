@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -32,12 +32,16 @@ class FolderRepository:
             self.session, folders, entity_id=folder_id, version=version, deleted_at=deleted_at, placeholder=placeholder
         )
 
-    async def live(self) -> list[FolderRow]:
-        """Every folder that is not deleted, by name."""
-        rows = await self.session.scalars(
-            select(FolderRow).where(FolderRow.deleted_at.is_(None)).order_by(FolderRow.name, FolderRow.id)
+    async def live(self) -> Sequence[Any]:
+        """Every folder that is not deleted, by name: the columns the tree shows, as plain rows (loading them as ORM
+        objects was a fifth of the tree's CPU)."""
+        c = folders.c
+        rows = await self.session.execute(
+            select(c.id, c.name, c.code, c.external_code, c.parent_id, c.archived, c.updated_at)
+            .where(c.deleted_at.is_(None))
+            .order_by(c.name, c.id)
         )
-        return list(rows)
+        return rows.all()
 
     async def paths(self, folder_ids: Iterable[str]) -> dict[str, str]:
         """Full path (root name / ... / own name) of each given live folder, computed from the stored tree."""

@@ -47,8 +47,10 @@ async def apply_folder_deleted(session: AsyncSession, event: EventEnvelope) -> N
 async def folder_tree(session: AsyncSession) -> FolderTree:
     """The live folders as a forest; a folder whose parent is unknown or deleted is shown as a root."""
     rows = await FolderRepository(session).live()
+    # model_construct: the columns already have the fields' types (NOT NULL where the field is not optional), and
+    # validating every node again was a sixth of the tree's CPU.
     nodes = {
-        r.id: FolderNode(
+        r.id: FolderNode.model_construct(
             id=r.id,
             name=r.name,
             code=r.code,
@@ -57,6 +59,7 @@ async def folder_tree(session: AsyncSession) -> FolderTree:
             path="",
             archived=r.archived,
             updated_at=r.updated_at,
+            children=[],
         )
         for r in rows
     }
@@ -69,7 +72,7 @@ async def folder_tree(session: AsyncSession) -> FolderTree:
             parent.children.append(node)
     for root in roots:
         _fill_paths(root, "")
-    return FolderTree(items=roots, total=len(nodes))
+    return FolderTree.model_construct(items=roots, total=len(nodes))
 
 
 def _would_cycle(nodes: dict[str, FolderNode], node: FolderNode) -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 from starlette.requests import Request
 
 from crm_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from crm_common.logging import get_logger
 from crm_common.security import Principal, TokenVerifier
 from crm_common.security.revocation import RevocationStore
+from crm_common.security.verified import VerifiedTokens
 from gateway_service.access.redis_guard import RedisBreaker, RedisUnavailable
 
 log = get_logger(__name__)
@@ -23,31 +22,6 @@ def bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token")
     return token.strip()
-
-
-class VerifiedTokens:
-    """Tokens whose signature was checked recently: a client sends the same token many times, and an Ed25519 check
-    is a good part of the gateway's CPU per request. Entries last ``ttl`` seconds and never beyond the token's expiry;
-    revocation is still checked on every request."""
-
-    def __init__(self, ttl: float = 30.0, size: int = 10_000) -> None:
-        self.ttl, self.size = ttl, size
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, token: str) -> Principal | None:
-        entry = self._entries.get(token)
-        if entry is None:
-            return None
-        if entry[0] <= time.time():
-            del self._entries[token]
-            return None
-        return entry[1]
-
-    def put(self, token: str, principal: Principal) -> None:
-        if len(self._entries) >= self.size:
-            self._entries.clear()  # crude but bounded; a full cache only costs re-verification
-        until = min(time.time() + self.ttl, principal.expires_at.timestamp())
-        self._entries[token] = (until, principal)
 
 
 class Authenticator:

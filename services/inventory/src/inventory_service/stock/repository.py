@@ -73,9 +73,13 @@ class StockRepository:
         conditions = _conditions(query)
         counted = _levels().where(*conditions).with_only_columns(func.count())
         total = await self.session.scalar(counted)
-        rows = await self.session.execute(
-            _levels().where(*conditions).order_by(*_order_by(query.sort)).limit(query.limit).offset(query.offset)
+        order = _order_by(query.sort)
+        # The page's ids first, then the full rows of those ids only: computed for every matching row, the listed
+        # columns (names, effective minimum, below-minimum) were half the statement's time for a 50-row page.
+        page = (_levels().where(*conditions).with_only_columns(StockRow.id).order_by(*order).limit(query.limit)).offset(
+            query.offset
         )
+        rows = await self.session.execute(_levels().where(StockRow.id.in_(page)).order_by(*order))
         return rows.all(), int(total or 0)
 
 
