@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from analytics_service.deps import Cache, Reader, Session, Settings
+from analytics_service.deps import Cache, Reader, ReadSession, Settings
 from analytics_service.funnel.export import to_csv, to_xlsx
 from analytics_service.funnel.report import funnel, summary
 from analytics_service.funnel.repository import FunnelRepository
@@ -16,6 +16,7 @@ from analytics_service.funnel.schemas import FunnelReport, Pipelines
 from analytics_service.periods import PeriodKind, resolve
 from analytics_service.sales.schemas import ExportFormat
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics/funnel", tags=["analytics"])
 
@@ -32,7 +33,7 @@ CURRENCY = Query(default="RUB", pattern="^[A-Z]{3}$", description="Values sum th
     },
 )
 async def get_funnel(
-    session: Session,
+    session: ReadSession,
     settings: Settings,
     cache: Cache,
     _: Reader,
@@ -73,10 +74,10 @@ async def get_funnel(
         return report.model_dump(mode="json")
 
     params = {"period": current, "pipeline": pipeline_id, "responsible": responsible_id, "currency": currency}
-    body = await cache.get_or_compute(session, "funnel", params, compute)
+    body = await cache.get_or_compute_json(session, "funnel", params, compute, FunnelReport)
     if format is ExportFormat.JSON:
-        return body
-    report = FunnelReport.model_validate(body)
+        return EncodedJSON(body)
+    report = FunnelReport.model_validate_json(body)
     name = f"funnel_{report.pipeline_id}_{current.start.isoformat()}_{current.end.isoformat()}"
     if format is ExportFormat.CSV:
         return Response(
@@ -93,7 +94,7 @@ async def get_funnel(
     "/pipelines", response_model=Pipelines, responses=error_responses(Unauthorized, Forbidden, ValidationFailed)
 )
 async def get_pipelines(
-    session: Session,
+    session: ReadSession,
     settings: Settings,
     _: Reader,
     period: PeriodKind = PeriodKind.MONTH,

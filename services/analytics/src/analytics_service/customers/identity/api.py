@@ -19,7 +19,7 @@ from analytics_service.customers.identity.schemas import (
     SplitRequest,
 )
 from analytics_service.customers.models import CounterpartyDim
-from analytics_service.deps import Reader, Session
+from analytics_service.deps import Reader, ReadSession, Session
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 from crm_common.security.jwt import Principal
 from crm_common.security.permissions import Permission, require_permission
@@ -63,7 +63,7 @@ async def _identity(session: AsyncSession, members: list[CustomerMember]) -> Cus
     response_model=CustomerIdentity,
     responses=error_responses(Unauthorized, Forbidden, NotFound),
 )
-async def get_records(customer_id: str, session: Session, _: Reader) -> CustomerIdentity:
+async def get_records(customer_id: str, session: ReadSession, _: Reader) -> CustomerIdentity:
     """The counterparties (of every source) that are this customer, why each is there, and the admins' decisions.
 
     ``customer_id`` may be the customer's id or the id of any of its counterparties.
