@@ -30,9 +30,6 @@ class Verdict:
     pause_seconds: float | None = None  # every request of this client waits this long (the source announced it)
 
 
-OK = Verdict(retry=False)
-
-
 class LimitPolicy(Protocol):
     """A source's limit rules (MoySklad: units per window and headers; Bitrix24: a leaky bucket and 503s)."""
 
