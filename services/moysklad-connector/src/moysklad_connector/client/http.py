@@ -42,17 +42,16 @@ class Credentials:
 
 
 @dataclass(frozen=True)
-class PacingConfig:
+class PacingConfig(RetryConfig):
+    """MoySklad's bucket, weights and parallelism (docs/moysklad.md, "Rate limits and errors"), plus the kit's retry
+    settings (max_retries 6, backoff 0.5 s doubling up to 30 s, request timeout 120 s)."""
+
     rate_limit_units: int = 45
     rate_limit_window_ms: int = 3000
     rate_limit_share: float = 0.8
     request_weight: int = 4
     stock_report_weight: int = 5
     max_parallel_requests: int = 3
-    max_retries: int = 6
-    backoff_base_seconds: float = 0.5
-    backoff_max_seconds: float = 30.0
-    request_timeout_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ class MoySkladClient:
             credentials.base_url,
             gate=self.gate,
             policy=MoySkladLimits(p.request_weight, p.stock_report_weight),
-            retry=RetryConfig(p.max_retries, p.backoff_base_seconds, p.backoff_max_seconds, p.request_timeout_seconds),
+            retry=p,
             max_connections=p.max_parallel_requests,
             headers=BASE_HEADERS,
             authorization=credentials.authorization,
