@@ -4,8 +4,8 @@
 
 Live-mode changes, one at a time: the simulator records the change with its audit event and webhook (as its live mode
 does), MoySklad's webhook reaches the connector through the gateway, the connector paces the hint (settle delay, or
-spacing after the previous hinted sync: sync/hints.py) and runs an incremental sync of the types the notification
-named, the event goes through Kafka to catalog, and ``GET /api/v1/products/{id}`` shows the new price.
+spacing after the previous hinted sync: crm_integration.hints) and runs an incremental sync of the types the
+notification named, the event goes through Kafka to catalog, and ``GET /api/v1/products/{id}`` shows the new price.
 Baseline, measured in the same run: the simulator's own webhook delivery time for the same changes (from the change
 to the connector's answer to MoySklad's POST, ``deliveredAfterMs`` in the simulator's webhook log): the system cannot
 know of a change before that. The connector's pacing settings are printed next to it, as the part of the gap that

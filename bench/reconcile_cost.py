@@ -33,9 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_common.db import transaction
 from crm_common.messaging.broker import ensure_topics
 from crm_common.migrations import upgrade
+from crm_integration.ledger import Entry
 from moysklad_connector.main import SERVICE_ROOT
-from moysklad_connector.sync.ledger import Entry, LedgerRepository
 from moysklad_connector.sync.reconcile import LIST_LIMIT, kinds
+from moysklad_connector.tables import TABLES
 from moysklad_simulator import Settings as SimSettings
 from moysklad_simulator.data.generator import generate
 from moysklad_simulator.store import SimulatorState
@@ -60,8 +61,8 @@ async def fill_ledger(sessions: async_sessionmaker[AsyncSession], state: Simulat
         if not record.get("_trashed")
     ]
     async with transaction(sessions) as session:
-        await LedgerRepository(session).forget(state.account_id)  # what earlier runs left for this account
-        await LedgerRepository(session).record(rows)
+        await TABLES.ledger(session).forget(state.account_id)  # what earlier runs left for this account
+        await TABLES.ledger(session).record(rows)
     return len(rows)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SUITES = [
     "libs/common/tests",
+    "libs/integration-kit/tests",
     "tools/moysklad-simulator/tests",
     "tools/bitrix24-simulator/tests",
     "services/auth/tests",

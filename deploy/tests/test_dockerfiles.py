@@ -69,3 +69,34 @@ def test_dockerignore_keeps_local_state_and_secrets_out_of_the_context() -> None
     assert lines[next(i for i, line in enumerate(lines) if not line.startswith("#"))] == "**"
     assert "**/.env" in lines
     assert not any(line.startswith("!.local") or line.startswith("!.venv") for line in lines)
+
+
+WORKSPACE_LIBS = {"crm-common": "libs/common", "crm-integration-kit": "libs/integration-kit"}
+
+
+def workspace_libs(directory: str) -> set[str]:
+    """The workspace libraries a package depends on, directly or through another library (their directories)."""
+    found: set[str] = set()
+    todo = [directory]
+    while todo:
+        project = tomllib.loads((ROOT / todo.pop() / "pyproject.toml").read_text())["project"]
+        for requirement in project.get("dependencies", []):
+            name = re.split(r"[\[<>=~!; ]", requirement, maxsplit=1)[0]
+            if name in WORKSPACE_LIBS and WORKSPACE_LIBS[name] not in found:
+                found.add(WORKSPACE_LIBS[name])
+                todo.append(WORKSPACE_LIBS[name])
+    return found
+
+
+def test_the_connector_image_needs_the_integration_kit() -> None:
+    assert workspace_libs("services/moysklad-connector") == {"libs/common", "libs/integration-kit"}
+
+
+@pytest.mark.parametrize("directory", IMAGES)
+def test_the_image_copies_every_workspace_library_its_package_uses(directory: str) -> None:
+    text = (ROOT / directory / "Dockerfile").read_text()
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    for lib in workspace_libs(directory):
+        assert re.search(rf"(?m)^COPY {lib} {lib}$", text), f"{directory}/Dockerfile does not copy {lib}"
+        assert f"!{lib}/pyproject.toml" in ignore, f".dockerignore leaves {lib}/pyproject.toml out"
+        assert f"!{lib}/src/**" in ignore, f".dockerignore leaves {lib}/src out"

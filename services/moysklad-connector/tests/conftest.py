@@ -27,11 +27,11 @@ from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.publisher import EventPublisher
 from crm_common.migrations import upgrade
 from crm_common.testing import serve_in_thread as serve_app
+from crm_integration.sinks import KafkaSink
 from moysklad_connector.app import create_app
 from moysklad_connector.db import SCHEMA
 from moysklad_connector.main import SERVICE_ROOT
 from moysklad_connector.settings import ConnectorSettings
-from moysklad_connector.sync.runner import KafkaSink
 from moysklad_connector.sync.service import SyncService
 from moysklad_simulator.testing import RunningSimulator, serve_in_thread
 

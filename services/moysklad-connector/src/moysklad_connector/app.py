@@ -14,17 +14,20 @@ from crm_common.messaging.broker import ensure_topics
 from crm_common.messaging.publisher import EventPublisher
 from crm_common.runtime import Runtime
 from crm_common.web.app import create_service_app
+from crm_integration.credentials import enabled_integrations
+from crm_integration.sinks import KafkaSink
+from crm_integration.webhooks import ReceiptRepository
+from moysklad_connector import metrics
 from moysklad_connector.db import SCHEMA
 from moysklad_connector.integrations import api as integrations_api
-from moysklad_connector.integrations.listing import enabled_integrations
+from moysklad_connector.integrations.service import DEFAULT_INTEGRATION
 from moysklad_connector.settings import ConnectorSettings
 from moysklad_connector.sync import api as sync_api
-from moysklad_connector.sync.runner import KafkaSink
-from moysklad_connector.sync.scheduler import DailyReconcile, SyncScheduler
+from moysklad_connector.sync.scheduler import DailyReconcile, Periodic, SyncScheduler
 from moysklad_connector.sync.service import SyncService
+from moysklad_connector.tables import Integration, WebhookReceipt
 from moysklad_connector.webhooks import api as webhooks_api
 from moysklad_connector.webhooks.registration import register_webhooks
-from moysklad_connector.webhooks.repository import ReceiptRepository
 
 RECEIPTS_KEPT = timedelta(days=2)  # MoySklad retries at once; a day covers any replay of one requestId
 
@@ -44,25 +47,28 @@ def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any
         app.state.session_check = rt.session_check()
         app.state.sessions = rt.sessions
         await rt.broker.start()
-        service = SyncService(settings, rt.engine, rt.sessions, KafkaSink(EventPublisher(rt.broker)))
+        service = SyncService(
+            settings, rt.engine, rt.sessions, KafkaSink(EventPublisher(rt.broker), metrics.EVENTS_PUBLISHED)
+        )
         app.state.sync_service = service
         sessions = rt.sessions
 
         async def integration_ids() -> list[str]:
-            return await enabled_integrations(sessions, settings)
+            from_environment = bool(settings.moysklad_token or settings.moysklad_username)
+            return await enabled_integrations(sessions, Integration, DEFAULT_INTEGRATION if from_environment else None)
 
         async def register(integration_id: str) -> None:
             await register_webhooks(settings, sessions, integration_id)
 
         async def prune_receipts() -> None:
             async with transaction(sessions) as session:
-                await ReceiptRepository(session).prune(datetime.now(UTC) - RECEIPTS_KEPT)
+                await ReceiptRepository(session, WebhookReceipt).prune(datetime.now(UTC) - RECEIPTS_KEPT)
 
         scheduler = SyncScheduler(
             service,
             integration_ids,
             settings.sync_interval_minutes * 60,
-            stock_interval_seconds=settings.stock_reconcile_minutes * 60,
+            periodic=[Periodic("stock", settings.stock_reconcile_minutes * 60)],
             debounce_seconds=settings.webhook_debounce_seconds,
             settle_seconds=settings.webhook_settle_seconds,
             spacing_factor=settings.webhook_spacing_factor,

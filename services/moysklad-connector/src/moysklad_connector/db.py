@@ -17,9 +17,7 @@ class Base(DeclarativeBase):
 
 def load_metadata() -> MetaData:
     """The metadata with every model registered (for migrations and tests)."""
-    from moysklad_connector.integrations import models as _integrations  # noqa: F401
+    from moysklad_connector import tables as _kit  # noqa: F401
     from moysklad_connector.stock import models as _stock  # noqa: F401
-    from moysklad_connector.sync import models as _sync  # noqa: F401
-    from moysklad_connector.webhooks import models as _webhooks  # noqa: F401
 
     return Base.metadata

@@ -55,7 +55,8 @@ async def run_sync(settings: ConnectorSettings, integration_id: str, mode: str) 
     from crm_common.errors import AppError
     from crm_common.messaging.broker import ensure_topics, make_broker
     from crm_common.messaging.publisher import EventPublisher
-    from moysklad_connector.sync.runner import KafkaSink
+    from crm_integration.sinks import KafkaSink
+    from moysklad_connector import metrics
     from moysklad_connector.sync.service import SyncService
 
     await ensure_topics(settings.kafka_bootstrap_servers)
@@ -63,7 +64,9 @@ async def run_sync(settings: ConnectorSettings, integration_id: str, mode: str) 
     broker = make_broker(settings.kafka_bootstrap_servers, "moysklad-connector-cli")
     await broker.start()
     try:
-        service = SyncService(settings, engine, session_factory(engine), KafkaSink(EventPublisher(broker)))
+        service = SyncService(
+            settings, engine, session_factory(engine), KafkaSink(EventPublisher(broker), metrics.EVENTS_PUBLISHED)
+        )
         try:
             job = await service.run(integration_id, mode, "cli")
         except AppError as exc:

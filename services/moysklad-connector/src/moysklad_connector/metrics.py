@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from crm_integration.http import ClientMetrics
+
 REQUESTS = Counter("crm_moysklad_requests_total", "Requests sent to MoySklad", ["method", "status"])
 REQUEST_SECONDS = Histogram("crm_moysklad_request_seconds", "Duration of one MoySklad request", ["method"])
 RATE_LIMITED = Counter("crm_moysklad_rate_limited_total", "429 answers from MoySklad", ["kind"])
@@ -16,3 +18,6 @@ SYNC_LAG = Gauge(
 )
 LAST_SYNC = Gauge("crm_moysklad_last_sync_timestamp_seconds", "Unix time of the last successful sync", ["integration"])
 WEBHOOKS = Counter("crm_moysklad_webhooks_total", "Webhook notifications received", ["outcome"])
+
+# What the kit's paced client counts, under the names above.
+CLIENT = ClientMetrics(requests=REQUESTS, request_seconds=REQUEST_SECONDS, rate_limited=RATE_LIMITED, retries=RETRIES)

@@ -80,8 +80,8 @@ class ConnectorSettings(ServiceSettings):
     # Several replicas (sync/scheduler.py): how often each looks for a sync whose process died, to resume it.
     takeover_check_seconds: float = Field(default=30, gt=0)
 
-    # Hint pacing (sync/hints.py): an isolated change syncs after the settle delay; during a burst, hinted syncs are
-    # spaced by spacing factor × the previous one's duration, never more than the debounce ceiling.
+    # Hint pacing (the kit's crm_integration.hints): an isolated change syncs after the settle delay; during a burst,
+    # hinted syncs are spaced by spacing factor × the previous one's duration, never more than the debounce ceiling.
     webhook_settle_seconds: float = Field(default=0.2, ge=0)
     webhook_spacing_factor: float = Field(default=1.0, ge=0)
     webhook_debounce_seconds: float = Field(

@@ -9,8 +9,8 @@ from connector_testkit import ADMIN_MINT
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
-from moysklad_connector.integrations.models import Integration
 from moysklad_connector.sync.service import SyncService
+from moysklad_connector.tables import Integration
 from moysklad_simulator.testing import RunningSimulator
 
 mint = ADMIN_MINT

@@ -13,16 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.events.topics import PRODUCTS, SALES
+from crm_integration.ledger import Entry
 from moysklad_connector.client import MoySkladClient
 from moysklad_connector.client.http import ListPage
 from moysklad_connector.integrations import service as integrations
-from moysklad_connector.sync.ledger import Entry, LedgerRepository
-from moysklad_connector.sync.lock import IntegrationLock
-from moysklad_connector.sync.models import SyncJob
+from moysklad_connector.reading.context import SyncContext
 from moysklad_connector.sync.reconcile import reconcile
-from moysklad_connector.sync.runner import SyncContext
 from moysklad_connector.sync.scheduler import DailyReconcile, SyncScheduler, next_daily
 from moysklad_connector.sync.service import SyncService
+from moysklad_connector.tables import TABLES, SyncJob
 from moysklad_simulator.testing import RunningSimulator
 
 
@@ -32,7 +31,7 @@ async def fresh_ledger(request: pytest.FixtureRequest, sessions: async_sessionma
     if "sim" in request.fixturenames:
         account = request.getfixturevalue("sim").state.account_id
         async with transaction(sessions) as session:
-            await LedgerRepository(session).forget(account)
+            await TABLES.ledger(session).forget(account)
 
 
 def remove_behind_the_connectors_back(sim: RunningSimulator, entity_type: str, entity_id: str) -> None:
@@ -141,7 +140,7 @@ async def test_an_older_event_replayed_after_a_delete_does_not_bring_the_id_back
 ) -> None:
     account = f"acc-{datetime.now(UTC).timestamp()}"
     async with transaction(sessions) as session:
-        ledger = LedgerRepository(session)
+        ledger = TABLES.ledger(session)
         await ledger.record([Entry(account, "product", "p1", True, 10), Entry(account, "product", "p2", True, 10)])
         await ledger.record([Entry(account, "product", "p1", False, 20)])
         await ledger.record([Entry(account, "product", "p1", True, 15), Entry(account, "product", "p2", True, 11)])
@@ -156,7 +155,7 @@ async def test_reconciliation_never_runs_beside_another_sync_and_the_scheduler_r
         return [integration]
 
     scheduler = SyncScheduler(service, only_mine, 3600, reconcile=DailyReconcile(4, timedelta(minutes=10)))
-    held = IntegrationLock(service.engine, integration)
+    held = service.lock(integration)
     assert await held.try_acquire()
     try:
         await scheduler.reconcile_round()

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.topics import ALERTS, PRODUCTS, SYNC, VARIANTS
+from crm_integration.sinks import KafkaSink
 from moysklad_connector.mapping.catalog import map_product
 from moysklad_connector.mapping.lookups import Lookups
-from moysklad_connector.sync.models import DeadLetterRecord, SyncJob
-from moysklad_connector.sync.runner import KafkaSink
 from moysklad_connector.sync.service import SyncService
+from moysklad_connector.tables import DeadLetterRecord, SyncJob
 from moysklad_simulator.testing import RunningSimulator, serve_in_thread
 
 PRODUCT_TYPES = ("product", "service", "bundle")

@@ -19,12 +19,11 @@ from crm_common.testing import serve_in_thread
 from moysklad_connector.app import create_app
 from moysklad_connector.client import Credentials, MoySkladClient
 from moysklad_connector.settings import ConnectorSettings
-from moysklad_connector.sync.models import SyncJob
 from moysklad_connector.sync.scheduler import SyncScheduler
 from moysklad_connector.sync.service import SyncService
 from moysklad_connector.sync.specs import SPECS
+from moysklad_connector.tables import SyncJob, WebhookReceipt
 from moysklad_connector.webhooks.api import _types
-from moysklad_connector.webhooks.models import WebhookReceipt
 from moysklad_connector.webhooks.registration import HOOK_TYPES, ensure_webhooks
 from moysklad_connector.webhooks.tokens import webhook_token, webhook_url
 from moysklad_simulator.testing import RunningSimulator

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from crm_integration.admin.status import Health, LastSync
 from moysklad_connector.settings import DEFAULT_BASE_URL
 
 
@@ -26,17 +25,6 @@ class IntegrationIn(BaseModel):
         if not self.token and not (self.username and self.password):
             raise ValueError("give either a token or a username and password")
         return self
-
-
-Health = Literal["ok", "degraded", "failing", "never_synced", "disabled"]
-
-
-class LastSync(BaseModel):
-    job_id: uuid.UUID
-    mode: str
-    status: str = Field(description="`succeeded`, `succeeded_with_skipped`, `failed` or `interrupted`.")
-    finished_at: datetime
-    detail: str | None = None
 
 
 class IntegrationOut(BaseModel):
@@ -62,9 +50,3 @@ class CheckIn(BaseModel):
 
     integration_id: str | None = Field(default=None, description="Test a stored integration...")
     integration: IntegrationIn | None = Field(default=None, description="...or credentials not saved yet.")
-
-
-class CheckOut(BaseModel):
-    ok: bool
-    account_id: str | None
-    login: str | None

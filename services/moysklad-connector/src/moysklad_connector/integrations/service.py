@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import NotFound
+from crm_integration.credentials import IntegrationRepository, SecretBox
 from moysklad_connector.client import Credentials, PacingConfig
-from moysklad_connector.integrations.crypto import SecretBox
-from moysklad_connector.integrations.models import Integration
-from moysklad_connector.integrations.repository import IntegrationRepository
 from moysklad_connector.settings import ConnectorSettings
+from moysklad_connector.tables import Integration
 
 DEFAULT_INTEGRATION = "default"
 
@@ -26,6 +25,11 @@ class IntegrationConfig:
     credentials: Credentials
     enabled: bool = True
     stored: bool = False
+
+
+def secret_box(settings: ConnectorSettings) -> SecretBox:
+    """``CONNECTOR_CREDENTIALS_KEY`` if set, else a key derived from ``SECRET_KEY`` (never stored anywhere)."""
+    return SecretBox.from_keys(settings.credentials_key, settings.secret_key, "moysklad-credentials")
 
 
 def pacing_from(settings: ConnectorSettings) -> PacingConfig:
@@ -62,9 +66,9 @@ def from_row(row: Integration, box: SecretBox) -> IntegrationConfig:
 
 
 async def resolve(session: AsyncSession, settings: ConnectorSettings, integration_id: str) -> IntegrationConfig:
-    row = await IntegrationRepository(session).get(integration_id)
+    row = await IntegrationRepository(session, Integration).get(integration_id)
     if row is not None:
-        return from_row(row, SecretBox.from_settings(settings))
+        return from_row(row, secret_box(settings))
     if integration_id == DEFAULT_INTEGRATION:
         return from_settings(settings)
     raise NotFound(f"integration {integration_id!r} not found")
@@ -88,8 +92,8 @@ async def save(
         kind, secret = "basic", password
     else:
         raise ValueError("either a token or a username and password are required")
-    box = SecretBox.from_settings(settings)
-    repo = IntegrationRepository(session)
+    box = secret_box(settings)
+    repo = IntegrationRepository(session, Integration)
     row = await repo.get(integration_id)
     if row is None:
         row = Integration(id=integration_id)
@@ -104,7 +108,7 @@ async def save(
 
 async def remove(session: AsyncSession, integration_id: str) -> None:
     """Forget a stored integration. Its jobs, cursors, dead letters and published data stay (docs/integrations.md)."""
-    repo = IntegrationRepository(session)
+    repo = IntegrationRepository(session, Integration)
     row = await repo.get(integration_id)
     if row is None:
         raise NotFound(f"integration {integration_id!r} is not stored (environment integrations cannot be deleted)")
@@ -113,7 +117,7 @@ async def remove(session: AsyncSession, integration_id: str) -> None:
 
 async def record_account(session: AsyncSession, integration_id: str, account_id: str | None) -> None:
     """Remember which MoySklad account a stored integration reaches (``accountId`` of ``context/employee``)."""
-    row = await IntegrationRepository(session).get(integration_id)
+    row = await IntegrationRepository(session, Integration).get(integration_id)
     if row is not None and account_id and row.account_id != account_id:
         row.account_id = account_id
         await session.flush()

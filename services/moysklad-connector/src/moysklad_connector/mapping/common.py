@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from crm_common.events.envelope import EventEnvelope, deterministic_event_id, make_event
+from crm_common.events.envelope import EventEnvelope
+from crm_integration.events import epoch_micros, source_event
 
 SOURCE = "moysklad"
 # MoySklad timestamps are Moscow wall time without an offset (docs/moysklad.md#time). The offset depends on the date:
@@ -46,8 +47,7 @@ def format_msk(moment: datetime) -> str:
 
 def version_of(moment: datetime) -> int:
     """Epoch microseconds: the ``source_version`` of a MoySklad object."""
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return epoch_micros(moment)
 
 
 def decimal(value: Any) -> Decimal:
@@ -116,15 +116,8 @@ def build_event(
     entity = entity_id or str(required(obj, "id"))
     when = moment or parse_moment(required(obj, "updated"))
     version = version_of(when) if version is None else version
-    return make_event(
-        event_type,
-        source=SOURCE,
-        account_id=account_id,
-        entity_id=entity,
-        source_version=version,
-        payload=payload,
-        occurred_at=when,
-        event_id=deterministic_event_id(SOURCE, account_id, event_type, entity, version),
+    return source_event(
+        SOURCE, event_type, account_id=account_id, entity_id=entity, version=version, payload=payload, when=when
     )
 
 

@@ -19,7 +19,7 @@ from moysklad_connector.client import MoySkladClient
 from moysklad_connector.log import log
 from moysklad_connector.mapping.common import Unmappable, decimal, ref_id, ref_type, roubles
 from moysklad_connector.mapping.lookups import Lookups
-from moysklad_connector.sync.positions import resolve_variants
+from moysklad_connector.reading.positions import resolve_variants
 
 REPORT_LIMIT = 1000
 STOCKED_KINDS = {"product": m.AssortmentKind.PRODUCT, "variant": m.AssortmentKind.VARIANT}

@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 
 from crm_common.db import transaction
 from crm_common.events import models as m
-from crm_common.events.envelope import EventEnvelope, deterministic_event_id, make_event
+from crm_common.events.envelope import EventEnvelope
+from crm_integration.events import source_event
 from moysklad_connector.mapping.common import SOURCE, version_of
+from moysklad_connector.reading.context import SyncContext
 from moysklad_connector.stock.report import ZERO, read_levels
 from moysklad_connector.stock.repository import Digest, StockDigestRepository
-from moysklad_connector.sync.repository import JobRepository
-from moysklad_connector.sync.runner import SyncContext
+from moysklad_connector.tables import TABLES
 
 STOCK_COUNT_KEY = "stock"
 BATCH = 500
@@ -43,15 +44,8 @@ def zero_level(key: str, held: Digest, as_of: datetime) -> m.StockLevel:
 
 def stock_event(account_id: str, key: str, level: m.StockLevel) -> EventEnvelope:
     version = version_of(level.as_of)
-    return make_event(
-        "stock.changed",
-        source=SOURCE,
-        account_id=account_id,
-        entity_id=key,
-        source_version=version,
-        payload=level,
-        occurred_at=level.as_of,
-        event_id=deterministic_event_id(SOURCE, account_id, "stock.changed", key, version),
+    return source_event(
+        SOURCE, "stock.changed", account_id=account_id, entity_id=key, version=version, payload=level, when=level.as_of
     )
 
 
@@ -72,14 +66,14 @@ async def sync_stock(ctx: SyncContext, stock_mode: str = "all") -> int:
         digests = [Digest(k, digest(lv), lv.assortment_kind.value, lv.product_id) for k, lv in batch]
         async with transaction(ctx.sessions) as session:
             await StockDigestRepository(session).save(ctx.integration_id, digests)
-            await JobRepository(session).record_page(ctx.job_id, STOCK_COUNT_KEY, len(batch))
+            await TABLES.jobs(session).record_page(ctx.job_id, STOCK_COUNT_KEY, len(batch))
         published += len(batch)
     for start in range(0, len(gone), BATCH):
         keys = gone[start : start + BATCH]
         await ctx.sink.publish([stock_event(ctx.account_id, k, zero_level(k, held[k], as_of)) for k in keys])
         async with transaction(ctx.sessions) as session:
             await StockDigestRepository(session).forget(ctx.integration_id, keys)
-            await JobRepository(session).record_page(ctx.job_id, STOCK_COUNT_KEY, len(keys))
+            await TABLES.jobs(session).record_page(ctx.job_id, STOCK_COUNT_KEY, len(keys))
         published += len(keys)
     return published
 

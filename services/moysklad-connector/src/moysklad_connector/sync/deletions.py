@@ -15,12 +15,15 @@ from typing import Any
 
 from crm_common.db import transaction
 from crm_common.events import models as m
-from crm_common.events.envelope import EventEnvelope, deterministic_event_id, make_event
+from crm_common.events.envelope import EventEnvelope
+from crm_integration.events import source_event
+from crm_integration.jobs import Cursor
 from moysklad_connector.client import MoySkladError
 from moysklad_connector.mapping.common import SOURCE, format_msk, parse_moment, ref_id, ref_type, version_of
-from moysklad_connector.sync.repository import Cursor, CursorRepository, DeadLetterRepository, JobRepository
-from moysklad_connector.sync.runner import SyncContext, map_rows
+from moysklad_connector.reading.context import SyncContext
+from moysklad_connector.sync.runner import map_rows
 from moysklad_connector.sync.specs import SPECS
+from moysklad_connector.tables import TABLES
 
 AUDIT_CURSOR = "audit"
 AUDIT_LIMIT = "100"  # the audit maximum (docs/moysklad.md, "Collections")
@@ -41,22 +44,16 @@ async def _all_rows(ctx: SyncContext, path: str, params: dict[str, str]) -> list
 def deleted_event(account_id: str, entity_type: str, entity_id: str, moment: datetime) -> EventEnvelope:
     event_type = DELETE_EVENTS[entity_type]
     version = version_of(moment) + 999_999
-    return make_event(
-        event_type,
-        source=SOURCE,
-        account_id=account_id,
-        entity_id=entity_id,
-        source_version=version,
-        payload=m.Deleted(id=entity_id, deleted_at=moment),
-        occurred_at=moment,
-        event_id=deterministic_event_id(SOURCE, account_id, event_type, entity_id, version),
+    payload = m.Deleted(id=entity_id, deleted_at=moment)
+    return source_event(
+        SOURCE, event_type, account_id=account_id, entity_id=entity_id, version=version, payload=payload, when=moment
     )
 
 
 async def sync_deletions(ctx: SyncContext, default_since: datetime) -> int:
     """Publish the deletions recorded since the audit cursor (or ``default_since``); returns how many."""
     async with transaction(ctx.sessions) as session:
-        cursor = await CursorRepository(session).get(ctx.integration_id, AUDIT_CURSOR)
+        cursor = await TABLES.cursors(session).get(ctx.integration_id, AUDIT_CURSOR)
     since = cursor.last_updated or format_msk(default_since)
     contexts = await _all_rows(ctx, "audit", {"filter": f"moment>={since};{AUDIT_FILTER}"})
     contexts.sort(key=lambda c: parse_moment(c["moment"]))
@@ -78,8 +75,8 @@ async def sync_deletions(ctx: SyncContext, default_since: datetime) -> int:
     # Contexts of the newest second are read again next time (the filter is >=); their event ids repeat.
     newest = contexts[-1]["moment"] if contexts else since
     async with transaction(ctx.sessions) as session:
-        await CursorRepository(session).save(ctx.integration_id, AUDIT_CURSOR, Cursor(newest, None), ctx.job_id)
-        await JobRepository(session).record_page(ctx.job_id, "deleted", len(events))
+        await TABLES.cursors(session).save(ctx.integration_id, AUDIT_CURSOR, Cursor(newest, None), ctx.job_id)
+        await TABLES.jobs(session).record_page(ctx.job_id, "deleted", len(events))
     return len(events)
 
 
@@ -104,7 +101,6 @@ async def restored_events(ctx: SyncContext, entity_type: str, entity_id: str, au
     events, letters = map_rows(spec, [row], ctx.lookups)
     if letters:
         async with transaction(ctx.sessions) as session:
-            await DeadLetterRepository(session).add_many(ctx.integration_id, ctx.job_id, letters)
-            await JobRepository(session).record_skipped(ctx.job_id, letters)
+            await TABLES.keep_skipped(session, ctx.integration_id, ctx.job_id, letters)
         ctx.skipped += len(letters)
     return events

@@ -15,41 +15,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
+from crm_integration.reconcile import Tally, gone_ids
 from moysklad_connector.log import log
+from moysklad_connector.reading.context import SyncContext
 from moysklad_connector.sync.deletions import deleted_event
-from moysklad_connector.sync.ledger import LedgerRepository
-from moysklad_connector.sync.runner import SyncContext
 from moysklad_connector.sync.specs import SPECS, EntitySpec
+from moysklad_connector.tables import TABLES
 
 LIST_LIMIT = 1000  # the maximum page without expand/fields (docs/moysklad.md, "Collections")
 CONFIRM_BATCH = 100  # ids per confirming request: `id=<uuid>;` ×100 keeps the URL far under 8 KB
-
-
-@dataclass
-class Tally:
-    """What one reconciliation saw and did; becomes the job's counts."""
-
-    listed: int = 0
-    known: int = 0
-    deleted: int = 0
-    still_listed: int = 0  # candidates the confirming listing found after all
-    requests: int = 0
-    per_kind: dict[str, int] = field(default_factory=dict)
-
-    def counts(self) -> dict[str, int]:
-        totals = {
-            "listed": self.listed,
-            "known": self.known,
-            "deleted": self.deleted,
-            "still_listed": self.still_listed,
-            "requests": self.requests,
-        }
-        return {**totals, **{f"deleted.{kind}": n for kind, n in self.per_kind.items() if n}}
 
 
 def kinds() -> dict[str, list[EntitySpec]]:
@@ -92,19 +69,17 @@ async def reconcile_kind(
     listed: set[str] = set()
     for spec in specs:
         listed |= await _list_ids(ctx, spec, tally)
-    async with transaction(ctx.sessions) as session:
-        known = await LedgerRepository(session).live_ids(account_id, kind)
-    tally.listed += len(listed)
-    tally.known += len(known)
-    candidates = sorted(known - listed)
-    if not candidates:
+
+    async def confirm(candidates: list[str]) -> set[str]:
+        return await _still_listed(ctx, specs, candidates, tally)
+
+    confirmed_before = tally.still_listed
+    gone = await gone_ids(ctx.sessions, TABLES, account_id, kind, listed, confirm, tally)
+    if kind not in tally.per_kind:  # no candidates
         return []
-    survivors = await _still_listed(ctx, specs, candidates, tally)
-    tally.still_listed += len(survivors)
-    gone = [entity_id for entity_id in candidates if entity_id not in survivors]
     now = datetime.now(UTC)
-    tally.per_kind[kind] = len(gone)
-    log.info("reconciliation found deletes", kind=kind, deleted=len(gone), still_listed=len(survivors))
+    survivors = tally.still_listed - confirmed_before
+    log.info("reconciliation found deletes", kind=kind, deleted=len(gone), still_listed=survivors)
     return [deleted_event(account_id, specs[0].type, entity_id, now) for entity_id in gone]
 
 

@@ -1,25 +1,23 @@
-"""Re-drive a skipped object after a fix: read it again from MoySklad, map it with today's mapper, publish it.
-
-A dead letter keeps the raw object and why it was skipped. Once the cause is fixed (the object was corrected in
-MoySklad, or the connector learned its shape), an admin re-drives it; if it still cannot be mapped, the letter stays
-and the answer says why.
-"""
+"""Re-drive a skipped MoySklad object (the kit's crm_integration.redrive): read it again from MoySklad with the
+list's ``expand``, complete it as a page would be, and map it with today's mapper."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 from crm_common.db import transaction
-from crm_common.errors import Conflict, NotFound
+from crm_common.errors import Conflict
+from crm_common.events.envelope import EventEnvelope
+from crm_integration.redrive import Skipped, redrive
 from moysklad_connector.client import MoySkladClient, MoySkladError
 from moysklad_connector.integrations import service as integrations
-from moysklad_connector.sync.models import DeadLetterRecord
-from moysklad_connector.sync.repository import DeadLetterRepository
-from moysklad_connector.sync.runner import SyncContext, load_lookups, map_rows
+from moysklad_connector.reading.context import SyncContext
+from moysklad_connector.sync.runner import load_lookups, map_rows
 from moysklad_connector.sync.service import SyncService
 from moysklad_connector.sync.specs import SPECS, EntitySpec
+from moysklad_connector.tables import DeadLetterRecord
 
 
 def _spec_for(entity_type: str) -> EntitySpec:
@@ -29,38 +27,24 @@ def _spec_for(entity_type: str) -> EntitySpec:
     raise Conflict(f"objects of type {entity_type!r} are not synced any more")
 
 
-async def redrive(service: SyncService, letter_id: int) -> DeadLetterRecord:
-    async with transaction(service.sessions) as session:
-        letter = await DeadLetterRepository(session).get(letter_id)
-        if letter is None:
-            raise NotFound(f"dead letter {letter_id} not found")
-        if letter.redriven_at is not None:
-            raise Conflict(f"dead letter {letter_id} was already re-driven at {letter.redriven_at.isoformat()}")
-        config = await integrations.resolve(session, service.settings, letter.integration_id)
-        integration_id, entity_type, entity_id, job_id = (
-            letter.integration_id,
-            letter.entity_type,
-            letter.entity_id,
-            letter.job_id,
-        )
-    spec = _spec_for(entity_type)
-    async with MoySkladClient(config.credentials, integrations.pacing_from(service.settings)) as client:
-        row = await _current(client, spec, entity_id)
-        ctx = SyncContext(integration_id, job_id or uuid.uuid4(), client, service.sessions, service.sink)
-        ctx.lookups, ctx.account_id = await load_lookups(client)
-        if spec.prepare is not None:
-            await spec.prepare(ctx, spec, [row])
-        events, letters = map_rows(spec, [row], ctx.lookups)
-    if letters:
-        raise Conflict(f"still cannot be mapped: {letters[0].reason}")
-    await service.sink.publish(events)
-    async with transaction(service.sessions) as session:
-        letter = await DeadLetterRepository(session).get(letter_id)
-        assert letter is not None
-        letter.redriven_at = datetime.now(UTC)
-        letter.raw = row
-        await session.flush()
-        await session.refresh(letter)
+async def redrive_letter(service: SyncService, letter_id: int) -> DeadLetterRecord:
+    async def remap(skipped: Skipped) -> tuple[dict[str, Any], Sequence[EventEnvelope]]:
+        async with transaction(service.sessions) as session:
+            config = await integrations.resolve(session, service.settings, skipped.integration_id)
+        spec = _spec_for(skipped.entity_type)
+        async with MoySkladClient(config.credentials, integrations.pacing_from(service.settings)) as client:
+            row = await _current(client, spec, skipped.entity_id)
+            job_id = skipped.job_id or uuid.uuid4()
+            ctx = SyncContext(skipped.integration_id, job_id, client, service.sessions, service.sink)
+            ctx.lookups, ctx.account_id = await load_lookups(client)
+            if spec.prepare is not None:
+                await spec.prepare(ctx, spec, [row])
+            events, letters = map_rows(spec, [row], ctx.lookups)
+        if letters:
+            raise Conflict(f"still cannot be mapped: {letters[0].reason}")
+        return row, events
+
+    letter: DeadLetterRecord = await redrive(service, letter_id, remap)
     return letter
 
 

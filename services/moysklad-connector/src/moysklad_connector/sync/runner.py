@@ -9,64 +9,23 @@ deterministic event ids, which consumers drop.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typing import Any
 
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
-from crm_common.messaging.publisher import EventPublisher
+from crm_integration.jobs import Cursor, DeadLetterIn
 from moysklad_connector import metrics
 from moysklad_connector.client import MoySkladClient
 from moysklad_connector.log import log
 from moysklad_connector.mapping.common import EPOCH, Unmappable, format_msk, parse_moment, version_of
 from moysklad_connector.mapping.lookups import Lookups
-from moysklad_connector.sync.repository import (
-    Cursor,
-    CursorRepository,
-    DeadLetterIn,
-    DeadLetterRepository,
-    JobRepository,
-)
+from moysklad_connector.reading.context import SyncContext
 from moysklad_connector.sync.specs import EntitySpec
+from moysklad_connector.tables import TABLES
 
 Key = tuple[int, str]
-
-
-class EventSink(Protocol):
-    async def publish(self, events: Sequence[EventEnvelope]) -> None: ...
-
-
-class KafkaSink:
-    """Publishes a batch and returns only when Kafka acknowledged all of it (acks=all)."""
-
-    def __init__(self, publisher: EventPublisher) -> None:
-        self.publisher = publisher
-
-    async def publish(self, events: Sequence[EventEnvelope]) -> None:
-        if not events:
-            return
-        await self.publisher.publish_many(events)
-        for event in events:
-            metrics.EVENTS_PUBLISHED.labels(event.event_type).inc()
-
-
-@dataclass
-class SyncContext:
-    integration_id: str
-    job_id: uuid.UUID
-    client: MoySkladClient
-    sessions: async_sessionmaker[AsyncSession]
-    sink: EventSink
-    lookups: Lookups = field(default_factory=Lookups)
-    page_size: int = 1000
-    account_id: str | None = None
-    skipped: int = 0  # objects kept as dead letters in this job
-    overlap: timedelta = timedelta(0)  # incremental cursors start this much earlier (late `updated` values)
 
 
 def row_key(row: dict[str, Any]) -> Key:
@@ -121,8 +80,8 @@ def _str_or_none(value: Any) -> str | None:
 async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
     """Page ``spec`` from its saved cursor to the end; returns the number of events published."""
     async with transaction(ctx.sessions) as session:
-        cursor = await CursorRepository(session).get(ctx.integration_id, spec.name)
-        await JobRepository(session).set_progress(ctx.job_id, spec.name, "running")
+        cursor = await TABLES.cursors(session).get(ctx.integration_id, spec.name)
+        await TABLES.jobs(session).set_progress(ctx.job_id, spec.name, "running")
     published, offset = 0, 0
     last = cursor_key(cursor, ctx.overlap)  # the overlap applies once, from where the previous job stopped
     while True:
@@ -144,10 +103,7 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
             cursor = Cursor(str(tail["updated"]), str(tail["id"]))
             last = cursor_key(cursor)
             async with transaction(ctx.sessions) as session:
-                await CursorRepository(session).save(ctx.integration_id, spec.name, cursor, ctx.job_id)
-                await JobRepository(session).record_page(ctx.job_id, spec.name, len(events))
-                await DeadLetterRepository(session).add_many(ctx.integration_id, ctx.job_id, letters)
-                await JobRepository(session).record_skipped(ctx.job_id, letters)
+                await TABLES.save_page(session, ctx.integration_id, ctx.job_id, spec.name, cursor, len(events), letters)
             ctx.skipped += len(letters)
             published += len(events)
             offset = 0
@@ -157,7 +113,7 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
         if page.next_href is None or not page.rows:
             break
     async with transaction(ctx.sessions) as session:
-        await JobRepository(session).set_progress(ctx.job_id, spec.name, "done")
+        await TABLES.jobs(session).set_progress(ctx.job_id, spec.name, "done")
     return published
 
 
@@ -166,8 +122,7 @@ async def _dead_letter_unkeyed(ctx: SyncContext, spec: EntitySpec, rows: list[di
     letters = [DeadLetterIn(spec.type, _str_or_none(row.get("id")), "no readable id/updated", row) for row in rows]
     metrics.DEAD_LETTERS.labels(spec.type).inc(len(letters))
     async with transaction(ctx.sessions) as session:
-        await DeadLetterRepository(session).add_many(ctx.integration_id, ctx.job_id, letters)
-        await JobRepository(session).record_skipped(ctx.job_id, letters)
+        await TABLES.keep_skipped(session, ctx.integration_id, ctx.job_id, letters)
     ctx.skipped += len(letters)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from crm_common.events.envelope import EventEnvelope
 from moysklad_connector.mapping import catalog, documents, parties
 from moysklad_connector.mapping.lookups import Lookups
-from moysklad_connector.sync.positions import complete_documents
+from moysklad_connector.reading.positions import complete_documents
 
 Mapper = Callable[[dict[str, Any], Lookups], EventEnvelope]
 # Completes a page of rows before mapping (e.g. a document's remaining positions); gets the SyncContext.
@@ -79,3 +79,6 @@ DOCUMENTS: tuple[EntitySpec, ...] = tuple(spec for t in documents.DOCUMENT_KINDS
 
 SPECS: dict[str, EntitySpec] = {spec.name: spec for spec in (*CATALOG, *PARTIES, *DOCUMENTS)}
 DOCUMENT_TYPES = frozenset(documents.DOCUMENT_KINDS)
+# Kinds with a delete event: the ones the ledger keeps and reconciliation can delete (``product`` for product,
+# service and bundle).
+LEDGER_KINDS = frozenset(spec.deleted_event.removesuffix(".deleted") for spec in SPECS.values())

@@ -16,12 +16,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import Forbidden, error_responses
+from crm_integration.admin.deps import db_session
+from crm_integration.webhooks import ReceiptRepository
 from moysklad_connector import metrics
-from moysklad_connector.deps import db_session, settings
+from moysklad_connector.deps import settings
 from moysklad_connector.integrations.service import DEFAULT_INTEGRATION
 from moysklad_connector.settings import ConnectorSettings
+from moysklad_connector.tables import WebhookReceipt
 from moysklad_connector.webhooks.registration import HOOK_TYPES
-from moysklad_connector.webhooks.repository import ReceiptRepository
 from moysklad_connector.webhooks.tokens import token_matches
 
 router = APIRouter(prefix="/api/v1/integrations/moysklad", tags=["webhooks"])
@@ -48,7 +50,7 @@ async def receive_webhook(
     events = _events(await request.body())
     fresh = True
     if request_id:
-        fresh = await ReceiptRepository(session).add(request_id, integration, events)
+        fresh = await ReceiptRepository(session, WebhookReceipt).add(request_id, integration, events)
     if fresh:
         request.app.state.scheduler.hint(integration, _types(events))
     metrics.WEBHOOKS.labels("accepted" if fresh else "duplicate").inc()

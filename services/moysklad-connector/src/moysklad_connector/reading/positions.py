@@ -9,21 +9,29 @@ variants not seen yet, from one ``entity/variant?filter=id=…;id=…`` request 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from moysklad_connector.client import MoySkladClient
 from moysklad_connector.mapping.common import ref_id, ref_type
 from moysklad_connector.mapping.lookups import Lookups
 
-if TYPE_CHECKING:
-    from moysklad_connector.sync.specs import EntitySpec
+
+class PageSpec(Protocol):
+    """What completing a page needs of its entity spec (sync/specs.py)."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def params(self) -> dict[str, str]: ...
+
 
 POSITIONS_LIMIT = 100  # `fields`/`expand` need limit ≤ 100
 # ids per filter: keeps the URL far below the 8 KB header budget (docs/moysklad.md, "Rate limits and errors")
 VARIANT_BATCH = 50
 
 
-async def complete_documents(ctx: Any, spec: EntitySpec, rows: list[dict[str, Any]]) -> None:
+async def complete_documents(ctx: Any, spec: PageSpec, rows: list[dict[str, Any]]) -> None:
     """Fill in missing positions and resolve variants for a page of documents (``rows`` change in place)."""
     client: MoySkladClient = ctx.client
     for row in rows:

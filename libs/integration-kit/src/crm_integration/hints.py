@@ -1,7 +1,8 @@
-"""How soon a webhook hint becomes an incremental sync (docs/moysklad.md, "Webhooks").
+"""How soon a webhook hint becomes an incremental sync (MoySklad: docs/moysklad.md, "Webhooks").
 
-MoySklad's webhooks only say *that* something changed; the connector then syncs. Waiting a fixed time after the first
-notification makes every change slow; syncing on every notification spends MoySklad's request budget on a busy shop.
+Webhooks are hints: they only say *that* something changed; the connector then syncs. Waiting a fixed time after the
+first notification makes every change slow; syncing on every notification spends the source's request budget on a
+busy account.
 The pacing is adaptive instead:
 
 - an isolated change syncs after a short *settle* delay, long enough for the other notifications of the same change
@@ -11,8 +12,9 @@ The pacing is adaptive instead:
   ``max_delay``): a stream of changes keeps at most ``1 / (1 + spacing_factor)`` of the time, and of the request
   budget, busy with hinted syncs, while a quiet shop gets each change at once.
 
-A notification names the entity types that changed; the hinted sync pages only those (plus the audit feed for
-deletions, and stock when documents moved), which is what makes it fast: a couple of requests instead of one per type.
+A notification names the entity types that changed; the hinted sync pages only those (MoySklad: plus the audit feed
+for deletions, and stock when documents moved), which is what makes it fast: a couple of requests instead of one per
+type.
 A hint without types (an unreadable notification) pages every type.
 
 Pure logic on a monotonic clock the caller passes in, so the scheduler's decisions are tested without sleeping.

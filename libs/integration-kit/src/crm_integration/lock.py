@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
-def lock_key(integration_id: str) -> int:
-    return zlib.crc32(f"moysklad-sync|{integration_id}".encode())
+def lock_key(namespace: str, integration_id: str) -> int:
+    """The advisory lock's key; namespace keeps two connectors' integrations with one id apart."""
+    return zlib.crc32(f"{namespace}|{integration_id}".encode())
 
 
 class IntegrationLock:
-    def __init__(self, engine: AsyncEngine, integration_id: str) -> None:
-        self.engine, self.key = engine, lock_key(integration_id)
+    def __init__(self, engine: AsyncEngine, integration_id: str, namespace: str) -> None:
+        self.engine, self.key = engine, lock_key(namespace, integration_id)
         self._conn: AsyncConnection | None = None
 
     async def try_acquire(self) -> bool:

@@ -1,9 +1,11 @@
-"""Client-side pacing for MoySklad's limits (docs/moysklad.md, "Rate limits and errors").
+"""Client-side pacing: a token bucket under a share of the source's limit, a shared pause, a cap on parallelism.
 
-A token bucket mirrors the server's (``X-RateLimit-Limit`` units per ``X-Lognex-Retry-TimeInterval`` ms) but keeps a
-safety margin: it only ever spends ``share`` of the bucket, and every response's ``X-RateLimit-Remaining`` can only
-lower our estimate, never raise it. A window 429 pauses every request until ``X-Lognex-Retry-After`` has passed.
-Parallelism is capped separately, because the headers do not cover the 5-in-flight limit.
+The bucket holds ``share`` × ``units`` and refills ``units`` per ``window`` (times ``share``), so the client keeps a
+safety margin below what the server allows. A source whose responses report what is left (MoySklad's
+``X-RateLimit-Remaining``) lowers the estimate with :meth:`RateGate.cap`; one that announces a new limit resizes the
+bucket with :meth:`RateGate.resize`; one that says "wait N seconds, everyone" pauses it with :meth:`RateGate.pause`.
+The same bucket is a leaky bucket of ``units / window`` requests per second with a burst of ``units`` when every
+request weighs 1 (Bitrix24: 2 requests/s, burst 50).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Mapping
 
 
 class RateGate:
@@ -49,35 +50,24 @@ class RateGate:
                     return
                 await asyncio.sleep((weight - self.tokens) / (self.rate * self.share))
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Correct the bucket from a response's rate-limit headers.
+    def resize(self, units: int, window_ms: int) -> None:
+        """The server announced another limit: follow it (keeping our share)."""
+        if units != self.units or window_ms / 1000.0 != self.window:
+            self.units, self.window = float(units), window_ms / 1000.0
+            self.capacity = units * self.share
 
-        They come with every response (docs/moysklad.md, "Rate limits and errors").
-        """
-        limit = _int(headers.get("x-ratelimit-limit"))
-        interval = _int(headers.get("x-lognex-retry-timeinterval"))
-        if limit and interval and (limit != self.units or interval / 1000.0 != self.window):
-            self.units, self.window = float(limit), interval / 1000.0
-            self.capacity = limit * self.share
-        remaining = _int(headers.get("x-ratelimit-remaining"))
-        if remaining is not None:
-            margin = self.units * (1 - self.share)
-            self._refill(time.monotonic())
-            self.tokens = min(self.tokens, remaining - margin)
+    def cap(self, remaining: int) -> None:
+        """The server says ``remaining`` units are left: our estimate can only go down to it (less our margin)."""
+        margin = self.units * (1 - self.share)
+        self._refill(time.monotonic())
+        self.tokens = min(self.tokens, remaining - margin)
 
     def pause(self, seconds: float) -> None:
-        """Hold every request for ``seconds`` (after a window 429), and start from an empty bucket."""
+        """Hold every request for ``seconds`` (the server said so), and start from an empty bucket."""
         until = time.monotonic() + seconds
         self._paused_until = max(self._paused_until, until)
         self.tokens = 0.0
         self._refilled = until
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:

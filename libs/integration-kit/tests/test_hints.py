@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from crm_common.errors import Conflict
-from moysklad_connector.sync.hints import HintPacer, HintQueue, PendingHint
-from moysklad_connector.sync.scheduler import SyncScheduler
+from crm_integration.hints import HintPacer, HintQueue, PendingHint
+from crm_integration.scheduler import SyncScheduler
 
 
 def test_an_isolated_change_waits_only_the_settle_delay() -> None:
@@ -84,7 +84,10 @@ def test_the_types_of_a_burst_add_up_and_an_unnamed_type_means_every_type() -> N
 
 
 class FakeSyncs:
-    """Stands in for SyncService in the scheduler's decision logic only (the real one is in test_webhooks.py)."""
+    """Stands in for a connector's job service in the scheduler's decision logic only.
+
+    The MoySklad connector's tests drive the real one (services/moysklad-connector/tests/webhooks/test_webhooks.py).
+    """
 
     def __init__(self, conflicts: int = 0) -> None:
         self.calls: list[tuple[str, str, str]] = []

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Any, Literal
 
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from moysklad_connector.integrations.schemas import Health, LastSync
-from moysklad_connector.sync.repository import JobRepository
-from moysklad_connector.sync.scheduler import SyncScheduler
+from crm_integration.jobs import SyncTables
+from crm_integration.scheduler import SyncScheduler
+
+Health = Literal["ok", "degraded", "failing", "never_synced", "disabled"]
 
 HEALTH_OF_STATUS: dict[str, Health] = {
     "succeeded": "ok",
@@ -18,8 +22,16 @@ HEALTH_OF_STATUS: dict[str, Health] = {
 }
 
 
-async def last_sync(session: AsyncSession, integration_id: str) -> LastSync | None:
-    job = await JobRepository(session).latest_finished(integration_id)
+class LastSync(BaseModel):
+    job_id: uuid.UUID
+    mode: str
+    status: str = Field(description="`succeeded`, `succeeded_with_skipped`, `failed` or `interrupted`.")
+    finished_at: datetime
+    detail: str | None = None
+
+
+async def last_sync(session: AsyncSession, tables: SyncTables[Any, Any], integration_id: str) -> LastSync | None:
+    job = await tables.jobs(session).latest_finished(integration_id)
     if job is None or job.finished_at is None:
         return None
     return LastSync(job_id=job.id, mode=job.mode, status=job.status, finished_at=job.finished_at, detail=job.detail)

@@ -1,0 +1,115 @@
+"""``/api/v1/admin/sync``: start a sync, list and read sync jobs, list skipped objects and re-drive one.
+
+The routes are the same for every source; the response shapes are the connector's (they document its types and
+modes), passed as a :class:`JobSchemas`, and so is the re-drive (reading one object again from the source).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
+from crm_common.security import Permission, require_permission
+from crm_integration.admin.deps import db_session, typed
+from crm_integration.jobs import SyncTables
+from crm_integration.service import JobService
+
+AUTH_ERRORS = (Unauthorized, Forbidden)
+
+
+class JobSchemas(Protocol):
+    """A connector's shapes of its jobs and skipped objects, and its re-drive."""
+
+    start: type[BaseModel]  # POST /start: ``integration_id`` and ``mode`` (an enum of the source's modes)
+    job: type[BaseModel]  # one job; ``job.of(row)`` builds it
+    job_page: type[BaseModel]  # Page[job]
+    letter: type[BaseModel]  # one skipped object
+    letter_page: type[BaseModel]  # Page[letter]
+    redrive_description: str
+
+    async def redrive(self, service: Any, letter_id: int) -> Any:
+        """Read the object again from the source and publish it if it maps now; returns the updated record."""
+        ...
+
+
+def job_service(request: Request) -> JobService[Any]:
+    service: JobService[Any] = request.app.state.sync_service
+    return service
+
+
+def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any]) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/admin/sync", tags=["sync"])
+    of: Any = schemas.job
+
+    async def start_sync(body: Any = None, service: JobService[Any] = Depends(job_service)) -> Any:
+        """Start a sync of an integration now."""
+        body = body or schemas.start()
+        job = await service.start(body.integration_id, body.mode.value, "manual")
+        return of.of(job)
+
+    async def list_jobs(
+        integration_id: str | None = None,
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0),
+        session: AsyncSession = Depends(db_session, scope="function"),
+    ) -> Any:
+        """List sync jobs, newest first."""
+        jobs, total = await tables.jobs(session).page(integration_id, limit, offset)
+        return schemas.job_page(items=[of.of(j) for j in jobs], total=total, limit=limit, offset=offset)
+
+    async def get_job(job_id: uuid.UUID, session: AsyncSession = Depends(db_session, scope="function")) -> Any:
+        """Read one sync job."""
+        job = await tables.jobs(session).get(job_id)
+        if job is None:
+            raise NotFound(f"sync job {job_id} not found")
+        return of.of(job)
+
+    async def list_skipped(
+        integration_id: str | None = None,
+        job_id: uuid.UUID | None = None,
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0),
+        session: AsyncSession = Depends(db_session, scope="function"),
+    ) -> Any:
+        """List objects a sync skipped, with the raw object and the reason, newest first."""
+        rows, total = await tables.dead_letters(session).page(integration_id, limit, offset, job_id=job_id)
+        items = [schemas.letter.model_validate(r) for r in rows]
+        return schemas.letter_page(items=items, total=total, limit=limit, offset=offset)
+
+    async def redrive_skipped(letter_id: int, service: JobService[Any] = Depends(job_service)) -> Any:
+        return schemas.letter.model_validate(await schemas.redrive(service, letter_id))
+
+    run = [Depends(require_permission(Permission.SYNC_RUN))]
+    admin = [Depends(require_permission(Permission.ADMIN_INTEGRATIONS))]
+    router.post(
+        "/start",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=schemas.job,
+        responses=error_responses(*AUTH_ERRORS, NotFound, Conflict),
+        dependencies=run,
+    )(typed(start_sync, body=schemas.start | None))
+    router.get("/jobs", response_model=schemas.job_page, responses=error_responses(*AUTH_ERRORS), dependencies=run)(
+        list_jobs
+    )
+    router.get(
+        "/jobs/{job_id}",
+        response_model=schemas.job,
+        responses=error_responses(*AUTH_ERRORS, NotFound),
+        dependencies=run,
+    )(get_job)
+    router.get(
+        "/skipped", response_model=schemas.letter_page, responses=error_responses(*AUTH_ERRORS), dependencies=admin
+    )(list_skipped)
+    router.post(
+        "/skipped/{letter_id}/redrive",
+        response_model=schemas.letter,
+        responses=error_responses(*AUTH_ERRORS, NotFound, Conflict),
+        dependencies=admin,
+        description=schemas.redrive_description,
+    )(redrive_skipped)
+    return router
