@@ -1,13 +1,13 @@
-"""Use cases of the catalog dimensions: each event becomes a version-guarded row (see `projections.versioned`)."""
+"""Use cases of the catalog dimensions: each event becomes a version-guarded row (see `crm_common.versioned`)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from analytics_service.catalog.models import FolderDim, ProductDim, StoreDim, VariantDim
-from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Folder, Price, Product, Store, Variant
+from crm_common.versioned import Versioned
 
 PROJECTION = "catalog"
 TABLES = {"product": ProductDim, "variant": VariantDim, "folder": FolderDim, "store": StoreDim}

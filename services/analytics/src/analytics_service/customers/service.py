@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Counterparty, Deleted
+from crm_common.versioned import Versioned
 
 PROJECTION = "customers"
 

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics_service.projections.checkpoints import advance, hold_sales_rollup_lock
-from analytics_service.projections.versioned import Versioned, latest_moment, reduce_versions
+from analytics_service.projections.checkpoints import advance, hold_sales_rollup_lock, latest_moment
 from analytics_service.sales.facts import SALES_TOPIC_KINDS, build_facts, business_day
 from analytics_service.sales.repository import SalesRepository
 from analytics_service.sales.rollups import FACT_KEY_COLUMNS
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Document
 from crm_common.messaging.consumer import PoisonEvent
+from crm_common.versioned import Versioned, reduce_versions
 
 PROJECTION = "sales"
 

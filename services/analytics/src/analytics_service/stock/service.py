@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import StockLevel
 from crm_common.messaging.consumer import PoisonEvent
+from crm_common.versioned import Versioned
 
 PROJECTION = "stock"
 
