@@ -15,6 +15,7 @@ one row twice in a statement, so a batch is first reduced in Python to the newes
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,7 +131,7 @@ async def upsert_newest(
     for item in items:
         groups.setdefault((tuple(item.row), tuple(item.insert_only)), []).append(item)
     written: dict[Any, bool] = {}
-    keys = [c.name for c in table.primary_key.columns]
+    keys = list(_keys(table))
     for (updated, insert_only), group in groups.items():
         defaults = _scalar_defaults(table, {*updated, *insert_only})
         columns = [*updated, *(c for c in insert_only if c not in updated), *defaults]
@@ -140,6 +141,28 @@ async def upsert_newest(
         for r in result:
             written[r[0] if len(keys) == 1 else tuple(r[: len(keys)])] = bool(r.inserted)
     return written
+
+
+@functools.cache
+def _keys(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.primary_key.columns)
+
+
+async def insert_rows(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *, skip_existing: bool = False
+) -> None:
+    """Plain INSERT of many rows (same columns) with one statement, the rows travelling as one jsonb parameter (for
+    the rows that follow a versioned write, e.g. a product's sale prices); ``skip_existing``: keys already stored
+    are left as they are."""
+    if rows:
+        qualified, names = _qualified(session, table), ", ".join(f'"{c}"' for c in rows[0])
+        sql = (
+            f"INSERT INTO {qualified} ({names}) SELECT {names} "  # noqa: S608 - names come from the table's columns
+            f"FROM jsonb_populate_recordset(NULL::{qualified}, CAST(CAST(:rows AS text) AS jsonb))"
+        )
+        await session.execute(
+            text(sql + (" ON CONFLICT DO NOTHING" if skip_existing else "")), {"rows": _to_json(list(rows))}
+        )
 
 
 def _scalar_defaults(table: Table, given: set[str]) -> dict[str, Any]:
@@ -198,11 +221,11 @@ class VersionedTable:
     placeholder: Callable[[Deleted], dict[str, Any]] | None = None
 
     @property
-    def keys(self) -> list[str]:
-        return [c.name for c in self.table.primary_key.columns]
+    def keys(self) -> tuple[str, ...]:
+        return _keys(self.table)
 
     def key_of(self, row: Mapping[str, Any]) -> Hashable:
-        keys = self.keys
+        keys = _keys(self.table)
         return row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
 
     def live(self) -> ColumnElement[bool]:
@@ -231,7 +254,7 @@ def upsert_route(
     columns plus the origin, the version, and a cleared tombstone."""
 
     def prepare(event: EventEnvelope) -> Versioned:
-        payload = model.model_validate(event.payload)
+        payload = event.parsed(model)
         ensure_same_entity(event, payload.id)  # type: ignore[attr-defined]
         row = {**target.origin_of(event), **to_row(payload), target.version: event.source_version}
         if target.deleted_at is not None:
@@ -248,7 +271,7 @@ def tombstone_route(target: VersionedTable) -> Prepare:
     deleted_at = target.deleted_at
 
     def prepare(event: EventEnvelope) -> Versioned:
-        deleted = Deleted.model_validate(event.payload)
+        deleted = event.parsed(Deleted)
         ensure_same_entity(event, deleted.id)
         row = {"id": deleted.id, target.version: event.source_version, deleted_at: deleted.deleted_at}
         placeholder = {**target.origin_of(event), **(target.placeholder(deleted) if target.placeholder else {})}

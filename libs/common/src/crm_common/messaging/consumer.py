@@ -130,7 +130,7 @@ class EventConsumer:
         model = topic.events.get(event.event_type)
         if model is None or event.event_type not in handlers:
             raise KeyError(f"event type {event.event_type!r} is not handled on {topic.name}")
-        model.model_validate(event.payload)
+        event.parsed(model)  # kept on the event: the use case does not validate it again
         return event
 
     async def _apply(self, record: Any, raw: bytes, event: EventEnvelope, handler: Handler) -> None:

@@ -10,7 +10,7 @@ PROJECTION = "customers"
 
 
 def prepare_counterparty(event: EventEnvelope) -> Versioned:
-    c = Counterparty.model_validate(event.payload)
+    c = event.parsed(Counterparty)
     row: dict[str, object] = {
         "id": c.id,
         "name": c.name,
@@ -26,6 +26,6 @@ def prepare_counterparty(event: EventEnvelope) -> Versioned:
 
 
 def prepare_counterparty_deleted(event: EventEnvelope) -> Versioned:
-    d = Deleted.model_validate(event.payload)
+    d = event.parsed(Deleted)
     row = {"id": d.id, "deleted": True, "source_version": event.source_version}
     return Versioned(d.id, event.source_version, row, True, event.occurred_at)

@@ -11,7 +11,7 @@ PROJECTION = "stock"
 
 
 def prepare_stock(event: EventEnvelope) -> Versioned:
-    level = StockLevel.model_validate(event.payload)
+    level = event.parsed(StockLevel)
     if event.entity_id != f"{level.assortment_id}:{level.store_id}":
         raise PoisonEvent(f"entity id {event.entity_id!r} is not <assortment_id>:<store_id> of the payload")
     row = {

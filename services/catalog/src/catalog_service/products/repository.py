@@ -6,14 +6,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, delete, exists, func, insert, or_, select
+from sqlalchemy import ColumnElement, Row, Table, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import subtree_ids
 from catalog_service.products.models import ProductPriceRow, ProductRow
 from catalog_service.products.schemas import ProductQuery, ProductSort
 from catalog_service.variants.models import VariantRow
-from crm_common.versioned import VersionedTable
+from crm_common.versioned import VersionedTable, insert_rows
 
 products = cast(Table, ProductRow.__table__)
 PRODUCTS = VersionedTable(
@@ -43,8 +43,7 @@ class ProductRepository:
             for product_id, listed in prices.items()
             for i, price in enumerate(listed)
         ]
-        if rows:
-            await self.session.execute(insert(ProductPriceRow), rows)
+        await insert_rows(self.session, cast(Table, ProductPriceRow.__table__), rows)
 
     async def get(self, product_id: str) -> ProductRow | None:
         """The product unless it is unknown or deleted."""

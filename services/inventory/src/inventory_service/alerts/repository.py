@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_common.versioned import insert_rows
 from inventory_service.alerts.models import LowStockRow
 from inventory_service.stock.models import ThresholdRow
 
@@ -32,7 +34,7 @@ class AlertRepository:
                 {"assortment_id": a, "store_id": s, "active": False, "crossings": 0, "changed_at": now}
                 for a, s in chunk
             ]
-            await self.session.execute(insert(LowStockRow).values(new).on_conflict_do_nothing())
+            await insert_rows(self.session, cast(Table, LowStockRow.__table__), new, skip_existing=True)
             states = await self.session.scalars(
                 select(LowStockRow)
                 .where(tuple_(LowStockRow.assortment_id, LowStockRow.store_id).in_(chunk))

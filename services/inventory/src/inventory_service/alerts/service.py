@@ -13,9 +13,9 @@ from sqlalchemy import ColumnElement, Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import NotFound
-from crm_common.events.envelope import deterministic_event_id, make_event
+from crm_common.events.envelope import EventEnvelope, deterministic_event_id, make_event
 from crm_common.events.models import Alert, AlertKind
-from crm_common.messaging.outbox import enqueue
+from crm_common.messaging.outbox import enqueue_many
 from crm_common.security import Permission
 from inventory_service.alerts.models import LowStockRow
 from inventory_service.alerts.repository import AlertRepository
@@ -50,7 +50,7 @@ async def settle(session: AsyncSession, levels: Sequence[Row[Any]]) -> int:
     now = datetime.now(UTC)
     keys = [(row[0].assortment_id, row[0].store_id) for row in levels]
     states = await AlertRepository(session).locked_states(keys, now)
-    staged = 0
+    staged: list[EventEnvelope] = []
     for row in levels:
         level: StockRow = row[0]
         state = states[(level.assortment_id, level.store_id)]
@@ -62,13 +62,13 @@ async def settle(session: AsyncSession, levels: Sequence[Row[Any]]) -> int:
         if below:
             state.crossings += 1
             state.raised_at = now
-        await enqueue(session, outbox, _alert_event(level, row, state, raised=below))
-        staged += 1
+        staged.append(_alert_event(level, row, state, raised=below))
+    await enqueue_many(session, outbox, staged)
     await session.flush()
-    return staged
+    return len(staged)
 
 
-def _alert_event(level: StockRow, row: Row[Any], state: LowStockRow, *, raised: bool) -> Any:
+def _alert_event(level: StockRow, row: Row[Any], state: LowStockRow, *, raised: bool) -> EventEnvelope:
     event_type = "alert.raised" if raised else "alert.cleared"
     # Raise and clear of crossing n get versions 2n-1 and 2n: ordered per product/store, and the same ids if the
     # outbox relay ever publishes twice, so consumers drop the copy.

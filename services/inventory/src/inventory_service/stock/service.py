@@ -22,7 +22,7 @@ def stock_entity_id(assortment_id: str, store_id: str) -> str:
 
 def prepare_stock(event: EventEnvelope) -> Versioned:
     """`stock.changed`: the level's row, keyed `<assortment_id>:<store_id>` (PoisonEvent if the envelope says else)."""
-    level = StockLevel.model_validate(event.payload)
+    level = event.parsed(StockLevel)
     entity_id = stock_entity_id(level.assortment_id, level.store_id)
     if event.entity_id != entity_id:
         raise PoisonEvent(f"entity_id {event.entity_id!r} is not {entity_id!r} (`<assortment_id>:<store_id>`)")
