@@ -6,12 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from inventory_testkit import apply, new_id, product_event, stock_event
+from inventory_testkit import apply, deleted_event, new_id, product_event, stock_event, variant_event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
+from crm_common.events.models import AssortmentKind
 from crm_common.messaging.consumer import PoisonEvent
 from inventory_service.consumers import apply_event, apply_events
 from inventory_service.db import outbox
@@ -74,6 +75,26 @@ async def test_a_batch_leaves_the_rows_and_alerts_that_one_event_at_a_time_leave
         assert await _alert_types(sessions, f"{batched}:{store}") == await _alert_types(sessions, f"{single}:{store}")
     found = await _stock(sessions, *(f"{i}:{s}" for i in (batched, single) for s in stores))
     assert [found[f"{batched}:{s}"] for s in stores] == [found[f"{single}:{s}"] for s in stores]
+
+
+@pytest.mark.parametrize("batched", [True, False])
+async def test_a_variant_deleted_and_written_again_clears_then_raises_its_alert(
+    sessions: async_sessionmaker[AsyncSession], batched: bool
+) -> None:
+    product, variant, store = new_id(), new_id(), new_id()
+    level = stock_event(variant, store, 1, "1", product_id=product, kind=AssortmentKind.VARIANT)
+    events = [
+        product_event(product, 1, minimum_stock=Decimal(5)),
+        variant_event(variant, product, 1),
+        level,
+        deleted_event("variant", variant, 2),
+        variant_event(variant, product, 3),
+    ]
+    if batched:
+        await _batch(sessions, *events)
+    else:
+        await apply(sessions, apply_event, *events)
+    assert await _alert_types(sessions, f"{variant}:{store}") == ["alert.raised", "alert.cleared", "alert.raised"]
 
 
 async def test_a_bad_event_in_the_middle_of_a_batch_writes_nothing_of_it(
