@@ -8,7 +8,7 @@ repositories and use cases take the session and never commit.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
 from crm_common.errors import InfrastructureMissing
@@ -167,3 +167,20 @@ async def check_database(engine: AsyncEngine) -> None:
     except Exception as exc:
         where = engine.url.render_as_string(hide_password=True)
         raise InfrastructureMissing("PostgreSQL", where, f"{type(exc).__name__}: {exc}") from exc
+
+
+def translated_schema(session: AsyncSession, schema: str | None) -> str | None:
+    """Where ``schema``'s tables live for this session (a rebuild or a benchmark may map it elsewhere).
+
+    Core statements get that from the translate map; hand-written SQL names the schema itself.
+    """
+    bind = session.bind
+    options: Mapping[str, Any]
+    if isinstance(bind, AsyncEngine):
+        options = bind.get_execution_options()
+    elif isinstance(bind, AsyncConnection):
+        options = bind.sync_connection.get_execution_options() if bind.sync_connection else {}
+    else:
+        options = {}
+    translate = options.get("schema_translate_map") or {}
+    return translate.get(schema, schema)

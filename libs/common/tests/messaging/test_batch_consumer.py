@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm_common.db import create_engine, session_factory, transaction
@@ -28,6 +27,7 @@ from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.consumer import EventConsumer, PoisonEvent
 from crm_common.messaging.inbox import inbox_table
 from crm_common.testing import free_port, kafka_servers, test_database_url, topic_reader, unique_topic_prefix
+from crm_common.versioned import VersionedBatch, VersionedTable, upsert_route
 
 SCHEMA = f"common_batch_{uuid.uuid4().hex[:6]}"
 metadata = MetaData(schema=SCHEMA)
@@ -41,28 +41,26 @@ folders = Table(
 inbox = inbox_table(metadata)
 
 
+def folder_row(folder: Folder) -> dict[str, Any]:
+    if folder.name == "poison":
+        raise PoisonEvent("folder named poison can never be applied")
+    return {"id": folder.id, "name": folder.name}
+
+
+FOLDER_ROWS = VersionedTable(folders, version="version", deleted_at=None)
+ROWS = VersionedBatch({"folder.upserted": (FOLDER_ROWS, upsert_route(FOLDER_ROWS, Folder, folder_row))})
+
+
 class Recorder:
-    """A set-based batch handler (one upsert per batch) that remembers the batches it was given."""
+    """The set-based batch writer of crm_common.versioned (one upsert per batch), remembering the batches it was
+    given."""
 
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
 
     async def __call__(self, session: AsyncSession, events: list[EventEnvelope]) -> None:
         self.batches.append([e.entity_id for e in events])
-        newest: dict[str, dict[str, Any]] = {}
-        for event in events:
-            folder = Folder.model_validate(event.payload)
-            if folder.name == "poison":
-                raise PoisonEvent("folder named poison can never be applied")
-            if folder.id not in newest or newest[folder.id]["version"] < event.source_version:
-                newest[folder.id] = {"id": folder.id, "name": folder.name, "version": event.source_version}
-        stmt = insert(folders).values(list(newest.values()))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[folders.c.id],
-            set_={"name": stmt.excluded.name, "version": stmt.excluded.version},
-            where=folders.c.version < stmt.excluded.version,
-        )
-        await session.execute(stmt)
+        await ROWS.write(session, events)
 
 
 def folder_event(fid: str, name: str, version: int = 1) -> EventEnvelope:

@@ -7,14 +7,12 @@ the outbox, the inbox) and are never rebuilt.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import MetaData, Table
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_common.db import declarative_base
+from crm_common.db import declarative_base, translated_schema
 from crm_common.messaging.inbox import inbox_table
 from crm_common.messaging.outbox import outbox_table
 
@@ -81,13 +79,4 @@ def schema_of(session: AsyncSession) -> str:
 
     Hand-written SQL (roll-up recomputes, COPY) names this schema; Core statements get it from the translate map.
     """
-    bind = session.bind
-    options: Mapping[str, Any]
-    if isinstance(bind, AsyncEngine):
-        options = bind.get_execution_options()
-    elif isinstance(bind, AsyncConnection):
-        options = bind.sync_connection.get_execution_options() if bind.sync_connection else {}
-    else:
-        options = {}
-    translate = options.get("schema_translate_map") or {}
-    return str(translate.get(SCHEMA, SCHEMA))
+    return translated_schema(session, SCHEMA) or SCHEMA

@@ -7,7 +7,7 @@ import pytest
 from catalog_testkit import apply, deleted_event, folder_event, new_id
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from catalog_service.folders.service import apply_folder_deleted, apply_folder_upserted
+from catalog_service.consumers import apply_event
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -25,7 +25,7 @@ async def test_tree_nests_folders_with_paths(
     # children before parents: the tree does not depend on arrival order
     await apply(
         sessions,
-        apply_folder_upserted,
+        apply_event,
         folder_event(cheese, 1, "Cheese", dairy),
         folder_event(dairy, 1, "Dairy", food),
         folder_event(food, 1, "Food"),
@@ -45,8 +45,8 @@ async def test_renamed_parent_renames_the_paths_below(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
     food, dairy = new_id(), new_id()
-    await apply(sessions, apply_folder_upserted, folder_event(food, 1, "Food"), folder_event(dairy, 1, "Dairy", food))
-    await apply(sessions, apply_folder_upserted, folder_event(food, 2, "Groceries"))
+    await apply(sessions, apply_event, folder_event(food, 1, "Food"), folder_event(dairy, 1, "Dairy", food))
+    await apply(sessions, apply_event, folder_event(food, 2, "Groceries"))
     body = (await client.get(TREE)).json()
     assert _shape(body["items"]) == [("Groceries", "", [("Dairy", "Groceries", [])])]
 
@@ -55,9 +55,9 @@ async def test_deleted_folder_leaves_the_tree_and_stale_upsert_is_ignored(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
     gone, kept = new_id(), new_id()
-    await apply(sessions, apply_folder_upserted, folder_event(gone, 1, "Gone"), folder_event(kept, 1, "Kept"))
-    await apply(sessions, apply_folder_deleted, deleted_event("folder", gone, 3))
-    await apply(sessions, apply_folder_upserted, folder_event(gone, 2, "Gone again"))
+    await apply(sessions, apply_event, folder_event(gone, 1, "Gone"), folder_event(kept, 1, "Kept"))
+    await apply(sessions, apply_event, deleted_event("folder", gone, 3))
+    await apply(sessions, apply_event, folder_event(gone, 2, "Gone again"))
     body = (await client.get(TREE)).json()
     assert _shape(body["items"]) == [("Kept", "", [])]
 
@@ -66,7 +66,7 @@ async def test_a_parent_cycle_in_bad_data_does_not_hang_the_tree(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
     a, b = new_id(), new_id()
-    await apply(sessions, apply_folder_upserted, folder_event(a, 1, "A", b), folder_event(b, 1, "B", a))
+    await apply(sessions, apply_event, folder_event(a, 1, "A", b), folder_event(b, 1, "B", a))
     response = await client.get(TREE)
     assert response.status_code == 200
     assert response.json()["total"] == 2

@@ -20,9 +20,7 @@ from catalog_testkit import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from catalog_service.folders.service import apply_folder_upserted
-from catalog_service.products.service import apply_product_deleted, apply_product_upserted
-from catalog_service.variants.service import apply_variant_upserted
+from catalog_service.consumers import apply_event
 from crm_common.events.models import AssortmentKind, BundleComponent, Money, ProductKind
 
 pytestmark = pytest.mark.usefixtures("clean")
@@ -40,9 +38,7 @@ async def test_item_carries_the_catalog_fields_with_exact_money(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
     root, sub, pid = new_id(), new_id(), new_id()
-    await apply(
-        sessions, apply_folder_upserted, folder_event(root, 1, "Одежда"), folder_event(sub, 1, "Футболки", root)
-    )
+    await apply(sessions, apply_event, folder_event(root, 1, "Одежда"), folder_event(sub, 1, "Футболки", root))
     event = product_event(
         pid,
         3,
@@ -57,7 +53,7 @@ async def test_item_carries_the_catalog_fields_with_exact_money(
         vat_percent=Decimal(20),
         vat_enabled=True,
     )
-    await apply(sessions, apply_product_upserted, event)
+    await apply(sessions, apply_event, event)
 
     body = (await client.get(LIST)).json()
 
@@ -92,7 +88,7 @@ async def test_item_carries_the_catalog_fields_with_exact_money(
 async def test_pages_partition_the_list_and_total_counts_all(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
-    await apply(sessions, apply_product_upserted, *[product_event(new_id(), 1, name=f"P{i:02d}") for i in range(7)])
+    await apply(sessions, apply_event, *[product_event(new_id(), 1, name=f"P{i:02d}") for i in range(7)])
 
     pages = [(await client.get(LIST, params={"limit": 3, "offset": off})).json() for off in (0, 3, 6)]
 
@@ -104,8 +100,8 @@ async def test_deleted_products_are_not_listed(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
     keep, gone = new_id(), new_id()
-    await apply(sessions, apply_product_upserted, product_event(keep, 1, name="Keep"), product_event(gone, 1))
-    await apply(sessions, apply_product_deleted, deleted_event("product", gone, 2))
+    await apply(sessions, apply_event, product_event(keep, 1, name="Keep"), product_event(gone, 1))
+    await apply(sessions, apply_event, deleted_event("product", gone, 2))
     assert await _names(client) == ["Keep"]
     assert (await client.get(f"{LIST}{gone}")).status_code == 404
 
@@ -115,7 +111,7 @@ async def test_filters_by_kind_and_archived(
 ) -> None:
     await apply(
         sessions,
-        apply_product_upserted,
+        apply_event,
         product_event(new_id(), 1, name="Goods"),
         product_event(new_id(), 1, name="Old goods", archived=True),
         product_event(new_id(), 1, name="Delivery", kind=ProductKind.SERVICE),
@@ -132,7 +128,7 @@ async def test_text_search_matches_name_code_article_and_barcodes(
     with_variant = new_id()
     await apply(
         sessions,
-        apply_product_upserted,
+        apply_event,
         product_event(new_id(), 1, name="Молоко 3,2%"),
         product_event(new_id(), 1, name="By code", code="MLK-001"),
         product_event(new_id(), 1, name="By article", article="art-milk"),
@@ -140,7 +136,7 @@ async def test_text_search_matches_name_code_article_and_barcodes(
         product_event(with_variant, 1, name="Shirt"),
         product_event(new_id(), 1, name="Unrelated"),
     )
-    await apply(sessions, apply_variant_upserted, variant_event(new_id(), with_variant, 1, barcodes=["2000000000015"]))
+    await apply(sessions, apply_event, variant_event(new_id(), with_variant, 1, barcodes=["2000000000015"]))
 
     assert await _names(client, q="молоко") == ["Молоко 3,2%"]
     assert await _names(client, q="mlk") == ["By code"]
@@ -155,7 +151,7 @@ async def test_price_range_uses_the_main_or_named_price(
 ) -> None:
     await apply(
         sessions,
-        apply_product_upserted,
+        apply_event,
         product_event(new_id(), 1, name="Cheap", sale_prices=[price("99.99"), price("500", "Опт")]),
         product_event(new_id(), 1, name="Mid", sale_prices=[price("100.00"), price("50", "Опт")]),
         product_event(new_id(), 1, name="Dear", sale_prices=[price("1000.01")]),
@@ -171,7 +167,7 @@ async def test_updated_since_keeps_recent_changes(
 ) -> None:
     await apply(
         sessions,
-        apply_product_upserted,
+        apply_event,
         product_event(new_id(), 10, name="Old"),
         product_event(new_id(), 20, name="Recent", updated_at=at(20)),
     )
@@ -186,7 +182,7 @@ async def test_folder_filter_includes_subfolders_unless_told_not_to(
     food, dairy, cheese, other = new_id(), new_id(), new_id(), new_id()
     await apply(
         sessions,
-        apply_folder_upserted,
+        apply_event,
         folder_event(food, 1, "Food"),
         folder_event(dairy, 1, "Dairy", food),
         folder_event(cheese, 1, "Cheese", dairy),
@@ -194,7 +190,7 @@ async def test_folder_filter_includes_subfolders_unless_told_not_to(
     )
     await apply(
         sessions,
-        apply_product_upserted,
+        apply_event,
         product_event(new_id(), 1, name="Bread", folder_id=food),
         product_event(new_id(), 1, name="Milk", folder_id=dairy),
         product_event(new_id(), 1, name="Brie", folder_id=cheese),
@@ -210,7 +206,7 @@ async def test_sorts_by_price_descending_and_by_name(
 ) -> None:
     await apply(
         sessions,
-        apply_product_upserted,
+        apply_event,
         product_event(new_id(), 1, name="B", sale_prices=[price("20")]),
         product_event(new_id(), 1, name="A", sale_prices=[price("30")]),
         product_event(new_id(), 1, name="C", sale_prices=[price("10")]),
@@ -262,13 +258,13 @@ async def test_detail_shows_variants_and_bundle_components(
     ]
     await apply(
         sessions,
-        apply_product_upserted,
+        apply_event,
         product_event(shirt, 1, name="Shirt", min_price=Money(amount=Decimal("100"))),
         product_event(bundle, 1, name="Two shirts", kind=ProductKind.BUNDLE, components=components),
     )
     await apply(
         sessions,
-        apply_variant_upserted,
+        apply_event,
         variant_event(size_s, shirt, 1, name="Shirt (S)", characteristics={"Размер": "S"}, sale_prices=[price("9.5")]),
     )
 

@@ -1,77 +1,93 @@
-"""Every Kafka subscription of the inventory, in one place."""
+"""Every Kafka subscription of the inventory, in one place, the event -> row mapping it applies, and where stock
+meets alerts: what a batch wrote is re-evaluated for low stock in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from faststream.kafka import KafkaBroker
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.envelope import EventEnvelope
+from crm_common.events.models import Folder, Product, Store, Variant
 from crm_common.events.topics import FOLDERS, PRODUCTS, STOCK, STORES, VARIANTS
-from crm_common.messaging.consumer import EventConsumer, Handler, sequential
+from crm_common.messaging.consumer import EventConsumer
+from crm_common.versioned import VersionedBatch, VersionedTable, Written, tombstone_route, upsert_route, without_repeats
 from inventory_service.alerts.service import reevaluate
-from inventory_service.assortment.service import (
-    apply_assortment_deleted,
-    apply_folder_deleted,
-    apply_folder_upserted,
-    apply_product_upserted,
-    apply_variant_upserted,
-)
+from inventory_service.assortment import service as assortment
+from inventory_service.assortment.repository import ASSORTMENT
+from inventory_service.assortment.repository import FOLDERS as FOLDER_ROWS
 from inventory_service.db import inbox
 from inventory_service.settings import InventorySettings
 from inventory_service.stock.models import StockRow
-from inventory_service.stock.service import apply_stock_changed
-from inventory_service.stores.service import apply_store_deleted, apply_store_upserted
+from inventory_service.stock.repository import STOCK as STOCK_ROWS
+from inventory_service.stock.service import prepare_stock
+from inventory_service.stores.repository import STORES as STORE_ROWS
+from inventory_service.stores.service import store_row
 
 TOPICS = [STORES, STOCK, PRODUCTS, VARIANTS, FOLDERS]
 
-
-Apply = Callable[[AsyncSession, EventEnvelope], Awaitable[bool]]
-Settle = Callable[[AsyncSession, str], Awaitable[None]]
-
-
-async def by_product(session: AsyncSession, entity_id: str) -> None:
-    await reevaluate(session, product_id=entity_id)
-
-
-async def by_assortment(session: AsyncSession, entity_id: str) -> None:
-    await reevaluate(session, assortment_id=entity_id)
-
-
-async def by_stock_row(session: AsyncSession, entity_id: str) -> None:
-    await reevaluate(session, StockRow.id == entity_id)
+ROWS = VersionedBatch(
+    {
+        "store.upserted": (STORE_ROWS, upsert_route(STORE_ROWS, Store, store_row)),
+        "store.deleted": (STORE_ROWS, tombstone_route(STORE_ROWS)),
+        "stock.changed": (STOCK_ROWS, prepare_stock),
+        "product.upserted": (ASSORTMENT, upsert_route(ASSORTMENT, Product, assortment.product_row)),
+        "product.deleted": (ASSORTMENT, tombstone_route(ASSORTMENT)),
+        "variant.upserted": (ASSORTMENT, upsert_route(ASSORTMENT, Variant, assortment.variant_row)),
+        "variant.deleted": (ASSORTMENT, tombstone_route(ASSORTMENT)),
+        "folder.upserted": (FOLDER_ROWS, upsert_route(FOLDER_ROWS, Folder, assortment.folder_row)),
+        "folder.deleted": (FOLDER_ROWS, tombstone_route(FOLDER_ROWS)),
+    }
+)
 
 
-def settling(apply: Apply, *settles: Settle) -> Handler:
-    """``apply``, then, when it wrote something, the low-stock state of what it touched, in the same transaction
-    (stock and assortment know nothing of alerts; this is where the two meet)."""
+async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> None:
+    """Apply a batch in Kafka order, then settle the low-stock state of every stock row a written change concerns.
 
-    async def handler(session: AsyncSession, event: EventEnvelope) -> None:
-        if await apply(session, event):
-            for settle in settles:
-                await settle(session, event.entity_id)
+    The batch is split into runs in which no entity repeats, each written and settled before the next, so two
+    versions of one level in a batch (below, then above the minimum) still raise and clear an alert as they did one
+    event at a time. Inside a run the entities differ, and events of different entities have no order to keep
+    (they travel on different partitions).
+    """
+    for run in without_repeats(events):
+        concerned = _concerned(await ROWS.write(session, run))
+        if concerned is not None:
+            await reevaluate(session, concerned)
 
-    return handler
+
+async def apply_event(session: AsyncSession, event: EventEnvelope) -> None:
+    await apply_events(session, [event])
 
 
-HANDLERS: dict[str, Handler] = {
-    "store.upserted": apply_store_upserted,
-    "store.deleted": apply_store_deleted,
-    "stock.changed": settling(apply_stock_changed, by_stock_row),
-    "product.upserted": settling(apply_product_upserted, by_product),
-    "product.deleted": settling(apply_assortment_deleted, by_product, by_assortment),
-    "variant.upserted": settling(apply_variant_upserted, by_assortment),
-    "variant.deleted": settling(apply_assortment_deleted, by_product, by_assortment),
-    "folder.upserted": apply_folder_upserted,
-    "folder.deleted": apply_folder_deleted,
-}
+def _concerned(written: dict[VersionedTable, Written]) -> ColumnElement[bool] | None:
+    """The stock rows whose low-stock state a write may have changed: a level written; the rows of a product whose
+    minimum changed; the rows of a variant written; the rows of a deleted product or variant (and of its variants)."""
+    levels = list(written[STOCK_ROWS].final) if STOCK_ROWS in written else []
+    products: list[str] = []
+    items: list[str] = []
+    if ASSORTMENT in written:
+        for key in written[ASSORTMENT].final:
+            item = written[ASSORTMENT].reduced.final[key]
+            if item.tombstone:
+                products.append(key)
+                items.append(key)
+            elif item.row["kind"] == "variant":
+                items.append(key)
+            else:
+                products.append(key)
+    conditions = [
+        column.in_(ids)
+        for column, ids in ((StockRow.id, levels), (StockRow.product_id, products), (StockRow.assortment_id, items))
+        if ids
+    ]
+    return or_(*conditions) if conditions else None
 
 
 def register_consumers(
     broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], settings: InventorySettings
 ) -> EventConsumer:
     consumer = EventConsumer(broker, sessions, inbox, settings.consumer_group)
-    # One transaction and one inbox statement per batch; a poison event falls back to one-by-one (crm_common).
-    consumer.subscribe_batch(TOPICS, sequential(HANDLERS), event_types=HANDLERS)
+    # One transaction, one inbox statement and one write per table per batch; a poison event falls back to
+    # one-by-one and is dead-lettered alone (crm_common.messaging.consumer).
+    consumer.subscribe_batch(TOPICS, apply_events, event_types=ROWS.event_types)
     return consumer

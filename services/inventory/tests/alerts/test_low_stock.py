@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.envelope import EventEnvelope
-from inventory_service.consumers import HANDLERS
+from inventory_service.consumers import apply_event
 from inventory_service.db import outbox
-from inventory_service.stores.service import apply_store_upserted
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -27,11 +26,11 @@ async def _alerts(sessions: async_sessionmaker[AsyncSession], entity_id: str) ->
 
 async def test_one_alert_per_crossing_not_per_update(sessions: async_sessionmaker[AsyncSession]) -> None:
     item, store = new_id(), new_id()
-    await apply(sessions, HANDLERS["product.upserted"], product_event(item, 1, name="Milk", minimum_stock=Decimal(5)))
-    await apply(sessions, apply_store_upserted, store_event(store, 1, "Main"))
+    await apply(sessions, apply_event, product_event(item, 1, name="Milk", minimum_stock=Decimal(5)))
+    await apply(sessions, apply_event, store_event(store, 1, "Main"))
     # 10 → 4 → 3 → 2 (one crossing down) → 8 → 9 (one up) → 1 (down again)
     levels = [stock_event(item, store, v, qty) for v, qty in enumerate(["10", "4", "3", "2", "8", "9", "1"], start=1)]
-    await apply(sessions, HANDLERS["stock.changed"], *levels)
+    await apply(sessions, apply_event, *levels)
 
     alerts = await _alerts(sessions, f"{item}:{store}")
 
@@ -46,22 +45,22 @@ async def test_one_alert_per_crossing_not_per_update(sessions: async_sessionmake
 
 async def test_redelivered_and_stale_levels_raise_nothing_more(sessions: async_sessionmaker[AsyncSession]) -> None:
     item, store = new_id(), new_id()
-    await apply(sessions, HANDLERS["product.upserted"], product_event(item, 1, minimum_stock=Decimal(5)))
+    await apply(sessions, apply_event, product_event(item, 1, minimum_stock=Decimal(5)))
     low, old_high = stock_event(item, store, 3, "1"), stock_event(item, store, 2, "50")
-    await apply(sessions, HANDLERS["stock.changed"], low, low, old_high, low)
+    await apply(sessions, apply_event, low, low, old_high, low)
     assert [a.event_type for a in await _alerts(sessions, f"{item}:{store}")] == ["alert.raised"]
 
 
 async def test_minimum_sent_with_the_stock_level_counts(sessions: async_sessionmaker[AsyncSession]) -> None:
     item, store = new_id(), new_id()
-    await apply(sessions, HANDLERS["stock.changed"], stock_event(item, store, 1, "0", minimum_stock=Decimal(2)))
+    await apply(sessions, apply_event, stock_event(item, store, 1, "0", minimum_stock=Decimal(2)))
     alerts = await _alerts(sessions, f"{item}:{store}")
     assert [(a.event_type, a.payload["severity"]) for a in alerts] == [("alert.raised", "critical")]
 
 
 async def test_without_a_minimum_nothing_is_raised(sessions: async_sessionmaker[AsyncSession]) -> None:
     item, store = new_id(), new_id()
-    await apply(sessions, HANDLERS["stock.changed"], stock_event(item, store, 1, "-3"))
+    await apply(sessions, apply_event, stock_event(item, store, 1, "-3"))
     assert await _alerts(sessions, f"{item}:{store}") == []
 
 
@@ -69,8 +68,8 @@ async def test_raising_the_product_minimum_raises_and_deleting_the_product_clear
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     item, store = new_id(), new_id()
-    await apply(sessions, HANDLERS["product.upserted"], product_event(item, 1, minimum_stock=Decimal(1)))
-    await apply(sessions, HANDLERS["stock.changed"], stock_event(item, store, 1, "3"))
-    await apply(sessions, HANDLERS["product.upserted"], product_event(item, 2, minimum_stock=Decimal(10)))
-    await apply(sessions, HANDLERS["product.deleted"], deleted_event("product", item, 3))
+    await apply(sessions, apply_event, product_event(item, 1, minimum_stock=Decimal(1)))
+    await apply(sessions, apply_event, stock_event(item, store, 1, "3"))
+    await apply(sessions, apply_event, product_event(item, 2, minimum_stock=Decimal(10)))
+    await apply(sessions, apply_event, deleted_event("product", item, 3))
     assert [a.event_type for a in await _alerts(sessions, f"{item}:{store}")] == ["alert.raised", "alert.cleared"]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.testing import slow_commits
-from inventory_service.consumers import HANDLERS
+from inventory_service.consumers import apply_event
 from inventory_service.db import outbox
 
 pytestmark = pytest.mark.usefixtures("clean")
@@ -38,8 +38,8 @@ async def test_store_threshold_overrides_the_product_minimum_and_raises_at_once(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, writer: httpx.AsyncClient
 ) -> None:
     item, store = new_id(), new_id()
-    await apply(sessions, HANDLERS["product.upserted"], product_event(item, 1, minimum_stock=Decimal(1)))
-    await apply(sessions, HANDLERS["stock.changed"], stock_event(item, store, 1, "4"))
+    await apply(sessions, apply_event, product_event(item, 1, minimum_stock=Decimal(1)))
+    await apply(sessions, apply_event, stock_event(item, store, 1, "4"))
 
     async with writer:
         put = await writer.put(f"{THRESHOLDS}{item}", json={"minimum": "10", "store_id": store})
@@ -60,7 +60,7 @@ async def test_every_store_threshold_applies_to_all_stores(
     sessions: async_sessionmaker[AsyncSession], writer: httpx.AsyncClient
 ) -> None:
     item, a, b = new_id(), new_id(), new_id()
-    await apply(sessions, HANDLERS["stock.changed"], stock_event(item, a, 1, "1"), stock_event(item, b, 1, "100"))
+    await apply(sessions, apply_event, stock_event(item, a, 1, "1"), stock_event(item, b, 1, "100"))
     async with writer:
         assert (await writer.put(f"{THRESHOLDS}{item}", json={"minimum": "2"})).json()["store_id"] is None
     assert await _alert_types(sessions, f"{item}:{a}") == ["alert.raised"]

@@ -19,8 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from inventory_testkit import TokenMint, apply, new_id, product_event, stock_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from inventory_service.assortment.service import apply_product_upserted
-from inventory_service.stock.service import apply_stock_changed
+from inventory_service.consumers import apply_event
 
 THRESHOLDS = "/api/v1/inventory/thresholds/"
 PRODUCT_MINIMUM = Decimal(3)
@@ -104,9 +103,9 @@ async def test_thresholds_survive_any_sequence_of_admin_calls(
     api_url: str, mint: TokenMint, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     item, stores = new_id(), (new_id(), new_id())
-    await apply(sessions, apply_product_upserted, product_event(item, 1, minimum_stock=PRODUCT_MINIMUM))
+    await apply(sessions, apply_event, product_event(item, 1, minimum_stock=PRODUCT_MINIMUM))
     for index, store in enumerate(stores):
-        await apply(sessions, apply_stock_changed, stock_event(item, store, 1, str(STOCK[index])))
+        await apply(sessions, apply_event, stock_event(item, store, 1, str(STOCK[index])))
     ThresholdsMachine.url, ThresholdsMachine.headers = api_url, mint.headers("inventory:read", "inventory:write")
     ThresholdsMachine.item, ThresholdsMachine.other, ThresholdsMachine.stores = item, new_id(), stores
     run_state_machine_as_test(

@@ -20,14 +20,7 @@ from inventory_testkit import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.models import AssortmentKind
-from inventory_service.assortment.service import (
-    apply_assortment_deleted,
-    apply_folder_upserted,
-    apply_product_upserted,
-    apply_variant_upserted,
-)
-from inventory_service.stock.service import apply_stock_changed
-from inventory_service.stores.service import apply_store_upserted
+from inventory_service.consumers import apply_event
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -46,29 +39,29 @@ async def shop(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
     ids = {k: new_id() for k in ("main", "depot", "food", "dairy", "tools", "milk", "cheese", "hammer", "shirt", "s")}
     await apply(
         sessions,
-        apply_store_upserted,
+        apply_event,
         store_event(ids["main"], 1, "Main"),
         store_event(ids["depot"], 1, "Depot"),
     )
     await apply(
         sessions,
-        apply_folder_upserted,
+        apply_event,
         folder_event(ids["food"], 1, "Food"),
         folder_event(ids["dairy"], 1, "Dairy", ids["food"]),
         folder_event(ids["tools"], 1, "Tools"),
     )
     await apply(
         sessions,
-        apply_product_upserted,
+        apply_event,
         product_event(ids["milk"], 1, name="Milk", folder_id=ids["dairy"], minimum_stock=Decimal(5)),
         product_event(ids["cheese"], 1, name="Cheese", folder_id=ids["food"]),
         product_event(ids["hammer"], 1, name="Hammer", folder_id=ids["tools"], code="HM-1"),
         product_event(ids["shirt"], 1, name="Shirt"),
     )
-    await apply(sessions, apply_variant_upserted, variant_event(ids["s"], ids["shirt"], 1, name="Shirt (S)"))
+    await apply(sessions, apply_event, variant_event(ids["s"], ids["shirt"], 1, name="Shirt (S)"))
     await apply(
         sessions,
-        apply_stock_changed,
+        apply_event,
         stock_event(ids["milk"], ids["main"], 1, "3", reserve="1"),
         stock_event(ids["milk"], ids["depot"], 1, "20"),
         stock_event(ids["cheese"], ids["main"], 1, "0"),
@@ -122,7 +115,7 @@ async def test_sorting_and_pagination(shop: dict[str, str], client: httpx.AsyncC
 async def test_deleted_product_stock_is_hidden(
     shop: dict[str, str], sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
-    await apply(sessions, apply_assortment_deleted, deleted_event("product", shop["hammer"], 2))
+    await apply(sessions, apply_event, deleted_event("product", shop["hammer"], 2))
     assert await _rows(client, store_id=shop["depot"]) == [("Milk", "Depot")]
 
 

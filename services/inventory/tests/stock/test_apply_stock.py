@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.messaging.consumer import PoisonEvent
+from inventory_service.consumers import apply_event
 from inventory_service.stock.models import StockRow
-from inventory_service.stock.service import apply_stock_changed
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -29,7 +29,7 @@ async def test_each_level_twice_and_out_of_order_ends_at_the_newest(
     for order in ((1, 2, 3), (3, 1, 2), (2, 3, 1)):
         item, store = new_id(), new_id()
         levels = {v: stock_event(item, store, v, f"{v}0", reserve="1") for v in (1, 2, 3)}
-        await apply(sessions, apply_stock_changed, *[levels[v] for v in order for _ in range(2)])
+        await apply(sessions, apply_event, *[levels[v] for v in order for _ in range(2)])
         results.add(await _stock(sessions, f"{item}:{store}"))
     assert results == {(Decimal(30), Decimal(29))}
 
@@ -38,11 +38,11 @@ async def test_fractional_and_negative_quantities_are_kept_exactly(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     item, store = new_id(), new_id()
-    await apply(sessions, apply_stock_changed, stock_event(item, store, 1, "-2.375"))
+    await apply(sessions, apply_event, stock_event(item, store, 1, "-2.375"))
     assert await _stock(sessions, f"{item}:{store}") == (Decimal("-2.375"), Decimal("-2.375"))
 
 
 async def test_level_keyed_under_another_entity_is_poison(sessions: async_sessionmaker[AsyncSession]) -> None:
     event = stock_event(new_id(), new_id(), 1, "5").model_copy(update={"entity_id": "x:y"})
     with pytest.raises(PoisonEvent):
-        await apply(sessions, apply_stock_changed, event)
+        await apply(sessions, apply_event, event)

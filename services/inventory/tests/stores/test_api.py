@@ -7,7 +7,7 @@ import pytest
 from inventory_testkit import apply, deleted_event, new_id, store_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from inventory_service.stores.service import apply_store_deleted, apply_store_upserted
+from inventory_service.consumers import apply_event
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -18,13 +18,13 @@ async def test_stores_are_listed_by_name_newest_version_wins_and_deletes_apply(
     main, depot, gone = new_id(), new_id(), new_id()
     await apply(
         sessions,
-        apply_store_upserted,
+        apply_event,
         store_event(main, 2, "Main", address="Moscow"),
         store_event(main, 1, "Main (old)"),
         store_event(depot, 1, "Depot", archived=True),
         store_event(gone, 1, "Gone"),
     )
-    await apply(sessions, apply_store_deleted, deleted_event("store", gone, 2))
+    await apply(sessions, apply_event, deleted_event("store", gone, 2))
 
     body = (await client.get("/api/v1/inventory/stores")).json()
     active = (await client.get("/api/v1/inventory/stores", params={"archived": "false"})).json()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
 
 from crm_common.tracing import trace_headers
 
 SCHEMA_VERSION = 1
+PayloadT = TypeVar("PayloadT", bound=BaseModel)
 
 
 class EventEnvelope(BaseModel):
@@ -32,6 +33,14 @@ class EventEnvelope(BaseModel):
     source_version: int = Field(description="Orders versions of one entity: higher is newer.", ge=0)
     payload: dict[str, Any] = Field(description="The canonical model named by `event_type`.")
     trace: dict[str, str] = Field(default_factory=dict, description="W3C trace context (`traceparent`, ...).")
+    # The payload as its canonical model, once a consumer has validated it (not part of the event).
+    _parsed: BaseModel | None = PrivateAttr(default=None)
+
+    def parsed(self, model: type[PayloadT]) -> PayloadT:
+        """The payload validated as ``model``, validated once however often it is asked for."""
+        if not isinstance(self._parsed, model):
+            self._parsed = model.model_validate(self.payload)
+        return self._parsed
 
     @property
     def entity(self) -> str:

@@ -46,20 +46,6 @@ BATCH_SECONDS = Histogram(
 )
 
 
-def sequential(handlers: dict[str, Handler]) -> BatchHandler:
-    """A batch handler that applies each event with its own use case, in order, in the batch's one transaction.
-
-    For services whose use cases are per event: they keep their logic and gain one commit and one inbox statement
-    per batch instead of per event. Only events of ``handlers``' types reach it (``subscribe_batch`` filters).
-    """
-
-    async def apply(session: AsyncSession, events: list[EventEnvelope]) -> None:
-        for event in events:
-            await handlers[event.event_type](session, event)
-
-    return apply
-
-
 class PoisonEvent(Exception):
     """The event is well-formed but can never be applied (e.g. a reference that cannot exist)."""
 
@@ -144,7 +130,7 @@ class EventConsumer:
         model = topic.events.get(event.event_type)
         if model is None or event.event_type not in handlers:
             raise KeyError(f"event type {event.event_type!r} is not handled on {topic.name}")
-        model.model_validate(event.payload)
+        event.parsed(model)  # kept on the event: the use case does not validate it again
         return event
 
     async def _apply(self, record: Any, raw: bytes, event: EventEnvelope, handler: Handler) -> None:

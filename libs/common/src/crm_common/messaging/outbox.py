@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 
 from sqlalchemy import BigInteger, Column, DateTime, Identity, MetaData, Table, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
@@ -31,7 +32,13 @@ def outbox_table(metadata: MetaData) -> Table:
 
 async def enqueue(session: AsyncSession, table: Table, event: EventEnvelope) -> None:
     """Stage ``event`` in the caller's transaction."""
-    await session.execute(table.insert().values(event=event.model_dump(mode="json")))
+    await enqueue_many(session, table, [event])
+
+
+async def enqueue_many(session: AsyncSession, table: Table, events: Sequence[EventEnvelope]) -> None:
+    """Stage ``events`` in the caller's transaction, in this order, with one statement."""
+    if events:
+        await session.execute(table.insert(), [{"event": event.model_dump(mode="json")} for event in events])
 
 
 class OutboxRelay:

@@ -1,13 +1,13 @@
-"""Use cases of the catalog dimensions: each event becomes a version-guarded row (see `projections.versioned`)."""
+"""Use cases of the catalog dimensions: each event becomes a version-guarded row (see `crm_common.versioned`)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from analytics_service.catalog.models import FolderDim, ProductDim, StoreDim, VariantDim
-from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Folder, Price, Product, Store, Variant
+from crm_common.versioned import Versioned
 
 PROJECTION = "catalog"
 TABLES = {"product": ProductDim, "variant": VariantDim, "folder": FolderDim, "store": StoreDim}
@@ -28,7 +28,7 @@ def _versioned(event: EventEnvelope, key: str, row: dict[str, object], tombstone
 
 
 def prepare_product(event: EventEnvelope, price_type: str) -> Versioned:
-    p = Product.model_validate(event.payload)
+    p = event.parsed(Product)
     row: dict[str, object] = {
         "id": p.id,
         "kind": p.kind.value,
@@ -46,7 +46,7 @@ def prepare_product(event: EventEnvelope, price_type: str) -> Versioned:
 
 
 def prepare_variant(event: EventEnvelope, price_type: str) -> Versioned:
-    v = Variant.model_validate(event.payload)
+    v = event.parsed(Variant)
     row: dict[str, object] = {
         "id": v.id,
         "product_id": v.product_id,
@@ -60,19 +60,19 @@ def prepare_variant(event: EventEnvelope, price_type: str) -> Versioned:
 
 
 def prepare_folder(event: EventEnvelope) -> Versioned:
-    f = Folder.model_validate(event.payload)
+    f = event.parsed(Folder)
     row: dict[str, object] = {"id": f.id, "name": f.name, "path": f.path, "parent_id": f.parent_id, "deleted": False}
     return _versioned(event, f.id, row)
 
 
 def prepare_store(event: EventEnvelope) -> Versioned:
-    s = Store.model_validate(event.payload)
+    s = event.parsed(Store)
     return _versioned(event, s.id, {"id": s.id, "name": s.name, "deleted": False})
 
 
 def prepare_deleted(event: EventEnvelope) -> Versioned:
     """`<entity>.deleted`: keep a tombstone row; a variant placeholder keeps `product_id` non-null."""
-    d = Deleted.model_validate(event.payload)
+    d = event.parsed(Deleted)
     row: dict[str, object] = {"id": d.id, "deleted": True}
     if event.entity == "variant":
         row["product_id"] = ""

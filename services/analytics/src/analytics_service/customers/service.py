@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from analytics_service.customers.identity.keys import format_keys, keys_of
-from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Counterparty, Deleted
+from crm_common.versioned import Versioned
 
 PROJECTION = "customers"
 
 
 def prepare_counterparty(event: EventEnvelope) -> Versioned:
-    c = Counterparty.model_validate(event.payload)
+    c = event.parsed(Counterparty)
     row: dict[str, object] = {
         "id": c.id,
         "name": c.name,
@@ -29,6 +29,6 @@ def prepare_counterparty(event: EventEnvelope) -> Versioned:
 
 
 def prepare_counterparty_deleted(event: EventEnvelope) -> Versioned:
-    d = Deleted.model_validate(event.payload)
+    d = event.parsed(Deleted)
     row = {"id": d.id, "deleted": True, "source_version": event.source_version}
     return Versioned(d.id, event.source_version, row, True, event.occurred_at)

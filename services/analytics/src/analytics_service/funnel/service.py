@@ -13,10 +13,10 @@ from sqlalchemy import Table, delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.funnel.models import DealRow, DealStageRow, PipelineRow, PipelineStageRow
-from analytics_service.projections.checkpoints import advance
-from analytics_service.projections.versioned import Versioned, latest_moment, reduce_versions, write_reduced
+from analytics_service.projections.checkpoints import advance, latest_moment
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deal, Deleted, Pipeline
+from crm_common.versioned import Versioned, reduce_versions, write_reduced
 
 PROJECTION = "funnel"
 
@@ -78,7 +78,7 @@ async def _apply_with_children(
     session: AsyncSession, table: Table, children: Table, parent: str, items: Sequence[Versioned]
 ) -> int:
     reduced = reduce_versions(items)
-    written = await write_reduced(session, table, reduced)
+    written = (await write_reduced(session, table, reduced)).final
     if not written:
         return 0
     await session.execute(delete(children).where(children.c[parent].in_(list(written))))

@@ -7,7 +7,7 @@ version-guarded, so writing table by table gives the same state as applying the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -19,13 +19,14 @@ from analytics_service.customers import service as customers
 from analytics_service.customers.identity import service as identity
 from analytics_service.customers.models import CounterpartyDim
 from analytics_service.funnel import service as funnel
-from analytics_service.projections.versioned import Versioned, apply_versioned
+from analytics_service.projections.checkpoints import advance, latest_moment
 from analytics_service.sales import service as sales
 from analytics_service.sales.facts import SALES_TOPIC_KINDS
 from analytics_service.settings import AnalyticsSettings
 from analytics_service.stock import service as stock
 from analytics_service.stock.models import StockLevelRow
 from crm_common.events.envelope import EventEnvelope
+from crm_common.versioned import Versioned, write_versions
 
 DOCUMENTS = "documents"
 PIPELINES = "pipelines"  # with their stages
@@ -35,6 +36,15 @@ Prepared = tuple[str, Versioned]  # (target, row)
 
 def _table(model: Any) -> Table:
     return model.__table__
+
+
+async def apply_versioned(session: AsyncSession, table: Table, projection: str, items: Sequence[Versioned]) -> int:
+    """Apply a batch of one table's versioned rows and move its projection's checkpoint; returns rows changed."""
+    written = await write_versions(session, table, items)
+    if written.final:
+        moment = latest_moment(written.reduced.final[k] for k in written.final)
+        await advance(session, projection, moment, steps=len(written.final))
+    return len(written.final)
 
 
 class ProjectionBatch:

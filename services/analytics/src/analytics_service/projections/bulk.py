@@ -3,7 +3,7 @@
 Applying a replay batch by batch would delete and recompute facts and roll-ups again and again. Into empty tables a
 rebuild can do better: every document version is appended with COPY to unlogged staging tables, tagged with its
 position in the log; at the end one pass picks, per document, the version the one-at-a-time path would have kept
-(the same rule as `projections.versioned.reduce_versions`), inserts its facts, builds each roll-up with one
+(the same rule as `crm_common.versioned.reduce_versions`), inserts its facts, builds each roll-up with one
 GROUP BY, and only then builds the primary keys and indexes. Small dimensions go through the ordinary batch path.
 
 Table and column names in the SQL here are constants, and the schema is the rebuild's own, hence the S608 waivers.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select, text
@@ -9,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.projections.models import Checkpoint
+from crm_common.versioned import Versioned
 
 # Live handlers hold this advisory lock shared for their transaction; the rebuild's swap takes it exclusively, so no
 # live event commits into the old tables after the rebuild has caught up (key: crc32("analytics.projections")).
@@ -55,3 +57,8 @@ async def token(session: AsyncSession) -> str:
 
 async def all_checkpoints(session: AsyncSession) -> list[Checkpoint]:
     return list((await session.scalars(select(Checkpoint).order_by(Checkpoint.projection))).all())
+
+
+def latest_moment(items: Iterable[Versioned]) -> datetime | None:
+    """The newest ``occurred_at`` of the events a checkpoint moves past."""
+    return max((i.occurred_at for i in items if i.occurred_at is not None), default=None)

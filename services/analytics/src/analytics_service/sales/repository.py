@@ -5,15 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, Numeric, delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.db import schema_of
-from analytics_service.projections.versioned import Reduced, pg_type, write_reduced
 from analytics_service.sales.models import DocumentRow, SalesFact
 from analytics_service.sales.rollups import FACT_KEY_COLUMNS, recompute_for
+from crm_common.versioned import Reduced, write_reduced
 
 FACT_COLUMNS = [c.name for c in SalesFact.__table__.columns]
+
+
+def pg_type(column: Any) -> str:
+    """The PostgreSQL type of a column's values, for ``CAST(:p AS <type>[])``."""
+    for sa_type, name in (
+        (Boolean, "boolean"),
+        (Date, "date"),
+        (DateTime, "timestamptz"),
+        (Numeric, "numeric"),
+        (BigInteger, "bigint"),
+        (Integer, "integer"),
+    ):
+        if isinstance(column.type, sa_type):
+            return name
+    return "text"
 
 
 # One statement whatever the batch size: each column travels as one array parameter. Constant names only.
@@ -31,7 +46,7 @@ class SalesRepository:
 
     async def write_headers(self, reduced: Reduced) -> dict[str, bool]:
         """Store the newest header of each document; ``{id: was_new}`` for the documents that changed."""
-        return await write_reduced(self.session, DocumentRow.__table__, reduced)
+        return (await write_reduced(self.session, DocumentRow.__table__, reduced)).final
 
     async def take_fact_keys(self, document_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Delete these documents' facts; return their roll-up key columns, so those roll-up rows get recomputed."""

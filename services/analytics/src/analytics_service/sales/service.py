@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics_service.projections.checkpoints import advance, hold_sales_rollup_lock
-from analytics_service.projections.versioned import Versioned, latest_moment, reduce_versions
+from analytics_service.projections.checkpoints import advance, hold_sales_rollup_lock, latest_moment
 from analytics_service.sales.facts import SALES_TOPIC_KINDS, build_facts, business_day
 from analytics_service.sales.repository import SalesRepository
 from analytics_service.sales.rollups import FACT_KEY_COLUMNS
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Document
 from crm_common.messaging.consumer import PoisonEvent
+from crm_common.versioned import Versioned, reduce_versions
 
 PROJECTION = "sales"
 
@@ -48,7 +48,7 @@ def _header(document: Document, version: int, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def parse_document(event: EventEnvelope) -> Document:
-    document = Document.model_validate(event.payload)
+    document = event.parsed(Document)
     if document.id != event.entity_id:
         raise PoisonEvent(f"payload id {document.id!r} differs from entity id {event.entity_id!r}")
     if document.kind not in SALES_TOPIC_KINDS or f"{document.kind.value}.upserted" != event.event_type:
@@ -67,7 +67,7 @@ def prepare_document(event: EventEnvelope, zone: ZoneInfo) -> Versioned:
 
 def prepare_document_deleted(event: EventEnvelope) -> Versioned:
     """`<kind>.deleted`: a tombstone stays, so older versions remain ignored; the document's facts go."""
-    deleted = Deleted.model_validate(event.payload)
+    deleted = event.parsed(Deleted)
     kind = event.event_type.split(".", 1)[0]
     tombstone = {"id": deleted.id, "kind": kind, "applicable": False, "deleted": True}
     row = {**tombstone, "source_version": event.source_version}

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from analytics_service.projections.versioned import Versioned
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import StockLevel
 from crm_common.messaging.consumer import PoisonEvent
+from crm_common.versioned import Versioned
 
 PROJECTION = "stock"
 
 
 def prepare_stock(event: EventEnvelope) -> Versioned:
-    level = StockLevel.model_validate(event.payload)
+    level = event.parsed(StockLevel)
     if event.entity_id != f"{level.assortment_id}:{level.store_id}":
         raise PoisonEvent(f"entity id {event.entity_id!r} is not <assortment_id>:<store_id> of the payload")
     row = {

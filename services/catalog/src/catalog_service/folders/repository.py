@@ -1,9 +1,8 @@
-"""SQL for folders: versioned writes, the tree, paths and subtrees."""
+"""SQL for folders: the versioned table, the tree, paths and subtrees."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, func, literal, literal_column, select
@@ -11,26 +10,18 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.models import FolderRow
-from crm_common.versioned import tombstone_if_newer, upsert_if_newer
+from crm_common.versioned import VersionedTable
 
 # A folder tree deeper than this is a cycle in bad data, not a catalog.
 MAX_DEPTH = 64
 
 folders = cast(Table, FolderRow.__table__)
+FOLDERS = VersionedTable(folders, origin=True, placeholder=lambda d: {"name": "", "updated_at": d.deleted_at})
 
 
 class FolderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def upsert(self, values: dict[str, Any]) -> bool:
-        return await upsert_if_newer(self.session, folders, values)
-
-    async def tombstone(self, folder_id: str, *, version: int, deleted_at: datetime, source: str, account: str) -> bool:
-        placeholder = {"source": source, "account_id": account, "name": "", "updated_at": deleted_at}
-        return await tombstone_if_newer(
-            self.session, folders, entity_id=folder_id, version=version, deleted_at=deleted_at, placeholder=placeholder
-        )
 
     async def live(self) -> Sequence[Any]:
         """Every folder that is not deleted, by name: the columns the tree shows, as plain rows (loading them as ORM

@@ -1,47 +1,28 @@
-"""Use cases of folders: apply folder events, build the tree."""
+"""Use cases of folders: the row a folder event writes, the tree."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import FolderRepository
 from catalog_service.folders.schemas import FolderNode, FolderTree
-from crm_common.events.envelope import EventEnvelope
-from crm_common.events.models import Deleted, Folder
-from crm_common.versioned import ensure_same_entity
+from crm_common.events.models import Folder
 
 
-async def apply_folder_upserted(session: AsyncSession, event: EventEnvelope) -> None:
-    folder = Folder.model_validate(event.payload)
-    ensure_same_entity(event, folder.id)
-    await FolderRepository(session).upsert(
-        {
-            "id": folder.id,
-            "source": event.source,
-            "account_id": event.account_id,
-            "name": folder.name,
-            "code": folder.code,
-            "external_code": folder.external_code,
-            "parent_id": folder.parent_id,
-            "path": folder.path,
-            "archived": folder.archived,
-            "updated_at": folder.updated_at,
-            "source_version": event.source_version,
-            "deleted_at": None,
-        }
-    )
-
-
-async def apply_folder_deleted(session: AsyncSession, event: EventEnvelope) -> None:
-    deleted = Deleted.model_validate(event.payload)
-    ensure_same_entity(event, deleted.id)
-    await FolderRepository(session).tombstone(
-        deleted.id,
-        version=event.source_version,
-        deleted_at=deleted.deleted_at,
-        source=event.source,
-        account=event.account_id,
-    )
+def folder_row(folder: Folder) -> dict[str, Any]:
+    """The columns a `folder.upserted` writes."""
+    return {
+        "id": folder.id,
+        "name": folder.name,
+        "code": folder.code,
+        "external_code": folder.external_code,
+        "parent_id": folder.parent_id,
+        "path": folder.path,
+        "archived": folder.archived,
+        "updated_at": folder.updated_at,
+    }
 
 
 async def folder_tree(session: AsyncSession) -> FolderTree:

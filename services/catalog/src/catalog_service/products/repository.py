@@ -1,22 +1,24 @@
-"""SQL for products: versioned writes, prices, and the filtered, sorted, paged listing."""
+"""SQL for products: the versioned table, prices, and the filtered, sorted, paged listing."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, delete, exists, func, insert, or_, select
+from sqlalchemy import ColumnElement, Row, Table, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import subtree_ids
 from catalog_service.products.models import ProductPriceRow, ProductRow
 from catalog_service.products.schemas import ProductQuery, ProductSort
 from catalog_service.variants.models import VariantRow
-from crm_common.versioned import tombstone_if_newer, upsert_if_newer
+from crm_common.versioned import VersionedTable, insert_rows
 
 products = cast(Table, ProductRow.__table__)
+PRODUCTS = VersionedTable(
+    products, origin=True, placeholder=lambda d: {"kind": "product", "name": "", "updated_at": d.deleted_at}
+)
 # Columns a product list never shows: not fetched (``components`` is jsonb, decoded for nothing otherwise).
 NOT_LISTED = frozenset({"components", "description", "weight", "volume", "source", "deleted_at"})
 
@@ -31,27 +33,17 @@ class ProductRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def upsert(self, values: dict[str, Any]) -> bool:
-        return await upsert_if_newer(self.session, products, values)
-
-    async def replace_prices(self, product_id: str, prices: list[dict[str, Any]]) -> None:
-        await self.session.execute(delete(ProductPriceRow).where(ProductPriceRow.product_id == product_id))
-        if prices:
-            rows = [{"product_id": product_id, "position": i, **price} for i, price in enumerate(prices)]
-            await self.session.execute(insert(ProductPriceRow), rows)
-
-    async def tombstone(
-        self, product_id: str, *, version: int, deleted_at: datetime, source: str, account: str
-    ) -> bool:
-        placeholder = {"source": source, "account_id": account, "kind": "product", "name": "", "updated_at": deleted_at}
-        return await tombstone_if_newer(
-            self.session,
-            products,
-            entity_id=product_id,
-            version=version,
-            deleted_at=deleted_at,
-            placeholder=placeholder,
-        )
+    async def replace_prices(self, prices: dict[str, list[dict[str, Any]]]) -> None:
+        """Each product's sale prices become exactly the listed ones, in their order."""
+        if not prices:
+            return
+        await self.session.execute(delete(ProductPriceRow).where(ProductPriceRow.product_id.in_(list(prices))))
+        rows = [
+            {"product_id": product_id, "position": i, **price}
+            for product_id, listed in prices.items()
+            for i, price in enumerate(listed)
+        ]
+        await insert_rows(self.session, cast(Table, ProductPriceRow.__table__), rows)
 
     async def get(self, product_id: str) -> ProductRow | None:
         """The product unless it is unknown or deleted."""

@@ -1,7 +1,8 @@
-"""Use cases of products: apply product events (products, services, bundles), list and show products."""
+"""Use cases of products (products, services, bundles): the rows a product event writes, list and show products."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Row
@@ -22,63 +23,47 @@ from catalog_service.products.schemas import (
 from catalog_service.variants.repository import VariantRepository
 from catalog_service.variants.service import variant_buy_price, variant_min_price, variant_prices
 from crm_common.errors import NotFound
-from crm_common.events.envelope import EventEnvelope
-from crm_common.events.models import AssortmentKind, Deleted, Product, ProductKind
-from crm_common.versioned import ensure_same_entity
+from crm_common.events.models import AssortmentKind, Product, ProductKind
+from crm_common.versioned import Versioned
 
 
-async def apply_product_upserted(session: AsyncSession, event: EventEnvelope) -> None:
-    """Store the product unless a newer (or the same) version is already stored."""
-    product = Product.model_validate(event.payload)
-    ensure_same_entity(event, product.id)
-    repo = ProductRepository(session)
-    written = await repo.upsert(
-        {
-            "id": product.id,
-            "source": event.source,
-            "account_id": event.account_id,
-            "kind": product.kind.value,
-            "name": product.name,
-            "code": product.code,
-            "article": product.article,
-            "external_code": product.external_code,
-            "description": product.description,
-            "folder_id": product.folder_id,
-            "uom": product.uom,
-            "barcodes": product.barcodes,
-            **money_columns("buy_price", product.buy_price),
-            **money_columns("min_price", product.min_price),
-            "vat_percent": product.vat_percent,
-            "vat_enabled": product.vat_enabled,
-            "minimum_stock": product.minimum_stock,
-            "archived": product.archived,
-            "weight": product.weight,
-            "volume": product.volume,
-            "components": [c.model_dump(mode="json") for c in product.components],
-            "updated_at": product.updated_at,
-            "source_version": event.source_version,
-            "deleted_at": None,
-        }
-    )
-    if written:
-        prices = [
+def product_row(product: Product) -> dict[str, Any]:
+    """The columns a `product.upserted` writes (its sale prices go to their own table: `replace_sale_prices`)."""
+    return {
+        "id": product.id,
+        "kind": product.kind.value,
+        "name": product.name,
+        "code": product.code,
+        "article": product.article,
+        "external_code": product.external_code,
+        "description": product.description,
+        "folder_id": product.folder_id,
+        "uom": product.uom,
+        "barcodes": product.barcodes,
+        **money_columns("buy_price", product.buy_price),
+        **money_columns("min_price", product.min_price),
+        "vat_percent": product.vat_percent,
+        "vat_enabled": product.vat_enabled,
+        "minimum_stock": product.minimum_stock,
+        "archived": product.archived,
+        "weight": product.weight,
+        "volume": product.volume,
+        "components": [c.model_dump(mode="json") for c in product.components],
+        "updated_at": product.updated_at,
+    }
+
+
+async def replace_sale_prices(session: AsyncSession, written: Iterable[Versioned]) -> None:
+    """The sale prices of the product versions just written replace the ones stored (an older version, not written,
+    leaves them alone)."""
+    prices = {
+        str(item.key): [
             {"price_type": p.price_type, "price_type_id": p.price_type_id, "amount": p.amount, "currency": p.currency}
-            for p in product.sale_prices
+            for p in item.payload.sale_prices
         ]
-        await repo.replace_prices(product.id, prices)
-
-
-async def apply_product_deleted(session: AsyncSession, event: EventEnvelope) -> None:
-    """Leave a tombstone unless a newer version is stored; the product disappears from every listing."""
-    deleted = Deleted.model_validate(event.payload)
-    ensure_same_entity(event, deleted.id)
-    await ProductRepository(session).tombstone(
-        deleted.id,
-        version=event.source_version,
-        deleted_at=deleted.deleted_at,
-        source=event.source,
-        account=event.account_id,
-    )
+        for item in written
+    }
+    await ProductRepository(session).replace_prices(prices)
 
 
 async def list_products(session: AsyncSession, query: ProductQuery) -> ProductPage:

@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.variants.models import VariantRow
-from crm_common.versioned import tombstone_if_newer, upsert_if_newer
+from crm_common.versioned import VersionedTable
 
 variants = cast(Table, VariantRow.__table__)
+VARIANTS = VersionedTable(
+    variants, origin=True, placeholder=lambda d: {"product_id": "", "name": "", "updated_at": d.deleted_at}
+)
 
 
 class VariantRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def upsert(self, values: dict[str, Any]) -> bool:
-        return await upsert_if_newer(self.session, variants, values)
-
-    async def tombstone(
-        self, variant_id: str, *, version: int, deleted_at: datetime, source: str, account: str
-    ) -> bool:
-        placeholder = {"source": source, "account_id": account, "product_id": "", "name": "", "updated_at": deleted_at}
-        return await tombstone_if_newer(
-            self.session,
-            variants,
-            entity_id=variant_id,
-            version=version,
-            deleted_at=deleted_at,
-            placeholder=placeholder,
-        )
 
     async def of_product(self, product_id: str) -> list[VariantRow]:
         rows = await self.session.scalars(

@@ -2,37 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_common.versioned import insert_rows
 from inventory_service.alerts.models import LowStockRow
 from inventory_service.stock.models import ThresholdRow
+
+# Keys per statement: well under PostgreSQL's 32767 bind parameters.
+CHUNK = 1000
 
 
 class AlertRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def locked_state(self, assortment_id: str, store_id: str, now: datetime) -> LowStockRow:
-        """The low-stock state of a product/store, created if new, locked until the transaction ends so that two
-        concurrent evaluations cannot both publish the same crossing."""
-        await self.session.execute(
-            insert(LowStockRow)
-            .values(assortment_id=assortment_id, store_id=store_id, active=False, crossings=0, changed_at=now)
-            .on_conflict_do_nothing()
-        )
-        state = await self.session.scalar(
-            select(LowStockRow)
-            .where(LowStockRow.assortment_id == assortment_id, LowStockRow.store_id == store_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        assert state is not None
-        return state
+    async def locked_states(self, keys: Sequence[tuple[str, str]], now: datetime) -> dict[tuple[str, str], LowStockRow]:
+        """The low-stock states of these products/stores, created if new, locked until the transaction ends so that two
+        concurrent evaluations cannot both publish the same crossing (in key order: two never wait on each other)."""
+        ordered = sorted(set(keys))
+        found: dict[tuple[str, str], LowStockRow] = {}
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            new = [
+                {"assortment_id": a, "store_id": s, "active": False, "crossings": 0, "changed_at": now}
+                for a, s in chunk
+            ]
+            await insert_rows(self.session, cast(Table, LowStockRow.__table__), new, skip_existing=True)
+            states = await self.session.scalars(
+                select(LowStockRow)
+                .where(tuple_(LowStockRow.assortment_id, LowStockRow.store_id).in_(chunk))
+                .order_by(LowStockRow.assortment_id, LowStockRow.store_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            found.update({(state.assortment_id, state.store_id): state for state in states})
+        return found
 
     async def set_threshold(self, assortment_id: str, store_id: str, minimum: Decimal, user: str) -> ThresholdRow:
         stmt = insert(ThresholdRow).values(

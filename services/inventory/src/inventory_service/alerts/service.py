@@ -4,6 +4,7 @@ alert is published if and only if the state change that caused it committed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,9 +13,9 @@ from sqlalchemy import ColumnElement, Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import NotFound
-from crm_common.events.envelope import deterministic_event_id, make_event
+from crm_common.events.envelope import EventEnvelope, deterministic_event_id, make_event
 from crm_common.events.models import Alert, AlertKind
-from crm_common.messaging.outbox import enqueue
+from crm_common.messaging.outbox import enqueue_many
 from crm_common.security import Permission
 from inventory_service.alerts.models import LowStockRow
 from inventory_service.alerts.repository import AlertRepository
@@ -38,30 +39,36 @@ async def reevaluate(
         where.append(StockRow.assortment_id == assortment_id)
     if product_id is not None:
         where.append(StockRow.product_id == product_id)
-    staged = 0
-    for row in await StockRepository(session).levels(*where):
-        staged += await _settle(session, row)
-    return staged
+    return await settle(session, await StockRepository(session).levels(*where))
 
 
-async def _settle(session: AsyncSession, row: Row[Any]) -> int:
-    level: StockRow = row[0]
-    now = datetime.now(UTC)
-    state = await AlertRepository(session).locked_state(level.assortment_id, level.store_id, now)
-    below = bool(row.below_minimum)
-    state.stock, state.minimum = level.stock, row.minimum
-    if state.active == below:
+async def settle(session: AsyncSession, levels: Sequence[Row[Any]]) -> int:
+    """Bring each level's low-stock state up to date (locked, one statement for all), staging an alert for every
+    row that crossed its minimum; return how many alerts were staged."""
+    if not levels:
         return 0
-    state.active, state.changed_at = below, now
-    if below:
-        state.crossings += 1
-        state.raised_at = now
-    await enqueue(session, outbox, _alert_event(level, row, state, raised=below))
+    now = datetime.now(UTC)
+    keys = [(row[0].assortment_id, row[0].store_id) for row in levels]
+    states = await AlertRepository(session).locked_states(keys, now)
+    staged: list[EventEnvelope] = []
+    for row in levels:
+        level: StockRow = row[0]
+        state = states[(level.assortment_id, level.store_id)]
+        below = bool(row.below_minimum)
+        state.stock, state.minimum = level.stock, row.minimum
+        if state.active == below:
+            continue
+        state.active, state.changed_at = below, now
+        if below:
+            state.crossings += 1
+            state.raised_at = now
+        staged.append(_alert_event(level, row, state, raised=below))
+    await enqueue_many(session, outbox, staged)
     await session.flush()
-    return 1
+    return len(staged)
 
 
-def _alert_event(level: StockRow, row: Row[Any], state: LowStockRow, *, raised: bool) -> Any:
+def _alert_event(level: StockRow, row: Row[Any], state: LowStockRow, *, raised: bool) -> EventEnvelope:
     event_type = "alert.raised" if raised else "alert.cleared"
     # Raise and clear of crossing n get versions 2n-1 and 2n: ordered per product/store, and the same ids if the
     # outbox relay ever publishes twice, so consumers drop the copy.

@@ -1,60 +1,23 @@
-"""SQL for the inventory's catalog read model."""
+"""SQL for the inventory's catalog read model: its versioned tables and the folder subtree."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Select, Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_common.versioned import tombstone_if_newer, upsert_if_newer
+from crm_common.versioned import VersionedTable
 from inventory_service.assortment.models import AssortmentRow, FolderRow
 
 assortment = cast(Table, AssortmentRow.__table__)
 folders = cast(Table, FolderRow.__table__)
-
-
-class AssortmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def upsert(self, values: dict[str, Any]) -> bool:
-        return await upsert_if_newer(self.session, assortment, values)
-
-    async def tombstone(self, entity_id: str, *, version: int, deleted_at: datetime, source: str, account: str) -> bool:
-        placeholder = {
-            "source": source,
-            "account_id": account,
-            "kind": "product",
-            "product_id": entity_id,
-            "name": "",
-            "updated_at": deleted_at,
-        }
-        return await tombstone_if_newer(
-            self.session,
-            assortment,
-            entity_id=entity_id,
-            version=version,
-            deleted_at=deleted_at,
-            placeholder=placeholder,
-        )
-
-    async def upsert_folder(self, values: dict[str, Any]) -> bool:
-        return await upsert_if_newer(self.session, folders, values)
-
-    async def tombstone_folder(
-        self, folder_id: str, *, version: int, deleted_at: datetime, source: str, account: str
-    ) -> bool:
-        placeholder = {"source": source, "account_id": account, "name": "", "updated_at": deleted_at}
-        return await tombstone_if_newer(
-            self.session,
-            folders,
-            entity_id=folder_id,
-            version=version,
-            deleted_at=deleted_at,
-            placeholder=placeholder,
-        )
+# A delete of an item never seen: a product placeholder that is its own product.
+ASSORTMENT = VersionedTable(
+    assortment,
+    origin=True,
+    placeholder=lambda d: {"kind": "product", "product_id": d.id, "name": "", "updated_at": d.deleted_at},
+)
+FOLDERS = VersionedTable(folders, origin=True, placeholder=lambda d: {"name": "", "updated_at": d.deleted_at})
 
 
 def folder_subtree(folder_id: str) -> Select[tuple[str]]:

@@ -1,4 +1,4 @@
-"""SQL for stock levels: versioned writes and the joined, filtered listing (names, stores, effective minimum)."""
+"""SQL for stock levels: the versioned table and the joined, filtered listing (names, stores, effective minimum)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Row, Table, and_, false, func, literal, or
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm_common.versioned import upsert_if_newer
+from crm_common.versioned import VersionedTable
 from inventory_service.assortment.models import AssortmentRow
 from inventory_service.assortment.repository import folder_subtree
 from inventory_service.stock.models import ALL_STORES, StockRow, ThresholdRow
@@ -17,6 +17,8 @@ from inventory_service.stock.schemas import StockQuery, StockSort
 from inventory_service.stores.models import StoreRow
 
 stock_table = cast(Table, StockRow.__table__)
+# Stock levels are never deleted, only replaced by a newer one.
+STOCK = VersionedTable(stock_table, deleted_at=None, origin=True)
 
 item = aliased(AssortmentRow, name="item")
 parent = aliased(AssortmentRow, name="parent")
@@ -61,9 +63,6 @@ def _levels() -> Any:
 class StockRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def upsert(self, values: dict[str, Any]) -> bool:
-        return await upsert_if_newer(self.session, stock_table, values)
 
     async def levels(self, *conditions: ColumnElement[bool]) -> Sequence[Row[Any]]:
         """Stock rows with name, store name, effective minimum and whether they are below it."""

@@ -1,4 +1,4 @@
-"""Use cases of stock: apply stock levels from the source, list stock."""
+"""Use cases of stock: the row a stock level from the source writes, list stock."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import AssortmentKind, StockLevel
 from crm_common.messaging.consumer import PoisonEvent
+from crm_common.versioned import Versioned
 from inventory_service.stock.models import StockRow
-from inventory_service.stock.repository import StockRepository
+from inventory_service.stock.repository import STOCK, StockRepository
 from inventory_service.stock.schemas import StockItem, StockPage, StockQuery
 
 
@@ -19,32 +20,29 @@ def stock_entity_id(assortment_id: str, store_id: str) -> str:
     return f"{assortment_id}:{store_id}"
 
 
-async def apply_stock_changed(session: AsyncSession, event: EventEnvelope) -> bool:
-    """Store the level unless a newer one is stored; whether it was written."""
-    level = StockLevel.model_validate(event.payload)
+def prepare_stock(event: EventEnvelope) -> Versioned:
+    """`stock.changed`: the level's row, keyed `<assortment_id>:<store_id>` (PoisonEvent if the envelope says else)."""
+    level = event.parsed(StockLevel)
     entity_id = stock_entity_id(level.assortment_id, level.store_id)
     if event.entity_id != entity_id:
         raise PoisonEvent(f"entity_id {event.entity_id!r} is not {entity_id!r} (`<assortment_id>:<store_id>`)")
-    written = await StockRepository(session).upsert(
-        {
-            "id": entity_id,
-            "source": event.source,
-            "account_id": event.account_id,
-            "assortment_id": level.assortment_id,
-            "assortment_kind": level.assortment_kind.value,
-            "product_id": level.product_id,
-            "store_id": level.store_id,
-            "stock": level.stock,
-            "reserve": level.reserve,
-            "in_transit": level.in_transit,
-            "available": level.available,
-            "unit_cost": level.unit_cost,
-            "minimum_stock": level.minimum_stock,
-            "as_of": level.as_of,
-            "source_version": event.source_version,
-        }
-    )
-    return written
+    row = {
+        **STOCK.origin_of(event),
+        "id": entity_id,
+        "assortment_id": level.assortment_id,
+        "assortment_kind": level.assortment_kind.value,
+        "product_id": level.product_id,
+        "store_id": level.store_id,
+        "stock": level.stock,
+        "reserve": level.reserve,
+        "in_transit": level.in_transit,
+        "available": level.available,
+        "unit_cost": level.unit_cost,
+        "minimum_stock": level.minimum_stock,
+        "as_of": level.as_of,
+        "source_version": event.source_version,
+    }
+    return Versioned(entity_id, event.source_version, row, False, event.occurred_at, level)
 
 
 async def list_stock(session: AsyncSession, query: StockQuery) -> StockPage:

@@ -1,47 +1,28 @@
-"""Use cases of stores: apply store events, list stores."""
+"""Use cases of stores: the row a store event writes, list stores."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_common.events.envelope import EventEnvelope
-from crm_common.events.models import Deleted, Store
-from crm_common.versioned import ensure_same_entity
+from crm_common.events.models import Store
 from inventory_service.stores.repository import StoreRepository
 from inventory_service.stores.schemas import StoreOut, StorePage
 
 
-async def apply_store_upserted(session: AsyncSession, event: EventEnvelope) -> None:
-    store = Store.model_validate(event.payload)
-    ensure_same_entity(event, store.id)
-    await StoreRepository(session).upsert(
-        {
-            "id": store.id,
-            "source": event.source,
-            "account_id": event.account_id,
-            "name": store.name,
-            "code": store.code,
-            "external_code": store.external_code,
-            "address": store.address,
-            "parent_id": store.parent_id,
-            "archived": store.archived,
-            "updated_at": store.updated_at,
-            "source_version": event.source_version,
-            "deleted_at": None,
-        }
-    )
-
-
-async def apply_store_deleted(session: AsyncSession, event: EventEnvelope) -> None:
-    deleted = Deleted.model_validate(event.payload)
-    ensure_same_entity(event, deleted.id)
-    await StoreRepository(session).tombstone(
-        deleted.id,
-        version=event.source_version,
-        deleted_at=deleted.deleted_at,
-        source=event.source,
-        account=event.account_id,
-    )
+def store_row(store: Store) -> dict[str, Any]:
+    """The columns a `store.upserted` writes."""
+    return {
+        "id": store.id,
+        "name": store.name,
+        "code": store.code,
+        "external_code": store.external_code,
+        "address": store.address,
+        "parent_id": store.parent_id,
+        "archived": store.archived,
+        "updated_at": store.updated_at,
+    }
 
 
 async def list_stores(session: AsyncSession, *, archived: bool | None, limit: int, offset: int) -> StorePage:
