@@ -26,6 +26,7 @@ from crm_common.events.topics import DEAD_LETTER, FOLDERS
 from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.consumer import EventConsumer, PoisonEvent
 from crm_common.messaging.inbox import inbox_table
+from crm_common.messaging.publisher import EventPublisher
 from crm_common.testing import free_port, kafka_servers, test_database_url, topic_reader, unique_topic_prefix
 from crm_common.versioned import VersionedBatch, VersionedTable, upsert_route
 
@@ -228,3 +229,23 @@ async def test_a_batch_is_redelivered_while_the_database_is_down_then_applies_on
     assert applied == {i: f"name {i}" for i in ids}
     assert letters == []  # infrastructure failures are never the events' fault
     assert recorder.batches == [ids]  # applied once, as one batch
+
+
+async def test_an_event_larger_than_kafkas_default_message_size_travels_and_applies(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    """A MoySklad document with tens of thousands of positions is several MB of JSON: Kafka's defaults (1 MB per
+    message on the broker, the producer and each partition fetch) would refuse it at the producer."""
+    big = folder_event(f"big-{uuid.uuid4().hex[:6]}", "Ж" * 2_500_000)  # 5 MB of UTF-8 in one event
+    assert len(big.to_bytes()) > 4 * 1024 * 1024
+    small = folder_event(f"small-{uuid.uuid4().hex[:6]}", "after the big one")
+    producer = make_broker(kafka_servers(), "common-big-test")
+    await producer.start()
+    try:
+        await EventPublisher(producer).publish_many([big, small])
+    finally:
+        await producer.stop()
+    recorder = Recorder()
+
+    async with consuming(session_factory(engine), recorder):
+        found = await wait_for_ids(engine, [big.entity_id, small.entity_id])
+
+    assert found == {big.entity_id: "Ж" * 2_500_000, small.entity_id: "after the big one"}

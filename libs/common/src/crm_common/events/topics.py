@@ -20,6 +20,9 @@ def topic_prefix() -> str:
 
 
 DEFAULT_PARTITIONS = 12
+# The largest message a topic, our producers and our consumers accept. Kafka's default is 1 MB, and one MoySklad
+# document with tens of thousands of positions is several MB of JSON (a supply of the `medium` shop: 4.4 MB).
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
 def partition_count() -> int:

@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import Iterable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
 from crm_common.errors import InfrastructureMissing
-from crm_common.events.topics import TOPICS, Topic, partition_count
+from crm_common.events.topics import MAX_MESSAGE_BYTES, TOPICS, Topic, partition_count
 from crm_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -24,13 +25,17 @@ def make_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
+        max_request_size=MAX_MESSAGE_BYTES,
         request_timeout_ms=30_000,
         graceful_timeout=15.0,
     )
 
 
+_SIZE = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+
+
 def _new_topic(topic: Topic) -> NewTopic:
-    configs = {"cleanup.policy": "compact" if topic.compacted else "delete"}
+    configs = {"cleanup.policy": "compact" if topic.compacted else "delete", **_SIZE}
     if topic.compacted:
         # Keep deletes visible long enough for a slow consumer, then let compaction reclaim them.
         configs["delete.retention.ms"] = str(7 * 24 * 3600 * 1000)
@@ -47,7 +52,9 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] = TOPICS
         raise InfrastructureMissing("Kafka", bootstrap_servers, f"{type(exc).__name__}: {exc}") from exc
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in topics if t.name not in existing]
+        wanted = list(topics)
+        missing = [t for t in wanted if t.name not in existing]
+        await _allow_large_messages(admin, [t for t in wanted if t.name in existing])
         if missing:
             try:
                 await admin.create_topics([_new_topic(t) for t in missing])
@@ -57,6 +64,30 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] = TOPICS
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def _allow_large_messages(admin: AIOKafkaAdminClient, topics: list[Topic]) -> None:
+    """Raise ``max.message.bytes`` of topics created before it was set (by an older release or by hand)."""
+    if not topics:
+        return
+    described = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t.name) for t in topics])
+    small = {
+        resource[3]
+        for response in described
+        for resource in response.resources
+        if any(entry[0] == "max.message.bytes" and int(entry[1]) < MAX_MESSAGE_BYTES for entry in resource[4])
+    }
+    if small:
+        # aiokafka's admin client has no incremental alter: alter_configs replaces a topic's overrides, so it re-states
+        # every one this project sets (cleanup policy, delete retention) with the new size.
+        await admin.alter_configs(
+            [
+                ConfigResource(ConfigResourceType.TOPIC, t.name, _new_topic(t).topic_configs)
+                for t in topics
+                if t.name in small
+            ]
+        )
+        log.info("kafka topics allow large messages now", topics=sorted(small), max_message_bytes=MAX_MESSAGE_BYTES)
 
 
 async def check_kafka(bootstrap_servers: str, timeout: float = 5.0) -> None:

@@ -31,7 +31,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
-from crm_common.events.topics import DEAD_LETTER, topic_prefix
+from crm_common.events.topics import DEAD_LETTER, MAX_MESSAGE_BYTES, topic_prefix
 
 REPLAYED_HEADER = "dlq_replayed"
 REPLAY_OF_HEADER = "dlq_replay_of"
@@ -118,7 +118,9 @@ async def replay(
         auto_offset_reset="earliest",
         request_timeout_ms=int(timeout * 1000),
     )
-    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all", enable_idempotence=True, linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=servers, acks="all", enable_idempotence=True, linger_ms=5, max_request_size=MAX_MESSAGE_BYTES
+    )
     partitions = await topic_partitions(bootstrap_servers, [DEAD_LETTER.name], timeout)
     if not partitions:
         return result
