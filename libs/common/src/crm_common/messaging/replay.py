@@ -265,6 +265,7 @@ async def redrive(bootstrap_servers: str, letters: Sequence[StoredLetter], *, ti
         bootstrap_servers=bootstrap_servers.split(","),
         acks="all",
         enable_idempotence=True,
+        max_request_size=MAX_MESSAGE_BYTES,
         request_timeout_ms=int(timeout * 1000),
     )
     await producer.start()
