@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= uv
 INFRA := scripts/infra/infra.sh
 PYTEST_ARGS ?=
-SERVICES := auth catalog inventory analytics moysklad-connector
+SERVICES := auth catalog inventory analytics moysklad-connector bitrix24-connector
 
 export UV_LINK_MODE ?= copy
 

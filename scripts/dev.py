@@ -1,7 +1,8 @@
 """`make dev`: the whole system on this machine with demo data, in the foreground until Ctrl-C.
 
 Starts (or reuses) the infrastructure, creates the Kafka topics, migrates every schema, creates the development admin,
-starts the MoySklad simulator with a demo shop and every service, runs a first sync through the gateway, prints what
+starts the MoySklad simulator with a demo shop, the Bitrix24 simulator with a portal sharing its customers, and every
+service (the Bitrix24 connector syncs the portal by itself), runs a first MoySklad sync through the gateway, prints what
 runs where, then waits. Ctrl-C stops every process it started (and the infrastructure, if it started that too).
 """
 
@@ -24,6 +25,8 @@ LOGS = ROOT / ".local" / "logs"
 GATEWAY = "http://127.0.0.1:8000"
 SIMULATOR_PORT = int(os.environ.get("MOYSKLAD_SIM_PORT", "8090"))
 SCALE = os.environ.get("MOYSKLAD_SIM_SCALE", "demo")
+BITRIX24_SIM_PORT = int(os.environ.get("BITRIX24_SIM_PORT", "8091"))
+BITRIX24_WEBHOOK = f"http://127.0.0.1:{BITRIX24_SIM_PORT}/rest/1/b24simdemo0123456789/"  # the simulator's default
 
 # name, port, command; order matters: auth first (everyone fetches its JWKS), the gateway last.
 SERVICES: list[tuple[str, int, list[str]]] = [
@@ -32,9 +35,10 @@ SERVICES: list[tuple[str, int, list[str]]] = [
     ("inventory", 8003, ["crm-inventory", "serve"]),
     ("analytics", 8004, ["crm-analytics", "serve"]),
     ("moysklad-connector", 8005, ["crm-moysklad-connector", "serve"]),
+    ("bitrix24-connector", 8006, ["crm-bitrix24-connector", "serve"]),
     ("gateway", 8000, ["crm-gateway", "serve"]),
 ]
-MIGRATED = ["auth", "catalog", "inventory", "analytics", "moysklad-connector"]
+MIGRATED = ["auth", "catalog", "inventory", "analytics", "moysklad-connector", "bitrix24-connector"]
 
 DEV_ENV = {
     "ENVIRONMENT": "development",
@@ -43,6 +47,11 @@ DEV_ENV = {
     "MOYSKLAD_USERNAME": "admin@demo",
     "MOYSKLAD_PASSWORD": "demo-password",
     "MOYSKLAD_SYNC_INTERVAL_MINUTES": os.environ.get("MOYSKLAD_SYNC_INTERVAL_MINUTES", "1"),
+    # The Bitrix24 connector's default integration is the simulator's portal; its events come through the gateway.
+    "BITRIX24_CONNECTOR_WEBHOOK_URL": BITRIX24_WEBHOOK,
+    "BITRIX24_CONNECTOR_APPLICATION_TOKEN": "0123456789abcdef0123456789abcdef",  # the simulator's default
+    "BITRIX24_CONNECTOR_PUBLIC_WEBHOOK_URL": f"{GATEWAY}/api/v1/integrations/bitrix24/webhook",
+    "BITRIX24_CONNECTOR_SYNC_INTERVAL_MINUTES": os.environ.get("BITRIX24_SYNC_INTERVAL_MINUTES", "1"),
 }
 
 children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -134,6 +143,7 @@ def banner() -> None:
     rows += [
         ("moysklad simulator", f"http://127.0.0.1:{SIMULATOR_PORT}/api/remap/1.2", "login admin@demo / demo-password")
     ]
+    rows += [("bitrix24 simulator", BITRIX24_WEBHOOK, "the incoming webhook (the connector syncs it by itself)")]
     rows += [("kafka / postgres / redis", "127.0.0.1:9092 / :5432 / :6379", "scripts/infra/infra.sh status")]
     print("\n  The system is up. Log in as admin@example.com / admin123 (development only).\n")
     for name, where, note in rows:
@@ -173,6 +183,9 @@ def main() -> None:
         start(
             "simulator", ["moysklad-simulator", "serve", "--port", str(SIMULATOR_PORT), "--scale", SCALE, "--live"], env
         )
+        b24_scale = os.environ.get("BITRIX24_SIM_SCALE", "demo")
+        bitrix24 = ["bitrix24-simulator", "serve", "--port", str(BITRIX24_SIM_PORT), "--scale", b24_scale, "--live"]
+        start("bitrix24-simulator", bitrix24, env)
         for name, port, cmd in SERVICES:
             start(name, cmd, env)
             wait_ready(name, port, children[-1][1])

@@ -30,6 +30,7 @@ DEFAULT_SUITES = [
     "services/inventory/tests",
     "services/analytics/tests",
     "services/moysklad-connector/tests",
+    "services/bitrix24-connector/tests",
     "services/gateway/tests",
     "deploy/tests",
     "tests-e2e",

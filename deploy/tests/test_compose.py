@@ -17,8 +17,9 @@ APP_SERVICES = {
     "inventory": 8003,
     "analytics": 8004,
     "moysklad-connector": 8005,
+    "bitrix24-connector": 8006,
 }
-MIGRATED = ("auth", "catalog", "inventory", "analytics", "moysklad-connector")
+MIGRATED = ("auth", "catalog", "inventory", "analytics", "moysklad-connector", "bitrix24-connector")
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def test_services_start_after_their_migration_and_the_topics(compose: dict[str, 
         assert job["restart"] == "no"
     topics = services["topics"]
     assert topics["entrypoint"] == ["python", "-m", "crm_common.messaging.topics_cli"]
-    for name in ("catalog", "inventory", "analytics", "moysklad-connector"):
+    for name in ("catalog", "inventory", "analytics", "moysklad-connector", "bitrix24-connector"):
         assert services[name]["depends_on"]["topics"]["condition"] == "service_completed_successfully"
 
 

@@ -17,6 +17,7 @@ IMAGES = {  # Dockerfile directory -> (console script, port)
     "services/inventory": ("crm-inventory", 8003),
     "services/analytics": ("crm-analytics", 8004),
     "services/moysklad-connector": ("crm-moysklad-connector", 8005),
+    "services/bitrix24-connector": ("crm-bitrix24-connector", 8006),
     "tools/moysklad-simulator": ("moysklad-simulator", 8090),
 }
 

@@ -17,6 +17,7 @@ SETTINGS = {
     "inventory_service.settings": "InventorySettings",
     "analytics_service.settings": "AnalyticsSettings",
     "moysklad_connector.settings": "ConnectorSettings",
+    "bitrix24_connector.settings": "ConnectorSettings",
     "gateway_service.settings": "GatewaySettings",
 }
 

@@ -44,7 +44,7 @@ def test_compose_scrape_config_covers_every_service_and_exporter() -> None:
     document = yaml.safe_load((PROM / "prometheus.yml").read_text())
     targets = {t for job in document["scrape_configs"] for sc in job.get("static_configs", []) for t in sc["targets"]}
     services = {"gateway:8000", "auth:8001", "catalog:8002", "inventory:8003", "analytics:8004"}
-    assert services | {"moysklad-connector:8005"} <= targets
+    assert services | {"moysklad-connector:8005", "bitrix24-connector:8006"} <= targets
     assert {"postgres-exporter:9187", "redis-exporter:9121", "kafka-exporter:9308"} <= targets
 
 

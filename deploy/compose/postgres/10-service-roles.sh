@@ -26,6 +26,7 @@ create_service_role catalog_svc "${POSTGRES_CATALOG_PASSWORD:?}" catalog
 create_service_role inventory_svc "${POSTGRES_INVENTORY_PASSWORD:?}" inventory
 create_service_role analytics_svc "${POSTGRES_ANALYTICS_PASSWORD:?}" analytics
 create_service_role connector_svc "${POSTGRES_CONNECTOR_PASSWORD:?}" moysklad
+create_service_role bitrix24_svc "${POSTGRES_BITRIX24_PASSWORD:?}" bitrix24
 
 # Grafana reads the business KPIs (analytics sales, inventory low stock) and nothing else.
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \

@@ -188,7 +188,7 @@ def stack() -> Iterator[Stack]:
     keys = Keys()
     keys.add("k1")
     apps = {"auth": auth_app(keys)}
-    for name in ("catalog", "inventory", "analytics", "connector"):
+    for name in ("catalog", "inventory", "analytics", "connector", "bitrix24"):
         apps[name] = echo_app(name)
     with contextlib.ExitStack() as stack_:
         urls = {name: stack_.enter_context(serve_in_thread(app)) for name, app in apps.items()}
@@ -207,6 +207,7 @@ def gateway_settings(stack: Stack, **overrides: Any) -> GatewaySettings:
         "inventory_url": stack.urls["inventory"],
         "analytics_url": stack.urls["analytics"],
         "connector_url": stack.urls["connector"],
+        "bitrix24_connector_url": stack.urls["bitrix24"],
         "jwks_url": stack.urls["auth"] + "/api/v1/auth/.well-known/jwks.json",
         "jwks_min_refetch": 0,
         "upstream_timeout": 2,

@@ -30,6 +30,7 @@ DEFAULT_RATE_LIMITS = [
     RateLimitRule(prefix="/api/v1/admin/sync", per_user=30, per_ip=60, window=timedelta(minutes=1)),
     # MoySklad delivers a burst of notifications after a bulk change; beyond this the sync runs anyway.
     RateLimitRule(prefix="/api/v1/integrations/moysklad/webhook", per_ip=600, window=timedelta(minutes=1)),
+    RateLimitRule(prefix="/api/v1/integrations/bitrix24/webhook", per_ip=600, window=timedelta(minutes=1)),
     RateLimitRule(prefix="/api/v1", per_user=1200, per_ip=2400, window=timedelta(minutes=1)),
 ]
 
@@ -40,6 +41,7 @@ DEFAULT_PUBLIC_PATHS = [
     # The user who forgot the password has no token: the admin-issued one-time reset token is in the body.
     "/api/v1/auth/password/reset",
     "/api/v1/integrations/moysklad/webhook",
+    "/api/v1/integrations/bitrix24/webhook",
 ]
 
 
@@ -58,6 +60,7 @@ class GatewaySettings(ServiceSettings):
     inventory_url: str = "http://127.0.0.1:8003"
     analytics_url: str = "http://127.0.0.1:8004"
     connector_url: str = "http://127.0.0.1:8005"
+    bitrix24_connector_url: str = "http://127.0.0.1:8006"
 
     # Paths let through without a token: exact paths, or a prefix ending in ``/*``. The services still check.
     public_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_PUBLIC_PATHS))

@@ -26,6 +26,8 @@ def auth(token: str) -> dict[str, str]:
         ("/api/v1/analytics/revenue", "analytics"),
         ("/api/v1/admin/integrations", "connector"),
         ("/api/v1/admin/sync/jobs", "connector"),
+        ("/api/v1/admin/bitrix24/integrations", "bitrix24"),
+        ("/api/v1/admin/bitrix24/sync/jobs", "bitrix24"),
     ],
 )
 async def test_request_reaches_the_service_that_owns_the_prefix(

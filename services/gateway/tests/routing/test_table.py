@@ -22,6 +22,9 @@ def table() -> RoutingTable:
         ("/api/v1/analytics/revenue", "analytics", "http://127.0.0.1:8004"),
         ("/api/v1/admin/integrations/1", "moysklad-connector", "http://127.0.0.1:8005"),
         ("/api/v1/admin/sync", "moysklad-connector", "http://127.0.0.1:8005"),
+        ("/api/v1/admin/bitrix24/integrations/1", "bitrix24-connector", "http://127.0.0.1:8006"),
+        ("/api/v1/admin/bitrix24/sync/jobs", "bitrix24-connector", "http://127.0.0.1:8006"),
+        ("/api/v1/integrations/bitrix24/webhook", "bitrix24-connector", "http://127.0.0.1:8006"),
         ("/api/v1/admin/users/7", "auth", "http://127.0.0.1:8001"),
         ("/api/v1/admin/roles", "auth", "http://127.0.0.1:8001"),
         ("/api/v1/admin/audit", "auth", "http://127.0.0.1:8001"),
@@ -36,7 +39,10 @@ def test_each_public_prefix_goes_to_its_service_on_its_default_port(
     assert (route.service, route.upstream) == (service, upstream)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/productsx", "/api/v1/admin", "/api/v1/admin/other", "/health/ready", "/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/productsx", "/api/v1/admin", "/api/v1/admin/other", "/api/v1/admin/bitrix24x", "/health/ready", "/"],
+)
 def test_paths_outside_every_prefix_match_nothing(table: RoutingTable, path: str) -> None:
     assert table.match(path) is None
 
@@ -66,6 +72,8 @@ def test_writes_need_the_write_permission(table: RoutingTable) -> None:
         ("/api/v1/auth/password", False),
         ("/api/v1/auth/logout", False),
         ("/api/v1/integrations/moysklad/webhook", True),
+        ("/api/v1/integrations/bitrix24/webhook", True),
+        ("/api/v1/admin/bitrix24/integrations", False),
         ("/api/v1/auth/me", False),
         ("/api/v1/auth/login-as", False),
         ("/api/v1/products", False),

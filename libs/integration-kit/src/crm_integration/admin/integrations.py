@@ -65,9 +65,13 @@ class CredentialSchema(Protocol):
         ...
 
 
-def integrations_router(schema: CredentialSchema, tables: SyncTables[Any, Any]) -> APIRouter:
+def integrations_router(
+    schema: CredentialSchema, tables: SyncTables[Any, Any], prefix: str = "/api/v1/admin/integrations"
+) -> APIRouter:
+    """The routes under ``prefix``: a second connector behind the same gateway takes its own (Bitrix24's
+    ``/api/v1/admin/bitrix24/integrations``)."""
     router = APIRouter(
-        prefix="/api/v1/admin/integrations",
+        prefix=prefix,
         tags=["integrations"],
         dependencies=[Depends(require_permission(Permission.ADMIN_INTEGRATIONS))],
     )

@@ -42,8 +42,9 @@ def job_service(request: Request) -> JobService[Any]:
     return service
 
 
-def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any]) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/admin/sync", tags=["sync"])
+def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any], prefix: str = "/api/v1/admin/sync") -> APIRouter:
+    """The routes under ``prefix`` (a second connector behind the same gateway takes its own)."""
+    router = APIRouter(prefix=prefix, tags=["sync"])
     of: Any = schemas.job
 
     async def start_sync(body: Any = None, service: JobService[Any] = Depends(job_service)) -> Any:

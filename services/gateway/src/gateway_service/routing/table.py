@@ -70,9 +70,20 @@ def build_routes(s: GatewaySettings) -> list[Route]:
             _any(P.ADMIN_DEAD_LETTERS),
             _any(P.ADMIN_DEAD_LETTERS),
         ),
+        # The Bitrix24 connector's admin API (integrations, sync jobs, skipped records) under its own prefix; the
+        # connector checks admin:integrations or sync:run per route.
+        Route(
+            "/api/v1/admin/bitrix24",
+            "bitrix24-connector",
+            s.bitrix24_connector_url,
+            _any(P.ADMIN_INTEGRATIONS, P.SYNC_RUN),
+            _any(P.ADMIN_INTEGRATIONS, P.SYNC_RUN),
+        ),
         # MoySklad's webhook deliveries: public at the gateway (MoySklad sends no JWT); the connector checks the
         # per-integration token in the URL in constant time.
         Route("/api/v1/integrations/moysklad", "moysklad-connector", s.connector_url),
+        # Bitrix24's outbound events: public too; the connector checks the handler token and the application token.
+        Route("/api/v1/integrations/bitrix24", "bitrix24-connector", s.bitrix24_connector_url),
     ]
     return sorted(routes, key=lambda r: len(r.prefix), reverse=True)
 

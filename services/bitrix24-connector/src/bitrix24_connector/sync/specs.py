@@ -1,0 +1,112 @@
+"""What the connector syncs: each Bitrix24 record type, its list method, what a page needs before it maps
+(``prepare``: one ``batch`` of up to 50 calls per page), its mapper and its kind on the canonical topics."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bitrix24_connector.client import Bitrix24Client
+from bitrix24_connector.log import log
+from bitrix24_connector.mapping import deals, parties
+from crm_common.events.envelope import EventEnvelope
+
+# A page's extra data per record id: requisites of companies, product rows of deals. A record missing from the
+# answer was deleted while we read it (its delete follows from the hint or the reconciliation).
+Prepare = Callable[[Bitrix24Client, list[dict[str, Any]]], Awaitable[dict[str, Any]]]
+Mapper = Callable[[dict[str, Any], str, Any], EventEnvelope]
+
+
+@dataclass(frozen=True)
+class RelatedFeed:
+    """Rows kept apart from the record whose changes are the record's too (a company's requisites)."""
+
+    name: str  # cursor suffix: `<type>.<name>`
+    method: str
+    filter: dict[str, Any]
+    owner_field: str  # the record's ID in the related row
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    type: str  # contact, company, deal: cursor, progress, counts and hint key
+    method: str  # crm.<type>.list
+    kind: str  # the canonical kind: counterparty, deal
+    entity_id: Callable[[str], str]  # Bitrix24 ID -> canonical entity id
+    select: tuple[str, ...]
+    mapper: Mapper
+    prepare: Prepare | None = None
+    related: RelatedFeed | None = None
+
+
+async def _per_record(
+    client: Bitrix24Client, rows: list[dict[str, Any]], method: str, params: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
+    """One batch call per record of the page, keyed ``r<ID>`` (PHP answers keys 0, 1, 2 as a JSON list); "Not
+    found" (deleted meanwhile) leaves the record out."""
+    answer = await client.batch({f"r{row['ID']}": (method, params(str(row["ID"]))) for row in rows})
+    for key, error in answer.errors.items():
+        if error.description.strip().lower() != "not found":
+            raise error
+        log.info("bitrix24 record vanished while read", method=method, id=key[1:])
+    return {key[1:]: value for key, value in answer.results.items()}
+
+
+async def requisites_of(client: Bitrix24Client, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each company's requisites (``ENTITY_TYPE_ID=4``), for the INN (docs/bitrix24.md, "CRM entities")."""
+
+    def params(company_id: str) -> dict[str, Any]:
+        return {
+            "filter": {"ENTITY_TYPE_ID": 4, "ENTITY_ID": company_id},
+            "order": {"ID": "ASC"},
+            "select": ["ID", "RQ_INN", "ACTIVE", "DATE_MODIFY"],
+        }
+
+    return await _per_record(client, rows, "crm.requisite.list", params)
+
+
+async def product_rows_of(client: Bitrix24Client, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return await _per_record(client, rows, "crm.deal.productrows.get", lambda deal_id: {"id": deal_id})
+
+
+def _contact(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
+    return parties.map_contact(record, portal)
+
+
+def _company(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
+    return parties.map_company(record, portal, list(extra or []))
+
+
+def _deal(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
+    return deals.map_deal(record, portal, list(extra or []))
+
+
+PARTY_FIELDS = ("ID", "DATE_CREATE", "DATE_MODIFY", "PHONE", "EMAIL")
+SPECS: dict[str, EntitySpec] = {
+    spec.type: spec
+    for spec in (
+        EntitySpec(
+            "contact",
+            "crm.contact.list",
+            "counterparty",
+            lambda i: f"contact-{i}",
+            (*PARTY_FIELDS, "NAME", "LAST_NAME", "SECOND_NAME"),
+            _contact,
+        ),
+        EntitySpec(
+            "company",
+            "crm.company.list",
+            "counterparty",
+            lambda i: f"company-{i}",
+            (*PARTY_FIELDS, "TITLE"),
+            _company,
+            requisites_of,
+            RelatedFeed("requisites", "crm.requisite.list", {"ENTITY_TYPE_ID": 4}, "ENTITY_ID"),
+        ),
+        EntitySpec("deal", "crm.deal.list", "deal", str, ("*",), _deal, product_rows_of),
+    )
+}
+PIPELINE = "pipeline"
+TYPES = (PIPELINE, *SPECS)
+LEDGER_KINDS = frozenset({"counterparty", "deal", "pipeline"})
