@@ -1,0 +1,144 @@
+"""Two sources, one system: the MoySklad shop and a Bitrix24 portal synced side by side, as separate processes.
+
+Checked through the gateway against each simulator's own data (an oracle computed here, not by the services):
+- every customer the two simulators share (their ground truth, `GET /__sim/overlap`) is one customer: the MoySklad
+  counterparty's records include the Bitrix24 contact or company;
+- the funnel per pipeline (deals, won, lost, open, open value in roubles) equals the portal's deals.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from e2e_harness import SimulatorSpec, System, full_system, login, wait_ready
+
+from crm_common.testing import free_port
+
+WEBHOOK_CODE = "b24simdemo0123456789"  # the simulator's default incoming webhook
+APPLICATION_TOKEN = "0123456789abcdef0123456789abcdef"
+PERIOD = {"period": "custom", "date_from": "2025-01-01", "date_to": "2026-01-31"}  # the portal's history, whole
+
+
+@pytest.fixture(scope="module")
+def sut() -> Iterator[System]:
+    sim = SimulatorSpec()
+    with full_system(sim=sim) as sut:
+        portal, connector = free_port(), free_port()
+        sut.ports["bitrix24-simulator"], sut.ports["bitrix24-connector"] = portal, connector
+        sut.spawn(
+            "bitrix24-simulator",
+            portal,
+            "bitrix24-simulator",
+            "serve",
+            "--port",
+            str(portal),
+            extra_env={
+                # the same MoySklad shop as the system's simulator, so the shared customers are the same people
+                "BITRIX24_SIM_SCALE": "tiny",
+                "BITRIX24_SIM_SEED": str(sim.seed),
+                "BITRIX24_SIM_ANCHOR": sim.anchor,
+                "BITRIX24_SIM_OVERLAP_SHARE": "1.0",
+            },
+            ready_path="/__sim/state",
+        )
+        wait_ready(sut.processes["bitrix24-simulator"])
+        sut.run("crm-bitrix24-connector", "migrate")
+        sut.spawn(
+            "bitrix24-connector",
+            connector,
+            "crm-bitrix24-connector",
+            "serve",
+            extra_env={
+                "BITRIX24_CONNECTOR_PORT": str(connector),
+                "BITRIX24_CONNECTOR_WEBHOOK_URL": f"http://127.0.0.1:{portal}/rest/1/{WEBHOOK_CODE}/",
+                "BITRIX24_CONNECTOR_APPLICATION_TOKEN": APPLICATION_TOKEN,
+                "BITRIX24_CONNECTOR_SYNC_INTERVAL_MINUTES": "600",
+                "BITRIX24_CONNECTOR_RECONCILE_ENABLED": "false",
+            },
+        )
+        wait_ready(sut.processes["bitrix24-connector"], timeout=120)
+        yield sut
+
+
+def portal_call(sut: System, method: str, params: dict[str, Any]) -> Any:
+    url = f"http://127.0.0.1:{sut.ports['bitrix24-simulator']}/rest/1/{WEBHOOK_CODE}/{method}.json"
+    response = httpx.post(url, json=params, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def portal_deals(sut: System) -> list[dict[str, Any]]:
+    deals: list[dict[str, Any]] = []
+    start: int | None = 0
+    while start is not None:
+        page = portal_call(sut, "crm.deal.list", {"order": {"ID": "ASC"}, "select": ["*"], "start": start})
+        deals += page["result"]
+        start = page.get("next")
+    return deals
+
+
+def funnel_oracle(deals: list[dict[str, Any]]) -> dict[str, tuple[int, int, int, int, Decimal]]:
+    """Per pipeline: (deals, won, lost, open, open value in RUB), from the portal's own records."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    open_value: dict[str, Decimal] = defaultdict(Decimal)
+    for d in deals:
+        pipeline = str(d["CATEGORY_ID"])
+        counts[pipeline][d["STAGE_SEMANTIC_ID"]] += 1
+        if d["STAGE_SEMANTIC_ID"] == "P" and d["CURRENCY_ID"] == "RUB":
+            open_value[pipeline] += Decimal(d["OPPORTUNITY"])
+    return {
+        p: (sum(c.values()), c["S"], c["F"], c["P"], open_value[p].quantize(Decimal("0.01"))) for p, c in counts.items()
+    }
+
+
+def eventually(check: Any, what: str, timeout: float = 180.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(1.0)
+    raise AssertionError(f"{what} not within {timeout:.0f}s (last: {last!r})")
+
+
+def test_shared_customers_are_one_customer_and_the_funnel_equals_the_portal(sut: System) -> None:
+    headers = {"authorization": f"Bearer {login(sut)}"}
+    gateway = sut.url("gateway")
+    overlap = httpx.get(f"http://127.0.0.1:{sut.ports['bitrix24-simulator']}/__sim/overlap", timeout=30).json()
+    matches = overlap["matches"]
+    assert len(matches) >= 3, "the simulators share customers"
+    expected_funnel = funnel_oracle(portal_deals(sut))
+
+    def served_funnel() -> dict[str, tuple[int, int, int, int, Decimal]]:
+        r = httpx.get(f"{gateway}/api/v1/analytics/funnel/pipelines", params=PERIOD, headers=headers, timeout=30)
+        assert r.status_code == 200, r.text
+        return {
+            p["pipeline_id"]: (p["deals"], p["won"], p["lost"], p["open"], Decimal(p["open_value"]))
+            for p in r.json()["items"]
+            if p["deals"]
+        }
+
+    eventually(lambda: served_funnel() == expected_funnel, "the funnel equal to the portal's deals")
+
+    def unmerged() -> list[str]:
+        missing = []
+        for m in matches:
+            moysklad_id = m["moysklad"]["counterpartyId"]
+            bitrix24_id = f"{m['bitrix24']['entityType']}-{m['bitrix24']['id']}"
+            r = httpx.get(f"{gateway}/api/v1/analytics/customers/{moysklad_id}/records", headers=headers, timeout=30)
+            records = (
+                {rec["counterparty_id"]: rec for rec in r.json().get("records", [])} if r.status_code == 200 else {}
+            )
+            if bitrix24_id not in records or records[bitrix24_id]["matched_by"] not in m["keys"]:
+                missing.append(f"{moysklad_id} ~ {bitrix24_id} by {m['keys']}")
+        return missing
+
+    eventually(lambda: not unmerged(), "every shared customer merged by one of its shared keys")
+    assert not unmerged()
