@@ -425,6 +425,57 @@ def full_system(
             sut.stop()
 
 
+BITRIX24_WEBHOOK_CODE = "b24simdemo0123456789"  # the Bitrix24 simulator's default incoming webhook
+BITRIX24_APPLICATION_TOKEN = "0123456789abcdef0123456789abcdef"  # and the token its events carry
+
+
+def bitrix24_ports() -> dict[str, int]:
+    """Ports of a Bitrix24 portal and connector; give ``bitrix24_gateway_env`` of them to ``full_system``."""
+    return {"bitrix24-simulator": free_port(), "bitrix24-connector": free_port()}
+
+
+def bitrix24_gateway_env(ports: dict[str, int]) -> dict[str, str]:
+    return {"GATEWAY_BITRIX24_CONNECTOR_URL": f"http://127.0.0.1:{ports['bitrix24-connector']}"}
+
+
+def start_bitrix24(sut: System, sim: SimulatorSpec, ports: dict[str, int], *, overlap_share: str = "0.5") -> None:
+    """A Bitrix24 portal sharing customers with the system's MoySklad shop, and the Bitrix24 connector syncing it."""
+    portal, connector = ports["bitrix24-simulator"], ports["bitrix24-connector"]
+    sut.ports.update(ports)
+    sut.spawn(
+        "bitrix24-simulator",
+        portal,
+        "bitrix24-simulator",
+        "serve",
+        "--port",
+        str(portal),
+        extra_env={
+            # the same MoySklad shop as the system's simulator, so the shared customers are the same people
+            "BITRIX24_SIM_SCALE": "tiny",
+            "BITRIX24_SIM_SEED": str(sim.seed),
+            "BITRIX24_SIM_ANCHOR": sim.anchor,
+            "BITRIX24_SIM_OVERLAP_SHARE": overlap_share,
+        },
+        ready_path="/__sim/state",
+    )
+    wait_ready(sut.processes["bitrix24-simulator"])
+    sut.run("crm-bitrix24-connector", "migrate")
+    sut.spawn(
+        "bitrix24-connector",
+        connector,
+        "crm-bitrix24-connector",
+        "serve",
+        extra_env={
+            "BITRIX24_CONNECTOR_PORT": str(connector),
+            "BITRIX24_CONNECTOR_WEBHOOK_URL": f"http://127.0.0.1:{portal}/rest/1/{BITRIX24_WEBHOOK_CODE}/",
+            "BITRIX24_CONNECTOR_APPLICATION_TOKEN": BITRIX24_APPLICATION_TOKEN,
+            "BITRIX24_CONNECTOR_SYNC_INTERVAL_MINUTES": "600",
+            "BITRIX24_CONNECTOR_RECONCILE_ENABLED": "false",
+        },
+    )
+    wait_ready(sut.processes["bitrix24-connector"], timeout=120)
+
+
 def start_services(sut: System, names: Sequence[str]) -> None:
     """Spawn the services at once (start-up is mostly imports), then wait for each to be ready."""
     for name in names:

@@ -16,58 +16,30 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_harness import SimulatorSpec, System, full_system, login, wait_ready
+from e2e_harness import (
+    BITRIX24_WEBHOOK_CODE,
+    SimulatorSpec,
+    System,
+    bitrix24_gateway_env,
+    bitrix24_ports,
+    full_system,
+    login,
+    start_bitrix24,
+)
 
-from crm_common.testing import free_port
-
-WEBHOOK_CODE = "b24simdemo0123456789"  # the simulator's default incoming webhook
-APPLICATION_TOKEN = "0123456789abcdef0123456789abcdef"
 PERIOD = {"period": "custom", "date_from": "2025-01-01", "date_to": "2026-01-31"}  # the portal's history, whole
 
 
 @pytest.fixture(scope="module")
 def sut() -> Iterator[System]:
-    sim = SimulatorSpec()
-    with full_system(sim=sim) as sut:
-        portal, connector = free_port(), free_port()
-        sut.ports["bitrix24-simulator"], sut.ports["bitrix24-connector"] = portal, connector
-        sut.spawn(
-            "bitrix24-simulator",
-            portal,
-            "bitrix24-simulator",
-            "serve",
-            "--port",
-            str(portal),
-            extra_env={
-                # the same MoySklad shop as the system's simulator, so the shared customers are the same people
-                "BITRIX24_SIM_SCALE": "tiny",
-                "BITRIX24_SIM_SEED": str(sim.seed),
-                "BITRIX24_SIM_ANCHOR": sim.anchor,
-                "BITRIX24_SIM_OVERLAP_SHARE": "1.0",
-            },
-            ready_path="/__sim/state",
-        )
-        wait_ready(sut.processes["bitrix24-simulator"])
-        sut.run("crm-bitrix24-connector", "migrate")
-        sut.spawn(
-            "bitrix24-connector",
-            connector,
-            "crm-bitrix24-connector",
-            "serve",
-            extra_env={
-                "BITRIX24_CONNECTOR_PORT": str(connector),
-                "BITRIX24_CONNECTOR_WEBHOOK_URL": f"http://127.0.0.1:{portal}/rest/1/{WEBHOOK_CODE}/",
-                "BITRIX24_CONNECTOR_APPLICATION_TOKEN": APPLICATION_TOKEN,
-                "BITRIX24_CONNECTOR_SYNC_INTERVAL_MINUTES": "600",
-                "BITRIX24_CONNECTOR_RECONCILE_ENABLED": "false",
-            },
-        )
-        wait_ready(sut.processes["bitrix24-connector"], timeout=120)
+    sim, ports = SimulatorSpec(), bitrix24_ports()
+    with full_system(sim=sim, extra_env=bitrix24_gateway_env(ports)) as sut:
+        start_bitrix24(sut, sim, ports, overlap_share="1.0")
         yield sut
 
 
 def portal_call(sut: System, method: str, params: dict[str, Any]) -> Any:
-    url = f"http://127.0.0.1:{sut.ports['bitrix24-simulator']}/rest/1/{WEBHOOK_CODE}/{method}.json"
+    url = f"http://127.0.0.1:{sut.ports['bitrix24-simulator']}/rest/1/{BITRIX24_WEBHOOK_CODE}/{method}.json"
     response = httpx.post(url, json=params, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()

@@ -111,6 +111,17 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/admin/sync/skipped"): INTEGRATIONS,
     ("POST", "/api/v1/admin/sync/skipped/{letter_id}/redrive"): INTEGRATIONS,
     ("POST", "/api/v1/integrations/moysklad/webhook"): WEBHOOK,
+    # the Bitrix24 connector: the same admin API under its own prefix, and the portal's outbound events
+    ("POST", "/api/v1/admin/bitrix24/sync/start"): SYNC,
+    ("GET", "/api/v1/admin/bitrix24/sync/jobs"): SYNC,
+    ("GET", "/api/v1/admin/bitrix24/sync/jobs/{job_id}"): SYNC,
+    ("GET", "/api/v1/admin/bitrix24/integrations"): INTEGRATIONS,
+    ("PUT", "/api/v1/admin/bitrix24/integrations"): INTEGRATIONS,
+    ("POST", "/api/v1/admin/bitrix24/integrations/test"): INTEGRATIONS,
+    ("DELETE", "/api/v1/admin/bitrix24/integrations/{integration_id}"): INTEGRATIONS,
+    ("GET", "/api/v1/admin/bitrix24/sync/skipped"): INTEGRATIONS,
+    ("POST", "/api/v1/admin/bitrix24/sync/skipped/{letter_id}/redrive"): INTEGRATIONS,
+    ("POST", "/api/v1/integrations/bitrix24/webhook"): WEBHOOK,
 }
 
 # Served by the gateway but not in the merged document (include_in_schema=False).
@@ -208,4 +219,6 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "/api/v1/inventory/thresholds/": ("assortment_id", "limit", "offset"),
     "/api/v1/admin/sync/jobs": ("integration_id", "limit", "offset"),
     "/api/v1/admin/sync/skipped": ("integration_id", "job_id", "limit", "offset"),
+    "/api/v1/admin/bitrix24/sync/jobs": ("integration_id", "limit", "offset"),
+    "/api/v1/admin/bitrix24/sync/skipped": ("integration_id", "job_id", "limit", "offset"),
 }

@@ -31,7 +31,7 @@ import e2e_harness
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from e2e_harness import SimulatorSpec, System, full_system
+from e2e_harness import SimulatorSpec, System, bitrix24_gateway_env, bitrix24_ports, full_system, start_bitrix24
 
 ADMIN_EMAIL = "admin@example.com"
 READS = frozenset({"products:read", "inventory:read", "analytics:read", "notifications:read"})
@@ -254,7 +254,9 @@ def security_system() -> Iterator[SecuritySystem]:
         "LOG_LEVEL": "INFO",
     }
     try:
-        with full_system(sim=SimulatorSpec(password=secrets.moysklad_password), extra_env=extra_env) as sut:
+        sim, b24 = SimulatorSpec(password=secrets.moysklad_password), bitrix24_ports()
+        with full_system(sim=sim, extra_env={**extra_env, **bitrix24_gateway_env(b24)}) as sut:
+            start_bitrix24(sut, sim, b24)  # every route of the gateway is served, the Bitrix24 connector's too
             sec = SecuritySystem(sut, secrets, run)
             sec.kid = _jwks_kid(sut, secrets.signing_key)
             sec.accounts["admin"] = sec.sign_in(Account(ADMIN_EMAIL, secrets.admin_password, "admin"))

@@ -84,7 +84,9 @@ def attempt(sec: SecuritySystem, method: str, path: str, token: str | None) -> t
 def verdict(rule: Rule, permissions: frozenset[str] | None, status: int, text: str) -> str | None:
     """Why the answer contradicts the rule, or None."""
     if rule.kind == "webhook":
-        ok = status == 403 and "webhook token" in text
+        # each connector names what is missing its own way (MoySklad: the webhook token; Bitrix24: the handler or
+        # application token); a token it is, and the refusal comes from the connector, not the gateway
+        ok = status == 403 and "token" in text and "Forbidden" in text
         return None if ok else "the gateway must let it through and the connector refuse the missing webhook token"
     if rule.allows(permissions):
         if status in (401, 403) or status >= 500:

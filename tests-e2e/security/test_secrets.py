@@ -9,6 +9,7 @@ it), and access tokens in logs.
 
 from __future__ import annotations
 
+from e2e_harness import BITRIX24_APPLICATION_TOKEN, BITRIX24_WEBHOOK_CODE
 from sec_harness import SecuritySystem
 from sqlalchemy.engine import make_url
 
@@ -17,6 +18,9 @@ ISSUING = ("/api/v1/auth/login", "/api/v1/auth/refresh")
 
 def named_secrets(sec: SecuritySystem) -> dict[str, str]:
     found = dict(sec.secrets.named())
+    # the Bitrix24 integration's secrets: the code in its incoming-webhook URL and the events' application token
+    found["Bitrix24 webhook code"] = BITRIX24_WEBHOOK_CODE
+    found["Bitrix24 application token"] = BITRIX24_APPLICATION_TOKEN
     for role, account in sec.accounts.items():
         found[f"password of {role}"] = account.password
     password = make_url(sec.sut.database_url).password
@@ -29,7 +33,7 @@ def service_logs(sec: SecuritySystem) -> dict[str, str]:
     return {
         name: process.log.read_text(errors="replace")
         for name, process in sec.sut.processes.items()
-        if name != "simulator" and process.log.exists()
+        if name not in ("simulator", "bitrix24-simulator") and process.log.exists()
     }
 
 
@@ -41,7 +45,15 @@ def test_the_scan_has_material(sec: SecuritySystem) -> None:
     assert len(sec.recorded) > 500
     assert len(sec.issued) >= 5
     logs = service_logs(sec)
-    assert set(logs) == {"auth", "catalog", "inventory", "analytics", "moysklad-connector", "gateway"}
+    assert set(logs) == {
+        "auth",
+        "catalog",
+        "inventory",
+        "analytics",
+        "moysklad-connector",
+        "bitrix24-connector",
+        "gateway",
+    }
     assert all(logs.values()), [name for name, text in logs.items() if not text]
 
 
