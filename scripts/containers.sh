@@ -33,7 +33,7 @@ BASE_PYTHON=localhost/crm-base/python:3.11-bookworm
 BASE_UV=localhost/crm-base/uv:$UV_VERSION
 # image name -> Dockerfile (build context: the repository root, as docker-compose.yml)
 IMAGES=(gateway:services/gateway auth:services/auth catalog:services/catalog inventory:services/inventory
-    analytics:services/analytics moysklad-connector:services/moysklad-connector
+    analytics:services/analytics moysklad-connector:services/moysklad-connector bitrix24-connector:services/bitrix24-connector
     moysklad-simulator:tools/moysklad-simulator)
 
 say() { printf 'containers: %s\n' "$*" >&2; }

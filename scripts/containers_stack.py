@@ -217,7 +217,7 @@ def prepare_infra() -> None:
         " \\gexec\nSELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \\gexec\n"
         "SELECT format('GRANT %I TO crm', :'role') \\gexec\n"
     )
-    for role in ("auth", "catalog", "inventory", "analytics", "connector"):
+    for role in ("auth", "catalog", "inventory", "analytics", "connector", "bitrix24"):
         password = roles_env[f"POSTGRES_{role.upper()}_PASSWORD"]
         argv = ["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-v", f"role={role}_svc", "-v", f"password={password}"]
         subprocess.run(argv, input=sql, text=True, env=env, check=True)
