@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import xlsxwriter
 
 from analytics_service.funnel.schemas import FunnelReport
+from analytics_service.sales.export import csv_bytes
 
 STAGE_COLUMNS = (
     "stage_id",
@@ -27,12 +27,7 @@ def _stage_rows(report: FunnelReport) -> list[list[object]]:
 
 
 def to_csv(report: FunnelReport) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(STAGE_COLUMNS)
-    for cells in _stage_rows(report):
-        writer.writerow(["" if v is None else str(v) for v in cells])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # a BOM so that Excel opens Cyrillic names correctly
+    return csv_bytes(STAGE_COLUMNS, _stage_rows(report))
 
 
 def to_xlsx(report: FunnelReport) -> bytes:

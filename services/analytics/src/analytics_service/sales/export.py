@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 
 import xlsxwriter
 
@@ -19,14 +20,19 @@ def _cells(report: SalesReport) -> list[list[object]]:
     return rows
 
 
-def to_csv(report: SalesReport) -> bytes:
+def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV table for spreadsheets: empty cells for None, decimals as written, and a BOM so that Excel opens
+    Cyrillic names correctly. Every report's CSV export goes through here."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for cells in _cells(report):
+    writer.writerow(columns)
+    for cells in rows:
         writer.writerow(["" if v is None else str(v) for v in cells])
-    # A BOM so that Excel opens Cyrillic names correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_csv(report: SalesReport) -> bytes:
+    return csv_bytes(COLUMNS, _cells(report))
 
 
 def to_xlsx(report: SalesReport) -> bytes:
