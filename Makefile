@@ -72,6 +72,9 @@ bench: install infra-up ## Run every benchmark, one table, each figure next to a
 bench-quick: install infra-up ## The same table at small scales (about 5 minutes)
 	@eval "$$($(INFRA) env)"; $(UV) run python bench/run_all.py --quick
 
+bench-scale: install infra-up ## A real-sized shop end to end (SCALE=large, rate limits on; tens of minutes): sync vs its rate-limit floor, drain tails, RSS, answers checked; consumer throughput
+	@eval "$$($(INFRA) env)"; $(UV) run python bench/run_all.py --scale $(or $(SCALE),large)
+
 mutation: install infra-up ## Mutation testing of money, Moscow time, versioned writes, JWT, revocation (mutmut, ~3 min)
 	@eval "$$($(INFRA) env)"; $(UV) run python scripts/mutation/run.py $(MUTATION_ARGS)
 
