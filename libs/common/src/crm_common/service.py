@@ -1,19 +1,22 @@
-"""A consuming service declared as data, and the one start-up that runs it (docs/architecture.md, "Start-up").
+"""A service declared as data, and the one start-up that runs it (docs/architecture.md, "Start-up").
 
 A service states what it is (``ServiceSpec``): its schema, routers, the topics it needs, how it registers its
 consumers, its outbox, the background tasks that run beside them and what it adds to ``app.state``. ``build_app``
 turns that into the FastAPI app with one lifespan, the same for every service:
 
-1. open the runtime: PostgreSQL (the service's schema), Kafka when the process consumes (or always publishes), Redis
-   when asked; each adds its health check to the ones the app already has;
+1. open the runtime: PostgreSQL (the service's schema; none without one), Kafka when the process consumes (or always
+   publishes), Redis when asked; each adds its health check to the ones the app already has;
 2. put the runtime's pieces on ``app.state`` (sessions, token verifier, session revocation check), then run the spec's
-   ``state`` hook (plain or async: it may check the schema, seed data or replace the token verifier);
+   ``state`` hook (plain or async: it may check the schema, seed data, replace the token verifier, or open clients
+   it hands to ``Running.close_later``);
 3. with Kafka (a process that consumes, or a spec that always publishes): create the spec's topics
    (``<SVC>_CREATE_TOPICS``), register its consumers (``<SVC>_CONSUME_EVENTS``), start the broker and the outbox relay;
 4. start the background tasks;
 
-and on the way out stops them in reverse order and closes the runtime. ``serve_command`` is the matching command line
-(``crm-<svc> serve | migrate`` plus the service's own commands; ``after_migrate`` runs after the schema upgrade).
+and on the way out stops them in reverse order, closes what the hook opened and closes the runtime. ``serve_command``
+is the matching command line (``crm-<svc> serve | migrate`` plus the service's own commands; ``after_migrate`` runs
+after the schema upgrade; no ``migrate`` without a schema; ``serve --host --port --workers`` when the spec names an
+``app_factory``).
 """
 
 from __future__ import annotations
