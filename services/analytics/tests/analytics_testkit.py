@@ -41,7 +41,7 @@ from crm_common.events.models import (
 )
 from crm_common.events.topics import topic_for
 from crm_common.security import StaticKeySource, TokenVerifier
-from crm_common.testing import kafka_servers
+from crm_testing import kafka_servers
 
 ACCOUNT = "acc-test"
 SOURCE = "moysklad"

@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from crm_common.testing import redis_url, test_database_url, unique_topic_prefix
+from crm_testing import redis_url, test_database_url, unique_topic_prefix
 
 # Before anything reads settings or topic names: isolate this run's topics and use the test database.
 if not os.environ.get("KAFKA_TOPIC_PREFIX", "").startswith("test-"):

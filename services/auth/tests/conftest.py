@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from crm_common.testing import redis_url, test_database_url, unique_topic_prefix
+from crm_testing import redis_url, test_database_url, unique_topic_prefix
 
 os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
 os.environ["DATABASE_URL"] = test_database_url()

@@ -17,7 +17,7 @@ from bitrix24_simulator import Settings as SimSettings
 from bitrix24_simulator.testing import RunningSimulator, serve_in_thread
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
-from crm_common.testing import TokenMint, kafka_servers, read_events, test_database_url
+from crm_testing import TokenMint, kafka_servers, read_events, test_database_url
 
 ANCHOR = "2026-01-15 00:00:00"
 ADMIN_MINT = TokenMint()

@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from crm_common.testing import kafka_servers, test_database_url, unique_topic_prefix
+from crm_testing import kafka_servers, test_database_url, unique_topic_prefix
 
 if not os.environ.get("KAFKA_TOPIC_PREFIX", "").startswith("test-"):
     os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
@@ -31,8 +31,8 @@ from crm_common.db import create_engine, session_factory
 from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.publisher import EventPublisher
 from crm_common.migrations import upgrade
-from crm_common.testing import serve_in_thread as serve_app
 from crm_integration.sinks import KafkaSink
+from crm_testing import serve_in_thread as serve_app
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from crm_common.testing import kafka_servers, test_database_url, unique_topic_prefix
+from crm_testing import kafka_servers, test_database_url, unique_topic_prefix
 
 # Before anything reads settings or topic names: isolate this run's topics and use the test database.
 if not os.environ.get("KAFKA_TOPIC_PREFIX", "").startswith("test-"):
@@ -26,8 +26,8 @@ from crm_common.db import create_engine, session_factory
 from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.publisher import EventPublisher
 from crm_common.migrations import upgrade
-from crm_common.testing import serve_in_thread as serve_app
 from crm_integration.sinks import KafkaSink
+from crm_testing import serve_in_thread as serve_app
 from moysklad_connector.app import create_app
 from moysklad_connector.db import SCHEMA
 from moysklad_connector.main import SERVICE_ROOT

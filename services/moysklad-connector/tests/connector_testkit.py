@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
-from crm_common.testing import TokenMint as TokenMint
-from crm_common.testing import kafka_servers, read_events, test_database_url
+from crm_testing import TokenMint as TokenMint
+from crm_testing import kafka_servers, read_events, test_database_url
 from moysklad_connector.integrations import service as integrations
 from moysklad_connector.settings import ConnectorSettings
 from moysklad_simulator import Settings as SimSettings
