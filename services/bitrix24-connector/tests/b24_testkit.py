@@ -1,4 +1,4 @@
-"""Helpers shared by the connector's tests (imported by name: the tests directory is on sys.path)."""
+"""Helpers shared by the connector's tests (imported by name: tests/ is on pytest's pythonpath, the root pyproject)."""
 
 from __future__ import annotations
 
