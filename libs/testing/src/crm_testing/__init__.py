@@ -24,7 +24,7 @@ from crm_testing.infra import (
     unique_topic_prefix,
     use_test_environment,
 )
-from crm_testing.kafka import publish, read_events, topic_reader, wait_drained
+from crm_testing.kafka import latest_state, publish, read_events, topic_reader, wait_drained
 from crm_testing.service import ServiceUnderTest
 from crm_testing.tokens import KID, TokenMint, assert_logout_refused
 from crm_testing.waiting import FakeClock, eventually
@@ -44,6 +44,7 @@ __all__ = [
     "folder_event",
     "free_port",
     "kafka_servers",
+    "latest_state",
     "new_id",
     "product_event",
     "publish",

@@ -63,6 +63,16 @@ async def read_events(
     return events
 
 
+def latest_state(events: list[EventEnvelope]) -> dict[str, EventEnvelope]:
+    """What a compacting consumer keeps: per entity, the event with the highest source version."""
+    state: dict[str, EventEnvelope] = {}
+    for event in events:
+        held = state.get(event.entity_id)
+        if held is None or event.source_version > held.source_version:
+            state[event.entity_id] = event
+    return state
+
+
 async def publish(producer: AIOKafkaProducer, topic: Topic, *events: EventEnvelope | tuple[str, bytes]) -> None:
     """Send events (or raw ``(key, bytes)`` pairs) in order and wait for Kafka to acknowledge each."""
     for event in events:
