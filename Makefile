@@ -58,7 +58,7 @@ format: ## Format and auto-fix with ruff
 	$(UV) run ruff check --fix .
 
 typecheck: ## mypy over every package's sources
-	$(UV) run mypy libs/common/src libs/integration-kit/src services/*/src tools/moysklad-simulator/src tools/bitrix24-simulator/src
+	$(UV) run mypy libs/common/src libs/integration-kit/src libs/testing/src services/*/src tools/moysklad-simulator/src tools/bitrix24-simulator/src
 
 imports: ## Services never import each other (import-linter)
 	$(UV) run lint-imports

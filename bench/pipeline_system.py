@@ -36,7 +36,7 @@ from e2e_harness import (  # noqa: E402
     wait_ready,
 )
 
-from crm_common.testing import free_port  # noqa: E402
+from crm_testing import free_port  # noqa: E402
 from gateway_service.health.lag import consumer_lag  # noqa: E402
 from moysklad_simulator import Settings as SimSettings  # noqa: E402
 from moysklad_simulator.testing import RunningSimulator, serve_in_thread  # noqa: E402

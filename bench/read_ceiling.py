@@ -63,7 +63,7 @@ from sqlalchemy.engine import make_url
 
 from analytics_service.cache import cache_prefix
 from crm_common.db import create_engine, session_factory
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 SERVICES = ("catalog", "inventory", "analytics")
 DAYS = (date(2025, 5, 1), date(2025, 6, 1), date(2025, 6, 30))  # seeded from, dashboard from, to

@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import psycopg_compat
 
-from crm_common.testing import free_port, kafka_servers, test_database_url
+from crm_testing import free_port, kafka_servers, test_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / ".local" / "logs" / "e2e"

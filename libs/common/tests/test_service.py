@@ -18,7 +18,7 @@ from pydantic_settings import SettingsConfigDict
 from crm_common.security import StaticKeySource, TokenVerifier
 from crm_common.service import Running, ServiceSpec, build_app, serve_command
 from crm_common.settings import ServiceSettings
-from crm_common.testing import kafka_servers, test_database_url
+from crm_testing import kafka_servers, test_database_url
 
 events: list[str] = []
 router = APIRouter()

@@ -18,7 +18,6 @@ from crm_common.db import create_engine
 from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import Deleted, Folder
 from crm_common.messaging.consumer import PoisonEvent
-from crm_common.testing import test_database_url
 from crm_common.versioned import (
     VersionedBatch,
     VersionedTable,
@@ -28,6 +27,7 @@ from crm_common.versioned import (
     upsert_route,
     without_repeats,
 )
+from crm_testing import test_database_url
 
 SCHEMA = f"versioned_{uuid.uuid4().hex[:8]}"
 THINGS = Table(

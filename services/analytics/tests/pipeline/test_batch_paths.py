@@ -41,7 +41,7 @@ from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, DocumentKind
-from crm_common.testing import test_database_url
+from crm_testing import test_database_url
 
 SHIP, RETAIL, RETURN, ORDER = (
     DocumentKind.SHIPMENT,
