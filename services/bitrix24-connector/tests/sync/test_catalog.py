@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bitrix24_connector.sync.service import SyncService, deleted_kinds
 from bitrix24_connector.tables import TABLES
 from bitrix24_connector.webhooks.api import hint_types
+from bitrix24_simulator.live import LivePortal
 from bitrix24_simulator.testing import RunningSimulator
 from crm_common.db import transaction
 from crm_common.events.topics import DEALS, FOLDERS, PRODUCTS
@@ -124,6 +125,27 @@ async def test_a_product_that_cannot_be_mapped_is_skipped_with_its_reason(
     assert job.skipped == {"product": {"Unmappable: CURRENCY_ID 'рубли' is not a currency code": 1}}
     assert "product-2" not in products
     assert len(products) == len(sim.portal.records("product")) - 1
+
+
+async def test_live_catalog_changes_end_in_the_portals_catalog(
+    service: SyncService, sim: RunningSimulator, integration: str
+) -> None:
+    await service.run(integration, "full", "test")
+    live = LivePortal(sim.portal)
+    for _ in range(2):
+        for _ in range(150):
+            live.step()
+        await service.run(integration, "incremental", "test")
+    await service.run(integration, "reconcile", "test")
+    state = latest_state(await portal_events(PRODUCTS.name, sim))
+    served = {
+        k: (e.payload["sale_prices"][0]["amount"], e.payload["archived"])
+        for k, e in state.items()
+        if e.event_type == "product.upserted"
+    }
+    portal = {f"product-{p['ID']}": (p["PRICE"], p["ACTIVE"] == "N") for p in sim.portal.records("product")}
+    assert served == portal  # nothing deleted at the portal is still served as live
+    assert len(portal) > 30  # live mode added products (the tiny portal has 30)
 
 
 def test_catalog_events_hint_their_types_and_deletes_reconcile_their_kinds() -> None:
