@@ -127,6 +127,19 @@ async def test_a_product_that_cannot_be_mapped_is_skipped_with_its_reason(
     assert len(products) == len(sim.portal.records("product")) - 1
 
 
+async def test_a_broken_section_tree_is_skipped_whole_with_its_reason(
+    service: SyncService, sim: RunningSimulator, integration: str
+) -> None:
+    sim.portal.get("productsection", 1)["SECTION_ID"] = "999"  # type: ignore[index]  # a parent the list lacks
+    job = await service.run(integration, "full", "test")
+    folders = await portal_events(FOLDERS.name, sim)
+    sections = len(sim.portal.records("productsection"))
+    assert job.status == "succeeded_with_skipped"
+    assert job.skipped["section"] == {"Unmappable: section 1 is inside section 999, which is not listed": sections}
+    assert folders == []  # no section published half-placed
+    assert job.counts["product"] == len(sim.portal.records("product"))  # the products still go
+
+
 async def test_live_catalog_changes_end_in_the_portals_catalog(
     service: SyncService, sim: RunningSimulator, integration: str
 ) -> None:
