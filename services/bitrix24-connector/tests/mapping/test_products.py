@@ -61,6 +61,11 @@ def test_a_price_before_vat_says_so_and_stays_exact() -> None:
     assert (price["price_type"], price["amount"]) == ("Базовая цена без НДС", "2499.90")
 
 
+def test_a_price_answered_as_a_number_is_read_exactly() -> None:
+    (price,) = map_product(product(PRICE=2499.9), PORTAL, RATES).payload["sale_prices"]
+    assert Decimal(price["amount"]) == Decimal("2499.9")
+
+
 def test_two_states_within_one_second_are_two_versions() -> None:
     first = map_product(product(), PORTAL, RATES)
     second = map_product(product(PRICE="2599.90"), PORTAL, RATES)
