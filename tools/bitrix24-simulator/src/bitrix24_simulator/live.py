@@ -85,16 +85,20 @@ class LivePortal:
         if roll < 0.15 and self.new_products:
             products.product_delete(self.portal, {"id": self.new_products.pop(0)})
         elif roll < 0.35:
-            section = self.rng.choice(self.portal.records("productsection") or [{"ID": None}])["ID"]
-            fields = {"NAME": f"Новинка {self.rng.randrange(1000)}", "PRICE": str(self.rng.randrange(100, 9_000)),
-                      "SECTION_ID": section, "VAT_ID": "4"}  # fmt: skip
-            self.new_products.append(products.product_add(self.portal, {"fields": fields}))
+            self.new_products.append(products.product_add(self.portal, {"fields": self._new_product()}))
         else:
             product = self.rng.choice(self.portal.records("product"))
-            change = {"ACTIVE": "N" if product["ACTIVE"] == "Y" else "Y"} if roll > 0.85 else {
-                "PRICE": str(Decimal(product["PRICE"]) * Decimal(self.rng.randrange(90, 121)) / 100)
-            }  # fmt: skip
+            change = {"ACTIVE": "N" if product["ACTIVE"] == "Y" else "Y"} if roll > 0.85 else self._reprice(product)
             products.product_update(self.portal, {"id": product["ID"], "fields": change})
+
+    def _new_product(self) -> dict[str, str | None]:
+        section = self.rng.choice(self.portal.records("productsection") or [{"ID": None}])["ID"]
+        price = str(self.rng.randrange(100, 9_000))
+        return {"NAME": f"Новинка {self.rng.randrange(1000)}", "PRICE": price, "SECTION_ID": section, "VAT_ID": "4"}
+
+    def _reprice(self, product: dict[str, str]) -> dict[str, str]:
+        """A price 10% lower to 20% higher."""
+        return {"PRICE": str(Decimal(product["PRICE"]) * Decimal(self.rng.randrange(90, 121)) / 100)}
 
 
 async def run_live(app: FastAPI) -> None:

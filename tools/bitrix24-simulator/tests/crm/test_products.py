@@ -13,9 +13,25 @@ from bitrix24_simulator.testing import RunningSimulator
 from ..conftest import FakeClock, Receiver, call, make_settings, result
 from ..test_events import _bind, _wait_for
 
-PRODUCT_FIELDS = {"ID", "CATALOG_ID", "NAME", "ACTIVE", "PRICE", "CURRENCY_ID", "SECTION_ID", "SORT", "XML_ID",
-                  "DESCRIPTION", "MEASURE", "VAT_ID", "VAT_INCLUDED", "DATE_CREATE", "TIMESTAMP_X", "CREATED_BY",
-                  "MODIFIED_BY"}  # fmt: skip
+PRODUCT_FIELDS = {
+    "ID",
+    "CATALOG_ID",
+    "NAME",
+    "ACTIVE",
+    "PRICE",
+    "CURRENCY_ID",
+    "SECTION_ID",
+    "SORT",
+    "XML_ID",
+    "DESCRIPTION",
+    "MEASURE",
+    "VAT_ID",
+    "VAT_INCLUDED",
+    "DATE_CREATE",
+    "TIMESTAMP_X",
+    "CREATED_BY",
+    "MODIFIED_BY",
+}
 
 
 def test_product_list_pages_by_50_and_by_the_fast_path(server: RunningSimulator) -> None:

@@ -18,8 +18,19 @@ from bitrix24_connector.mapping.common import Unmappable, decimal_of, envelope, 
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Folder, Price, Product, ProductKind
 
-PRODUCT_FIELDS = ("ID", "NAME", "ACTIVE", "PRICE", "CURRENCY_ID", "VAT_ID", "VAT_INCLUDED", "SECTION_ID", "XML_ID",
-                  "DESCRIPTION", "TIMESTAMP_X")  # fmt: skip
+PRODUCT_FIELDS = (
+    "ID",
+    "NAME",
+    "ACTIVE",
+    "PRICE",
+    "CURRENCY_ID",
+    "VAT_ID",
+    "VAT_INCLUDED",
+    "SECTION_ID",
+    "XML_ID",
+    "DESCRIPTION",
+    "TIMESTAMP_X",
+)
 BASE_PRICE = "BASE"  # the price type crm.product.* reads and writes
 BASE_PRICE_NAME = "Базовая цена"
 # VAT_INCLUDED=N: PRICE is before VAT. The amount stays exact as Bitrix24 states it; the price type says so.

@@ -19,18 +19,13 @@ from bitrix24_simulator.crm.listing import Page, list_records
 from bitrix24_simulator.errors import method_error
 from bitrix24_simulator.store import Portal
 
-# ``crm.vat.list`` as a fresh Russian portal has it; "no VAT" has no rate
+# ``crm.vat.list``: the simulator's rates (its choice, docs/bitrix24.md "Product catalog"); "no VAT" has no rate
 # (https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-list.html).
-VAT_RATES: tuple[dict[str, Any], ...] = (
-    {"ID": "1", "TIMESTAMP_X": "2024-01-10T10:00:00+03:00", "ACTIVE": "Y", "C_SORT": "100", "NAME": "Без НДС",
-     "RATE": None},
-    {"ID": "2", "TIMESTAMP_X": "2024-01-10T10:00:00+03:00", "ACTIVE": "Y", "C_SORT": "200", "NAME": "НДС 0%",
-     "RATE": "0.00"},
-    {"ID": "3", "TIMESTAMP_X": "2024-01-10T10:00:00+03:00", "ACTIVE": "Y", "C_SORT": "300", "NAME": "НДС 10%",
-     "RATE": "10.00"},
-    {"ID": "4", "TIMESTAMP_X": "2024-01-10T10:00:00+03:00", "ACTIVE": "Y", "C_SORT": "400", "NAME": "НДС 20%",
-     "RATE": "20.00"},
-)  # fmt: skip
+_RATES = (("1", "Без НДС", None), ("2", "НДС 0%", "0.00"), ("3", "НДС 10%", "10.00"), ("4", "НДС 20%", "20.00"))
+VAT_RATES: tuple[dict[str, Any], ...] = tuple(
+    {"ID": i, "TIMESTAMP_X": "2024-01-10T10:00:00+03:00", "ACTIVE": "Y", "C_SORT": f"{i}00", "NAME": name, "RATE": rate}
+    for i, name, rate in _RATES
+)
 VAT_BY_RATE = {None: "1", 0: "2", 10: "3", 20: "4"}
 
 PRODUCT = entities.ENTITIES["product"]
