@@ -3,7 +3,7 @@ VAT from the portal's rates, archived when inactive, and a clear reason for what
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from bitrix24_connector.mapping.common import Unmappable
 from bitrix24_connector.mapping.deals import map_position
 from bitrix24_connector.mapping.products import map_product, map_section, section_paths, vat_rates
+from bitrix24_connector.sync.reconcile import deleted_event
 
 PORTAL = "demo.bitrix24.ru"
 RATES = vat_rates([{"ID": "1", "RATE": None}, {"ID": "3", "RATE": "10.00"}, {"ID": "4", "RATE": "20.00"}])
@@ -120,3 +121,10 @@ def test_a_deal_row_names_the_catalog_product_by_the_same_id() -> None:
     row = {"ID": "7", "PRODUCT_ID": 17, "PRODUCT_NAME": "Чайник", "PRICE": 2299.9, "QUANTITY": 1.0}
     assert map_position(row).product_id == map_product(product(), PORTAL, RATES).entity_id
     assert map_position({**row, "PRODUCT_ID": 0}).product_id is None  # a free-text row names no product
+
+
+def test_a_delete_in_the_same_second_as_the_last_edit_is_newer_than_every_state_of_that_second() -> None:
+    edited = datetime(2025, 12, 20, 9, 30, 5, tzinfo=UTC)
+    states = [map_product(product(PRICE=f"{n}.00", TIMESTAMP_X=edited.isoformat()), PORTAL, RATES) for n in range(50)]
+    deleted = deleted_event(PORTAL, "product", "product-17", edited + timedelta(microseconds=400_000))
+    assert all(deleted.source_version > state.source_version for state in states)

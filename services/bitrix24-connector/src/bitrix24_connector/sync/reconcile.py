@@ -35,10 +35,10 @@ WHOLE = ("pipeline", "folder")
 
 
 def deleted_event(portal: str, kind: str, entity_id: str, when: datetime) -> EventEnvelope:
-    # A delete is newer than any upsert (versions are DATE_MODIFY, which never passes the present).
-    return envelope(
-        f"{kind}.deleted", portal, entity_id, epoch_micros(when), Deleted(id=entity_id, deleted_at=when), when
-    )
+    """A delete is newer than any upsert: an upsert's version is a modification second (which never passes the
+    present) plus up to a second of digest (mapping/common.py), so the delete takes the start of the next second."""
+    deleted_version = (epoch_micros(when) // 1_000_000 + 1) * 1_000_000
+    return envelope(f"{kind}.deleted", portal, entity_id, deleted_version, Deleted(id=entity_id, deleted_at=when), when)
 
 
 async def _listed(ctx: SyncContext, spec: EntitySpec) -> set[str]:
