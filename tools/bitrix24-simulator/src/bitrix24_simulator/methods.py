@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bitrix24_simulator import events
-from bitrix24_simulator.crm import deals, entities, fields
+from bitrix24_simulator.crm import deals, entities, fields, products
 from bitrix24_simulator.crm.listing import Page
 from bitrix24_simulator.store import Portal
 
@@ -33,12 +33,16 @@ def _on(function: Callable[[Portal, entities.Entity, dict[str, Any]], Any], enti
     return lambda portal, params: Outcome(function(portal, entity, params))
 
 
-def _listing(entity: entities.Entity) -> Handler:
+def _list_of(function: Callable[[Portal, dict[str, Any]], Page]) -> Handler:
     def handler(portal: Portal, params: dict[str, Any]) -> Outcome:
-        page: Page = entities.list_(portal, entity, params)
+        page = function(portal, params)
         return Outcome(page.items, 0 if page.total is None else page.total, page.next, is_list=True)
 
     return handler
+
+
+def _listing(entity: entities.Entity) -> Handler:
+    return _list_of(lambda portal, params: entities.list_(portal, entity, params))
 
 
 def _registry() -> dict[str, Handler]:
@@ -60,6 +64,8 @@ def _registry() -> dict[str, Handler]:
             "crm.category.list": _plain(deals.category_list),
             "crm.dealcategory.stage.list": _plain(deals.dealcategory_stage_list),
             "crm.status.list": _plain(deals.status_list),
+            "crm.vat.list": _list_of(products.vat_list),
+            **{name: _plain(write) for name, write in products.WRITES.items()},
             "event.bind": _plain(events.bind),
             "event.get": _plain(events.get),
             "event.unbind": _plain(events.unbind),

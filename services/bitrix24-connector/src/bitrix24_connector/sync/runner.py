@@ -5,7 +5,8 @@ A type has two cursors. ``<type>.walk`` is where a full walk stopped: the docume
 the last published id. ``<type>`` is the ``DATE_MODIFY`` mark increments read from: when a walk ends it becomes the
 portal's clock at the walk's start (whatever changed behind the walk is read again), and increments page by the key
 ``(DATE_MODIFY, ID)`` with ``filter[>=DATE_MODIFY]`` from the mark minus an overlap, skipping rows at or before the
-key client-side. Delivery is at least once: a republished record carries the same event id, which consumers drop.
+key client-side. Products keep their modification date in ``TIMESTAMP_X`` instead (the spec's ``stamp``). Delivery
+is at least once: a republished record carries the same event id, which consumers drop.
 """
 
 from __future__ import annotations
@@ -82,25 +83,31 @@ async def walk(ctx: SyncContext, spec: EntitySpec, walked: Cursor) -> int:
     return published
 
 
-def row_key(row: dict[str, Any]) -> Key:
-    return parse_time(row.get("DATE_MODIFY"), "DATE_MODIFY"), int(row["ID"])
+def row_key(row: dict[str, Any], stamp: str = "DATE_MODIFY") -> Key:
+    return parse_time(row.get(stamp), stamp), int(row["ID"])
 
 
 async def changed(
-    ctx: SyncContext, method: str, select: Sequence[str], last: Key, extra: dict[str, Any] | None = None
+    ctx: SyncContext,
+    method: str,
+    select: Sequence[str],
+    last: Key,
+    extra: dict[str, Any] | None = None,
+    stamp: str = "DATE_MODIFY",
 ) -> AsyncIterator[list[tuple[Key, dict[str, Any]]]]:
-    """Pages of the records of ``method`` modified after ``last``, by the key ``(DATE_MODIFY, ID)``: filtered
-    ``>=DATE_MODIFY`` of the key's second, ordered by the key, rows at or before it skipped client-side."""
+    """Pages of the records of ``method`` modified after ``last``, by the key ``(<stamp>, ID)``: filtered
+    ``>=<stamp>`` of the key's second, ordered by the key, rows at or before it skipped client-side."""
     offset = 0
     while True:
         params: dict[str, Any] = {
-            "order": {"DATE_MODIFY": "ASC", "ID": "ASC"},
-            "filter": {**(extra or {}), ">=DATE_MODIFY": last[0].isoformat()},
-            "select": [*select, "DATE_MODIFY"],
+            "order": {stamp: "ASC", "ID": "ASC"},
+            "filter": {**(extra or {}), f">={stamp}": last[0].isoformat()},
+            "select": [*select, stamp],
             "start": offset if offset else -1,
         }
         rows = list((await ctx.client.call(method, params)).result or [])
-        fresh = sorted(((row_key(row), row) for row in rows if _keyed(row)), key=lambda item: item[0])
+        keyed = ((row_key(row, stamp), row) for row in rows if _keyed(row, stamp))
+        fresh = sorted(keyed, key=lambda item: item[0])
         fresh = [(key, row) for key, row in fresh if key > last]
         if fresh:
             yield fresh
@@ -116,15 +123,16 @@ def _after(mark: Cursor, overlap: timedelta) -> Key:
     return parse_time(mark.last_updated) - overlap, 0
 
 
-def _tail(fresh: list[tuple[Key, dict[str, Any]]]) -> Cursor:
-    return Cursor(str(fresh[-1][1]["DATE_MODIFY"]), str(fresh[-1][1]["ID"]))
+def _tail(fresh: list[tuple[Key, dict[str, Any]]], stamp: str = "DATE_MODIFY") -> Cursor:
+    return Cursor(str(fresh[-1][1][stamp]), str(fresh[-1][1]["ID"]))
 
 
 async def increment(ctx: SyncContext, spec: EntitySpec, mark: Cursor) -> int:
     """Every record modified at or after the mark (less the overlap)."""
     published = 0
-    async for fresh in changed(ctx, spec.method, spec.select, _after(mark, ctx.overlap)):
-        published += await publish_page(ctx, spec, [row for _, row in fresh], spec.type, _tail(fresh))
+    async for fresh in changed(ctx, spec.method, spec.select, _after(mark, ctx.overlap), stamp=spec.stamp):
+        rows = [row for _, row in fresh]
+        published += await publish_page(ctx, spec, rows, spec.type, _tail(fresh, spec.stamp))
     return published
 
 
@@ -162,9 +170,9 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
     return published
 
 
-def _keyed(row: dict[str, Any]) -> bool:
+def _keyed(row: dict[str, Any], stamp: str) -> bool:
     try:
-        row_key(row)
+        row_key(row, stamp)
     except (Unmappable, KeyError, TypeError, ValueError):
         return False
     return True

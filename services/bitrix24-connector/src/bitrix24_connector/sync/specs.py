@@ -9,7 +9,8 @@ from typing import Any
 
 from bitrix24_connector.client import Bitrix24Client
 from bitrix24_connector.log import log
-from bitrix24_connector.mapping import deals, parties
+from bitrix24_connector.mapping import deals, parties, products
+from bitrix24_connector.sync.catalog import SECTION, rates_of
 from crm_common.events.envelope import EventEnvelope
 
 # A page's extra data per record id: requisites of companies, product rows of deals. A record missing from the
@@ -38,6 +39,7 @@ class EntitySpec:
     mapper: Mapper
     prepare: Prepare | None = None
     related: RelatedFeed | None = None
+    stamp: str = "DATE_MODIFY"  # the modification date increments page by (products: TIMESTAMP_X)
 
 
 async def _per_record(
@@ -82,6 +84,10 @@ def _deal(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
     return deals.map_deal(record, portal, list(extra or []))
 
 
+def _product(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
+    return products.map_product(record, portal, products.vat_rates(list(extra or [])))
+
+
 PARTY_FIELDS = ("ID", "DATE_CREATE", "DATE_MODIFY", "PHONE", "EMAIL")
 SPECS: dict[str, EntitySpec] = {
     spec.type: spec
@@ -105,8 +111,18 @@ SPECS: dict[str, EntitySpec] = {
             RelatedFeed("requisites", "crm.requisite.list", {"ENTITY_TYPE_ID": 4}, "ENTITY_ID"),
         ),
         EntitySpec("deal", "crm.deal.list", "deal", str, ("*",), _deal, product_rows_of),
+        EntitySpec(
+            "product",
+            "crm.product.list",
+            "product",
+            lambda i: f"product-{i}",
+            products.PRODUCT_FIELDS,
+            _product,
+            rates_of,
+            stamp="TIMESTAMP_X",
+        ),
     )
 }
 PIPELINE = "pipeline"
-TYPES = (PIPELINE, *SPECS)
-LEDGER_KINDS = frozenset({"counterparty", "deal", "pipeline"})
+TYPES = (PIPELINE, SECTION, *SPECS)
+LEDGER_KINDS = frozenset({"counterparty", "deal", "pipeline", "product", "folder"})
