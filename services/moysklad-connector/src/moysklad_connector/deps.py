@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from moysklad_connector.settings import ConnectorSettings
 
@@ -11,3 +13,6 @@ from moysklad_connector.settings import ConnectorSettings
 def settings(request: Request) -> ConnectorSettings:
     value: ConnectorSettings = request.app.state.settings
     return value
+
+
+Settings = Annotated[ConnectorSettings, Depends(settings)]

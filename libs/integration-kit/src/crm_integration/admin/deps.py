@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.db import transaction
@@ -19,6 +19,10 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """
     async with transaction(request.app.state.sessions) as session:
         yield session
+
+
+# The one way a route takes the request's transaction (committed before the response is sent).
+DbSession = Annotated[AsyncSession, Depends(db_session, scope="function")]
 
 
 def typed(handler: Callable[..., Any], **annotations: Any) -> Callable[..., Any]:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import AppError, BadRequest, Forbidden, NotFound, Unauthorized, error_responses
 from crm_common.security import Permission, require_permission
-from crm_integration.admin.deps import db_session, typed
+from crm_integration.admin.deps import DbSession, typed
 from crm_integration.admin.status import health, last_sync, next_run
 from crm_integration.credentials import IntegrationRepository
 from crm_integration.jobs import SyncTables
@@ -90,9 +90,7 @@ def integrations_router(
         fields = {"enabled": row.enabled, "account_id": row.account_id, "updated_at": row.updated_at}
         return await out(session, request, row.id, source="stored", **fields, **schema.fields(row))
 
-    async def list_integrations(
-        request: Request, session: AsyncSession = Depends(db_session, scope="function")
-    ) -> list[Any]:
+    async def list_integrations(request: Request, session: DbSession) -> list[Any]:
         """List integrations without their secrets, with their last sync, next run and health."""
         rows = await IntegrationRepository(session, schema.model).all()
         listed = [await stored(session, request, row) for row in rows]
@@ -102,21 +100,15 @@ def integrations_router(
             listed.insert(0, await out(session, request, env["id"], account_id=None, source="environment", **fields))
         return listed
 
-    async def put_integration(
-        body: Any, request: Request, session: AsyncSession = Depends(db_session, scope="function")
-    ) -> Any:
+    async def put_integration(body: Any, request: Request, session: DbSession) -> Any:
         return await stored(session, request, await schema.save(session, request, body))
 
-    async def delete_integration(
-        integration_id: str, request: Request, session: AsyncSession = Depends(db_session, scope="function")
-    ) -> Response:
+    async def delete_integration(integration_id: str, request: Request, session: DbSession) -> Response:
         """Delete a stored integration: scheduling stops; its synced data and job history stay."""
         await schema.remove(session, request, integration_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-    async def check_integration(
-        body: Any, request: Request, session: AsyncSession = Depends(db_session, scope="function")
-    ) -> CheckOut:
+    async def check_integration(body: Any, request: Request, session: DbSession) -> CheckOut:
         return await schema.check(session, request, body)
 
     many: Any = list[schema.out]  # type: ignore[name-defined]  # the source's shape, known only here

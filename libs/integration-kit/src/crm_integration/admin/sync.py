@@ -7,15 +7,14 @@ modes), passed as a :class:`JobSchemas`, and so is the re-drive (reading one obj
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
 from crm_common.security import Permission, require_permission
-from crm_integration.admin.deps import db_session, typed
+from crm_integration.admin.deps import DbSession, typed
 from crm_integration.jobs import SyncTables
 from crm_integration.service import JobService
 
@@ -42,28 +41,31 @@ def job_service(request: Request) -> JobService[Any]:
     return service
 
 
+Jobs = Annotated[JobService[Any], Depends(job_service)]
+
+
 def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any], prefix: str = "/api/v1/admin/sync") -> APIRouter:
     """The routes under ``prefix`` (a second connector behind the same gateway takes its own)."""
     router = APIRouter(prefix=prefix, tags=["sync"])
     of: Any = schemas.job
 
-    async def start_sync(body: Any = None, service: JobService[Any] = Depends(job_service)) -> Any:
+    async def start_sync(service: Jobs, body: Any = None) -> Any:
         """Start a sync of an integration now."""
         body = body or schemas.start()
         job = await service.start(body.integration_id, body.mode.value, "manual")
         return of.of(job)
 
     async def list_jobs(
+        session: DbSession,
         integration_id: str | None = None,
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0),
-        session: AsyncSession = Depends(db_session, scope="function"),
     ) -> Any:
         """List sync jobs, newest first."""
         jobs, total = await tables.jobs(session).page(integration_id, limit, offset)
         return schemas.job_page(items=[of.of(j) for j in jobs], total=total, limit=limit, offset=offset)
 
-    async def get_job(job_id: uuid.UUID, session: AsyncSession = Depends(db_session, scope="function")) -> Any:
+    async def get_job(job_id: uuid.UUID, session: DbSession) -> Any:
         """Read one sync job."""
         job = await tables.jobs(session).get(job_id)
         if job is None:
@@ -71,18 +73,18 @@ def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any], prefix: str =
         return of.of(job)
 
     async def list_skipped(
+        session: DbSession,
         integration_id: str | None = None,
         job_id: uuid.UUID | None = None,
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0),
-        session: AsyncSession = Depends(db_session, scope="function"),
     ) -> Any:
         """List objects a sync skipped, with the raw object and the reason, newest first."""
         rows, total = await tables.dead_letters(session).page(integration_id, limit, offset, job_id=job_id)
         items = [schemas.letter.model_validate(r) for r in rows]
         return schemas.letter_page(items=items, total=total, limit=limit, offset=offset)
 
-    async def redrive_skipped(letter_id: int, service: JobService[Any] = Depends(job_service)) -> Any:
+    async def redrive_skipped(letter_id: int, service: Jobs) -> Any:
         return schemas.letter.model_validate(await schemas.redrive(service, letter_id))
 
     run = [Depends(require_permission(Permission.SYNC_RUN))]

@@ -14,7 +14,7 @@ import hmac
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitrix24_connector import metrics
@@ -25,7 +25,7 @@ from bitrix24_connector.tables import WebhookReceipt
 from bitrix24_connector.webhooks.registration import EVENTS
 from bitrix24_connector.webhooks.tokens import token_matches
 from crm_common.errors import Forbidden, NotFound, error_responses
-from crm_integration.admin.deps import db_session
+from crm_integration.admin.deps import DbSession
 from crm_integration.webhooks import ReceiptRepository
 
 router = APIRouter(prefix="/api/v1/integrations/bitrix24", tags=["webhooks"])
@@ -59,9 +59,9 @@ def hint_types(event: str) -> frozenset[str] | None:
 )
 async def receive_event(
     request: Request,
+    session: DbSession,
     integration: str = Query(DEFAULT_INTEGRATION, max_length=64),
     token: str | None = Query(None, max_length=128),
-    session: AsyncSession = Depends(db_session, scope="function"),
 ) -> Response:
     """Accept a Bitrix24 outbound event and sync the integration sooner."""
     settings = _settings(request)

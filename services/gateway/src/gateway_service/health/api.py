@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, Request
@@ -63,7 +63,7 @@ async def _postgres(url: str) -> None:
     responses=error_responses(Unauthorized, Forbidden, ServiceUnavailable),
 )
 async def system_health(
-    request: Request, principal: Principal = Depends(require(Permission.ADMIN_HEALTH))
+    request: Request, principal: Annotated[Principal, Depends(require(Permission.ADMIN_HEALTH))]
 ) -> SystemHealth:
     """Report the readiness of every service, Kafka, Postgres, Redis and the lag of every consumer group."""
     s: GatewaySettings = request.app.state.settings

@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
@@ -36,7 +36,7 @@ _STREAM_ID = "0123456789-"
 )
 async def stream(
     request: Request,
-    principal: Principal = Depends(require(Permission.NOTIFICATIONS_READ)),
+    principal: Annotated[Principal, Depends(require(Permission.NOTIFICATIONS_READ))],
     last_event_id: str | None = Header(default=None, description="Resume after this event id (sent by browsers)."),
     after: str | None = Query(default=None, description="Resume after this event id (for clients without headers)."),
 ) -> StreamingResponse:

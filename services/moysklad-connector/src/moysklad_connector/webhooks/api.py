@@ -12,16 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query, Request, Response, status
 
 from crm_common.errors import Forbidden, error_responses
-from crm_integration.admin.deps import db_session
+from crm_integration.admin.deps import DbSession
 from crm_integration.webhooks import ReceiptRepository
 from moysklad_connector import metrics
-from moysklad_connector.deps import settings
+from moysklad_connector.deps import Settings
 from moysklad_connector.integrations.service import DEFAULT_INTEGRATION
-from moysklad_connector.settings import ConnectorSettings
 from moysklad_connector.tables import WebhookReceipt
 from moysklad_connector.webhooks.registration import HOOK_TYPES
 from moysklad_connector.webhooks.tokens import token_matches
@@ -37,11 +35,11 @@ router = APIRouter(prefix="/api/v1/integrations/moysklad", tags=["webhooks"])
 )
 async def receive_webhook(
     request: Request,
+    session: DbSession,
+    config: Settings,
     integration: str = Query(DEFAULT_INTEGRATION, max_length=64),
     token: str | None = Query(None, max_length=128),
     request_id: str | None = Query(None, alias="requestId", max_length=64),
-    session: AsyncSession = Depends(db_session, scope="function"),
-    config: ConnectorSettings = Depends(settings),
 ) -> Response:
     """Accept a MoySklad webhook notification and sync the integration sooner."""
     if not token_matches(config, integration, token):
