@@ -45,10 +45,23 @@ async def test_full_sync_of_the_demo_portal_publishes_every_record_once(
     assert sum(len(e.payload["positions"]) for e in deals) == len(p.records("productrow"))
     inns = {f"company-{r['ENTITY_ID']}": r["RQ_INN"] for r in p.records("requisite") if r["ENTITY_TYPE_ID"] == "4"}
     assert {e.entity_id: e.payload["inn"] for e in parties if e.entity_id.startswith("company-")} == inns
+    # Every deal with every stage it entered (a lost deal with the open stages before), and its responsible's name.
+    moves: dict[str, list[str]] = {}
+    for item in p.records("stagehistory"):
+        moves.setdefault(str(item["OWNER_ID"]), []).append(item["STAGE_ID"])
+    assert {e.entity_id: [c["stage_id"] for c in e.payload["stage_history"]] for e in deals} == moves
+    lost = [e for e in deals if e.payload["stage_semantics"] == "lost"]
+    assert lost
+    assert all(len(e.payload["stage_history"]) >= 2 for e in lost)
+    people = {u["ID"]: f"{u['NAME']} {u['LAST_NAME']}" for u in p.records("user")}
+    assert {e.entity_id: e.payload["responsible_name"] for e in deals} == {
+        d["ID"]: people[d["ASSIGNED_BY_ID"]] for d in p.records("deal")
+    }
     # Every request stayed under the leaky bucket: none refused, far fewer than one per record.
     refused = sum(counts.get("503", 0) for counts in stats["by_method"].values())
     assert refused == 0
-    assert stats["requests"] <= 40
+    assert stats["requests"] <= 50
+    assert stats["by_method"]["user.get"] == {"200": 1}  # five sales people, asked about once
     assert all(e.source == "bitrix24" and e.account_id == account(sim) for e in parties + deals + pipelines)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bitrix24_simulator import events
-from bitrix24_simulator.crm import deals, entities, fields
+from bitrix24_simulator.crm import deals, entities, fields, stagehistory, users
 from bitrix24_simulator.crm.listing import Page
 from bitrix24_simulator.store import Portal
 
@@ -41,6 +41,17 @@ def _listing(entity: entities.Entity) -> Handler:
     return handler
 
 
+def _paged(function: Callable[[Portal, dict[str, Any]], Page], key: str | None = None) -> Handler:
+    """A list method of its own; ``key`` wraps the page as ``{key: [...]}`` (``crm.stagehistory.list``)."""
+
+    def handler(portal: Portal, params: dict[str, Any]) -> Outcome:
+        page = function(portal, params)
+        result = page.items if key is None else {key: page.items}
+        return Outcome(result, 0 if page.total is None else page.total, page.next, is_list=True)
+
+    return handler
+
+
 def _registry() -> dict[str, Handler]:
     registry: dict[str, Handler] = {}
     writable = {"contact", "company", "deal", "requisite"}
@@ -60,6 +71,8 @@ def _registry() -> dict[str, Handler]:
             "crm.category.list": _plain(deals.category_list),
             "crm.dealcategory.stage.list": _plain(deals.dealcategory_stage_list),
             "crm.status.list": _plain(deals.status_list),
+            "crm.stagehistory.list": _paged(stagehistory.stagehistory_list, "items"),
+            "user.get": _paged(users.user_get),
             "event.bind": _plain(events.bind),
             "event.get": _plain(events.get),
             "event.unbind": _plain(events.unbind),

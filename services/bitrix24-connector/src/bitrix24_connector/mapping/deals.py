@@ -22,6 +22,7 @@ from bitrix24_connector.mapping.common import (
     require,
     version,
 )
+from bitrix24_connector.mapping.history import map_stage_history
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deal, DealPosition, Money, Pipeline, PipelineStage, StageSemantics
 
@@ -97,8 +98,14 @@ def _party(prefix: str, value: Any) -> str | None:
 
 
 def map_deal(
-    record: dict[str, Any], portal: str, rows: list[dict[str, Any]], users: dict[str, str] | None = None
+    record: dict[str, Any],
+    portal: str,
+    rows: list[dict[str, Any]],
+    users: dict[str, str | None] | None = None,
+    history: list[dict[str, Any]] | None = None,
 ) -> EventEnvelope:
+    """A deal with its product rows, the names of ``users`` (``ASSIGNED_BY_ID`` -> name) and its stage ``history``
+    (``crm.stagehistory.list`` items; mapping/history.py)."""
     deal_id = require(record, "ID")
     semantic = str(record.get("STAGE_SEMANTIC_ID") or "")
     if semantic not in SEMANTIC_IDS:
@@ -113,6 +120,7 @@ def map_deal(
     responsible = record.get("ASSIGNED_BY_ID")
     responsible_id = str(responsible) if responsible not in (None, "") else None
     close_date = optional_time(record.get("CLOSEDATE"), "CLOSEDATE")
+    stage_history = map_stage_history(history or [], deal_id)
     deal = Deal(
         id=deal_id,
         title=str(record.get("TITLE") or "").strip() or f"Deal {deal_id}",
@@ -125,10 +133,14 @@ def map_deal(
         responsible_id=responsible_id,
         responsible_name=(users or {}).get(responsible_id or ""),
         positions=[map_position(row) for row in rows],
+        stage_history=stage_history,
         expected_close_date=None if closed or close_date is None else close_date.date(),
         closed=closed,
         closed_at=close_date if closed else None,
         created_at=created,
         updated_at=updated,
     )
-    return envelope("deal.upserted", portal, deal_id, version(updated, record, rows), deal, updated)
+    # A move read before the deal's own stamp caught up with it still orders after what was published before it.
+    moment = max([updated, *(change.entered_at for change in stage_history)])
+    source_version = version(moment, record, rows, history or [], deal.responsible_name)
+    return envelope("deal.upserted", portal, deal_id, source_version, deal, updated)

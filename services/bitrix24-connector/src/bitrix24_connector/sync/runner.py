@@ -19,7 +19,8 @@ from bitrix24_connector.client import PAGE
 from bitrix24_connector.log import log
 from bitrix24_connector.mapping.common import Unmappable, parse_time
 from bitrix24_connector.sync.context import SyncContext
-from bitrix24_connector.sync.specs import EntitySpec
+from bitrix24_connector.sync.deal_history import items_of
+from bitrix24_connector.sync.specs import EntitySpec, RelatedFeed
 from bitrix24_connector.tables import TABLES
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
@@ -82,25 +83,33 @@ async def walk(ctx: SyncContext, spec: EntitySpec, walked: Cursor) -> int:
     return published
 
 
-def row_key(row: dict[str, Any]) -> Key:
-    return parse_time(row.get("DATE_MODIFY"), "DATE_MODIFY"), int(row["ID"])
+def row_key(row: dict[str, Any], stamp: str = "DATE_MODIFY") -> Key:
+    return parse_time(row.get(stamp), stamp), int(row["ID"])
 
 
 async def changed(
-    ctx: SyncContext, method: str, select: Sequence[str], last: Key, extra: dict[str, Any] | None = None
+    ctx: SyncContext,
+    method: str,
+    select: Sequence[str],
+    last: Key,
+    extra: dict[str, Any] | None = None,
+    feed: RelatedFeed | None = None,
 ) -> AsyncIterator[list[tuple[Key, dict[str, Any]]]]:
     """Pages of the records of ``method`` modified after ``last``, by the key ``(DATE_MODIFY, ID)``: filtered
-    ``>=DATE_MODIFY`` of the key's second, ordered by the key, rows at or before it skipped client-side."""
+    ``>=DATE_MODIFY`` of the key's second, ordered by the key, rows at or before it skipped client-side. A related
+    feed may page by another stamp (a stage move's ``CREATED_TIME``) and take more parameters."""
+    stamp = feed.stamp if feed is not None else "DATE_MODIFY"
     offset = 0
     while True:
         params: dict[str, Any] = {
-            "order": {"DATE_MODIFY": "ASC", "ID": "ASC"},
-            "filter": {**(extra or {}), ">=DATE_MODIFY": last[0].isoformat()},
-            "select": [*select, "DATE_MODIFY"],
+            **(feed.params if feed is not None else {}),
+            "order": {stamp: "ASC", "ID": "ASC"},
+            "filter": {**(extra or {}), f">={stamp}": last[0].isoformat()},
+            "select": [*select, stamp],
             "start": offset if offset else -1,
         }
-        rows = list((await ctx.client.call(method, params)).result or [])
-        fresh = sorted(((row_key(row), row) for row in rows if _keyed(row)), key=lambda item: item[0])
+        rows = items_of((await ctx.client.call(method, params)).result)
+        fresh = sorted(((row_key(row, stamp), row) for row in rows if _keyed(row, stamp)), key=lambda item: item[0])
         fresh = [(key, row) for key, row in fresh if key > last]
         if fresh:
             yield fresh
@@ -116,8 +125,8 @@ def _after(mark: Cursor, overlap: timedelta) -> Key:
     return parse_time(mark.last_updated) - overlap, 0
 
 
-def _tail(fresh: list[tuple[Key, dict[str, Any]]]) -> Cursor:
-    return Cursor(str(fresh[-1][1]["DATE_MODIFY"]), str(fresh[-1][1]["ID"]))
+def _tail(fresh: list[tuple[Key, dict[str, Any]]], stamp: str = "DATE_MODIFY") -> Cursor:
+    return Cursor(str(fresh[-1][1][stamp]), str(fresh[-1][1]["ID"]))
 
 
 async def increment(ctx: SyncContext, spec: EntitySpec, mark: Cursor) -> int:
@@ -134,11 +143,11 @@ async def related_increment(ctx: SyncContext, spec: EntitySpec, mark: Cursor) ->
     assert spec.related is not None
     feed, published = spec.related, 0
     name = f"{spec.type}.{feed.name}"
-    async for fresh in changed(ctx, feed.method, (feed.owner_field,), _after(mark, ctx.overlap), feed.filter):
+    async for fresh in changed(ctx, feed.method, (feed.owner_field,), _after(mark, ctx.overlap), feed.filter, feed):
         owners = sorted({str(row[feed.owner_field]) for _, row in fresh if row.get(feed.owner_field)})
         params = {"filter": {"@ID": owners}, "select": list(spec.select), "start": -1}
         rows = list((await ctx.client.call(spec.method, params)).result or []) if owners else []
-        published += await publish_page(ctx, spec, rows, name, _tail(fresh))
+        published += await publish_page(ctx, spec, rows, name, _tail(fresh, feed.stamp))
     return published
 
 
@@ -162,9 +171,9 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
     return published
 
 
-def _keyed(row: dict[str, Any]) -> bool:
+def _keyed(row: dict[str, Any], stamp: str) -> bool:
     try:
-        row_key(row)
+        row_key(row, stamp)
     except (Unmappable, KeyError, TypeError, ValueError):
         return False
     return True

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bitrix24_connector.client import Bitrix24Client
 from bitrix24_connector.log import log
 from bitrix24_connector.mapping import deals, parties
+from bitrix24_connector.sync import deal_history
 from crm_common.events.envelope import EventEnvelope
 
 # A page's extra data per record id: requisites of companies, product rows of deals. A record missing from the
@@ -20,12 +21,15 @@ Mapper = Callable[[dict[str, Any], str, Any], EventEnvelope]
 
 @dataclass(frozen=True)
 class RelatedFeed:
-    """Rows kept apart from the record whose changes are the record's too (a company's requisites)."""
+    """Rows kept apart from the record whose changes are the record's too (a company's requisites, a deal's stage
+    moves)."""
 
     name: str  # cursor suffix: `<type>.<name>`
     method: str
     filter: dict[str, Any]
     owner_field: str  # the record's ID in the related row
+    stamp: str = "DATE_MODIFY"  # the row's time the feed pages by (with its ID)
+    params: dict[str, Any] = field(default_factory=dict)  # more parameters of the list call (``entityTypeId``)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,21 @@ async def product_rows_of(client: Bitrix24Client, rows: list[dict[str, Any]]) ->
     return await _per_record(client, rows, "crm.deal.productrows.get", lambda deal_id: {"id": deal_id})
 
 
+async def deal_extras_of(client: Bitrix24Client, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each deal's product rows, stage history and responsible person's name (sync/deal_history.py)."""
+    products = await product_rows_of(client, rows)
+    present = [row for row in rows if str(row["ID"]) in products]
+    histories, names = await deal_history.history_and_people(client, present)
+    return {
+        str(row["ID"]): {
+            "rows": products[str(row["ID"])],
+            "history": histories.get(str(row["ID"]), []),
+            "users": {key: name for key, name in names.items() if key == str(row.get("ASSIGNED_BY_ID"))},
+        }
+        for row in present
+    }
+
+
 def _contact(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
     return parties.map_contact(record, portal)
 
@@ -79,7 +98,8 @@ def _company(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
 
 
 def _deal(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
-    return deals.map_deal(record, portal, list(extra or []))
+    extra = extra or {}
+    return deals.map_deal(record, portal, list(extra.get("rows") or []), extra.get("users"), extra.get("history"))
 
 
 PARTY_FIELDS = ("ID", "DATE_CREATE", "DATE_MODIFY", "PHONE", "EMAIL")
@@ -104,7 +124,23 @@ SPECS: dict[str, EntitySpec] = {
             requisites_of,
             RelatedFeed("requisites", "crm.requisite.list", {"ENTITY_TYPE_ID": 4}, "ENTITY_ID"),
         ),
-        EntitySpec("deal", "crm.deal.list", "deal", str, ("*",), _deal, product_rows_of),
+        EntitySpec(
+            "deal",
+            "crm.deal.list",
+            "deal",
+            str,
+            ("*",),
+            _deal,
+            deal_extras_of,
+            RelatedFeed(
+                "history",
+                deal_history.METHOD,
+                {},
+                "OWNER_ID",
+                stamp="CREATED_TIME",
+                params={"entityTypeId": deal_history.DEALS},
+            ),
+        ),
     )
 }
 PIPELINE = "pipeline"

@@ -1,0 +1,59 @@
+"""What a page of deals needs besides its product rows: each deal's stage history and its responsible person's name.
+
+The history of a page is one ``batch`` of ``crm.stagehistory.list`` calls (``entityTypeId=2``, ``filter[OWNER_ID]``,
+ordered by ``ID``; docs/bitrix24.md, "Stage history"), keyed ``h<ID>``; a deal with a full page of 50 moves has the
+rest read by the fast path (``filter[>ID]``, ``start=-1``). New history rows of deals already published reach them
+through the ``deal.history`` feed (sync/specs.py): the feed names the deals, which are read again with this.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bitrix24_connector.client import PAGE, Bitrix24Client, Bitrix24Error
+from bitrix24_connector.sync.users import responsible_names
+
+METHOD = "crm.stagehistory.list"
+DEALS = 2  # entityTypeId of deals
+FIELDS = ("ID", "TYPE_ID", "OWNER_ID", "CREATED_TIME", "CATEGORY_ID", "STAGE_ID", "STAGE_SEMANTIC_ID")
+
+
+def items_of(result: Any) -> list[dict[str, Any]]:
+    """``crm.stagehistory.list`` answers ``{"items": [...]}``, not a bare list (docs/bitrix24.md, "Stage history")."""
+    if isinstance(result, dict):
+        return list(result.get("items") or [])
+    return list(result or [])
+
+
+def _params(deal_id: str, after: int = 0) -> dict[str, Any]:
+    return {
+        "entityTypeId": DEALS,
+        "filter": {"OWNER_ID": deal_id, ">ID": after},
+        "order": {"ID": "ASC"},
+        "select": list(FIELDS),
+        "start": -1,
+    }
+
+
+async def histories_of(client: Bitrix24Client, deal_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every history item of each deal, oldest first."""
+    answer = await client.batch({f"h{deal_id}": (METHOD, _params(deal_id)) for deal_id in deal_ids})
+    if answer.errors:
+        error: Bitrix24Error = next(iter(answer.errors.values()))
+        raise error
+    histories = {key[1:]: items_of(result) for key, result in answer.results.items()}
+    for deal_id, items in histories.items():
+        page = items
+        while len(page) == PAGE:
+            page = items_of((await client.call(METHOD, _params(deal_id, int(page[-1]["ID"])))).result)
+            items.extend(page)
+    return histories
+
+
+async def history_and_people(
+    client: Bitrix24Client, rows: list[dict[str, Any]]
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str | None]]:
+    """The page's histories and the names of the people its deals are assigned to."""
+    histories = await histories_of(client, [str(row["ID"]) for row in rows]) if rows else {}
+    names = await responsible_names(client, (str(row.get("ASSIGNED_BY_ID") or "") for row in rows))
+    return histories, names
