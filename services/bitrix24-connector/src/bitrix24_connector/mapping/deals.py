@@ -140,7 +140,11 @@ def map_deal(
         created_at=created,
         updated_at=updated,
     )
-    # A move read before the deal's own stamp caught up with it still orders after what was published before it.
+    # History only grows, and the record catches up with it (docs/bitrix24.md, "Stage history"): a move read before
+    # the deal's own stamp shows it still orders after what was published before, and within one second a longer
+    # history, then one that ends in the record's stage, is the newer state.
     moment = max([updated, *(change.entered_at for change in stage_history)])
-    source_version = version(moment, record, rows, history or [], deal.responsible_name)
+    caught_up = bool(stage_history) and stage_history[-1].stage_id == deal.stage_id
+    rank = 2 * len(stage_history) + int(caught_up)
+    source_version = version(moment, record, rows, history or [], deal.responsible_name, rank=rank)
     return envelope("deal.upserted", portal, deal_id, source_version, deal, updated)
