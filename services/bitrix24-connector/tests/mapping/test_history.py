@@ -12,20 +12,9 @@ from bitrix24_connector.mapping.common import Unmappable
 from bitrix24_connector.mapping.deals import map_deal
 from bitrix24_connector.mapping.history import map_stage_history, user_name
 
-PORTAL = "demo.bitrix24.ru"
-DEAL = {
-    "ID": "1",
-    "TITLE": "Оптовый заказ #1",
-    "CATEGORY_ID": "1",
-    "STAGE_ID": "C1:LOSE",
-    "STAGE_SEMANTIC_ID": "F",
-    "CURRENCY_ID": "RUB",
-    "OPPORTUNITY": "100.00",
-    "ASSIGNED_BY_ID": "5",
-    "CLOSEDATE": "2025-08-08T23:28:17+03:00",
-    "DATE_CREATE": "2025-07-19T08:14:02+03:00",
-    "DATE_MODIFY": "2025-08-08T23:28:17+03:00",
-}
+from .test_deals import PORTAL, deal
+
+DEAL = deal()  # lost, modified 2025-08-08T23:28:17+03:00
 
 
 def move(item_id: int, stage: str, when: str, owner: int = 1) -> dict[str, Any]:
