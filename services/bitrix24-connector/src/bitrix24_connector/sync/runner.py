@@ -72,6 +72,8 @@ async def walk(ctx: SyncContext, spec: EntitySpec, walked: Cursor) -> int:
     started = walked.last_updated if walked.last_id not in (None, DONE) else None
     after = int(walked.last_id) if started is not None and walked.last_id else 0
     published = 0
+    if spec.preload is not None:
+        await spec.preload(ctx.client)
     async for rows in ctx.client.walk(spec.method, select=spec.select, after_id=after):
         started = started or ctx.client.last_date_start
         cursor = Cursor(started, str(rows[-1]["ID"]))

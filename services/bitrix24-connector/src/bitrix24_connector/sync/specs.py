@@ -42,6 +42,7 @@ class EntitySpec:
     mapper: Mapper
     prepare: Prepare | None = None
     related: RelatedFeed | None = None
+    preload: Callable[[Bitrix24Client], Awaitable[None]] | None = None  # before a full walk (the deals' history)
 
 
 async def _per_record(
@@ -140,6 +141,7 @@ SPECS: dict[str, EntitySpec] = {
                 stamp="CREATED_TIME",
                 params={"entityTypeId": deal_history.DEALS},
             ),
+            deal_history.preload,
         ),
     )
 }
