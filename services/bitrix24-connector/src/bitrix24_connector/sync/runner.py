@@ -145,7 +145,8 @@ async def related_increment(ctx: SyncContext, spec: EntitySpec, mark: Cursor) ->
     assert spec.related is not None
     feed, published = spec.related, 0
     name = f"{spec.type}.{feed.name}"
-    async for fresh in changed(ctx, feed.method, (feed.owner_field,), _after(mark, ctx.overlap), feed.filter, feed):
+    select = ("ID", feed.owner_field)  # the key needs the row's ID; asked for, not assumed
+    async for fresh in changed(ctx, feed.method, select, _after(mark, ctx.overlap), feed.filter, feed):
         owners = sorted({str(row[feed.owner_field]) for _, row in fresh if row.get(feed.owner_field)})
         params = {"filter": {"@ID": owners}, "select": list(spec.select), "start": -1}
         rows = list((await ctx.client.call(spec.method, params)).result or []) if owners else []
