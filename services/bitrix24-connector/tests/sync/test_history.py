@@ -12,7 +12,6 @@ from bitrix24_connector.sync.service import SyncService
 from bitrix24_simulator.crm import stagehistory
 from bitrix24_simulator.data.funnel import semantic_of, stages_of
 from bitrix24_simulator.data.users import hire
-from bitrix24_simulator.live import LivePortal
 from bitrix24_simulator.testing import RunningSimulator
 from crm_common.events.topics import DEALS
 
@@ -92,29 +91,3 @@ async def test_a_history_the_connector_cannot_read_keeps_the_deal_as_skipped_wit
     assert job.status == "succeeded_with_skipped", job.detail
     assert job.counts["deal"] == len(sim.portal.records("deal")) - 1
     assert job.skipped == {"deal": {"Unmappable: CREATED_TIME '2025-12-01T10:00:00' has no offset": 1}}
-
-
-async def test_after_live_changes_every_deal_has_the_portals_history_and_names(
-    service: SyncService, sim: RunningSimulator, integration: str
-) -> None:
-    await service.run(integration, "full", "test")
-    live = LivePortal(sim.portal)
-    for _ in range(40):
-        live.step()
-
-    job = await service.run(integration, "incremental", "test")
-
-    assert job.status == "succeeded", job.detail
-    deals = {  # a deal live mode deleted is not reconciled by an increment: compare the portal's deals
-        k: e
-        for k, e in latest_state(await portal_events(DEALS.name, sim)).items()
-        if e.event_type == "deal.upserted" and sim.portal.get("deal", k) is not None
-    }
-    people = {u["ID"]: f"{u['NAME']} {u['LAST_NAME']}" for u in sim.portal.records("user")}
-    live_deals = sim.portal.records("deal")
-    assert {k: [c["stage_id"] for c in e.payload["stage_history"]] for k, e in deals.items()} == {
-        d["ID"]: _moves(sim, d["ID"]) for d in live_deals
-    }
-    assert {k: e.payload["responsible_name"] for k, e in deals.items()} == {
-        d["ID"]: people[d["ASSIGNED_BY_ID"]] for d in live_deals
-    }
