@@ -91,3 +91,28 @@ async def test_a_history_the_connector_cannot_read_keeps_the_deal_as_skipped_wit
     assert job.status == "succeeded_with_skipped", job.detail
     assert job.counts["deal"] == len(sim.portal.records("deal")) - 1
     assert job.skipped == {"deal": {"Unmappable: CREATED_TIME '2025-12-01T10:00:00' has no offset": 1}}
+
+
+async def test_long_histories_are_read_whole_by_the_walk_and_by_increments(
+    service: SyncService, sim: RunningSimulator, integration: str
+) -> None:
+    portal = sim.portal
+    rest(sim, "crm.deal.delete", id=portal.records("deal")[5]["ID"])  # a gap in the history's ids
+    for deal in portal.records("deal")[:30]:
+        for _ in range(90):  # past 2,500 moves in all (more than one batch of windows), over 50 for one deal
+            stagehistory.record(portal, deal, stagehistory.MOVED, deal["DATE_MODIFY"])
+    assert len(portal.records("stagehistory")) > 2_500
+
+    await service.run(integration, "full", "test")
+    walked = sim_stats(sim)["by_method"]
+    deal = portal.records("deal")[0]
+    rest(sim, "crm.deal.update", id=deal["ID"], fields={"TITLE": "Повторный заказ"})
+    await service.run(integration, "incremental", "test")
+
+    state = latest_state(await portal_events(DEALS.name, sim))
+    assert walked["crm.stagehistory.list"] == {"200": 1}  # the newest id; the rest came in batches of windows
+    assert {
+        d["ID"]: [c["stage_id"] for c in state[d["ID"]].payload["stage_history"]] for d in portal.records("deal")
+    } == {d["ID"]: _moves(sim, d["ID"]) for d in portal.records("deal")}
+    assert state[deal["ID"]].payload["title"] == "Повторный заказ"
+    assert len(state[deal["ID"]].payload["stage_history"]) > 90
