@@ -55,14 +55,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from analytics_service.cache import CACHE, ReportCache
+from analytics_service.checkpoints.repository import hold_projection_lock
+from analytics_service.dashboard.report import build_dashboard
 from analytics_service.dashboard.schemas import Dashboard
-from analytics_service.dashboard.service import build_dashboard
 from analytics_service.db import Base, inbox, projection_tables
 from analytics_service.periods import Period
-from analytics_service.projections.batch import ProjectionBatch
-from analytics_service.projections.bulk import BulkLoader
-from analytics_service.projections.checkpoints import hold_projection_lock
-from analytics_service.projections.rebuild import RebuildResult, prepare_records, prepare_schema
+from analytics_service.pipeline.batch import ProjectionBatch
+from analytics_service.pipeline.bulk import BulkLoader
+from analytics_service.pipeline.rebuild import RebuildResult, prepare_records, prepare_schema
 from analytics_service.sales.report import sales_report
 from analytics_service.sales.schemas import Dimension, ReportFilters, SortField, TimeGrouping
 from analytics_service.settings import AnalyticsSettings

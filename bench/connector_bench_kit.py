@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_common.db import create_engine, session_factory
 from crm_common.messaging.broker import make_broker
 from crm_common.messaging.publisher import EventPublisher
-from crm_common.testing import kafka_servers, test_database_url
 from crm_integration.sinks import KafkaSink
+from crm_testing import kafka_servers, test_database_url
 from moysklad_connector.sync.service import SyncService
 from moysklad_connector.tables import SyncJob
 from moysklad_simulator.testing import RunningSimulator

@@ -39,7 +39,7 @@ import httpx
 from gateway_throughput import TRIVIAL_PATH, UPSTREAM_CODE  # bench/ is on sys.path
 from http_load import finish, load, load_arguments, make_token, stop, wait_live
 
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 FACTORY = "gateway_service.app:app_factory"
 

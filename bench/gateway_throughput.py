@@ -39,7 +39,7 @@ from http_load import (  # bench/ is on sys.path
     wait_live,
 )
 
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 UPSTREAM_CODE = """
 import json, sys

@@ -21,11 +21,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from crm_common.testing import KID, TokenMint
+from crm_testing import KID, TokenMint
 
 
 def make_token(jwks_path: Path, permissions: tuple[str, ...] = ("products:read",)) -> str:
-    """A token signed by a fresh key (crm_common.testing.TokenMint), its public key written as a JWKS file."""
+    """A token signed by a fresh key (crm_testing.TokenMint), its public key written as a JWKS file."""
     mint = TokenMint()
     x = base64.urlsafe_b64encode(mint.key.public_key().public_bytes_raw()).rstrip(b"=").decode()
     jwks_path.write_text(json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": KID}]}))

@@ -36,7 +36,7 @@ from e2e_harness import (  # noqa: E402
     wait_ready,
 )
 
-from crm_common.testing import free_port  # noqa: E402
+from crm_testing import free_port  # noqa: E402
 from gateway_service.health.lag import consumer_lag  # noqa: E402
 from moysklad_simulator import Settings as SimSettings  # noqa: E402
 from moysklad_simulator.testing import RunningSimulator, serve_in_thread  # noqa: E402
@@ -49,13 +49,13 @@ CONNECTOR = "moysklad-connector"
 
 @contextmanager
 def bench_system(
-    scale: str, *, seed: int = 4242, webhooks: bool = True, defer: tuple[str, ...] = ()
+    scale: str, *, seed: int = 4242, webhooks: bool = True, defer: tuple[str, ...] = (), rate_limits: bool = False
 ) -> Iterator[tuple[System, RunningSimulator]]:
-    """Services up (connector not yet started, nor those in ``defer``), simulator serving ``scale`` without rate
-    limits."""
+    """Services up (connector not yet started, nor those in ``defer``), simulator serving ``scale`` (MoySklad's rate
+    limits off unless ``rate_limits``)."""
     e2e_harness.LOGS = ROOT / ".local" / "logs" / "bench"
     infra = Infra.shared()
-    settings = SimSettings(scale=scale, seed=seed, anchor="2026-01-15 00:00:00", rate_limits_enabled=False)
+    settings = SimSettings(scale=scale, seed=seed, anchor="2026-01-15 00:00:00", rate_limits_enabled=rate_limits)
     with serve_in_thread(settings) as sim:
         login, password = sim.basic_auth
         ports = {name: free_port() for name in SERVICES}

@@ -63,7 +63,7 @@ from sqlalchemy.engine import make_url
 
 from analytics_service.cache import cache_prefix
 from crm_common.db import create_engine, session_factory
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 SERVICES = ("catalog", "inventory", "analytics")
 DAYS = (date(2025, 5, 1), date(2025, 6, 1), date(2025, 6, 30))  # seeded from, dashboard from, to
@@ -148,8 +148,8 @@ def _folder_ids(body: Any) -> set[str]:
 
 def endpoints(products: int) -> list[Endpoint]:
     from analytics_service.customers.segments import segments
-    from analytics_service.dashboard.service import build_dashboard
-    from analytics_service.inventory.service import inventory_report
+    from analytics_service.dashboard.report import build_dashboard
+    from analytics_service.inventory.report import inventory_report
     from analytics_service.periods import Period
     from analytics_service.sales.report import sales_report
     from analytics_service.sales.schemas import Dimension, ReportFilters, SortField, TimeGrouping
@@ -310,7 +310,7 @@ Statements = list[tuple[str, tuple[Any, ...]]]
 async def record(url: str, chosen: list[Endpoint]) -> dict[str, tuple[str, Statements, str | None]]:
     """path -> (schema, the statements and parameters the real use case ran for it); for a cached report also
     CACHED + path -> the statements of the cache lookup (the projections' checkpoint token)."""
-    from analytics_service.projections.checkpoints import token
+    from analytics_service.checkpoints.repository import token
 
     recorded = {}
     for endpoint in chosen:

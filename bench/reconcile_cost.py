@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from crm_common.testing import kafka_servers, test_database_url, unique_topic_prefix
+from crm_testing import kafka_servers, test_database_url, unique_topic_prefix
 
 os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services/moysklad-connector/tests"))

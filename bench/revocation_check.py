@@ -26,8 +26,8 @@ from redis.asyncio import Redis
 from crm_common.security import Permission, Principal, require_permission
 from crm_common.security.revocation import session_check
 from crm_common.settings import ServiceSettings
-from crm_common.testing import TokenMint, redis_url
 from crm_common.web.app import create_service_app
+from crm_testing import TokenMint, redis_url
 
 router = APIRouter()
 

@@ -2,6 +2,7 @@
 
     uv run python bench/run_all.py [--quick] [--json out.json]
         [--only connector reconcile gateway gateway-options read product-list revocation analytics pipeline consumers]
+    uv run python bench/run_all.py --scale large        # make bench-scale: a real-sized shop end to end
 
 Each benchmark runs as its own process with arguments (so each can evolve on its own) and reports its figures as
 lines ``BENCH {"name", "value", "unit", "baseline", "baseline_name"}``; for the older scripts a line of their
@@ -60,6 +61,16 @@ BENCHES = [
         3600,
     ),
 ]
+
+
+def scale_benches(scale: str) -> list[Bench]:
+    """``make bench-scale``: a shop of ``scale`` end to end (bench/scale.py), then steady-state consumer throughput on
+    the events of the same scale."""
+    args = ["--scale", scale]
+    return [
+        Bench("scale", "scale.py", args, args, 6 * 3600),
+        Bench("consumers", "consumer_throughput.py", args, args, 3 * 3600),
+    ]
 
 
 def bench_lines(output: str) -> list[dict[str, Any]]:
@@ -173,10 +184,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small scales, a few minutes in all")
     parser.add_argument("--only", nargs="*", choices=[b.name for b in BENCHES])
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    scales = ("demo", "small", "medium", "large")
+    parser.add_argument("--scale", choices=scales, help="only the scale suite (make bench-scale) at this scale")
     args = parser.parse_args()
-    chosen = [b for b in BENCHES if not args.only or b.name in args.only]
+    everything = [b for b in BENCHES if not args.only or b.name in args.only]
+    chosen = scale_benches(args.scale) if args.scale else everything
     results = [(b, *run(b, args.quick)) for b in chosen]
-    mode = "quick" if args.quick else "full"
+    mode = f"scale {args.scale}" if args.scale else "quick" if args.quick else "full"
     print(f"\n===== benchmarks ({mode}; {sum(r[3] for r in results):.0f}s; load average {os.getloadavg()[0]:.1f})")
     print(table(results))
     if args.json:

@@ -37,6 +37,7 @@ PORTS = {  # compose service -> the port it listens on (docker-compose.yml, depl
     "inventory": 8003,
     "analytics": 8004,
     "moysklad-connector": 8005,
+    "bitrix24-connector": 8006,
     "moysklad-simulator": 8090,
 }
 PORT_VARIABLES = {  # how each service is told its port (Settings of each service)
@@ -46,6 +47,7 @@ PORT_VARIABLES = {  # how each service is told its port (Settings of each servic
     "inventory": "INVENTORY_PORT",
     "analytics": "ANALYTICS_PORT",
     "moysklad-connector": "CONNECTOR_PORT",
+    "bitrix24-connector": "BITRIX24_CONNECTOR_PORT",
 }
 DATABASE = os.environ.get("CTR_DATABASE", "crm_stack")
 REDIS_DB = os.environ.get("CTR_REDIS_DB", "9")

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SUITES = [
     "libs/common/tests",
     "libs/integration-kit/tests",
+    "libs/testing/tests",
     "tools/moysklad-simulator/tests",
     "tools/bitrix24-simulator/tests",
     "services/auth/tests",

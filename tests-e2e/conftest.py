@@ -1,6 +1,2 @@
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+"""The whole-system tier. Its helpers (e2e_harness, ...) are importable by name: this directory and its tiers' are on
+pytest's pythonpath in the root pyproject (docs/architecture.md, "Tests")."""

@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import psycopg_compat
 
-from crm_common.testing import free_port, kafka_servers, test_database_url
+from crm_testing import free_port, kafka_servers, test_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / ".local" / "logs" / "e2e"
@@ -438,8 +438,21 @@ def bitrix24_gateway_env(ports: dict[str, int]) -> dict[str, str]:
     return {"GATEWAY_BITRIX24_CONNECTOR_URL": f"http://127.0.0.1:{ports['bitrix24-connector']}"}
 
 
-def start_bitrix24(sut: System, sim: SimulatorSpec, ports: dict[str, int], *, overlap_share: str = "0.5") -> None:
-    """A Bitrix24 portal sharing customers with the system's MoySklad shop, and the Bitrix24 connector syncing it."""
+def start_bitrix24(
+    sut: System,
+    sim: SimulatorSpec,
+    ports: dict[str, int],
+    *,
+    overlap_share: str = "0.5",
+    scale: str = "tiny",
+    portal_env: dict[str, str] | None = None,
+    connector_env: dict[str, str] | None = None,
+) -> None:
+    """A Bitrix24 portal sharing customers with the system's MoySklad shop, and the Bitrix24 connector syncing it.
+
+    ``scale`` other than ``tiny`` draws the shared customers from the MoySklad simulator's shop of that scale;
+    ``portal_env`` adds ``BITRIX24_SIM_*`` settings (limits, faults), ``connector_env`` ``BITRIX24_CONNECTOR_*`` ones.
+    """
     portal, connector = ports["bitrix24-simulator"], ports["bitrix24-connector"]
     sut.ports.update(ports)
     sut.spawn(
@@ -451,10 +464,11 @@ def start_bitrix24(sut: System, sim: SimulatorSpec, ports: dict[str, int], *, ov
         str(portal),
         extra_env={
             # the same MoySklad shop as the system's simulator, so the shared customers are the same people
-            "BITRIX24_SIM_SCALE": "tiny",
+            "BITRIX24_SIM_SCALE": scale,
             "BITRIX24_SIM_SEED": str(sim.seed),
             "BITRIX24_SIM_ANCHOR": sim.anchor,
             "BITRIX24_SIM_OVERLAP_SHARE": overlap_share,
+            **(portal_env or {}),
         },
         ready_path="/__sim/state",
     )
@@ -471,6 +485,7 @@ def start_bitrix24(sut: System, sim: SimulatorSpec, ports: dict[str, int], *, ov
             "BITRIX24_CONNECTOR_APPLICATION_TOKEN": BITRIX24_APPLICATION_TOKEN,
             "BITRIX24_CONNECTOR_SYNC_INTERVAL_MINUTES": "600",
             "BITRIX24_CONNECTOR_RECONCILE_ENABLED": "false",
+            **(connector_env or {}),
         },
     )
     wait_ready(sut.processes["bitrix24-connector"], timeout=120)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 BIN = Path(sys.executable).parent
 

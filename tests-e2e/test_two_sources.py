@@ -5,7 +5,8 @@ Checked through the gateway against each simulator's own data (an oracle compute
   counterparty's records include the Bitrix24 contact or company;
 - the funnel per pipeline (deals, won, lost, open, open value in roubles) equals the portal's deals;
 - how many deals reached each stage follows the portal's stage history (`crm.stagehistory.list`: a lost deal counts
-  for the open stages it went through), and the open deals per responsible person carry the names `user.get` gives.
+  for the open stages it went through), and the open deals per responsible person carry the names `user.get` gives;
+- the catalog lists the portal's products at the portal's prices (`source=bitrix24`) beside the shop's.
 """
 
 from __future__ import annotations
@@ -182,3 +183,35 @@ def test_stages_reached_follow_the_portals_history_and_people_have_names(sut: Sy
         return reached, people
 
     eventually(lambda: served() == (expected_reached, expected_people), "stages reached and names as the portal's")
+
+
+def portal_products(sut: System) -> dict[str, str]:
+    """The portal's catalog as the connector should publish it: ``product-<ID>`` → ``PRICE``."""
+    return {f"product-{p['ID']}": p["PRICE"] for p in portal_list(sut, "crm.product.list", {"select": ["ID", "PRICE"]})}
+
+
+def test_the_portals_catalog_sits_beside_the_shops_told_apart_by_source(sut: System) -> None:
+    headers = {"authorization": f"Bearer {login(sut)}"}
+    products = f"{sut.url('gateway')}/api/v1/products/"
+    expected = portal_products(sut)
+
+    def listed(**params: Any) -> tuple[int, dict[str, dict[str, Any]]]:
+        items: dict[str, dict[str, Any]] = {}
+        offset, total = 0, 1
+        while offset < total:
+            r = httpx.get(products, params={**params, "limit": 200, "offset": offset}, headers=headers, timeout=30)
+            assert r.status_code == 200, r.text
+            body = r.json()
+            items |= {i["id"]: i for i in body["items"]}
+            total, offset = body["total"], offset + 200
+        return total, items
+
+    def crm_prices() -> dict[str, str]:
+        return {k: i["sale_prices"][0]["amount"] for k, i in listed(source="bitrix24")[1].items()}
+
+    eventually(lambda: crm_prices() == expected, "the portal's products, at the portal's prices")
+    everything, _ = listed()
+    shop_total, shop = listed(source="moysklad")
+    assert shop_total > 0
+    assert {i["source"] for i in shop.values()} == {"moysklad"}
+    assert everything == shop_total + len(expected)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from crm_common.db import create_engine
 from crm_common.migrations import upgrade
-from crm_common.testing import test_database_url
+from crm_testing import test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 MACROS = {"$__timeFrom()": "'2025-01-01T00:00:00Z'::timestamptz", "$__timeTo()": "'2025-02-01T00:00:00Z'::timestamptz"}

@@ -16,9 +16,10 @@ Tools = Any  # conftest.Tools (the `tools` fixture)
 OVERLAYS = ("dev", "prod")
 # The oldest minor version a managed cluster still runs, and the newest the bundled schemas know.
 K8S_VERSIONS = ("1.30.0", "1.37.0")
-SERVICES = ("gateway", "auth", "catalog", "inventory", "analytics", "moysklad-connector")
+CONNECTORS = ("moysklad-connector", "bitrix24-connector")  # one Deployment per source (docs/integrations.md)
+SERVICES = ("gateway", "auth", "catalog", "inventory", "analytics", *CONNECTORS)
 CONSUMERS = ("catalog", "inventory", "analytics")  # consume partitioned topics in the same process as their API
-SCHEMA_OWNERS = ("auth", "catalog", "inventory", "analytics", "moysklad-connector")
+SCHEMA_OWNERS = ("auth", "catalog", "inventory", "analytics", *CONNECTORS)
 
 
 def render(tools: Tools, overlay: str, tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
@@ -117,11 +118,33 @@ def test_consumer_autoscaling_never_exceeds_the_partition_count(overlay: Any) ->
         assert hpas[name]["spec"]["maxReplicas"] <= partitions
     consumers_max = max(hpas[name]["spec"]["maxReplicas"] for name in CONSUMERS)
     assert hpas["gateway"]["spec"]["maxReplicas"] > consumers_max  # the gateway is stateless: scale it freely
-    # The connector's replicas are for availability: one sync per integration runs at a time, whatever their number.
-    assert "moysklad-connector" not in hpas
-    connector = by_kind(docs, "Deployment")["moysklad-connector"]["spec"]
-    assert connector["replicas"] == (1 if overlay_name == "dev" else 2)
-    assert connector["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    # A connector's replicas are for availability: one sync per integration runs at a time, whatever their number.
+    for name in CONNECTORS:
+        assert name not in hpas
+        connector = by_kind(docs, "Deployment")[name]["spec"]
+        assert connector["replicas"] == (1 if overlay_name == "dev" else 2)
+        assert connector["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_the_gateway_routes_to_services_that_exist_and_may_reach_them(overlay: Any) -> None:
+    _, _, docs = overlay
+    (config,) = [c for name, c in by_kind(docs, "ConfigMap").items() if name.startswith("crm-config")]
+    services, deployments = by_kind(docs, "Service"), by_kind(docs, "Deployment")
+    upstreams = {k: v for k, v in config["data"].items() if re.fullmatch(r"GATEWAY_\w+_URL", k)}
+    routed = set()
+    for key, url in upstreams.items():
+        host, port = re.fullmatch(r"http://([a-z0-9-]+):(\d+)", url).groups()  # type: ignore[union-attr]
+        assert host in services, f"{key} names no Service"
+        assert int(port) in [p["port"] for p in services[host]["spec"]["ports"]], f"{key}: port {port}"
+        routed.add(host)
+    assert routed == set(SERVICES) - {"gateway"}  # every service behind the gateway is routed to
+    (from_gateway,) = [p for n, p in by_kind(docs, "NetworkPolicy").items() if n == "services-from-gateway"]
+    selected = from_gateway["spec"]["podSelector"]["matchExpressions"][0]["values"]
+    allowed = {p["port"] for rule in from_gateway["spec"]["ingress"] for p in rule["ports"]}
+    for name in routed:
+        assert name in selected
+        ports = deployments[name]["spec"]["template"]["spec"]["containers"][0]["ports"]
+        assert {p["containerPort"] for p in ports} <= allowed, name
 
 
 def test_http_services_have_disruption_budgets(overlay: Any) -> None:

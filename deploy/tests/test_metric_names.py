@@ -17,8 +17,8 @@ import httpx
 import pytest
 import yaml
 
-from crm_common.testing import serve_in_thread
 from crm_common.web.app import create_service_app
+from crm_testing import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -11,8 +11,8 @@ from fastapi import APIRouter
 
 from crm_common import tracing
 from crm_common.events.envelope import EventEnvelope, make_event
-from crm_common.testing import serve_in_thread
 from crm_common.web.app import create_service_app
+from crm_testing import serve_in_thread
 
 
 def test_tracing_stays_off_without_an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,11 +50,10 @@ def _in_period(day: str) -> bool:
     return str(FIRST_DAY) <= day <= str(LAST_DAY)
 
 
-def from_simulator(state: SimulatorState) -> Amounts:
-    """Posted sales minus returns (MoySklad's revenue: VAT on top included), by Moscow day and by item; the stock
-    ledger by store. Drafts and documents in the recycle bin count nowhere."""
-    per_day: dict[str, Decimal] = defaultdict(Decimal)
-    per_product: dict[str, Decimal] = defaultdict(Decimal)
+def revenue_by(state: SimulatorState, *keys: Callable[[str, Any], str]) -> list[Figures]:
+    """Posted sales minus returns (MoySklad's revenue: VAT on top included) in the period, summed line by line under
+    each ``key(moscow_day, position)``, rounded once at the end. Drafts and documents in the bin count nowhere."""
+    sums: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in keys]
     for doc_types, sign in ((SALES, 1), (RETURNS, -1)):
         for doc in (d for t in doc_types for d in state.records(t)):
             day = doc["moment"][:10]
@@ -62,12 +61,18 @@ def from_simulator(state: SimulatorState) -> Amounts:
                 continue
             for position in doc["_positions"]:
                 kopecks = Decimal(str(round(line_revenue(doc, position), 2))) * sign / 100
-                per_day[day] += kopecks
-                per_product[position.assortment.id] += kopecks
+                for key, figures in zip(keys, sums, strict=True):
+                    figures[key(day, position)] += kopecks
+    return [_nonzero(figures, KOPECK) for figures in sums]
+
+
+def from_simulator(state: SimulatorState) -> Amounts:
+    """Revenue by Moscow day and by item (``revenue_by``); the stock ledger by store."""
+    per_day, per_product = revenue_by(state, lambda day, _: day, lambda _, position: position.assortment.id)
     stock: dict[str, Decimal] = defaultdict(Decimal)
     for (store_id, _), quantity in state.ledger.stock.items():
         stock[store_id] += Decimal(str(round(quantity, 3)))
-    return Amounts(_nonzero(per_day, KOPECK), _nonzero(per_product, KOPECK), _nonzero(stock, Decimal("0.001")))
+    return Amounts(per_day, per_product, _nonzero(stock, Decimal("0.001")))
 
 
 def from_snapshot(snapshot: Snapshot) -> Amounts:

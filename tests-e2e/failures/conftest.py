@@ -7,14 +7,9 @@ counts before and after; `pytest_terminal_summary` repeats them all at the end o
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from delivery import REPORT_FILE, REPORTS, Baseline, delivery, record, wait_settled
 from e2e_harness import full_system
 from private_infra import PrivateInfra, private_infra

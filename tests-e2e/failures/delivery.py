@@ -6,11 +6,12 @@ import json
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from e2e_harness import LOGS, System
-from oracle import GROUPS, Record, Snapshot, fetch, lag, read_all, snapshot
+from oracle import GROUPS, TABLES, Record, Snapshot, fetch, lag, read_all, snapshot
 
 from crm_common.events import topics as t
 
@@ -18,7 +19,10 @@ from crm_common.events import topics as t
 TOPICS_OF: dict[str, tuple[t.Topic, ...]] = {
     "catalog": (t.FOLDERS, t.PRODUCTS, t.VARIANTS),
     "inventory": (t.STORES, t.STOCK, t.PRODUCTS, t.VARIANTS, t.FOLDERS),
-    "analytics": (t.SALES, t.PRODUCTS, t.VARIANTS, t.FOLDERS, t.STORES, t.COUNTERPARTIES, t.STOCK, t.ALERTS, t.SYNC),
+    "analytics": (
+        *(t.SALES, t.PRODUCTS, t.VARIANTS, t.FOLDERS, t.STORES, t.COUNTERPARTIES, t.STOCK, t.PIPELINES, t.DEALS),
+        *(t.ALERTS, t.SYNC),
+    ),
 }
 
 
@@ -109,9 +113,11 @@ def delivery(sut: System) -> DeliveryReport:
     return DeliveryReport(groups, dead, published, distinct)
 
 
-def sync_jobs(sut: System) -> list[dict[str, Any]]:
+def sync_jobs(sut: System, connector: str = "moysklad") -> list[dict[str, Any]]:
+    """The sync jobs of ``connector`` (its schema: ``moysklad``, ``bitrix24``), oldest first."""
     rows = fetch(
-        sut.database_url, {"jobs": "select mode, status, counts, detail from moysklad.sync_jobs order by created_at"}
+        sut.database_url,
+        {"jobs": f"select mode, status, counts, detail from {connector}.sync_jobs order by created_at"},
     )
     out = []
     for r in rows["jobs"]:
@@ -130,22 +136,31 @@ def pending_outbox(sut: System) -> int:
     return sum(int(r[0][0]) for r in rows.values())
 
 
-def wait_settled(sut: System, *, timeout: float = 180, want_succeeded: bool = True) -> Snapshot:
-    """Wait until no sync runs, a sync has succeeded, every group consumed everything and two snapshots agree."""
+def wait_settled(
+    sut: System,
+    *,
+    timeout: float = 180,
+    want_succeeded: bool = True,
+    connectors: Sequence[str] = ("moysklad",),
+    tables: Mapping[str, tuple[str, ...]] = TABLES,
+) -> Snapshot:
+    """Wait until no sync of ``connectors`` runs, each has a succeeded sync, every group consumed everything and two
+    snapshots of ``tables`` agree."""
     deadline = time.monotonic() + timeout
     previous: Snapshot | None = None
     last_state: Any = None
     while time.monotonic() < deadline:
         if dead := sut.dead():
             raise AssertionError(f"processes exited: {dead}\n" + "\n".join(sut.processes[n].tail(20) for n in dead))
-        jobs = sync_jobs(sut)
+        every = {c: sync_jobs(sut, c) for c in connectors}
+        jobs = [j for c in connectors for j in every[c]]
         running = any(j["status"] == "running" for j in jobs)
-        succeeded = any(j["status"] == "succeeded" for j in jobs)
+        succeeded = all(any(j["status"] == "succeeded" for j in every[c]) for c in connectors)
         lags = lag(sut.env["KAFKA_BOOTSTRAP_SERVERS"], group_topics(sut))
         outbox = pending_outbox(sut)
         last_state = {"jobs": [(j["mode"], j["status"]) for j in jobs], "lag": lags, "outbox": outbox}
         if not running and (succeeded or not want_succeeded) and not any(lags.values()) and outbox == 0:
-            current = snapshot(sut.database_url)
+            current = snapshot(sut.database_url, tables)
             if previous is not None and current.digests == previous.digests and current.inbox == previous.inbox:
                 return current
             previous = current
@@ -202,9 +217,11 @@ def assert_same_as_baseline(
     before: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     timeout: float = 240,
+    connectors: Sequence[str] = ("moysklad",),
+    tables: Mapping[str, tuple[str, ...]] = TABLES,
 ) -> tuple[Snapshot, DeliveryReport]:
     """Settle, then: nothing lost, nothing counted twice, every business table equal to the undisturbed run's."""
-    settled = wait_settled(sut, timeout=timeout)
+    settled = wait_settled(sut, timeout=timeout, connectors=connectors, tables=tables)
     accounted = delivery(sut)
     after = {**settled.metrics(), **accounted.summary(), **(extra or {})}
     columns = {"baseline": {**baseline.snapshot.metrics(), **baseline.delivery.summary()}}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from e2e_harness import ROOT, Infra
 
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 INFRA_SH = ROOT / "scripts" / "infra" / "infra.sh"
 PARTS = ("kafka", "postgres", "redis")

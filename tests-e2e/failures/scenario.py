@@ -31,11 +31,10 @@ def inbox_counts(sut: System) -> dict[str, int]:
     return {g: int(r[0][0]) for g, r in rows.items()}
 
 
-def latest_job(sut: System) -> dict[str, Any] | None:
-    rows = fetch(
-        sut.database_url,
-        {"job": "select id::text, mode, status, counts from moysklad.sync_jobs order by created_at desc limit 1"},
-    )["job"]
+def latest_job(sut: System, connector: str = "moysklad") -> dict[str, Any] | None:
+    """The newest sync job of ``connector`` (its schema), with ``published``: the events it has published so far."""
+    sql = f"select id::text, mode, status, counts from {connector}.sync_jobs order by created_at desc limit 1"
+    rows = fetch(sut.database_url, {"job": sql})["job"]
     if not rows:
         return None
     job = dict(rows[0])
@@ -44,9 +43,14 @@ def latest_job(sut: System) -> dict[str, Any] | None:
     return job
 
 
-def running_job_past(sut: System, published: int, not_ids: set[str] = frozenset()) -> dict[str, Any] | None:  # type: ignore[assignment]
+def running_job_past(
+    sut: System,
+    published: int,
+    not_ids: set[str] = frozenset(),  # type: ignore[assignment]
+    connector: str = "moysklad",
+) -> dict[str, Any] | None:
     """The connector's running job once it has published at least ``published`` events (and is not one we killed)."""
-    job = latest_job(sut)
+    job = latest_job(sut, connector)
     if job and job["status"] == "running" and job["id"] not in not_ids and job["published"] >= published:
         return job
     return None
@@ -73,12 +77,16 @@ def metric(url: str, name: str, **labels: str) -> float:
     return total
 
 
+def label_counts(url: str, name: str, label: str) -> dict[str, int]:
+    """A Prometheus counter of ``url``/metrics summed per value of ``label`` (e.g. requests per status)."""
+    text = httpx.get(f"{url}/metrics", timeout=5).text
+    values = sorted(set(re.findall(rf'^{re.escape(name)}\{{[^}}]*{label}="([^"]+)"', text, re.M)))
+    return {value: int(metric(url, name, **{label: value})) for value in values}
+
+
 def connector_request_counts(sut: System) -> dict[str, int]:
     url = sut.url("moysklad-connector")
-    text = httpx.get(f"{url}/metrics", timeout=5).text
-    out: dict[str, int] = {}
-    for status in re.findall(r'^crm_moysklad_requests_total\{[^}]*status="([^"]+)"', text, re.M):
-        out[f"moysklad requests {status}"] = int(metric(url, "crm_moysklad_requests_total", status=status))
+    out = {f"moysklad requests {s}": n for s, n in label_counts(url, "crm_moysklad_requests_total", "status").items()}
     out["moysklad retries"] = int(metric(url, "crm_moysklad_retries_total"))
     return out
 

@@ -18,7 +18,7 @@ from oracle import fetch
 from private_infra import PrivateInfra
 from scenario import running_job_past, wait_until
 
-from crm_common.testing import free_port
+from crm_testing import free_port
 from moysklad_connector.settings import ConnectorSettings
 from moysklad_connector.webhooks.tokens import webhook_token
 

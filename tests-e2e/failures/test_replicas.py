@@ -15,7 +15,7 @@ from oracle import lag
 from private_infra import PrivateInfra
 from scenario import latest_job, metric, normal_speed, slow_down_consumers, wait_until
 
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 CONSUMERS = ("catalog", "inventory", "analytics")
 REPLICAS = 3

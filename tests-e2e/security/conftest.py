@@ -8,7 +8,6 @@ here uses identities and client addresses of its own, so the tests do not distur
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sec_harness import SecuritySystem, security_system
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from sec_harness import SecuritySystem, security_system  # noqa: E402
 
 
 @pytest.fixture(scope="package")

@@ -27,11 +27,11 @@ export default function Products() {
         {(page) => (
           <Paged offset={offset} limit={LIMIT} total={page.total} onChange={setOffset}>
               <table data-testid="products">
-                <thead><tr><th>{t("name")}</th><th>{t("kind")}</th><th>{t("article")}</th><th>{t("code")}</th><th>{t("folder")}</th><th className="n">{t("price")}</th></tr></thead>
+                <thead><tr><th>{t("name")}</th><th>{t("kind")}</th><th>{t("article")}</th><th>{t("code")}</th><th>{t("folder")}</th><th>{t("source")}</th><th className="n">{t("price")}</th></tr></thead>
                 <tbody>
                   {page.items.map((p) => (
                     <tr key={p.id}>
-                      <td>{p.name}</td><td>{p.kind}</td><td>{p.article ?? "—"}</td><td>{p.code ?? "—"}</td><td>{p.folder_path ?? "—"}</td>
+                      <td>{p.name}</td><td>{p.kind}</td><td>{p.article ?? "—"}</td><td>{p.code ?? "—"}</td><td>{p.folder_path ?? "—"}</td><td>{p.source}</td>
                       <td className="n">{p.sale_prices[0] ? money(p.sale_prices[0].amount, lang) : "—"}</td>
                     </tr>
                   ))}

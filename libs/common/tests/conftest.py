@@ -2,6 +2,6 @@ from __future__ import annotations
 
 import os
 
-from crm_common.testing import unique_topic_prefix
+from crm_testing import unique_topic_prefix
 
 os.environ.setdefault("KAFKA_TOPIC_PREFIX", unique_topic_prefix())

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_common.db import create_engine
-from crm_common.testing import test_database_url
+from crm_testing import test_database_url
 
 
 async def use_then_kill(engine: AsyncEngine) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import column, func, insert, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from crm_common.db import ReadOnlyViolation, create_engine, read_only_sessions, session_factory
-from crm_common.testing import test_database_url
+from crm_testing import test_database_url
 
 
 @pytest.fixture

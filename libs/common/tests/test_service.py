@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from pydantic_settings import SettingsConfigDict
 from crm_common.security import StaticKeySource, TokenVerifier
 from crm_common.service import Running, ServiceSpec, build_app, serve_command
 from crm_common.settings import ServiceSettings
-from crm_common.testing import test_database_url
+from crm_testing import kafka_servers, test_database_url
 
 events: list[str] = []
 router = APIRouter()
@@ -137,3 +138,70 @@ def test_the_command_line_runs_the_services_own_commands_with_their_arguments(
     assert seen == [("Ольга", "привет")]
     with pytest.raises(SystemExit):
         serve_command(SPEC, DemoSettings, never, ["unknown"], commands=commands)
+
+
+class PublisherSettings(ServiceSettings):
+    """A connector's shape: it creates its topics, but has no consumer fields."""
+
+    model_config = SettingsConfigDict(env_prefix="DEMO_", extra="ignore")
+    create_topics: bool = Field(default=True)
+
+
+async def test_a_service_that_only_publishes_creates_its_topics_and_starts_kafka_without_consumer_fields() -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from crm_common.events.topics import Topic
+
+    topic = Topic(f"demo.published.{uuid.uuid4().hex[:8]}.v1", "what the demo publishes")
+    spec = dataclasses.replace(SPEC, state=None, background=(), topics=(topic,), always_kafka=True)
+    settings = PublisherSettings(database_url=test_database_url(), kafka_bootstrap_servers=kafka_servers())
+    app = build_app(spec, settings, token_verifier=verifier())
+    async with app.router.lifespan_context(app):
+        assert app.state.runtime.broker is not None
+        assert set(app.state.health_checks) == {"postgres", "kafka"}
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_servers())
+    await admin.start()
+    try:
+        assert topic.name in await admin.list_topics()
+        await admin.delete_topics([topic.name])
+    finally:
+        await admin.close()
+
+
+async def test_a_service_without_a_schema_opens_no_database_and_closes_what_its_hook_opened_after_its_tasks() -> None:
+    """The gateway's shape: no schema, Redis, clients opened by the state hook and closed on the way out."""
+    events.clear()
+
+    def prepare(running: Running) -> None:
+        events.append("state")
+
+        async def close() -> None:
+            events.append("closed client")
+
+        running.close_later(close)
+
+    spec = dataclasses.replace(SPEC, schema=None, redis=True, state=prepare, background=(lambda r: Handle("feed"),))
+    app = build_app(spec, ServiceSettings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none"))
+    async with app.router.lifespan_context(app):
+        assert app.state.sessions is None
+        assert set(app.state.health_checks) == {"redis"}
+        assert events == ["state", "start feed"]
+    assert events[2:] == ["stop feed", "closed client"]
+
+
+def test_a_service_without_a_schema_has_no_migrate_and_a_multi_worker_one_takes_workers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def never(settings: Any) -> FastAPI:
+        raise AssertionError("no app is built for --help")
+
+    spec = dataclasses.replace(SPEC, schema=None, app_factory="demo:factory", serve_help="serve the demo")
+    with pytest.raises(SystemExit) as refused:
+        serve_command(spec, DemoSettings, never, ["migrate"])
+    assert refused.value.code == 2
+    with pytest.raises(SystemExit):
+        serve_command(spec, DemoSettings, never, ["serve", "--help"])
+    assert "--workers WORKERS" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        serve_command(SPEC, DemoSettings, never, ["serve", "--help"])
+    assert "--workers" not in capsys.readouterr().out

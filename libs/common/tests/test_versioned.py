@@ -18,15 +18,16 @@ from crm_common.db import create_engine
 from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import Deleted, Folder
 from crm_common.messaging.consumer import PoisonEvent
-from crm_common.testing import test_database_url
 from crm_common.versioned import (
     VersionedBatch,
     VersionedTable,
     ensure_same_entity,
+    insert_rows,
     tombstone_route,
     upsert_route,
     without_repeats,
 )
+from crm_testing import test_database_url
 
 SCHEMA = f"versioned_{uuid.uuid4().hex[:8]}"
 THINGS = Table(
@@ -265,3 +266,17 @@ def test_an_event_whose_key_and_payload_disagree_is_poison() -> None:
     event = make_event("thing.upserted", source="s", account_id="a", entity_id="t1", source_version=1, payload={})
     with pytest.raises(PoisonEvent, match="entity_id 't1' does not match payload id 't2'"):
         ensure_same_entity(event, "t2")
+
+
+async def test_plain_inserts_skip_or_overwrite_existing_keys_as_asked(session: AsyncSession) -> None:
+    first = {**live(1, "first"), "id": "p1"}
+    await insert_rows(session, THINGS, [first])
+    again = {**live(1, "again"), "id": "p1"}
+    await insert_rows(session, THINGS, [again, {**live(1, "new"), "id": "p2"}], skip_existing=True)
+    assert (await row(session, "p1")) == first
+    assert (await row(session, "p2")) == {**live(1, "new"), "id": "p2"}
+    # overwrite: every given column but the key, whatever the stored version (no version check)
+    over = {**live(0, "over"), "id": "p1", "amount": Decimal("7")}
+    await insert_rows(session, THINGS, [over, {**live(5, "new2"), "id": "p3"}], update_existing=True)
+    assert (await row(session, "p1")) == over
+    assert (await row(session, "p3")) == {**live(5, "new2"), "id": "p3"}

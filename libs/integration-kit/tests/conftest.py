@@ -6,7 +6,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from crm_common.testing import test_database_url, unique_topic_prefix
+from crm_testing import test_database_url, unique_topic_prefix
 
 os.environ.setdefault("KAFKA_TOPIC_PREFIX", unique_topic_prefix())
 

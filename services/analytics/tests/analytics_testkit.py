@@ -10,10 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import jwt
 from aiokafka import AIOKafkaProducer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from analytics_service.db import SCHEMA, load_metadata
@@ -40,12 +37,12 @@ from crm_common.events.models import (
     Variant,
 )
 from crm_common.events.topics import topic_for
-from crm_common.security import StaticKeySource, TokenVerifier
-from crm_common.testing import kafka_servers
+from crm_testing import TokenMint as TokenMint  # re-exported: the tests take the mint from here
+from crm_testing import kafka_servers
+from crm_testing import truncate as empty_schema
 
 ACCOUNT = "acc-test"
 SOURCE = "moysklad"
-KID = "analytics-test-key"
 MSK = timedelta(hours=3)
 
 
@@ -300,36 +297,6 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 60.0
     raise AssertionError(f"{what} not reached within {timeout}s")
 
 
-class TokenMint:
-    """An Ed25519 key pair: a verifier for the app and signed tokens for the client."""
-
-    def __init__(self) -> None:
-        self.key = Ed25519PrivateKey.generate()
-        self.verifier = TokenVerifier(
-            StaticKeySource({KID: self.key.public_key()}), algorithm="EdDSA", issuer="crm-auth", audience="crm-api"
-        )
-
-    def token(self, *permissions: str, user: str = "user-1") -> str:
-        now = datetime.now(UTC)
-        claims = {
-            "iss": "crm-auth",
-            "aud": "crm-api",
-            "sub": user,
-            "sid": new_id(),
-            "jti": new_id(),
-            "iat": now,
-            "nbf": now,
-            "exp": now + timedelta(minutes=10),
-            "permissions": list(permissions),
-        }
-        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": KID})
-
-    def headers(self, *permissions: str, user: str = "user-1") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(*permissions, user=user)}"}
-
-
 async def truncate(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Empty every analytics table."""
-    tables = ", ".join(f"{SCHEMA}.{t.name}" for t in load_metadata().sorted_tables)
-    async with sessions() as session, session.begin():
-        await session.execute(text(f"TRUNCATE {tables}"))
+    await empty_schema(sessions, SCHEMA, load_metadata())

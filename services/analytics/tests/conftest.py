@@ -1,80 +1,35 @@
-"""Analytics tests run against the real Postgres (database ``crm_test``), Kafka and Redis, with per-run topics."""
+"""Analytics tests run against the real Postgres (database ``crm_test``), Kafka and Redis, with per-run topics; the
+shared fixtures come from the crm_testing plugin, built from this descriptor (docs/architecture.md, "Tests")."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
-
-from crm_common.testing import redis_url, test_database_url, unique_topic_prefix
-
-# Before anything reads settings or topic names: isolate this run's topics and use the test database.
-if not os.environ.get("KAFKA_TOPIC_PREFIX", "").startswith("test-"):
-    os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
-os.environ["DATABASE_URL"] = test_database_url()
-os.environ["REDIS_URL"] = redis_url()
-os.environ.setdefault("ENVIRONMENT", "test")
-sys.path.insert(0, str(Path(__file__).parent))
+from functools import partial
 
 import httpx
 import pytest
-from analytics_testkit import TokenMint, truncate
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from analytics_service.app import create_app
 from analytics_service.cache import ReportCache
 from analytics_service.consumers import projection_handlers
-from analytics_service.db import SCHEMA, SERVICE_ROOT
+from analytics_service.db import SCHEMA, SERVICE_ROOT, load_metadata
 from analytics_service.settings import AnalyticsSettings
-from crm_common.db import create_engine, session_factory
 from crm_common.events.envelope import EventEnvelope
-from crm_common.migrations import upgrade
 from crm_common.security.revocation import session_check
+from crm_testing import ServiceUnderTest, TokenMint
 
-
-@pytest.fixture(scope="session")
-def database_url() -> str:
-    return test_database_url()
-
-
-@pytest.fixture(scope="session")
-async def migrated(database_url: str) -> None:
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, database_url)
-
-
-@pytest.fixture(scope="session")
-def settings() -> AnalyticsSettings:
-    return AnalyticsSettings(run_revenue_drop_checker=False, log_json=False)
-
-
-@pytest.fixture(scope="session")
-async def sessions(migrated: None, database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, SCHEMA, pool_size=4)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def clean(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
-    """Empty every analytics table before and after the test."""
-    await truncate(sessions)
-    yield
-    await truncate(sessions)
-
-
-@pytest.fixture
-async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session whose transaction is rolled back after the test, so nothing it writes survives."""
-    async with sessions() as s:
-        await s.begin()
-        try:
-            yield s
-        finally:
-            await s.rollback()
+SERVICE_UNDER_TEST = ServiceUnderTest(
+    name="analytics",
+    root=SERVICE_ROOT,
+    schema=SCHEMA,
+    settings=partial(AnalyticsSettings, run_revenue_drop_checker=False, log_json=False),
+    metadata=load_metadata,
+    pool_size=4,
+    redis=True,
+)
 
 
 @pytest.fixture
@@ -87,18 +42,6 @@ def apply(settings: AnalyticsSettings):  # type: ignore[no-untyped-def]
             await handlers[event.event_type](session, event)
 
     return run
-
-
-@pytest.fixture(scope="session")
-def mint() -> TokenMint:
-    return TokenMint()
-
-
-@pytest.fixture(scope="session")
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url())
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -1,54 +1,35 @@
-"""Real Postgres (``crm_test``, schema ``auth`` migrated once) and real Redis (db 15) for every test."""
+"""Real Postgres (``crm_test``, schema ``auth`` migrated once) and real Redis (db 15) for every test; the shared
+fixtures come from the crm_testing plugin, built from this descriptor (docs/architecture.md, "Tests")."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-from crm_common.testing import redis_url, test_database_url, unique_topic_prefix
-
-os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
-os.environ["DATABASE_URL"] = test_database_url()
-os.environ["REDIS_URL"] = redis_url()
-os.environ["ENVIRONMENT"] = "test"
-os.environ.setdefault("LOG_JSON", "false")
-# Cheap argon2 for speed; tests/passwords checks the OWASP defaults production uses.
-os.environ["AUTH_ARGON2_MEMORY_KIB"] = "1024"
-os.environ["AUTH_ARGON2_TIME_COST"] = "1"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from auth_testkit import client_for, login, make_user
 from fastapi import FastAPI
 
 from auth_service.app import create_app
 from auth_service.context import AuthContext
+from auth_service.db import SCHEMA, SERVICE_ROOT
 from auth_service.settings import AuthSettings
-from crm_common.migrations import upgrade
+from crm_testing import ServiceUnderTest
 
-SERVICE_ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-async def migrated() -> str:
-    url = test_database_url()
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def settings(migrated: str) -> AuthSettings:
-    return AuthSettings()
+SERVICE_UNDER_TEST = ServiceUnderTest(
+    name="auth",
+    root=SERVICE_ROOT,
+    schema=SCHEMA,
+    settings=AuthSettings,
+    redis=True,
+    # Cheap argon2 for speed; tests/passwords checks the OWASP defaults production uses.
+    environment={"AUTH_ARGON2_MEMORY_KIB": "1024", "AUTH_ARGON2_TIME_COST": "1", "LOG_JSON": "false"},
+)
 
 
 @pytest.fixture(scope="session")
-async def app(settings: AuthSettings) -> AsyncIterator[FastAPI]:
+async def app(migrated: str, settings: AuthSettings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application

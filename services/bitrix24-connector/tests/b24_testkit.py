@@ -1,4 +1,4 @@
-"""Helpers shared by the connector's tests (imported by name: the tests directory is on sys.path)."""
+"""Helpers shared by the connector's tests (imported by name: tests/ is on pytest's pythonpath, the root pyproject)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from bitrix24_simulator import Settings as SimSettings
 from bitrix24_simulator.testing import RunningSimulator, serve_in_thread
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
-from crm_common.testing import TokenMint, kafka_servers, read_events, test_database_url
+from crm_testing import TokenMint, kafka_servers, read_events, test_database_url
+from crm_testing import latest_state as latest_state  # re-exported with the connector's helpers
 
 ANCHOR = "2026-01-15 00:00:00"
 ADMIN_MINT = TokenMint()
@@ -66,16 +67,6 @@ def account(sim: RunningSimulator) -> str:
 
 async def portal_events(topic: str, sim: RunningSimulator, idle: float = 1.5) -> list[EventEnvelope]:
     return [e for e in await read_events(topic, idle=idle) if e.account_id == account(sim)]
-
-
-def latest_state(events: list[EventEnvelope]) -> dict[str, EventEnvelope]:
-    """What a compacting consumer keeps: per entity, the event with the highest source version."""
-    state: dict[str, EventEnvelope] = {}
-    for event in events:
-        held = state.get(event.entity_id)
-        if held is None or event.source_version > held.source_version:
-            state[event.entity_id] = event
-    return state
 
 
 def rest(sim: RunningSimulator, method: str, **params: Any) -> Any:

@@ -12,7 +12,7 @@ from bitrix24_connector.db import SCHEMA, load_metadata
 from bitrix24_connector.main import SERVICE_ROOT
 from crm_common.db import create_engine
 from crm_common.migrations import downgrade, upgrade
-from crm_common.testing import test_database_url
+from crm_testing import test_database_url
 
 
 async def _tables() -> set[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from crm_common.testing import redis_url, unique_topic_prefix
+from crm_testing import redis_url, unique_topic_prefix
 
 os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
 os.environ["ENVIRONMENT"] = "test"
@@ -34,7 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from redis.asyncio import Redis
 
-from crm_common.testing import free_port, serve_in_thread
+from crm_testing import free_port, serve_in_thread
 from gateway_service.app import create_app
 from gateway_service.settings import GatewaySettings, RateLimitRule
 

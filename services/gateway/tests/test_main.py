@@ -18,7 +18,7 @@ import pytest
 from redis.asyncio import Redis
 
 from crm_common.security.revocation import RevocationStore
-from crm_common.testing import eventually, free_port, redis_url
+from crm_testing import eventually, free_port, redis_url
 
 PER_USER = 30
 

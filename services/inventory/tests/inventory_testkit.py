@@ -13,21 +13,21 @@ from crm_common.events.models import (
     Store,
 )
 
-# Re-exported: the generic helpers live in crm_common.testing, the tests import them from here with the builders.
-from crm_common.testing import ACCOUNT as ACCOUNT
-from crm_common.testing import BASE_TIME as BASE_TIME
-from crm_common.testing import KID as KID
-from crm_common.testing import TokenMint as TokenMint
-from crm_common.testing import apply as apply
-from crm_common.testing import at as at
-from crm_common.testing import deleted_event as deleted_event
-from crm_common.testing import eventually as eventually
-from crm_common.testing import folder_event as folder_event
-from crm_common.testing import new_id as new_id
-from crm_common.testing import product_event as product_event
-from crm_common.testing import publish as publish
-from crm_common.testing import variant_event as variant_event
-from crm_common.testing import wait_drained as wait_drained
+# Re-exported: the generic helpers live in crm_testing (the plugin package), the tests import them from here.
+from crm_testing import ACCOUNT as ACCOUNT
+from crm_testing import BASE_TIME as BASE_TIME
+from crm_testing import KID as KID
+from crm_testing import TokenMint as TokenMint
+from crm_testing import apply as apply
+from crm_testing import at as at
+from crm_testing import deleted_event as deleted_event
+from crm_testing import eventually as eventually
+from crm_testing import folder_event as folder_event
+from crm_testing import new_id as new_id
+from crm_testing import product_event as product_event
+from crm_testing import publish as publish
+from crm_testing import variant_event as variant_event
+from crm_testing import wait_drained as wait_drained
 
 
 def store_event(store_id: str, version: int, name: str, **fields: Any) -> EventEnvelope:

@@ -1,70 +1,34 @@
-"""Fixtures over the real infrastructure: Postgres (schema `moysklad`, real migrations), Kafka, the simulator."""
+"""Fixtures over the real infrastructure: Postgres (schema `moysklad`, real migrations), Kafka, the simulator. The
+shared ones come from the crm_testing plugin, built from this descriptor (docs/architecture.md, "Tests")."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-from crm_common.testing import kafka_servers, test_database_url, unique_topic_prefix
-
-# Before anything reads settings or topic names: isolate this run's topics and use the test database.
-if not os.environ.get("KAFKA_TOPIC_PREFIX", "").startswith("test-"):
-    os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()
-os.environ["DATABASE_URL"] = test_database_url()
-os.environ.setdefault("ENVIRONMENT", "test")
-sys.path.insert(0, str(Path(__file__).parent))
+from collections.abc import Iterator
 
 import pytest
 from connector_testkit import ADMIN_MINT, connector_settings, register, sim_settings
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from crm_common.db import create_engine, session_factory
-from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.publisher import EventPublisher
-from crm_common.migrations import upgrade
-from crm_common.testing import serve_in_thread as serve_app
 from crm_integration.sinks import KafkaSink
+from crm_testing import ServiceUnderTest
+from crm_testing import serve_in_thread as serve_app
 from moysklad_connector.app import create_app
-from moysklad_connector.db import SCHEMA
+from moysklad_connector.db import SCHEMA, load_metadata
 from moysklad_connector.main import SERVICE_ROOT
 from moysklad_connector.settings import ConnectorSettings
 from moysklad_connector.sync.service import SyncService
 from moysklad_simulator.testing import RunningSimulator, serve_in_thread
 
-
-@pytest.fixture(scope="session")
-def settings() -> ConnectorSettings:
-    return connector_settings()
-
-
-@pytest.fixture(scope="session")
-async def migrated() -> None:
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, test_database_url())
-
-
-@pytest.fixture(scope="session")
-async def engine(migrated: None) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(test_database_url(), SCHEMA, pool_size=5)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(engine)
-
-
-@pytest.fixture(scope="session")
-async def broker() -> AsyncIterator[KafkaBroker]:
-    await ensure_topics(kafka_servers())
-    broker = make_broker(kafka_servers(), "moysklad-connector-tests")
-    await broker.start()
-    yield broker
-    await broker.stop()
+SERVICE_UNDER_TEST = ServiceUnderTest(
+    name="moysklad-connector",
+    root=SERVICE_ROOT,
+    schema=SCHEMA,
+    settings=connector_settings,
+    metadata=load_metadata,
+    pool_size=5,
+)
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +61,7 @@ async def integration(
 
 
 @pytest.fixture(scope="module")
-def api(migrated: None) -> Iterator[str]:
+def api(migrated: str) -> Iterator[str]:
     """The connector's HTTP API on a real socket, trusting ``ADMIN_MINT``'s tokens (scheduler off)."""
     app = create_app(connector_settings(create_topics=False), token_verifier=ADMIN_MINT.verifier)
     with serve_app(app) as url:

@@ -1,4 +1,4 @@
-"""Helpers shared by the connector's tests (imported by name: the tests directory is on sys.path)."""
+"""Helpers shared by the connector's tests (imported by name: tests/ is on pytest's pythonpath, the root pyproject)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
-from crm_common.testing import TokenMint as TokenMint
-from crm_common.testing import kafka_servers, read_events, test_database_url
+from crm_testing import TokenMint as TokenMint
+from crm_testing import kafka_servers, read_events, test_database_url
+from crm_testing import latest_state as latest_state  # re-exported with the connector's helpers
 from moysklad_connector.integrations import service as integrations
 from moysklad_connector.settings import ConnectorSettings
 from moysklad_simulator import Settings as SimSettings
@@ -61,16 +62,6 @@ async def register(
 async def account_events(topic: str, account_id: str, idle: float = 1.5) -> list[EventEnvelope]:
     """Every event of ``account_id`` on ``topic`` so far (tests share topics; accounts keep them apart)."""
     return [e for e in await read_events(topic, idle=idle) if e.account_id == account_id]
-
-
-def latest_state(events: list[EventEnvelope]) -> dict[str, EventEnvelope]:
-    """What a compacting consumer ends up with: per entity, the event with the highest source version."""
-    state: dict[str, EventEnvelope] = {}
-    for event in events:
-        held = state.get(event.entity_id)
-        if held is None or event.source_version > held.source_version:
-            state[event.entity_id] = event
-    return state
 
 
 def touch_product(sim: RunningSimulator, product_id: str, name: str) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, inspect
 
 from crm_common.db import create_engine
 from crm_common.migrations import downgrade, upgrade
-from crm_common.testing import test_database_url
+from crm_testing import test_database_url
 from moysklad_connector.db import SCHEMA, load_metadata
 from moysklad_connector.main import SERVICE_ROOT
 

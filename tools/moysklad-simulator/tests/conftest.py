@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from moysklad_simulator import Settings, SimulatorState, create_app, generate
 from moysklad_simulator.testing import RunningSimulator, serve_in_thread
-
-sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers next to this file (openapi_spec)
 
 ANCHOR = "2026-01-15 00:00:00"
 

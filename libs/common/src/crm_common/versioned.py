@@ -149,20 +149,30 @@ def _keys(table: Table) -> tuple[str, ...]:
 
 
 async def insert_rows(
-    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *, skip_existing: bool = False
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    skip_existing: bool = False,
+    update_existing: bool = False,
 ) -> None:
     """Plain INSERT of many rows (same columns) with one statement, the rows travelling as one jsonb parameter (for
     the rows that follow a versioned write, e.g. a product's sale prices); ``skip_existing``: keys already stored
-    are left as they are."""
+    are left as they are; ``update_existing``: their other given columns are overwritten (no version check)."""
     if rows:
         qualified, names = _qualified(session, table), ", ".join(f'"{c}"' for c in rows[0])
         sql = (
             f"INSERT INTO {qualified} ({names}) SELECT {names} "  # noqa: S608 - names come from the table's columns
             f"FROM jsonb_populate_recordset(NULL::{qualified}, CAST(CAST(:rows AS text) AS jsonb))"
         )
-        await session.execute(
-            text(sql + (" ON CONFLICT DO NOTHING" if skip_existing else "")), {"rows": _to_json(list(rows))}
-        )
+        if skip_existing:
+            sql += " ON CONFLICT DO NOTHING"
+        elif update_existing:
+            keys = _keys(table)
+            conflict = ", ".join(f'"{k}"' for k in keys)
+            sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in rows[0] if c not in keys)
+            sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+        await session.execute(text(sql), {"rows": _to_json(list(rows))})
 
 
 def _scalar_defaults(table: Table, given: set[str]) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.consumer import EventConsumer, PoisonEvent
 from crm_common.messaging.inbox import inbox_table
 from crm_common.messaging.publisher import EventPublisher
-from crm_common.testing import free_port, kafka_servers, test_database_url, topic_reader, unique_topic_prefix
 from crm_common.versioned import VersionedBatch, VersionedTable, upsert_route
+from crm_testing import free_port, kafka_servers, test_database_url, topic_reader, unique_topic_prefix
 
 SCHEMA = f"common_batch_{uuid.uuid4().hex[:6]}"
 metadata = MetaData(schema=SCHEMA)

@@ -12,7 +12,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from crm_common.events.topics import DEFAULT_PARTITIONS, MAX_MESSAGE_BYTES, Topic, partition_count
 from crm_common.messaging.broker import ensure_topics
 from crm_common.messaging.replay import topic_partitions
-from crm_common.testing import kafka_servers
+from crm_testing import kafka_servers
 
 
 def test_the_partition_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ from crm_common.messaging.consumer import EventConsumer, PoisonEvent
 from crm_common.messaging.inbox import inbox_table
 from crm_common.messaging.outbox import OutboxRelay, enqueue, outbox_table
 from crm_common.messaging.publisher import EventPublisher
-from crm_common.testing import kafka_servers, read_events, test_database_url
+from crm_testing import kafka_servers, read_events, test_database_url
 
 SCHEMA = f"common_test_{uuid.uuid4().hex[:6]}"
 metadata = MetaData(schema=SCHEMA)
@@ -123,7 +123,7 @@ async def test_poison_and_malformed_messages_are_dead_lettered_and_the_stream_go
 
 
 async def read_events_raw(topic: str, expect: int) -> list[dict[str, str]]:
-    from crm_common.testing import topic_reader
+    from crm_testing import topic_reader
 
     found: list[dict[str, str]] = []
     async with topic_reader(topic) as consumer:

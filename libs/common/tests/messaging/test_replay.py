@@ -21,7 +21,7 @@ from crm_common.messaging.replay import (
     replay,
     topic_partitions,
 )
-from crm_common.testing import free_port, kafka_servers
+from crm_testing import free_port, kafka_servers
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from types import ModuleType
 
 import pytest
 
-from crm_common.testing import FakeClock
+from crm_testing import FakeClock
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from crm_common.errors import Unauthorized
 from crm_common.security import jwt as jwt_module
 from crm_common.security.jwt import JWKSKeySource, StaticKeySource, TokenVerifier
-from crm_common.testing import FakeClock, serve_in_thread
+from crm_testing import FakeClock, serve_in_thread
 
 
 def jwk(kid: str, **extra: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from crm_common.security import revocation
 from crm_common.security.jwt import Principal
 from crm_common.security.revocation import RevocationStore, SessionCheck, session_check
 from crm_common.settings import ServiceSettings
-from crm_common.testing import FakeClock, free_port, redis_url
+from crm_testing import FakeClock, free_port, redis_url
 
 REVOKED = "^session has been revoked$"
 

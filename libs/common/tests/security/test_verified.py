@@ -10,7 +10,7 @@ import pytest
 from crm_common.errors import Unauthorized
 from crm_common.security.jwt import Principal, TokenVerifier
 from crm_common.security.verified import VerifiedTokens, verify_remembered
-from crm_common.testing import TokenMint
+from crm_testing import TokenMint
 
 
 class Counting(TokenVerifier):

@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics_service.projections.checkpoints import token
+from analytics_service.checkpoints.repository import token
 from crm_common.logging import get_logger
 
 log = get_logger(__name__)

@@ -11,25 +11,14 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from analytics_service.alerts import service as alerts
+from analytics_service.checkpoints.repository import hold_projection_lock
 from analytics_service.db import inbox
-from analytics_service.projections.batch import ProjectionBatch
-from analytics_service.projections.checkpoints import hold_projection_lock
+from analytics_service.pipeline.batch import PROJECTION_TOPICS, ProjectionBatch
 from analytics_service.settings import AnalyticsSettings
 from crm_common.events import topics
 from crm_common.events.envelope import EventEnvelope
 from crm_common.messaging.consumer import EventConsumer, Handler
 
-PROJECTION_TOPICS = (
-    topics.SALES,
-    topics.PRODUCTS,
-    topics.VARIANTS,
-    topics.FOLDERS,
-    topics.STORES,
-    topics.COUNTERPARTIES,
-    topics.STOCK,
-    topics.PIPELINES,
-    topics.DEALS,
-)
 ALERT_TOPICS = (topics.ALERTS, topics.SYNC)
 
 

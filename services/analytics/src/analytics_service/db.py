@@ -37,10 +37,10 @@ def load_metadata() -> MetaData:
     """The metadata with every model registered (for migrations and tests)."""
     from analytics_service.alerts import models as _alerts  # noqa: F401
     from analytics_service.catalog import models as _catalog  # noqa: F401
+    from analytics_service.checkpoints import models as _checkpoints  # noqa: F401
     from analytics_service.customers import models as _customers  # noqa: F401
     from analytics_service.customers.identity import models as _identity  # noqa: F401
     from analytics_service.funnel import models as _funnel  # noqa: F401
-    from analytics_service.projections import models as _projections  # noqa: F401
     from analytics_service.sales import models as _sales  # noqa: F401
     from analytics_service.stock import models as _stock  # noqa: F401
 

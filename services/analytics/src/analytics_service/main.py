@@ -12,7 +12,7 @@ from crm_common.service import serve_command
 
 
 def _rebuild(args: argparse.Namespace, settings: AnalyticsSettings) -> None:
-    from analytics_service.projections.rebuild import rebuild
+    from analytics_service.pipeline.rebuild import rebuild
 
     configure_logging("analytics", settings.log_level, settings.log_json)
     result = asyncio.run(rebuild(settings))

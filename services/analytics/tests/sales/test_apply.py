@@ -9,9 +9,9 @@ import pytest
 from analytics_testkit import document_deleted, document_event, msk, new_id, position
 from sqlalchemy import func, select
 
+from analytics_service.checkpoints.repository import all_checkpoints
 from analytics_service.dashboard.repository import DashboardRepository
 from analytics_service.periods import Period
-from analytics_service.projections.checkpoints import all_checkpoints
 from analytics_service.sales.models import SalesFact
 from crm_common.events.models import DocumentKind
 from crm_common.messaging.consumer import PoisonEvent

@@ -6,7 +6,7 @@ import httpx
 from analytics_testkit import TokenMint
 
 from analytics_service.settings import AnalyticsSettings
-from crm_common.testing import assert_logout_refused
+from crm_testing import assert_logout_refused
 
 
 async def test_a_logged_out_token_gets_401_from_analytics_directly(

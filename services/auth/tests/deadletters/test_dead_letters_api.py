@@ -16,7 +16,7 @@ from crm_common.events.topics import DEAD_LETTER, PRODUCTS
 from crm_common.messaging.broker import ensure_topics
 from crm_common.messaging.deadletter import DeadLetter
 from crm_common.messaging.replay import REPLAYED_HEADER
-from crm_common.testing import kafka_servers, topic_reader
+from crm_testing import kafka_servers, topic_reader
 
 API = "/api/v1/admin/dead-letters"
 

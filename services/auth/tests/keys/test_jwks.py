@@ -8,7 +8,7 @@ from auth_service.app import create_app
 from auth_service.context import AuthContext
 from auth_service.settings import AuthSettings
 from crm_common.security.jwt import JWKSKeySource, TokenVerifier
-from crm_common.testing import serve_in_thread
+from crm_testing import serve_in_thread
 
 JWKS_PATH = "/api/v1/auth/.well-known/jwks.json"
 

@@ -20,7 +20,7 @@ from auth_service.models import Base
 from crm_common.db import async_url, create_engine
 from crm_common.errors import InfrastructureMissing
 from crm_common.migrations import downgrade, upgrade
-from crm_common.testing import test_database_url
+from crm_testing import test_database_url
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 DB_NAME = "crm_test_auth_stairway"

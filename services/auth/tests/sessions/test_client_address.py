@@ -7,7 +7,7 @@ from auth_service.app import create_app
 from auth_service.context import AuthContext
 from auth_service.sessions.repository import SessionRepository
 from auth_service.settings import AuthSettings
-from crm_common.testing import serve_in_thread
+from crm_testing import serve_in_thread
 
 
 async def test_behind_a_trusted_proxy_the_session_records_the_forwarded_client_address(

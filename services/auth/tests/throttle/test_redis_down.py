@@ -5,7 +5,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from auth_service.throttle.limiter import LoginLimits, LoginThrottle
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 
 def unreachable_throttle() -> LoginThrottle:

@@ -22,7 +22,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 from auth_service.app import create_app
 from auth_service.context import AuthContext
 from auth_service.settings import AuthSettings
-from crm_common.testing import serve_in_thread
+from crm_testing import serve_in_thread
 
 USERS, ROLES = "/api/v1/admin/users", "/api/v1/admin/roles"
 BUILT_IN = ("manager", "viewer")

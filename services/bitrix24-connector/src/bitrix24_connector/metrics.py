@@ -12,6 +12,11 @@ RATE_LIMITED = Counter("crm_bitrix24_rate_limited_total", "Limit answers from Bi
 RETRIES = Counter(
     "crm_bitrix24_retries_total", "Requests retried after a limit, a 5xx or a transport error", ["reason"]
 )
+OPERATING_HELD = Counter(
+    "crm_bitrix24_operating_held_total",
+    "Calls refused with 429 OPERATION_TIME_LIMIT and sent again after their method's operating_reset_at",
+    ["method"],
+)
 EVENTS_PUBLISHED = Counter("crm_bitrix24_events_published_total", "Events published to Kafka", ["event_type"])
 SKIPPED = Counter("crm_bitrix24_skipped_objects_total", "Bitrix24 records the mapper could not read", ["entity_type"])
 SYNC_JOBS = Counter("crm_bitrix24_sync_jobs_total", "Sync jobs finished", ["mode", "status"])

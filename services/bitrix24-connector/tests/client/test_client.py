@@ -7,6 +7,7 @@ import time
 
 import pytest
 from b24_testkit import portal, set_faults, sim_stats
+from prometheus_client import REGISTRY
 
 from bitrix24_connector.client import Bitrix24Client, Bitrix24Error, Bitrix24Unavailable, PacingConfig
 from bitrix24_connector.client.http import command, php_query
@@ -19,6 +20,11 @@ TIGHT_OPERATING: dict[str, object] = {
     "operating_window_seconds": 3,
     "operating_seconds_per_call": 5,
 }
+
+
+def operating_held(method: str) -> float:
+    """Calls of ``method`` the client held for its time budget so far (``crm_bitrix24_operating_held_total``)."""
+    return REGISTRY.get_sample_value("crm_bitrix24_operating_held_total", {"method": method}) or 0.0
 
 
 def test_parameters_are_encoded_as_php_builds_them() -> None:
@@ -93,6 +99,7 @@ async def test_the_operating_limit_holds_that_method_until_its_reset_and_not_the
     # Every call is charged 5 s against a 4 s budget over a 3 s window: the second call of a method is refused with
     # 429 until the first call's basket leaves the window (operating_reset_at).
     with portal(**TIGHT_OPERATING) as sim:
+        held_before = operating_held("crm.contact.list")
         async with Bitrix24Client(sim.webhook_url, FAST) as client:
             await client.call("crm.contact.list", {"select": ["ID"]})
             started = time.monotonic()
@@ -102,6 +109,7 @@ async def test_the_operating_limit_holds_that_method_until_its_reset_and_not_the
             held = time.monotonic() - started
         stats = sim_stats(sim)
     assert stats["by_method"]["crm.contact.list"] == {"200": 2, "429": 1}
+    assert operating_held("crm.contact.list") - held_before == 1
     assert other < 0.5
     assert held >= 1.0
 
@@ -122,9 +130,11 @@ async def test_a_nested_call_refused_for_its_method_time_is_sent_again_after_the
     # (the outer batch is not counted, each nested call is, under its own method).
     with portal(**TIGHT_OPERATING) as sim:
         deals = [d["ID"] for d in sim.portal.records("deal")[:2]]
+        held_before = operating_held("crm.deal.productrows.get")
         async with Bitrix24Client(sim.webhook_url, FAST) as client:
             answer = await client.batch({f"r{i}": ("crm.deal.productrows.get", {"id": i}) for i in deals})
         stats = sim_stats(sim)
     assert answer.errors == {}
     assert set(answer.results) == {f"r{i}" for i in deals}
     assert stats["by_method"]["batch"] == {"200": 2}  # the first, then the refused call alone
+    assert operating_held("crm.deal.productrows.get") - held_before == 1  # counted where operators see it

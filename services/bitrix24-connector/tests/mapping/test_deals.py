@@ -57,7 +57,7 @@ def test_a_lost_deal_maps_with_exact_money_parties_and_its_close_time() -> None:
 
 def test_product_rows_become_positions_with_exact_amounts() -> None:
     (position,) = map_deal(deal(), PORTAL, [ROW]).payload["positions"]
-    assert position["product_id"] == "142"
+    assert position["product_id"] == "product-142"  # the catalog product's id on catalog.products.v1
     assert Decimal(position["price"]) == Decimal("279.1")
     assert Decimal(position["quantity"]) == Decimal("3.0")
     assert Decimal(position["amount"]) == Decimal("837.30")

@@ -61,6 +61,7 @@ async def test_item_carries_the_catalog_fields_with_exact_money(
     item = body["items"][0]
     assert item == {
         "id": pid,
+        "source": "moysklad",
         "account_id": "acc-test",
         "kind": "product",
         "name": "Футболка белая",

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_service.db import inbox
 from crm_common.events.topics import DEAD_LETTER, FOLDERS, PRODUCTS, VARIANTS
-from crm_common.testing import topic_reader
+from crm_testing import topic_reader
 
 CATALOG_TOPICS = [FOLDERS, PRODUCTS, VARIANTS]
 

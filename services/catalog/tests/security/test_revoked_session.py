@@ -6,7 +6,7 @@ import httpx
 from catalog_testkit import TokenMint
 
 from catalog_service.settings import CatalogSettings
-from crm_common.testing import assert_logout_refused
+from crm_testing import assert_logout_refused
 
 
 async def test_a_logged_out_token_gets_401_from_the_catalog_directly(api_url: str, mint: TokenMint) -> None:

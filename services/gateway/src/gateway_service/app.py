@@ -1,9 +1,9 @@
-"""The gateway app: routing table, proxy, auth, rate limits, docs, health and notifications, made in the lifespan."""
+"""The gateway declared as a ``ServiceSpec`` (docs/architecture.md, "Start-up"): routing table, proxy, auth, rate
+limits, docs, health and notifications, made in the shared lifespan."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -16,7 +16,7 @@ from crm_common.logging import configure_logging
 from crm_common.runtime import Runtime
 from crm_common.security import JWKSKeySource, TokenVerifier
 from crm_common.security.revocation import RevocationStore
-from crm_common.web.app import create_service_app
+from crm_common.service import Running, ServiceSpec, build_app
 from crm_common.web.middleware import MetricsMiddleware
 from gateway_service.access.authn import Authenticator
 from gateway_service.access.guard import AccessGuard
@@ -67,52 +67,42 @@ def build_gateway(
     return proxy_api.Gateway(RoutingTable(build_routes(s), s.public_paths), authenticator, guard, forwarder)
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    s: GatewaySettings = app.state.settings
-    rt = await Runtime.open(s, schema=None, kafka=False, redis=True, client_id="gateway")
+async def prepare(running: Running) -> None:
+    """The upstream clients, the gateway (routing table, authentication, rate limits, proxy) and the docs cache."""
+    s: GatewaySettings = running.settings
     session = make_upstream_session(s)
+    running.close_later(session.close)
     client = make_side_client(s)
-    app.state.runtime = rt
-    app.state.upstream_client = client
+    running.close_later(client.aclose)
     # JWKS fetches use their own small client so a saturated upstream pool never delays key refreshes.
     jwks_client = httpx.AsyncClient(timeout=5.0, trust_env=False)
-    app.state.gateway = build_gateway(s, rt, session, jwks_client)
-    app.state.health_checks.update(rt.checks)
+    running.close_later(jwks_client.aclose)
+    app = running.app
+    app.state.upstream_client = client
+    app.state.gateway = build_gateway(s, running.runtime, session, jwks_client)
     services = app.state.gateway.table.services()
     app.state.spec_cache = SpecCache(
         client, services, ttl=s.docs_cache.total_seconds(), timeout=s.docs_fetch_timeout.total_seconds()
     )
+
+
+def notifications(running: Running) -> NotificationFeed | None:
+    """The notification feed (alerts from Kafka into Redis for the SSE stream), unless turned off."""
+    s: GatewaySettings = running.settings
     feed = None
     if s.notifications_enabled:
-        assert rt.redis is not None
+        assert running.runtime.redis is not None
         feed = NotificationFeed(
-            NotificationStore(rt.redis, s.notifications_keep), s.kafka_bootstrap_servers, s.notifications_group
+            NotificationStore(running.runtime.redis, s.notifications_keep),
+            s.kafka_bootstrap_servers,
+            s.notifications_group,
         )
         feed.start()
-    app.state.notification_feed = feed
-    try:
-        yield
-    finally:
-        if feed is not None:
-            await feed.stop()
-        await session.close()
-        await client.aclose()
-        await jwks_client.aclose()
-        await rt.close()
+    running.app.state.notification_feed = feed
+    return feed
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
-    s = settings or GatewaySettings()
-    app = create_service_app(
-        service="gateway",
-        title="CRM API",
-        description="The public API of the CRM: one entry for every service.",
-        # the console's catch-all comes last: every other route wins
-        routers=[*OWN_ROUTERS, proxy_api.router, console_api.router],
-        lifespan=lifespan,
-    )
-    app.state.settings = s
+def middleware(app: FastAPI, s: GatewaySettings) -> None:
     # GatewayMetricsMiddleware records the shared crm_http_* families too: drop the second metrics layer.
     app.user_middleware = [m for m in app.user_middleware if m.cls is not MetricsMiddleware]
     # Innermost: proxied requests go straight to the gateway, past FastAPI's router (see proxy/fastpath.py).
@@ -134,7 +124,28 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware, hsts=s.hsts, docs_path=docs_api.DOCS_PATH)
-    return app
+
+
+SPEC = ServiceSpec(
+    name="gateway",
+    title="CRM API",
+    description="The public API of the CRM: one entry for every service.",
+    root=Path(__file__).resolve().parents[2],
+    schema=None,  # nothing in PostgreSQL: Redis for session revocation, rate limits and the notification stream
+    # the console's catch-all comes last: every other route wins
+    routers=(*OWN_ROUTERS, proxy_api.router, console_api.router),
+    redis=True,
+    state=prepare,
+    background=(notifications,),
+    middleware=middleware,
+    cli_description="The public API gateway of the CRM.",
+    serve_help="serve the public API (default port 8000)",
+    app_factory="gateway_service.app:app_factory",
+)
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    return build_app(SPEC, settings or GatewaySettings())
 
 
 def app_factory() -> FastAPI:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from crm_common.security import Permission, require_permission
-from crm_common.testing import free_port, serve_in_thread
+from crm_testing import free_port, serve_in_thread
 
 
 class Product(BaseModel):

@@ -11,7 +11,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from crm_common.events.topics import Topic, topic_prefix
 from crm_common.messaging.broker import ensure_topics
-from crm_common.testing import free_port, kafka_servers
+from crm_testing import free_port, kafka_servers
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import Alert, AlertKind, SyncStatus
 from crm_common.events.topics import ALERTS, SYNC
 from crm_common.messaging.broker import ensure_topics
-from crm_common.testing import kafka_servers
+from crm_testing import kafka_servers
 
 STREAM = "/api/v1/notifications/stream"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from crm_common.testing import free_port
+from crm_testing import free_port
 
 
 def bearer(token: str) -> dict[str, str]:

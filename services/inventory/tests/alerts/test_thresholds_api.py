@@ -10,7 +10,7 @@ from inventory_testkit import TokenMint, apply, new_id, product_event, stock_eve
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_common.testing import slow_commits
+from crm_testing import slow_commits
 from inventory_service.consumers import apply_event
 from inventory_service.db import outbox
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from inventory_testkit import TokenMint
 
-from crm_common.testing import assert_logout_refused
+from crm_testing import assert_logout_refused
 from inventory_service.settings import InventorySettings
 
 

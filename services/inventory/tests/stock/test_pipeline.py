@@ -22,7 +22,7 @@ from inventory_testkit import (
 
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.topics import ALERTS, DEAD_LETTER, FOLDERS, PRODUCTS, STOCK, STORES, VARIANTS
-from crm_common.testing import read_events, topic_reader
+from crm_testing import read_events, topic_reader
 
 INVENTORY_TOPICS = [STORES, STOCK, PRODUCTS, VARIANTS, FOLDERS]
 

@@ -1,100 +1,52 @@
-"""``create_app()``: the connector's HTTP API, with engines, broker and scheduler made in the lifespan."""
+"""The MoySklad connector declared as a kit ``Connector`` (crm_integration.startup): its routers, job service,
+tables, webhook registration and the periodic stock reconcile; the kit runs the rest (docs/architecture.md,
+"Start-up")."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
 
 from fastapi import FastAPI
 
-from crm_common.db import transaction
-from crm_common.messaging.broker import ensure_topics
-from crm_common.messaging.publisher import EventPublisher
-from crm_common.runtime import Runtime
-from crm_common.web.app import create_service_app
-from crm_integration.credentials import enabled_integrations
-from crm_integration.sinks import KafkaSink
-from crm_integration.webhooks import ReceiptRepository
+from crm_common.security.jwt import TokenVerifier
+from crm_integration import startup
 from moysklad_connector import metrics
 from moysklad_connector.db import SCHEMA
 from moysklad_connector.integrations import api as integrations_api
-from moysklad_connector.integrations.service import DEFAULT_INTEGRATION
 from moysklad_connector.settings import ConnectorSettings
 from moysklad_connector.sync import api as sync_api
-from moysklad_connector.sync.scheduler import DailyReconcile, Periodic, SyncScheduler
-from moysklad_connector.sync.service import SyncService
+from moysklad_connector.sync.scheduler import MOSCOW, Periodic
+from moysklad_connector.sync.service import MOYSKLAD, SyncService
 from moysklad_connector.tables import Integration, WebhookReceipt
 from moysklad_connector.webhooks import api as webhooks_api
 from moysklad_connector.webhooks.registration import register_webhooks
 
-RECEIPTS_KEPT = timedelta(days=2)  # MoySklad retries at once; a day covers any replay of one requestId
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
-def create_app(settings: ConnectorSettings | None = None, *, token_verifier: Any = None) -> FastAPI:
-    settings = settings or ConnectorSettings()
+def _configured(settings: ConnectorSettings) -> bool:
+    return bool(settings.moysklad_token or settings.moysklad_username)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.create_topics:
-            await ensure_topics(settings.kafka_bootstrap_servers)
-        rt = await Runtime.open(settings, schema=SCHEMA, kafka=True, redis=False, client_id="moysklad-connector")
-        if rt.engine is None or rt.sessions is None or rt.broker is None:
-            raise RuntimeError("runtime opened without database or broker")
-        app.state.health_checks.update(rt.checks)
-        app.state.token_verifier = token_verifier or rt.token_verifier()
-        app.state.session_check = rt.session_check()
-        app.state.sessions = rt.sessions
-        await rt.broker.start()
-        service = SyncService(
-            settings, rt.engine, rt.sessions, KafkaSink(EventPublisher(rt.broker), metrics.EVENTS_PUBLISHED)
-        )
-        app.state.sync_service = service
-        sessions = rt.sessions
 
-        async def integration_ids() -> list[str]:
-            from_environment = bool(settings.moysklad_token or settings.moysklad_username)
-            return await enabled_integrations(sessions, Integration, DEFAULT_INTEGRATION if from_environment else None)
+CONNECTOR = startup.Connector(
+    name="moysklad-connector",
+    title="MoySklad connector",
+    description="Pulls MoySklad over JSON API 1.2 and publishes canonical events.",
+    cli_description="MoySklad connector",
+    root=SERVICE_ROOT,
+    schema=SCHEMA,
+    source=MOYSKLAD,
+    routers=(sync_api.router, integrations_api.router, webhooks_api.router),
+    service=SyncService,
+    events_published=metrics.EVENTS_PUBLISHED,
+    integrations=Integration,
+    receipts=WebhookReceipt,  # kept two days (the kit's default): MoySklad retries a requestId at once
+    configured=_configured,
+    register=register_webhooks,
+    reconcile_zone=MOSCOW,  # MoySklad's zone (docs/moysklad.md, "Time")
+    periodic=lambda settings: [Periodic("stock", settings.stock_reconcile_minutes * 60)],
+)
 
-        async def register(integration_id: str) -> None:
-            await register_webhooks(settings, sessions, integration_id)
 
-        async def prune_receipts() -> None:
-            async with transaction(sessions) as session:
-                await ReceiptRepository(session, WebhookReceipt).prune(datetime.now(UTC) - RECEIPTS_KEPT)
-
-        scheduler = SyncScheduler(
-            service,
-            integration_ids,
-            settings.sync_interval_minutes * 60,
-            periodic=[Periodic("stock", settings.stock_reconcile_minutes * 60)],
-            debounce_seconds=settings.webhook_debounce_seconds,
-            settle_seconds=settings.webhook_settle_seconds,
-            spacing_factor=settings.webhook_spacing_factor,
-            takeover_seconds=settings.takeover_check_seconds,
-            prepare=register if settings.public_webhook_url else None,
-            housekeeping=prune_receipts,
-            reconcile=DailyReconcile(settings.reconcile_hour_msk, timedelta(minutes=settings.reconcile_retry_minutes))
-            if settings.reconcile_enabled
-            else None,
-        )
-        app.state.scheduler = scheduler
-        if settings.scheduler_enabled:
-            scheduler.start()
-        try:
-            yield
-        finally:
-            await scheduler.stop()
-            await service.stop()
-            await rt.close()
-
-    app = create_service_app(
-        service="moysklad-connector",
-        title="MoySklad connector",
-        routers=[sync_api.router, integrations_api.router, webhooks_api.router],
-        lifespan=lifespan,
-        description="Pulls MoySklad over JSON API 1.2 and publishes canonical events.",
-    )
-    app.state.settings = settings
-    return app
+def create_app(settings: ConnectorSettings | None = None, *, token_verifier: TokenVerifier | None = None) -> FastAPI:
+    return startup.create_app(CONNECTOR, settings or ConnectorSettings(), token_verifier=token_verifier)

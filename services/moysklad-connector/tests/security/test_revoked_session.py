@@ -8,7 +8,7 @@ import httpx
 import pytest
 from connector_testkit import TokenMint, connector_settings
 
-from crm_common.testing import assert_logout_refused, serve_in_thread
+from crm_testing import assert_logout_refused, serve_in_thread
 from moysklad_connector.app import create_app
 
 mint = TokenMint()

@@ -10,7 +10,7 @@ import pytest
 from connector_testkit import TokenMint, connector_settings
 
 from crm_common.errors import Conflict
-from crm_common.testing import serve_in_thread
+from crm_testing import serve_in_thread
 from moysklad_connector.app import create_app
 from moysklad_connector.sync.service import SyncService
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from crm_common.events.topics import PRODUCTS
-from crm_common.testing import serve_in_thread
+from crm_testing import serve_in_thread
 from moysklad_connector.app import create_app
 from moysklad_connector.client import Credentials, MoySkladClient
 from moysklad_connector.settings import ConnectorSettings

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from bitrix24_simulator.errors import B24Error
 from bitrix24_simulator.store import Binding, Portal
 
-ENTITIES = ("CONTACT", "COMPANY", "DEAL")
+ENTITIES = ("CONTACT", "COMPANY", "DEAL", "PRODUCT", "PRODUCTSECTION")
 KNOWN_EVENTS = frozenset(f"ONCRM{entity}{action}" for entity in ENTITIES for action in ("ADD", "UPDATE", "DELETE"))
 
 

@@ -1,4 +1,5 @@
-"""Live mode: keep the CRM busy (deals move through stages, customers are added, edited and deleted), with events.
+"""Live mode: keep the CRM busy (deals move through stages, customers are added, edited and deleted, the catalog's
+prices and products change), with events.
 
 Every change goes through the same code as the REST methods, so ``DATE_MODIFY`` and outbound events behave alike.
 """
@@ -6,16 +7,17 @@ Every change goes through the same code as the REST methods, so ``DATE_MODIFY`` 
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 from fastapi import FastAPI
 
-from bitrix24_simulator.crm import entities
+from bitrix24_simulator.crm import entities, products
 from bitrix24_simulator.data.formats import phone_variant, random_phone
 from bitrix24_simulator.data.funnel import stages_of
 from bitrix24_simulator.store import Portal
 
-ACTIONS = ("move", "deal", "contact", "edit", "delete")
-WEIGHTS = (40, 20, 15, 15, 10)
+ACTIONS = ("move", "deal", "contact", "edit", "delete", "product")
+WEIGHTS = (40, 20, 15, 15, 10, 10)
 
 
 class LivePortal:
@@ -25,6 +27,7 @@ class LivePortal:
         self.portal = portal
         self.rng = portal.rng
         self.created: list[tuple[str, int]] = []  # (entity, id) made in live mode, oldest first
+        self.new_products: list[int] = []  # products added in live mode (generated ones are in deal rows)
 
     def step(self) -> str:
         """Perform one random action; returns its name."""
@@ -75,6 +78,27 @@ class LivePortal:
                 entities.delete(self.portal, entities.ENTITIES[kind], {"id": record_id})
                 return
         self._contact()
+
+    def _product(self) -> None:
+        """Reprice or (de)activate a product, add one, or delete one added in live mode."""
+        roll = self.rng.random()
+        if roll < 0.15 and self.new_products:
+            products.product_delete(self.portal, {"id": self.new_products.pop(0)})
+        elif roll < 0.35:
+            self.new_products.append(products.product_add(self.portal, {"fields": self._new_product()}))
+        else:
+            product = self.rng.choice(self.portal.records("product"))
+            change = {"ACTIVE": "N" if product["ACTIVE"] == "Y" else "Y"} if roll > 0.85 else self._reprice(product)
+            products.product_update(self.portal, {"id": product["ID"], "fields": change})
+
+    def _new_product(self) -> dict[str, str | None]:
+        section = self.rng.choice(self.portal.records("productsection") or [{"ID": None}])["ID"]
+        price = str(self.rng.randrange(100, 9_000))
+        return {"NAME": f"Новинка {self.rng.randrange(1000)}", "PRICE": price, "SECTION_ID": section, "VAT_ID": "4"}
+
+    def _reprice(self, product: dict[str, str]) -> dict[str, str]:
+        """A price 10% lower to 20% higher."""
+        return {"PRICE": str(Decimal(product["PRICE"]) * Decimal(self.rng.randrange(90, 121)) / 100)}
 
 
 async def run_live(app: FastAPI) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bitrix24_simulator import events
-from bitrix24_simulator.crm import deals, entities, fields, stagehistory, users
+from bitrix24_simulator.crm import deals, entities, fields, products, stagehistory, users
 from bitrix24_simulator.crm.listing import Page
 from bitrix24_simulator.store import Portal
 
@@ -33,16 +33,8 @@ def _on(function: Callable[[Portal, entities.Entity, dict[str, Any]], Any], enti
     return lambda portal, params: Outcome(function(portal, entity, params))
 
 
-def _listing(entity: entities.Entity) -> Handler:
-    def handler(portal: Portal, params: dict[str, Any]) -> Outcome:
-        page: Page = entities.list_(portal, entity, params)
-        return Outcome(page.items, 0 if page.total is None else page.total, page.next, is_list=True)
-
-    return handler
-
-
-def _paged(function: Callable[[Portal, dict[str, Any]], Page], key: str | None = None) -> Handler:
-    """A list method of its own; ``key`` wraps the page as ``{key: [...]}`` (``crm.stagehistory.list``)."""
+def _list_of(function: Callable[[Portal, dict[str, Any]], Page], key: str | None = None) -> Handler:
+    """A list method; ``key`` wraps the page as ``{key: [...]}`` (``crm.stagehistory.list``)."""
 
     def handler(portal: Portal, params: dict[str, Any]) -> Outcome:
         page = function(portal, params)
@@ -50,6 +42,10 @@ def _paged(function: Callable[[Portal, dict[str, Any]], Page], key: str | None =
         return Outcome(result, 0 if page.total is None else page.total, page.next, is_list=True)
 
     return handler
+
+
+def _listing(entity: entities.Entity) -> Handler:
+    return _list_of(lambda portal, params: entities.list_(portal, entity, params))
 
 
 def _registry() -> dict[str, Handler]:
@@ -71,8 +67,10 @@ def _registry() -> dict[str, Handler]:
             "crm.category.list": _plain(deals.category_list),
             "crm.dealcategory.stage.list": _plain(deals.dealcategory_stage_list),
             "crm.status.list": _plain(deals.status_list),
-            "crm.stagehistory.list": _paged(stagehistory.stagehistory_list, "items"),
-            "user.get": _paged(users.user_get),
+            "crm.stagehistory.list": _list_of(stagehistory.stagehistory_list, "items"),
+            "user.get": _list_of(users.user_get),
+            "crm.vat.list": _list_of(products.vat_list),
+            **{name: _plain(write) for name, write in products.WRITES.items()},
             "event.bind": _plain(events.bind),
             "event.get": _plain(events.get),
             "event.unbind": _plain(events.unbind),

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from analytics_service.dashboard.report import build_dashboard
 from analytics_service.dashboard.schemas import Dashboard
-from analytics_service.dashboard.service import build_dashboard
 from analytics_service.deps import Cache, Reader, ReadSession, Settings
 from analytics_service.periods import PeriodKind, resolve
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses

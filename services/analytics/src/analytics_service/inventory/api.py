@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from analytics_service.deps import MAX_OFFSET, Cache, Reader, ReadSession, Settings
+from analytics_service.inventory.report import SORTS, inventory_report
 from analytics_service.inventory.schemas import InventoryReport
-from analytics_service.inventory.service import SORTS, inventory_report
 from analytics_service.periods import Period, today_in
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.web.responses import EncodedJSON

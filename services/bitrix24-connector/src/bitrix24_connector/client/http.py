@@ -146,6 +146,7 @@ class Bitrix24Client:
                 if waited + delay > self.pacing.max_operating_wait_seconds:
                     raise
                 waited += delay
+                metrics.OPERATING_HELD.labels(method).inc()
                 await asyncio.sleep(delay)
                 continue
             finally:
@@ -177,6 +178,8 @@ class Bitrix24Client:
                 answer.errors.update(blocked)
                 return answer
             waited += delay
+            for error in blocked.values():
+                metrics.OPERATING_HELD.labels(error.method).inc()
             await asyncio.sleep(delay)
             pending = {key: calls[key] for key in blocked}
         return answer

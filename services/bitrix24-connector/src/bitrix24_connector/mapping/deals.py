@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from bitrix24_connector.mapping import products
 from bitrix24_connector.mapping.common import (
     Unmappable,
     decimal_of,
@@ -78,13 +79,13 @@ def map_pipeline(
 
 
 def map_position(row: dict[str, Any]) -> DealPosition:
-    """A product row: ``PRICE`` is the unit price after discount, ``QUANTITY`` a number (docs/bitrix24.md)."""
+    """A product row: ``PRICE`` is the unit price after discount, ``QUANTITY`` a number; ``PRODUCT_ID`` is the
+    catalog product as published on ``catalog.products.v1`` (docs/bitrix24.md, "Product catalog")."""
     quantity = decimal_of(row.get("QUANTITY"), "QUANTITY")
     price = decimal_of(row.get("PRICE"), "PRICE")
-    product = row.get("PRODUCT_ID")
     return DealPosition(
         id=require(row, "ID"),
-        product_id=str(product) if product not in (None, "", 0, "0") else None,
+        product_id=products.product_id(row.get("PRODUCT_ID")),
         name=str(row.get("PRODUCT_NAME") or row.get("ORIGINAL_PRODUCT_NAME") or "").strip() or f"row {row['ID']}",
         quantity=quantity,
         price=price,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bitrix24_connector.client import Bitrix24Client
+from bitrix24_connector.tables import TABLES
+from crm_common.db import transaction
+from crm_common.events.envelope import EventEnvelope
+from crm_integration.jobs import Cursor, DeadLetterIn
 from crm_integration.sinks import EventSink
 
 
@@ -26,3 +31,26 @@ class SyncContext:
     @property
     def portal(self) -> str:
         return self.client.portal
+
+
+async def published_digest(ctx: SyncContext, name: str) -> str | None:
+    """What a type read whole (funnels, sections) last published: the digest kept in its cursor."""
+    async with transaction(ctx.sessions) as session:
+        return (await TABLES.cursors(session).get(ctx.integration_id, name)).last_id
+
+
+async def publish_whole(
+    ctx: SyncContext,
+    name: str,
+    seen_at: datetime,
+    digest: str,
+    events: Sequence[EventEnvelope],
+    letters: Sequence[DeadLetterIn],
+) -> int:
+    """Publish a type read whole, then keep its digest, counts and skipped records with the job."""
+    await ctx.sink.publish(list(events))
+    async with transaction(ctx.sessions) as session:
+        cursor = Cursor(seen_at.isoformat(), digest)
+        await TABLES.save_page(session, ctx.integration_id, ctx.job_id, name, cursor, len(events), list(letters))
+    ctx.skipped += len(letters)
+    return len(events)

@@ -16,11 +16,9 @@ import orjson
 from bitrix24_connector.client import Bitrix24Client
 from bitrix24_connector.mapping.common import Unmappable
 from bitrix24_connector.mapping.deals import map_pipeline, stage_entity
-from bitrix24_connector.sync.context import SyncContext
+from bitrix24_connector.sync.context import SyncContext, publish_whole, published_digest
 from bitrix24_connector.sync.specs import PIPELINE
-from bitrix24_connector.tables import TABLES
-from crm_common.db import transaction
-from crm_integration.jobs import Cursor, DeadLetterIn
+from crm_integration.jobs import DeadLetterIn
 
 FUNNEL_FIELDS = ("id", "name", "sort", "isDefault")
 STAGE_FIELDS = ("STATUS_ID", "NAME", "SORT", "SEMANTICS", "EXTRA", "CATEGORY_ID")
@@ -50,9 +48,7 @@ def _digest(category: dict[str, Any], statuses: list[dict[str, Any]]) -> str:
 async def sync_pipelines(ctx: SyncContext) -> int:
     funnels = await read_funnels(ctx.client)
     whole = hashlib.sha256("".join(_digest(c, s) for c, s in funnels).encode()).hexdigest()
-    async with transaction(ctx.sessions) as session:
-        known = await TABLES.cursors(session).get(ctx.integration_id, PIPELINE)
-    if known.last_id == whole:
+    if await published_digest(ctx, PIPELINE) == whole:
         return 0
     now = datetime.now(UTC)
     events, letters = [], []
@@ -62,10 +58,4 @@ async def sync_pipelines(ctx: SyncContext) -> int:
         except (Unmappable, KeyError, TypeError, ValueError) as exc:
             raw = {**category, "_stages": statuses}
             letters.append(DeadLetterIn(PIPELINE, str(category.get("id")), f"{type(exc).__name__}: {exc}", raw))
-    await ctx.sink.publish(events)
-    async with transaction(ctx.sessions) as session:
-        await TABLES.save_page(
-            session, ctx.integration_id, ctx.job_id, PIPELINE, Cursor(now.isoformat(), whole), len(events), letters
-        )
-    ctx.skipped += len(letters)
-    return len(events)
+    return await publish_whole(ctx, PIPELINE, now, whole, events, letters)

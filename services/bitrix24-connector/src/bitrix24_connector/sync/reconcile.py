@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bitrix24_connector.mapping.common import envelope
+from bitrix24_connector.sync.catalog import read_sections
 from bitrix24_connector.sync.context import SyncContext
 from bitrix24_connector.sync.pipelines import read_funnels
 from bitrix24_connector.sync.specs import SPECS, EntitySpec
@@ -22,14 +23,22 @@ from crm_common.events.models import Deleted
 from crm_integration.events import epoch_micros
 from crm_integration.reconcile import Tally, gone_ids
 
-KIND_TYPES = {"counterparty": ("contact", "company"), "deal": ("deal",), "pipeline": ()}
+KIND_TYPES = {
+    "counterparty": ("contact", "company"),
+    "deal": ("deal",),
+    "pipeline": (),
+    "product": ("product",),
+    "folder": ("section",),
+}
+# Kinds read whole in one listing (funnels, product sections): what is not listed is gone, nothing to confirm.
+WHOLE = ("pipeline", "folder")
 
 
 def deleted_event(portal: str, kind: str, entity_id: str, when: datetime) -> EventEnvelope:
-    # A delete is newer than any upsert (versions are DATE_MODIFY, which never passes the present).
-    return envelope(
-        f"{kind}.deleted", portal, entity_id, epoch_micros(when), Deleted(id=entity_id, deleted_at=when), when
-    )
+    """A delete is newer than any upsert: an upsert's version is a modification second (which never passes the
+    present) plus up to a second of digest (mapping/common.py), so the delete takes the start of the next second."""
+    deleted_version = (epoch_micros(when) // 1_000_000 + 1) * 1_000_000
+    return envelope(f"{kind}.deleted", portal, entity_id, deleted_version, Deleted(id=entity_id, deleted_at=when), when)
 
 
 async def _listed(ctx: SyncContext, spec: EntitySpec) -> set[str]:
@@ -56,17 +65,23 @@ async def _still_there(ctx: SyncContext, candidates: list[str]) -> set[str]:
     return {entity_id for key, entity_id in by_key.items() if key not in gone}
 
 
+async def _whole(ctx: SyncContext, kind: str) -> set[str]:
+    if kind == "pipeline":
+        return {str(c.get("id")) for c, _ in await read_funnels(ctx.client)}
+    return {f"section-{s.get('ID')}" for s in await read_sections(ctx.client)}
+
+
 async def reconcile(ctx: SyncContext, kinds: Collection[str] = tuple(KIND_TYPES)) -> Tally:
     """Publish the deletes of ``kinds``; the ledger follows through the sink."""
     tally = Tally()
     now = datetime.now(UTC)
     calls_before = ctx.client.calls
     for kind in kinds:
-        if kind == "pipeline":
-            listed = {str(c.get("id")) for c, _ in await read_funnels(ctx.client)}
+        if kind in WHOLE:
+            listed = await _whole(ctx, kind)
 
             async def confirm(candidates: list[str]) -> set[str]:
-                return set()  # the funnel list is complete in one answer: nothing to page past
+                return set()  # the list is complete in one reading: nothing to page past
         else:
             listed = set()
             for type_name in KIND_TYPES[kind]:

@@ -9,7 +9,7 @@ from typing import Any
 from bitrix24_connector.client import Bitrix24Client
 from bitrix24_connector.integrations import service as integrations
 from bitrix24_connector.sync.runner import map_rows
-from bitrix24_connector.sync.specs import PIPELINE, SPECS
+from bitrix24_connector.sync.specs import PIPELINE, SECTION, SPECS
 from bitrix24_connector.tables import SkippedObject
 from crm_common.db import transaction
 from crm_common.errors import Conflict
@@ -21,8 +21,8 @@ async def redrive_record(service: Any, letter_id: int) -> SkippedObject:
     async def remap(skipped: Skipped) -> tuple[dict[str, Any], Sequence[EventEnvelope]]:
         if skipped.entity_id is None:
             raise Conflict("the skipped record had no ID: fix it in Bitrix24 and sync")
-        if skipped.entity_type == PIPELINE:
-            raise Conflict("funnels are read whole: fix the funnel in Bitrix24 and run a sync")
+        if skipped.entity_type in (PIPELINE, SECTION):
+            raise Conflict(f"{skipped.entity_type}s are read whole: fix it in Bitrix24 and run a sync")
         spec = SPECS.get(skipped.entity_type)
         if spec is None:
             raise Conflict(f"records of type {skipped.entity_type!r} are not synced any more")

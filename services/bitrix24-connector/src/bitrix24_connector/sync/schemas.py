@@ -34,7 +34,8 @@ class SyncJobOut(BaseModel):
     trigger: str
     status: str = Field(description="running, succeeded, succeeded_with_skipped, failed or interrupted.")
     counts: dict[str, int] = Field(
-        description="Events published per type (pipeline, contact, company, deal); for mode reconcile: listed, "
+        description="Events published per type (pipeline, section, contact, company, deal, product); for mode "
+        "reconcile: listed, "
         "known, deleted, still_listed, requests and deleted.<kind>."
     )
     skipped: dict[str, dict[str, int]] = Field(default_factory=dict, description="Skipped records per type and reason.")

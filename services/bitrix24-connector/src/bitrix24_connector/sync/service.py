@@ -1,5 +1,6 @@
 """Bitrix24 sync jobs: the kit's job lifecycle (crm_integration.service) around this connector's work: funnels,
-then contacts, companies and deals (walked or incremental), then the deletes the hints named; or a reconciliation."""
+then contacts, companies and deals (walked or incremental), the catalog's sections and products, then the deletes
+the hints named; or a reconciliation."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from bitrix24_connector.client import AuthenticationFailed, Bitrix24Client, Bitr
 from bitrix24_connector.integrations import service as integrations
 from bitrix24_connector.mapping.common import SOURCE
 from bitrix24_connector.settings import ConnectorSettings
+from bitrix24_connector.sync.catalog import sync_sections
 from bitrix24_connector.sync.context import SyncContext
 from bitrix24_connector.sync.pipelines import sync_pipelines
 from bitrix24_connector.sync.reconcile import KIND_TYPES, reconcile
 from bitrix24_connector.sync.runner import sync_type
-from bitrix24_connector.sync.specs import LEDGER_KINDS, PIPELINE, SPECS
+from bitrix24_connector.sync.specs import LEDGER_KINDS, PIPELINE, SECTION, SPECS
 from bitrix24_connector.tables import TABLES, SyncJob
 from crm_common.db import transaction
 from crm_integration.service import JobMetrics, JobService, Outcome, Source
@@ -85,11 +87,14 @@ class SyncService(JobService[SyncJob]):
         return "succeeded", None, ctx.portal
 
     async def _upserts(self, ctx: SyncContext, types: Collection[str] | None) -> list[str]:
-        """Funnels first (deals refer to their stages), then each type in turn: one portal, one leaky bucket."""
+        """Funnels first (deals refer to their stages), sections before products (their folders), then each type in
+        turn: one portal, one leaky bucket."""
         wanted = None if types is None else {t.removesuffix(DELETED) for t in types}
         failures: list[str] = []
         if wanted is None or PIPELINE in wanted or "deal" in wanted:
             failures += await self._step(ctx, PIPELINE, sync_pipelines(ctx))
+        if wanted is None or SECTION in wanted or "product" in wanted:
+            failures += await self._step(ctx, SECTION, sync_sections(ctx))
         for spec in SPECS.values():
             if wanted is None or spec.type in wanted:
                 failures += await self._step(ctx, spec.type, sync_type(ctx, spec))

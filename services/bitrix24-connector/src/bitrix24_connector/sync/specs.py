@@ -9,8 +9,9 @@ from typing import Any
 
 from bitrix24_connector.client import Bitrix24Client
 from bitrix24_connector.log import log
-from bitrix24_connector.mapping import deals, parties
+from bitrix24_connector.mapping import deals, parties, products
 from bitrix24_connector.sync import deal_history
+from bitrix24_connector.sync.catalog import SECTION, rates_of
 from crm_common.events.envelope import EventEnvelope
 
 # A page's extra data per record id: requisites of companies, product rows of deals. A record missing from the
@@ -20,16 +21,24 @@ Mapper = Callable[[dict[str, Any], str, Any], EventEnvelope]
 
 
 @dataclass(frozen=True)
+class Changes:
+    """A list method read for what changed: its rows in the order of the key ``(<stamp>, ID)`` (sync/runner.py,
+    ``changed``)."""
+
+    method: str
+    stamp: str = "DATE_MODIFY"  # the row's time (products: TIMESTAMP_X, stage moves: CREATED_TIME)
+    filter: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # more parameters of the list call (``entityTypeId``)
+
+
+@dataclass(frozen=True)
 class RelatedFeed:
     """Rows kept apart from the record whose changes are the record's too (a company's requisites, a deal's stage
     moves)."""
 
     name: str  # cursor suffix: `<type>.<name>`
-    method: str
-    filter: dict[str, Any]
     owner_field: str  # the record's ID in the related row
-    stamp: str = "DATE_MODIFY"  # the row's time the feed pages by (with its ID)
-    params: dict[str, Any] = field(default_factory=dict)  # more parameters of the list call (``entityTypeId``)
+    changes: Changes
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,11 @@ class EntitySpec:
     prepare: Prepare | None = None
     related: RelatedFeed | None = None
     preload: Callable[[Bitrix24Client], Awaitable[None]] | None = None  # before a full walk (the deals' history)
+    stamp: str = "DATE_MODIFY"  # the modification date increments page by (products: TIMESTAMP_X)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(self.method, self.stamp)
 
 
 async def _per_record(
@@ -103,6 +117,10 @@ def _deal(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
     return deals.map_deal(record, portal, list(extra.get("rows") or []), extra.get("users"), extra.get("history"))
 
 
+def _product(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
+    return products.map_product(record, portal, products.vat_rates(list(extra or [])))
+
+
 PARTY_FIELDS = ("ID", "DATE_CREATE", "DATE_MODIFY", "PHONE", "EMAIL")
 SPECS: dict[str, EntitySpec] = {
     spec.type: spec
@@ -123,7 +141,7 @@ SPECS: dict[str, EntitySpec] = {
             (*PARTY_FIELDS, "TITLE"),
             _company,
             requisites_of,
-            RelatedFeed("requisites", "crm.requisite.list", {"ENTITY_TYPE_ID": 4}, "ENTITY_ID"),
+            RelatedFeed("requisites", "ENTITY_ID", Changes("crm.requisite.list", filter={"ENTITY_TYPE_ID": 4})),
         ),
         EntitySpec(
             "deal",
@@ -135,16 +153,23 @@ SPECS: dict[str, EntitySpec] = {
             deal_extras_of,
             RelatedFeed(
                 "history",
-                deal_history.METHOD,
-                {},
                 "OWNER_ID",
-                stamp="CREATED_TIME",
-                params={"entityTypeId": deal_history.DEALS},
+                Changes(deal_history.METHOD, "CREATED_TIME", params={"entityTypeId": deal_history.DEALS}),
             ),
-            deal_history.preload,
+            preload=deal_history.preload,
+        ),
+        EntitySpec(
+            "product",
+            "crm.product.list",
+            "product",
+            lambda i: f"product-{i}",
+            products.PRODUCT_FIELDS,
+            _product,
+            rates_of,
+            stamp="TIMESTAMP_X",
         ),
     )
 }
 PIPELINE = "pipeline"
-TYPES = (PIPELINE, *SPECS)
-LEDGER_KINDS = frozenset({"counterparty", "deal", "pipeline"})
+TYPES = (PIPELINE, SECTION, *SPECS)
+LEDGER_KINDS = frozenset({"counterparty", "deal", "pipeline", "product", "folder"})

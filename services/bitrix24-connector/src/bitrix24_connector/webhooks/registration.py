@@ -16,10 +16,17 @@ from bitrix24_connector.settings import ConnectorSettings
 from bitrix24_connector.webhooks.tokens import handler_url
 from crm_common.db import transaction
 
-# Event -> the hint type it means (webhooks/api.py); a delete names `<type>.deleted`.
+# Event -> the hint type it means (webhooks/api.py); a delete names `<type>.deleted`. Product sections are the
+# `section` step (docs/bitrix24.md, "Product catalog").
 EVENTS = {
-    f"ONCRM{entity.upper()}{action}": entity + (".deleted" if action == "DELETE" else "")
-    for entity in ("contact", "company", "deal")
+    f"ONCRM{event}{action}": hint + (".deleted" if action == "DELETE" else "")
+    for event, hint in (
+        ("CONTACT", "contact"),
+        ("COMPANY", "company"),
+        ("DEAL", "deal"),
+        ("PRODUCT", "product"),
+        ("PRODUCTSECTION", "section"),
+    )
     for action in ("ADD", "UPDATE", "DELETE")
 }
 

@@ -30,6 +30,15 @@ async def list_products(
     session: Annotated[AsyncSession, Depends(read_session)],
     config: Annotated[CatalogSettings, Depends(settings)],
     kind: Annotated[ProductKind | None, Query(description="product, service or bundle")] = None,
+    source: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=32,
+            pattern=r"^[a-z0-9_-]+$",
+            description="Only products of this source: `moysklad` or `bitrix24` (the event envelope's `source`)",
+        ),
+    ] = None,
     folder_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     include_subfolders: Annotated[bool, Query(description="With folder_id: also products of subfolders")] = True,
     archived: Annotated[bool | None, Query(description="Only archived (true) or active (false); all if absent")] = None,
@@ -52,6 +61,7 @@ async def list_products(
         raise ValidationFailed("price_min must not exceed price_max")
     query = ProductQuery(
         kind=kind,
+        source=source,
         folder_id=folder_id,
         include_subfolders=include_subfolders,
         archived=archived,

@@ -20,7 +20,7 @@ PRODUCTS = VersionedTable(
     products, origin=True, placeholder=lambda d: {"kind": "product", "name": "", "updated_at": d.deleted_at}
 )
 # Columns a product list never shows: not fetched (``components`` is jsonb, decoded for nothing otherwise).
-NOT_LISTED = frozenset({"components", "description", "weight", "volume", "source", "deleted_at"})
+NOT_LISTED = frozenset({"components", "description", "weight", "volume", "deleted_at"})
 
 
 def like_pattern(text: str) -> str:
@@ -112,6 +112,8 @@ def _conditions(query: ProductQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [p.deleted_at.is_(None)]
     if query.kind is not None:
         conditions.append(p.kind == query.kind.value)
+    if query.source is not None:
+        conditions.append(p.source == query.source)
     if query.archived is not None:
         conditions.append(p.archived.is_(query.archived))
     if query.updated_since is not None:

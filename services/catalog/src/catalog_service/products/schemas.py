@@ -43,6 +43,7 @@ class ProductQuery:
     """Filters, order and page of a product listing."""
 
     kind: ProductKind | None = None
+    source: str | None = None
     folder_id: str | None = None
     include_subfolders: bool = True
     archived: bool | None = None
@@ -58,6 +59,7 @@ class ProductQuery:
 
 class ProductItem(BaseModel):
     id: str
+    source: str = Field(description="Where the product comes from: `moysklad`, or `bitrix24` for a CRM's catalog.")
     account_id: str
     kind: ProductKind
     name: str

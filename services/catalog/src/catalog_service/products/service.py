@@ -126,6 +126,7 @@ async def get_product(session: AsyncSession, product_id: str) -> ProductDetail:
 def _item(row: ProductRow | Row[Any], prices: list[Row[Any]], folder_path: str | None) -> ProductItem:
     return ProductItem(
         id=row.id,
+        source=row.source,
         account_id=row.account_id,
         kind=ProductKind(row.kind),
         name=row.name,

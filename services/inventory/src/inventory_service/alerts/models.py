@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -24,3 +25,17 @@ class LowStockRow(Base):
     minimum: Mapped[Decimal | None] = mapped_column(Numeric)
     raised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+@dataclass
+class LowStock:
+    """A low-stock state being settled (plain values, written back in one statement)."""
+
+    assortment_id: str
+    store_id: str
+    active: bool
+    crossings: int
+    raised_at: datetime | None
+    changed_at: datetime
+    stock: Decimal | None = None
+    minimum: Decimal | None = None

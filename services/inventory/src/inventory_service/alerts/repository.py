@@ -12,9 +12,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.versioned import insert_rows
-from inventory_service.alerts.models import LowStockRow
+from inventory_service.alerts.models import LowStock, LowStockRow
 from inventory_service.stock.models import ThresholdRow
 
+LOW_STOCK = cast(Table, LowStockRow.__table__)
 # Keys per statement: well under PostgreSQL's 32767 bind parameters.
 CHUNK = 1000
 
@@ -23,27 +24,32 @@ class AlertRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def locked_states(self, keys: Sequence[tuple[str, str]], now: datetime) -> dict[tuple[str, str], LowStockRow]:
+    async def locked_states(self, keys: Sequence[tuple[str, str]], now: datetime) -> dict[tuple[str, str], LowStock]:
         """The low-stock states of these products/stores, created if new, locked until the transaction ends so that two
         concurrent evaluations cannot both publish the same crossing (in key order: two never wait on each other)."""
         ordered = sorted(set(keys))
-        found: dict[tuple[str, str], LowStockRow] = {}
+        found: dict[tuple[str, str], LowStock] = {}
+        s = LowStockRow
         for start in range(0, len(ordered), CHUNK):
             chunk = ordered[start : start + CHUNK]
             new = [
                 {"assortment_id": a, "store_id": s, "active": False, "crossings": 0, "changed_at": now}
                 for a, s in chunk
             ]
-            await insert_rows(self.session, cast(Table, LowStockRow.__table__), new, skip_existing=True)
-            states = await self.session.scalars(
-                select(LowStockRow)
-                .where(tuple_(LowStockRow.assortment_id, LowStockRow.store_id).in_(chunk))
-                .order_by(LowStockRow.assortment_id, LowStockRow.store_id)
+            await insert_rows(self.session, LOW_STOCK, new, skip_existing=True)
+            states = await self.session.execute(
+                select(s.assortment_id, s.store_id, s.active, s.crossings, s.raised_at, s.changed_at)
+                .where(tuple_(s.assortment_id, s.store_id).in_(chunk))
+                .order_by(s.assortment_id, s.store_id)
                 .with_for_update()
-                .execution_options(populate_existing=True)
             )
-            found.update({(state.assortment_id, state.store_id): state for state in states})
+            found.update({(r.assortment_id, r.store_id): LowStock(*r) for r in states})
         return found
+
+    async def save_states(self, states: Sequence[LowStock]) -> None:
+        """Write the settled states back (rows locked by ``locked_states``): one statement for all of them."""
+        # vars(): the dataclass's own field dict (dataclasses.asdict deep-copies, and was most of this call's time)
+        await insert_rows(self.session, LOW_STOCK, [vars(state) for state in states], update_existing=True)
 
     async def set_threshold(self, assortment_id: str, store_id: str, minimum: Decimal, user: str) -> ThresholdRow:
         stmt = insert(ThresholdRow).values(

@@ -17,7 +17,7 @@ from crm_common.events.envelope import EventEnvelope, deterministic_event_id, ma
 from crm_common.events.models import Alert, AlertKind
 from crm_common.messaging.outbox import enqueue_many
 from crm_common.security import Permission
-from inventory_service.alerts.models import LowStockRow
+from inventory_service.alerts.models import LowStock
 from inventory_service.alerts.repository import AlertRepository
 from inventory_service.alerts.schemas import ThresholdList, ThresholdOut
 from inventory_service.db import outbox
@@ -43,39 +43,39 @@ async def reevaluate(
 
 
 async def settle(session: AsyncSession, levels: Sequence[Row[Any]]) -> int:
-    """Bring each level's low-stock state up to date (locked, one statement for all), staging an alert for every
-    row that crossed its minimum; return how many alerts were staged."""
+    """Bring each level's low-stock state up to date (locked, one statement to read and one to write them all),
+    staging an alert for every row that crossed its minimum; return how many alerts were staged."""
     if not levels:
         return 0
     now = datetime.now(UTC)
-    keys = [(row[0].assortment_id, row[0].store_id) for row in levels]
-    states = await AlertRepository(session).locked_states(keys, now)
+    repository = AlertRepository(session)
+    states = await repository.locked_states([(level.assortment_id, level.store_id) for level in levels], now)
     staged: list[EventEnvelope] = []
-    for row in levels:
-        level: StockRow = row[0]
+    for level in levels:
         state = states[(level.assortment_id, level.store_id)]
-        below = bool(row.below_minimum)
-        state.stock, state.minimum = level.stock, row.minimum
+        below = bool(level.below_minimum)
+        state.stock, state.minimum = level.stock, level.minimum
         if state.active == below:
             continue
         state.active, state.changed_at = below, now
         if below:
             state.crossings += 1
             state.raised_at = now
-        staged.append(_alert_event(level, row, state, raised=below))
+        staged.append(_alert_event(level, state, raised=below))
+    await repository.save_states(list(states.values()))
     await enqueue_many(session, outbox, staged)
-    await session.flush()
     return len(staged)
 
 
-def _alert_event(level: StockRow, row: Row[Any], state: LowStockRow, *, raised: bool) -> EventEnvelope:
+def _alert_event(level: Row[Any], state: LowStock, *, raised: bool) -> EventEnvelope:
+    """``level``: a row of StockRepository.levels."""
     event_type = "alert.raised" if raised else "alert.cleared"
     # Raise and clear of crossing n get versions 2n-1 and 2n: ordered per product/store, and the same ids if the
     # outbox relay ever publishes twice, so consumers drop the copy.
     version = state.crossings * 2 - (1 if raised else 0)
-    name = row.name or level.assortment_id
-    where = row.store_name or level.store_id
-    minimum: Decimal | None = row.minimum
+    name = level.name or level.assortment_id
+    where = level.store_name or level.store_id
+    minimum: Decimal | None = level.minimum
     if raised:
         title, message = f"Low stock: {name}", f"{name} at {where}: {level.stock} left, minimum {minimum}."
     else:

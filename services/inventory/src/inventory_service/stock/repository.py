@@ -38,20 +38,24 @@ name = func.coalesce(item.name, parent.name)
 folder_id = func.coalesce(item.folder_id, parent.folder_id)
 
 
-def _levels() -> Any:
+def _levels(*columns: Any) -> Any:
+    """Stock rows joined to their names, store and effective minimum; ``columns``: what to select (default: the
+    listing's row with the whole StockRow)."""
     s = StockRow
+    listing = (
+        s,
+        name.label("name"),
+        func.coalesce(item.code, parent.code).label("code"),
+        func.coalesce(item.article, parent.article).label("article"),
+        folder_id.label("folder_id"),
+        store.name.label("store_name"),
+        minimum.label("minimum"),
+        func.coalesce(below, false()).label("below_minimum"),
+        catalog_deleted.label("catalog_deleted"),
+    )
     return (
-        select(
-            s,
-            name.label("name"),
-            func.coalesce(item.code, parent.code).label("code"),
-            func.coalesce(item.article, parent.article).label("article"),
-            folder_id.label("folder_id"),
-            store.name.label("store_name"),
-            minimum.label("minimum"),
-            func.coalesce(below, false()).label("below_minimum"),
-            catalog_deleted.label("catalog_deleted"),
-        )
+        select(*(columns or listing))
+        .select_from(s)
         .outerjoin(item, item.id == s.assortment_id)
         .outerjoin(parent, parent.id == s.product_id)
         .outerjoin(store, store.id == s.store_id)
@@ -65,8 +69,18 @@ class StockRepository:
         self.session = session
 
     async def levels(self, *conditions: ColumnElement[bool]) -> Sequence[Row[Any]]:
-        """Stock rows with name, store name, effective minimum and whether they are below it."""
-        return (await self.session.execute(_levels().where(*conditions))).all()
+        """What settling low-stock state needs of each stock row: its keys, level, name, store name, effective minimum
+        and whether it is below it (plain columns: no ORM objects on the consumer's hot path)."""
+        s = StockRow
+        columns = (s.id, s.account_id, s.assortment_id, s.product_id, s.store_id, s.stock)
+        selected = _levels(
+            *columns,
+            name.label("name"),
+            store.name.label("store_name"),
+            minimum.label("minimum"),
+            func.coalesce(below, false()).label("below_minimum"),
+        )
+        return (await self.session.execute(selected.where(*conditions))).all()
 
     async def search(self, query: StockQuery) -> tuple[Sequence[Row[Any]], int]:
         conditions = _conditions(query)

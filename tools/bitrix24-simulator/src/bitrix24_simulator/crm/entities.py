@@ -35,7 +35,9 @@ ENTITIES = {
     "company": Entity("company", "ONCRMCOMPANY"),
     "deal": Entity("deal", "ONCRMDEAL"),
     "requisite": Entity("requisite", None),
-    "product": Entity("product", None, ("ID", "DATE_CREATE", "TIMESTAMP_X")),
+    # Writes, their checks and events of the catalog: crm/products.py.
+    "product": Entity("product", "ONCRMPRODUCT", ("ID", "DATE_CREATE", "TIMESTAMP_X", "CATALOG_ID")),
+    "productsection": Entity("productsection", "ONCRMPRODUCTSECTION", ("ID", "CATALOG_ID")),
 }
 
 
@@ -119,6 +121,8 @@ def delete(portal: Portal, entity: Entity, params: dict[str, Any]) -> bool:
     return True
 
 
+# The CRM catalog's information block: every product and section says it belongs to it (crm/products.py).
+CATALOG_ID = "25"
 TYPE_IDS = {"contact": "3", "company": "4", "deal": "2"}  # CRM entity type ids
 
 
@@ -153,7 +157,25 @@ def defaults(portal: Portal, entity: Entity, now: str, user: str) -> dict[str, A
     if entity.table in ("contact", "company"):
         return {"ASSIGNED_BY_ID": user, "OPENED": "Y", "HAS_PHONE": "N", "HAS_EMAIL": "N", **stamps}
     if entity.table == "product":
-        return {"ACTIVE": "Y", "CURRENCY_ID": "RUB", "PRICE": "0.00", "DATE_CREATE": now, "TIMESTAMP_X": now}
+        return {
+            "CATALOG_ID": CATALOG_ID,
+            "ACTIVE": "Y",
+            "PRICE": "0.00",
+            "CURRENCY_ID": "RUB",
+            "SECTION_ID": None,
+            "SORT": "500",
+            "XML_ID": None,
+            "DESCRIPTION": None,
+            "MEASURE": None,
+            "VAT_ID": None,
+            "VAT_INCLUDED": "Y",
+            "DATE_CREATE": now,
+            "TIMESTAMP_X": now,
+            "CREATED_BY": user,
+            "MODIFIED_BY": user,
+        }
+    if entity.table == "productsection":
+        return {"CATALOG_ID": CATALOG_ID, "SECTION_ID": None, "XML_ID": None}
     return {"ACTIVE": "Y", "SORT": "500", **stamps}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bitrix24_simulator.data.catalog import generate_products
+from bitrix24_simulator.data.catalog import generate_products, reprice
 from bitrix24_simulator.data.funnel import build_funnels
 from bitrix24_simulator.data.history import generate_deals
 from bitrix24_simulator.data.people import generate_people
@@ -25,4 +25,5 @@ def generate(settings: Settings) -> Portal:
     generate_deals(portal, deals)
     generate_users(portal)
     generate_stage_history(portal)
+    reprice(portal)
     return portal

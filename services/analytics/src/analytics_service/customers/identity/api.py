@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics_service.customers.identity import service
+from analytics_service.customers.identity import projection
 from analytics_service.customers.identity.models import CustomerDecision, CustomerMember
 from analytics_service.customers.identity.repository import IdentityRepository
 from analytics_service.customers.identity.schemas import (
@@ -81,7 +81,7 @@ async def get_records(customer_id: str, session: ReadSession, _: Reader) -> Cust
 )
 async def post_merge(body: MergeRequest, session: Session, principal: Steward) -> CustomerIdentity:
     """Make these counterparties one customer, whatever their keys say; the decision outlives a projection rebuild."""
-    members = await service.merge(session, body.counterparty_ids, principal.user_id, body.reason)
+    members = await projection.merge(session, body.counterparty_ids, principal.user_id, body.reason)
     return await _identity(session, members)
 
 
@@ -92,5 +92,5 @@ async def post_merge(body: MergeRequest, session: Session, principal: Steward) -
 )
 async def post_split(body: SplitRequest, session: Session, principal: Steward) -> CustomerIdentity:
     """Take a counterparty out of the customer it was matched into: it stands alone from now on."""
-    members = await service.split(session, body.counterparty_id, principal.user_id, body.reason)
+    members = await projection.split(session, body.counterparty_id, principal.user_id, body.reason)
     return await _identity(session, members)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from analytics_service.app import create_app
 from analytics_service.settings import AnalyticsSettings
-from crm_common.testing import unique_topic_prefix
+from crm_testing import unique_topic_prefix
 
 
 @pytest.fixture(scope="package")
@@ -24,7 +24,7 @@ async def live(
     """
     from crm_common.events.topics import TOPICS
     from crm_common.messaging.broker import ensure_topics
-    from crm_common.testing import kafka_servers, serve_in_thread
+    from crm_testing import kafka_servers, serve_in_thread
 
     previous = os.environ["KAFKA_TOPIC_PREFIX"]
     os.environ["KAFKA_TOPIC_PREFIX"] = unique_topic_prefix()

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Table, delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics_service.checkpoints.repository import advance, latest_moment
 from analytics_service.funnel.models import DealRow, DealStageRow, PipelineRow, PipelineStageRow
-from analytics_service.projections.checkpoints import advance, latest_moment
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deal, Deleted, Pipeline
 from crm_common.versioned import Versioned, reduce_versions, write_reduced

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics_service.projections.checkpoints import advance, hold_sales_rollup_lock, latest_moment
+from analytics_service.checkpoints.repository import advance, hold_sales_rollup_lock, latest_moment
 from analytics_service.sales.facts import SALES_TOPIC_KINDS, build_facts, business_day
 from analytics_service.sales.repository import SalesRepository
 from analytics_service.sales.rollups import FACT_KEY_COLUMNS

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics_service.checkpoints.repository import advance
 from analytics_service.customers.identity.keys import Key
 from analytics_service.customers.identity.models import CustomerMember
 from analytics_service.customers.identity.repository import IdentityRepository
 from analytics_service.customers.identity.resolve import DEFAULT_CROWDED, Decision, DecisionKind, Resolution, resolve
-from analytics_service.customers.service import PROJECTION
-from analytics_service.projections.checkpoints import advance
+from analytics_service.customers.projection import PROJECTION
 from crm_common.errors import Conflict, NotFound, ValidationFailed
 
 

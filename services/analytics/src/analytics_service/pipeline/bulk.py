@@ -18,18 +18,18 @@ from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.schema import CreateIndex
 
+from analytics_service.checkpoints.repository import advance
 from analytics_service.db import load_metadata
-from analytics_service.projections.batch import DOCUMENTS, Prepared, ProjectionBatch
-from analytics_service.projections.checkpoints import advance
+from analytics_service.pipeline.batch import DOCUMENTS, Prepared, ProjectionBatch
 from analytics_service.sales.facts import build_facts
 from analytics_service.sales.models import DocumentRow, SalesFact
+from analytics_service.sales.projection import PROJECTION
 from analytics_service.sales.rollups import build_all
-from analytics_service.sales.service import PROJECTION
 
 BULK_TABLES = ("documents", "sales_facts", "sales_daily_products", "sales_daily_customers", "sales_daily_documents")
 DOC_COLUMNS = [c.name for c in DocumentRow.__table__.columns]
 FACT_COLUMNS = [c.name for c in SalesFact.__table__.columns]
-# What a delete leaves as it was (see `sales.service.prepare_document_deleted`), and a new tombstone's defaults.
+# What a delete leaves as it was (see `sales.projection.prepare_document_deleted`), and a new tombstone's defaults.
 KEPT_BY_DELETE = [c for c in DOC_COLUMNS if c not in ("id", "kind", "applicable", "deleted", "source_version")]
 TOMBSTONE_DEFAULTS: dict[str, Any] = {"number": "", "currency": "RUB", "total": 0, "positions": 0}
 

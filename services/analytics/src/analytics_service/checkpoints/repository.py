@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics_service.projections.models import Checkpoint
+from analytics_service.checkpoints.models import Checkpoint
 from crm_common.versioned import Versioned
 
 # Live handlers hold this advisory lock shared for their transaction; the rebuild's swap takes it exclusively, so no

@@ -11,7 +11,7 @@ from analytics_testkit import document_event, eventually, msk, new_id, position,
 
 from crm_common.events.models import DocumentKind
 from crm_common.events.topics import DEAD_LETTER, SALES
-from crm_common.testing import kafka_servers
+from crm_testing import kafka_servers
 
 
 def query(day: date) -> dict[str, str]:

@@ -13,21 +13,34 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics_service.catalog import service as catalog
+from analytics_service.catalog import projection as catalog
 from analytics_service.catalog.models import FolderDim, ProductDim, StoreDim, VariantDim
-from analytics_service.customers import service as customers
-from analytics_service.customers.identity import service as identity
+from analytics_service.checkpoints.repository import advance, latest_moment
+from analytics_service.customers import projection as customers
+from analytics_service.customers.identity import projection as identity
 from analytics_service.customers.models import CounterpartyDim
-from analytics_service.funnel import service as funnel
-from analytics_service.projections.checkpoints import advance, latest_moment
-from analytics_service.sales import service as sales
+from analytics_service.funnel import projection as funnel
+from analytics_service.sales import projection as sales
 from analytics_service.sales.facts import SALES_TOPIC_KINDS
 from analytics_service.settings import AnalyticsSettings
-from analytics_service.stock import service as stock
+from analytics_service.stock import projection as stock
 from analytics_service.stock.models import StockLevelRow
+from crm_common.events import topics
 from crm_common.events.envelope import EventEnvelope
 from crm_common.versioned import Versioned, write_versions
 
+# The topics the projections are built from: the live consumer subscribes to them, a rebuild replays them.
+PROJECTION_TOPICS = (
+    topics.SALES,
+    topics.PRODUCTS,
+    topics.VARIANTS,
+    topics.FOLDERS,
+    topics.STORES,
+    topics.COUNTERPARTIES,
+    topics.STOCK,
+    topics.PIPELINES,
+    topics.DEALS,
+)
 DOCUMENTS = "documents"
 PIPELINES = "pipelines"  # with their stages
 DEALS = "deals"  # with their stage history

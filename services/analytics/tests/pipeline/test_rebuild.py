@@ -8,11 +8,11 @@ from datetime import date
 import httpx
 import pytest
 from analytics_testkit import customer_event, document_event, eventually, msk, new_id, position, publish, stock_event
-from projections.test_pipeline import wait_for_revenue  # type: ignore[import-not-found]
+from pipeline.test_pipeline import wait_for_revenue  # type: ignore[import-not-found]
 from sqlalchemy import text
 
-from analytics_service.projections.checkpoints import token
-from analytics_service.projections.rebuild import rebuild
+from analytics_service.checkpoints.repository import token
+from analytics_service.pipeline.rebuild import rebuild
 from crm_common.events.models import DocumentKind
 
 DAY = date(2025, 6, 2)

@@ -3,7 +3,7 @@
 1. Create fresh copies of the projection tables in schema ``analytics_rebuild`` (the sales tables without keys and
    indexes: those are built once, after the load).
 2. Replay the projection topics from the beginning into them, in batches, through the same validation and use cases
-   as the live consumer; sales documents are bulk-loaded (``projections.bulk``) and the roll-ups built at the end.
+   as the live consumer; sales documents are bulk-loaded (``pipeline.bulk``) and the roll-ups built at the end.
    The replay position is stored with the rows (checkpoint row ``replay``).
 3. Swap: take the projection lock exclusively (live handlers hold it shared, so none is half-way through), catch up
    from the stored position to the current end, then move the old tables out of ``analytics`` and the new ones in,
@@ -25,13 +25,12 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from analytics_service.consumers import PROJECTION_TOPICS
+from analytics_service.checkpoints.models import Checkpoint
+from analytics_service.checkpoints.repository import take_projection_lock_exclusive
 from analytics_service.db import PROJECTION_TABLE_NAMES, SCHEMA, Base, projection_tables
-from analytics_service.projections.batch import Prepared, ProjectionBatch
-from analytics_service.projections.bulk import BulkLoader, create_bulk_tables
-from analytics_service.projections.checkpoints import take_projection_lock_exclusive
-from analytics_service.projections.models import Checkpoint
-from analytics_service.projections.replay import Positions, TopicReplay, open_replay
+from analytics_service.pipeline.batch import PROJECTION_TOPICS, Prepared, ProjectionBatch
+from analytics_service.pipeline.bulk import BulkLoader, create_bulk_tables
+from analytics_service.pipeline.replay import Positions, TopicReplay, open_replay
 from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
 from crm_common.events.envelope import EventEnvelope

@@ -31,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_service.db import SCHEMA
 from analytics_service.periods import Period
-from analytics_service.projections.batch import ProjectionBatch
-from analytics_service.projections.bulk import BulkLoader
-from analytics_service.projections.rebuild import create_projection_schema, prepare_schema
+from analytics_service.pipeline.batch import ProjectionBatch
+from analytics_service.pipeline.bulk import BulkLoader
+from analytics_service.pipeline.rebuild import create_projection_schema, prepare_schema
 from analytics_service.sales import report as report_module
 from analytics_service.sales.report import FACTS, Plan, sales_report
 from analytics_service.sales.schemas import Dimension, ReportFilters, TimeGrouping
@@ -41,7 +41,7 @@ from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, DocumentKind
-from crm_common.testing import test_database_url
+from crm_testing import test_database_url
 
 SHIP, RETAIL, RETURN, ORDER = (
     DocumentKind.SHIPMENT,

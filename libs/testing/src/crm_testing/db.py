@@ -1,0 +1,47 @@
+"""Database helpers for tests on the real PostgreSQL: applying events, emptying a schema, slow commits."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection, Iterator
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from crm_common.db import transaction
+from crm_common.events.envelope import EventEnvelope
+from crm_common.messaging.consumer import Handler
+
+
+async def apply(sessions: async_sessionmaker[AsyncSession], handler: Handler, *events: EventEnvelope) -> None:
+    """Apply events through a use case, one transaction each, as the consumer does (without the inbox)."""
+    for envelope in events:
+        async with transaction(sessions) as session:
+            await handler(session, envelope)
+
+
+async def truncate(
+    sessions: async_sessionmaker[AsyncSession], schema: str, metadata: MetaData, keep: Collection[str] = ()
+) -> None:
+    """Empty every table of ``metadata`` in ``schema`` but those named in ``keep``, in one statement."""
+    names = [t.name for t in metadata.sorted_tables if t.name not in keep]
+    if not names:
+        return
+    async with sessions() as session, session.begin():
+        await session.execute(text(f"TRUNCATE {', '.join(f'{schema}.{name}' for name in names)}"))
+
+
+@contextlib.contextmanager
+def slow_commits(seconds: float = 0.3) -> Iterator[None]:
+    """Make every ORM commit wait ``seconds`` in PostgreSQL first (``pg_sleep``, so an app's event loop stays free
+    meanwhile): a write whose commit runs after its answer was sent then shows up late to the read that follows it."""
+
+    def slow(session: Session) -> None:
+        session.execute(text("select pg_sleep(:s)"), {"s": seconds})
+
+    event.listen(Session, "before_commit", slow)
+    try:
+        yield
+    finally:
+        event.remove(Session, "before_commit", slow)

@@ -1,1 +1,0 @@
-"""Projection bookkeeping: checkpoints, the shared replay lock, and the rebuild."""
