@@ -4,6 +4,8 @@ Checked through the gateway against each simulator's own data (an oracle compute
 - every customer the two simulators share (their ground truth, `GET /__sim/overlap`) is one customer: the MoySklad
   counterparty's records include the Bitrix24 contact or company;
 - the funnel per pipeline (deals, won, lost, open, open value in roubles) equals the portal's deals;
+- how many deals reached each stage follows the portal's stage history (`crm.stagehistory.list`: a lost deal counts
+  for the open stages it went through), and the open deals per responsible person carry the names `user.get` gives;
 - the catalog lists the portal's products at the portal's prices (`source=bitrix24`) beside the shop's.
 """
 
@@ -46,14 +48,20 @@ def portal_call(sut: System, method: str, params: dict[str, Any]) -> Any:
     return response.json()
 
 
-def portal_deals(sut: System) -> list[dict[str, Any]]:
-    deals: list[dict[str, Any]] = []
+def portal_list(sut: System, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every page of a list method (``crm.stagehistory.list`` wraps its page as ``{items}``)."""
+    records: list[dict[str, Any]] = []
     start: int | None = 0
     while start is not None:
-        page = portal_call(sut, "crm.deal.list", {"order": {"ID": "ASC"}, "select": ["*"], "start": start})
-        deals += page["result"]
+        page = portal_call(sut, method, {**params, "start": start})
+        result = page["result"]
+        records += result["items"] if isinstance(result, dict) else result
         start = page.get("next")
-    return deals
+    return records
+
+
+def portal_deals(sut: System) -> list[dict[str, Any]]:
+    return portal_list(sut, "crm.deal.list", {"order": {"ID": "ASC"}, "select": ["*"]})
 
 
 def funnel_oracle(deals: list[dict[str, Any]]) -> dict[str, tuple[int, int, int, int, Decimal]]:
@@ -117,15 +125,69 @@ def test_shared_customers_are_one_customer_and_the_funnel_equals_the_portal(sut:
     assert not unmerged()
 
 
+def history_oracle(
+    sut: System, deals: list[dict[str, Any]]
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[tuple[str, str], int]]]:
+    """Per pipeline: deals that reached each stage (the furthest open or won stage a deal's history or current
+    stage shows; a lost stage counts the deals in it), and open deals per (responsible id, name), from the portal."""
+    history = portal_list(sut, "crm.stagehistory.list", {"entityTypeId": 2, "order": {"ID": "ASC"}})
+    users = {u["ID"]: f"{u['NAME']} {u['LAST_NAME']}" for u in portal_list(sut, "user.get", {})}
+    entered: dict[str, set[str]] = defaultdict(set)
+    for item in history:
+        entered[str(item["OWNER_ID"])].add(item["STAGE_ID"])
+    reached: dict[str, dict[str, int]] = {}
+    people: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for pipeline in {str(d["CATEGORY_ID"]) for d in deals}:
+        entity = "DEAL_STAGE" if pipeline == "0" else f"DEAL_STAGE_{pipeline}"
+        statuses = portal_call(sut, "crm.status.list", {"filter": {"ENTITY_ID": entity}})["result"]
+        sort = {s["STATUS_ID"]: int(s["SORT"]) for s in statuses}
+        lost = {s["STATUS_ID"] for s in statuses if s.get("SEMANTICS") == "F"}
+        mine = [d for d in deals if str(d["CATEGORY_ID"]) == pipeline]
+        furthest = {
+            d["ID"]: max(
+                (sort[s] for s in entered[d["ID"]] | {d["STAGE_ID"]} if s in sort and s not in lost), default=-1
+            )
+            for d in mine
+        }
+        reached[pipeline] = {
+            stage: sum(1 for d in mine if d["STAGE_ID"] == stage)
+            if stage in lost
+            else sum(1 for f in furthest.values() if f >= sort[stage])
+            for stage in sort
+        }
+        for d in mine:
+            if d["STAGE_SEMANTIC_ID"] == "P":
+                people[pipeline][(d["ASSIGNED_BY_ID"], users[d["ASSIGNED_BY_ID"]])] += 1
+    lost_somewhere = [d for d in deals if d["STAGE_SEMANTIC_ID"] == "F" and len(entered[d["ID"]]) > 1]
+    assert lost_somewhere, "the portal has lost deals that went through open stages first"
+    return reached, {p: dict(c) for p, c in people.items()}
+
+
+def test_stages_reached_follow_the_portals_history_and_people_have_names(sut: System) -> None:
+    headers = {"authorization": f"Bearer {login(sut)}"}
+    gateway = sut.url("gateway")
+    expected_reached, expected_people = history_oracle(sut, portal_deals(sut))
+
+    def served() -> tuple[dict[str, dict[str, int]], dict[str, dict[tuple[str, str], int]]]:
+        reached, people = {}, {}
+        for pipeline in expected_reached:
+            params = {**PERIOD, "pipeline_id": pipeline}
+            r = httpx.get(f"{gateway}/api/v1/analytics/funnel", params=params, headers=headers, timeout=30)
+            if r.status_code != 200:
+                return {}, {}
+            body = r.json()
+            reached[pipeline] = {s["stage_id"]: s["reached"] for s in body["stages"]}
+            people[pipeline] = {
+                (p["responsible_id"], p["responsible_name"]): p["open_deals"] for p in body["by_responsible"]
+            }
+        return reached, people
+
+    eventually(lambda: served() == (expected_reached, expected_people), "stages reached and names as the portal's")
+
+
 def portal_products(sut: System) -> dict[str, str]:
     """The portal's catalog as the connector should publish it: ``product-<ID>`` → ``PRICE``."""
-    products: dict[str, str] = {}
-    start: int | None = 0
-    while start is not None:
-        page = portal_call(sut, "crm.product.list", {"select": ["ID", "PRICE"], "start": start})
-        products |= {f"product-{p['ID']}": p["PRICE"] for p in page["result"]}
-        start = page.get("next")
-    return products
+    return {f"product-{p['ID']}": p["PRICE"] for p in portal_list(sut, "crm.product.list", {"select": ["ID", "PRICE"]})}
 
 
 def test_the_portals_catalog_sits_beside_the_shops_told_apart_by_source(sut: System) -> None:

@@ -28,17 +28,26 @@ from e2e_harness import (
 from oracle import TABLES, Snapshot
 from scenario import label_counts
 
-# The simulator's demo portal: 125 contacts, 57 companies, 3 funnels, 600 deals with their product rows; a full sync
-# is about 35 requests, several list pages per type (docs/integrations.md, "Bitrix24: the second connector").
+# The simulator's demo portal: 121 contacts, 51 companies, 3 funnels, 600 deals with their product rows and stage
+# history, 21 product sections, 200 products; a full sync is 44 requests, several list pages per type
+# (docs/integrations.md, "Bitrix24: the second connector").
 SCALE = "demo"
 PROCESS = "bitrix24-connector"
 SCHEMA = "bitrix24"  # the connector's schema: its sync jobs
 CONNECTORS = ("moysklad", "bitrix24")
 # What the Bitrix24 events feed besides analytics.counterparties (already in TABLES): funnels, deals and their stage
 # history, and the customers the counterparties of both sources make. A funnel's version is the time the connector
-# saw it change (funnels carry no stamp: docs/integrations.md, Bitrix24 step 2), so it is left out.
+# saw it change (funnels carry no stamp: docs/integrations.md, Bitrix24 step 2), so it is left out; so are a product
+# section's version and time (sections carry none either). The portal's products and sections keep its account id,
+# the portal's host and port, which every run picks anew.
+SEEN_AT = ("source_version", "updated_at")
 TABLES_WITH_CRM: dict[str, tuple[str, ...]] = {
     **TABLES,
+    "catalog.folders": ("account_id", *SEEN_AT),
+    "catalog.products": ("account_id",),
+    "inventory.folders": ("account_id", *SEEN_AT),
+    "inventory.assortment": ("account_id",),
+    "analytics.folders": ("source_version",),
     "analytics.pipelines": ("source_version",),
     "analytics.pipeline_stages": (),
     "analytics.deals": (),
@@ -66,11 +75,13 @@ class Figures:
     deals: dict[tuple[str, str], tuple[int, Decimal]]  # (pipeline, stage) -> (deals, sum of their amounts in RUB)
     counterparties: frozenset[str]  # contact-<ID>, company-<ID>
     stages: dict[str, list[str]]  # pipeline -> its stage ids, sorted
+    catalog: frozenset[str]  # section-<ID>, product-<ID>
 
     @property
     def events(self) -> int:
-        """What one full sync publishes: a counterparty per contact and company, a pipeline per funnel, the deals."""
-        return len(self.counterparties) + len(self.stages) + sum(n for n, _ in self.deals.values())
+        """What one full sync publishes: a counterparty per contact and company, a pipeline per funnel, the deals, a
+        folder per product section and the products."""
+        return len(self.counterparties) + len(self.stages) + sum(n for n, _ in self.deals.values()) + len(self.catalog)
 
 
 @dataclass
@@ -103,7 +114,8 @@ def portal_list(sut: System, method: str, select: list[str]) -> list[dict[str, A
 
 
 def portal_figures(sut: System) -> Figures:
-    """The portal's deals per funnel and stage with their sums, its contacts and companies, its funnels' stages."""
+    """The portal's deals per funnel and stage with their sums, its contacts and companies, its funnels' stages, its
+    product sections and products."""
     deals: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for d in portal_list(sut, "crm.deal.list", ["ID", "CATEGORY_ID", "STAGE_ID", "OPPORTUNITY", "CURRENCY_ID"]):
         assert d["CURRENCY_ID"] == "RUB", d  # the demo portal's deals are in roubles; sums need one currency
@@ -117,7 +129,9 @@ def portal_figures(sut: System) -> Figures:
         entity = "DEAL_STAGE" if int(c["id"]) == 0 else f"DEAL_STAGE_{c['id']}"
         statuses = portal_call(sut, "crm.status.list", {"filter": {"ENTITY_ID": entity}})["result"]
         stages[str(c["id"])] = sorted(s["STATUS_ID"] for s in statuses)
-    return Figures(deals, frozenset(parties), stages)
+    catalog = {f"section-{s['ID']}" for s in portal_list(sut, "crm.productsection.list", ["ID"])}
+    catalog |= {f"product-{p['ID']}" for p in portal_list(sut, "crm.product.list", ["ID"])}
+    return Figures(deals, frozenset(parties), stages, frozenset(catalog))
 
 
 def figures_of(snapshot: Snapshot) -> Figures:
@@ -135,7 +149,13 @@ def figures_of(snapshot: Snapshot) -> Figures:
     stages: dict[str, list[str]] = defaultdict(list)
     for s in rows("analytics.pipeline_stages"):
         stages[s["pipeline_id"]].append(s["stage_id"])
-    return Figures(deals, frozenset(parties), {p: sorted(ids) for p, ids in stages.items()})
+    catalog = {
+        row["id"]
+        for table in ("catalog.folders", "catalog.products")
+        for row in rows(table)
+        if row["source"] == "bitrix24" and row["deleted_at"] is None
+    }
+    return Figures(deals, frozenset(parties), {p: sorted(ids) for p, ids in stages.items()}, frozenset(catalog))
 
 
 def connector_counters(sut: System) -> dict[str, int]:

@@ -67,6 +67,7 @@ def test_the_undisturbed_run_holds_what_the_portal_serves(portal_baseline: Porta
     assert served.deals == portal.deals  # deals per funnel and stage, and their sums
     assert served.counterparties == portal.counterparties
     assert served.stages == portal.stages
+    assert served.catalog == portal.catalog  # the portal's product sections and products, as the catalog holds them
     assert [(j["mode"], j["status"]) for j in portal_baseline.jobs] == [("full", "succeeded")]
     assert published(portal_baseline.jobs[0]) == portal.events
     assert not portal_baseline.delivery.problems()

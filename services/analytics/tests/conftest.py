@@ -3,7 +3,7 @@ shared fixtures come from the crm_testing plugin, built from this descriptor (do
 
 from __future__ import annotations
 
-import os
+import uuid
 from collections.abc import AsyncIterator
 from functools import partial
 
@@ -52,7 +52,8 @@ async def api(
     app = create_app(settings, token_verifier=mint.verifier)
     app.state.settings = settings
     app.state.sessions = sessions
-    app.state.report_cache = ReportCache(redis, settings.cache_ttl, prefix=f"analytics-test:{os.getpid()}")
+    # A prefix per test: checkpoint versions restart after each truncate, so two tests can reach the same token.
+    app.state.report_cache = ReportCache(redis, settings.cache_ttl, prefix=f"analytics-test:{uuid.uuid4().hex}")
     app.state.token_verifier = mint.verifier
     app.state.session_check = session_check(redis, settings)
     transport = httpx.ASGITransport(app=app)

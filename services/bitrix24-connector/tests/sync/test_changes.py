@@ -1,5 +1,5 @@
-"""After a full sync: an increment picks up what changed in the portal, deletions reach downstream, and a storm of
-503s ends in the same state as a calm sync."""
+"""After a full sync: an increment picks up what changed in the portal (stage moves with the deal's whole history),
+deletions reach downstream, and a storm of 503s ends in the same state as a calm sync."""
 
 from __future__ import annotations
 
@@ -61,6 +61,15 @@ async def test_live_changes_end_in_the_portals_state(
     for c in p.records("contact"):
         assert parties[f"contact-{c['ID']}"].payload["phones"] == [v["VALUE"] for v in c.get("PHONE") or []]
     assert {d["ID"]: d["STAGE_ID"] for d in p.records("deal")} == {k: e.payload["stage_id"] for k, e in deals.items()}
+    # Each deal with every stage the portal recorded for it, and its responsible person's name.
+    moves: dict[str, list[str]] = {}
+    for item in p.records("stagehistory"):
+        moves.setdefault(str(item["OWNER_ID"]), []).append(item["STAGE_ID"])
+    assert {k: [c["stage_id"] for c in e.payload["stage_history"]] for k, e in deals.items()} == moves
+    people = {u["ID"]: f"{u['NAME']} {u['LAST_NAME']}" for u in p.records("user")}
+    assert {k: e.payload["responsible_name"] for k, e in deals.items()} == {
+        d["ID"]: people[d["ASSIGNED_BY_ID"]] for d in p.records("deal")
+    }
 
 
 async def test_a_deleted_contact_and_deal_are_deleted_downstream_by_the_hinted_sync(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bitrix24_simulator import events
-from bitrix24_simulator.crm import deals, entities, fields, products
+from bitrix24_simulator.crm import deals, entities, fields, products, stagehistory, users
 from bitrix24_simulator.crm.listing import Page
 from bitrix24_simulator.store import Portal
 
@@ -33,10 +33,13 @@ def _on(function: Callable[[Portal, entities.Entity, dict[str, Any]], Any], enti
     return lambda portal, params: Outcome(function(portal, entity, params))
 
 
-def _list_of(function: Callable[[Portal, dict[str, Any]], Page]) -> Handler:
+def _list_of(function: Callable[[Portal, dict[str, Any]], Page], key: str | None = None) -> Handler:
+    """A list method; ``key`` wraps the page as ``{key: [...]}`` (``crm.stagehistory.list``)."""
+
     def handler(portal: Portal, params: dict[str, Any]) -> Outcome:
         page = function(portal, params)
-        return Outcome(page.items, 0 if page.total is None else page.total, page.next, is_list=True)
+        result = page.items if key is None else {key: page.items}
+        return Outcome(result, 0 if page.total is None else page.total, page.next, is_list=True)
 
     return handler
 
@@ -64,6 +67,8 @@ def _registry() -> dict[str, Handler]:
             "crm.category.list": _plain(deals.category_list),
             "crm.dealcategory.stage.list": _plain(deals.dealcategory_stage_list),
             "crm.status.list": _plain(deals.status_list),
+            "crm.stagehistory.list": _list_of(stagehistory.stagehistory_list, "items"),
+            "user.get": _list_of(users.user_get),
             "crm.vat.list": _list_of(products.vat_list),
             **{name: _plain(write) for name, write in products.WRITES.items()},
             "event.bind": _plain(events.bind),

@@ -17,7 +17,7 @@ from typing import Any
 from bitrix24_simulator.settings import Settings
 from bitrix24_simulator.timefmt import PORTAL_TZ, from_timestamp, iso, parse_anchor
 
-TABLES = ("contact", "company", "deal", "requisite", "product", "productsection", "productrow")
+TABLES = ("contact", "company", "deal", "requisite", "product", "productsection", "productrow", "stagehistory", "user")
 
 
 @dataclass

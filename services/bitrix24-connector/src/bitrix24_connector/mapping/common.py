@@ -53,10 +53,13 @@ def decimal_of(value: Any, field: str) -> Decimal:
         raise Unmappable(f"{field} {value!r} is not a number") from None
 
 
-def version(modified: datetime, *parts: Any) -> int:
-    """Epoch microseconds of ``modified`` (whole seconds at Bitrix24) plus a digest of ``parts`` below a second."""
-    digest = hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=str)).digest()
-    return epoch_micros(modified.replace(microsecond=0)) + int.from_bytes(digest[:8], "big") % 1_000_000
+def version(modified: datetime, *parts: Any, rank: int | None = None) -> int:
+    """Epoch microseconds of ``modified`` (whole seconds at Bitrix24) plus a digest of ``parts`` below a second.
+    With a ``rank`` (0-999), the sub-second part orders by it first: of two states within one second, the higher rank
+    is the newer one whatever the digests are."""
+    digest = int.from_bytes(hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=str)).digest()[:8])
+    below = digest % 1_000_000 if rank is None else min(max(rank, 0), 999) * 1000 + digest % 1000
+    return epoch_micros(modified.replace(microsecond=0)) + below
 
 
 def envelope(

@@ -23,6 +23,7 @@ from bitrix24_connector.mapping.common import (
     require,
     version,
 )
+from bitrix24_connector.mapping.history import map_stage_history
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deal, DealPosition, Money, Pipeline, PipelineStage, StageSemantics
 
@@ -98,8 +99,14 @@ def _party(prefix: str, value: Any) -> str | None:
 
 
 def map_deal(
-    record: dict[str, Any], portal: str, rows: list[dict[str, Any]], users: dict[str, str] | None = None
+    record: dict[str, Any],
+    portal: str,
+    rows: list[dict[str, Any]],
+    users: dict[str, str | None] | None = None,
+    history: list[dict[str, Any]] | None = None,
 ) -> EventEnvelope:
+    """A deal with its product rows, the names of ``users`` (``ASSIGNED_BY_ID`` -> name) and its stage ``history``
+    (``crm.stagehistory.list`` items; mapping/history.py)."""
     deal_id = require(record, "ID")
     semantic = str(record.get("STAGE_SEMANTIC_ID") or "")
     if semantic not in SEMANTIC_IDS:
@@ -114,6 +121,7 @@ def map_deal(
     responsible = record.get("ASSIGNED_BY_ID")
     responsible_id = str(responsible) if responsible not in (None, "") else None
     close_date = optional_time(record.get("CLOSEDATE"), "CLOSEDATE")
+    stage_history = map_stage_history(history or [], deal_id)
     deal = Deal(
         id=deal_id,
         title=str(record.get("TITLE") or "").strip() or f"Deal {deal_id}",
@@ -126,10 +134,18 @@ def map_deal(
         responsible_id=responsible_id,
         responsible_name=(users or {}).get(responsible_id or ""),
         positions=[map_position(row) for row in rows],
+        stage_history=stage_history,
         expected_close_date=None if closed or close_date is None else close_date.date(),
         closed=closed,
         closed_at=close_date if closed else None,
         created_at=created,
         updated_at=updated,
     )
-    return envelope("deal.upserted", portal, deal_id, version(updated, record, rows), deal, updated)
+    # History only grows, and the record catches up with it (docs/bitrix24.md, "Stage history"): a move read before
+    # the deal's own stamp shows it still orders after what was published before, and within one second a longer
+    # history, then one that ends in the record's stage, is the newer state.
+    moment = max([updated, *(change.entered_at for change in stage_history)])
+    caught_up = bool(stage_history) and stage_history[-1].stage_id == deal.stage_id
+    rank = 2 * len(stage_history) + int(caught_up)
+    source_version = version(moment, record, rows, history or [], deal.responsible_name, rank=rank)
+    return envelope("deal.upserted", portal, deal_id, source_version, deal, updated)

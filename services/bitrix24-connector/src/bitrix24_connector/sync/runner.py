@@ -5,7 +5,8 @@ A type has two cursors. ``<type>.walk`` is where a full walk stopped: the docume
 the last published id. ``<type>`` is the ``DATE_MODIFY`` mark increments read from: when a walk ends it becomes the
 portal's clock at the walk's start (whatever changed behind the walk is read again), and increments page by the key
 ``(DATE_MODIFY, ID)`` with ``filter[>=DATE_MODIFY]`` from the mark minus an overlap, skipping rows at or before the
-key client-side. Products keep their modification date in ``TIMESTAMP_X`` instead (the spec's ``stamp``). Delivery
+key client-side. Products keep their modification date in ``TIMESTAMP_X`` instead (the spec's ``stamp``), and a related
+feed pages by its rows' own time (a stage move's ``CREATED_TIME``): both are a ``Changes`` (sync/specs.py). Delivery
 is at least once: a republished record carries the same event id, which consumers drop.
 """
 
@@ -20,7 +21,8 @@ from bitrix24_connector.client import PAGE
 from bitrix24_connector.log import log
 from bitrix24_connector.mapping.common import Unmappable, parse_time
 from bitrix24_connector.sync.context import SyncContext
-from bitrix24_connector.sync.specs import EntitySpec
+from bitrix24_connector.sync.deal_history import items_of
+from bitrix24_connector.sync.specs import Changes, EntitySpec
 from bitrix24_connector.tables import TABLES
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
@@ -72,6 +74,8 @@ async def walk(ctx: SyncContext, spec: EntitySpec, walked: Cursor) -> int:
     started = walked.last_updated if walked.last_id not in (None, DONE) else None
     after = int(walked.last_id) if started is not None and walked.last_id else 0
     published = 0
+    if spec.preload is not None:
+        await spec.preload(ctx.client)
     async for rows in ctx.client.walk(spec.method, select=spec.select, after_id=after):
         started = started or ctx.client.last_date_start
         cursor = Cursor(started, str(rows[-1]["ID"]))
@@ -83,29 +87,26 @@ async def walk(ctx: SyncContext, spec: EntitySpec, walked: Cursor) -> int:
     return published
 
 
-def row_key(row: dict[str, Any], stamp: str = "DATE_MODIFY") -> Key:
+def row_key(row: dict[str, Any], stamp: str) -> Key:
     return parse_time(row.get(stamp), stamp), int(row["ID"])
 
 
 async def changed(
-    ctx: SyncContext,
-    method: str,
-    select: Sequence[str],
-    last: Key,
-    extra: dict[str, Any] | None = None,
-    stamp: str = "DATE_MODIFY",
+    ctx: SyncContext, source: Changes, select: Sequence[str], last: Key
 ) -> AsyncIterator[list[tuple[Key, dict[str, Any]]]]:
-    """Pages of the records of ``method`` modified after ``last``, by the key ``(<stamp>, ID)``: filtered
-    ``>=<stamp>`` of the key's second, ordered by the key, rows at or before it skipped client-side."""
-    offset = 0
+    """Pages of the rows of ``source`` changed after ``last``, by the key ``(<stamp>, ID)``: filtered ``>=<stamp>``
+    of the key's second (with the source's own filter and parameters), ordered by the key, rows at or before it
+    skipped client-side."""
+    stamp, offset = source.stamp, 0
     while True:
         params: dict[str, Any] = {
+            **source.params,
             "order": {stamp: "ASC", "ID": "ASC"},
-            "filter": {**(extra or {}), f">={stamp}": last[0].isoformat()},
+            "filter": {**source.filter, f">={stamp}": last[0].isoformat()},
             "select": [*select, stamp],
             "start": offset if offset else -1,
         }
-        rows = list((await ctx.client.call(method, params)).result or [])
+        rows = items_of((await ctx.client.call(source.method, params)).result)
         keyed = ((row_key(row, stamp), row) for row in rows if _keyed(row, stamp))
         fresh = sorted(keyed, key=lambda item: item[0])
         fresh = [(key, row) for key, row in fresh if key > last]
@@ -123,14 +124,14 @@ def _after(mark: Cursor, overlap: timedelta) -> Key:
     return parse_time(mark.last_updated) - overlap, 0
 
 
-def _tail(fresh: list[tuple[Key, dict[str, Any]]], stamp: str = "DATE_MODIFY") -> Cursor:
+def _tail(fresh: list[tuple[Key, dict[str, Any]]], stamp: str) -> Cursor:
     return Cursor(str(fresh[-1][1][stamp]), str(fresh[-1][1]["ID"]))
 
 
 async def increment(ctx: SyncContext, spec: EntitySpec, mark: Cursor) -> int:
     """Every record modified at or after the mark (less the overlap)."""
     published = 0
-    async for fresh in changed(ctx, spec.method, spec.select, _after(mark, ctx.overlap), stamp=spec.stamp):
+    async for fresh in changed(ctx, spec.changes, spec.select, _after(mark, ctx.overlap)):
         rows = [row for _, row in fresh]
         published += await publish_page(ctx, spec, rows, spec.type, _tail(fresh, spec.stamp))
     return published
@@ -142,11 +143,12 @@ async def related_increment(ctx: SyncContext, spec: EntitySpec, mark: Cursor) ->
     assert spec.related is not None
     feed, published = spec.related, 0
     name = f"{spec.type}.{feed.name}"
-    async for fresh in changed(ctx, feed.method, (feed.owner_field,), _after(mark, ctx.overlap), feed.filter):
+    select = ("ID", feed.owner_field)  # the key needs the row's ID; asked for, not assumed
+    async for fresh in changed(ctx, feed.changes, select, _after(mark, ctx.overlap)):
         owners = sorted({str(row[feed.owner_field]) for _, row in fresh if row.get(feed.owner_field)})
         params = {"filter": {"@ID": owners}, "select": list(spec.select), "start": -1}
         rows = list((await ctx.client.call(spec.method, params)).result or []) if owners else []
-        published += await publish_page(ctx, spec, rows, name, _tail(fresh))
+        published += await publish_page(ctx, spec, rows, name, _tail(fresh, feed.changes.stamp))
     return published
 
 

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bitrix24_connector.client import Bitrix24Client
 from bitrix24_connector.log import log
 from bitrix24_connector.mapping import deals, parties, products
+from bitrix24_connector.sync import deal_history
 from bitrix24_connector.sync.catalog import SECTION, rates_of
 from crm_common.events.envelope import EventEnvelope
 
@@ -20,13 +21,24 @@ Mapper = Callable[[dict[str, Any], str, Any], EventEnvelope]
 
 
 @dataclass(frozen=True)
+class Changes:
+    """A list method read for what changed: its rows in the order of the key ``(<stamp>, ID)`` (sync/runner.py,
+    ``changed``)."""
+
+    method: str
+    stamp: str = "DATE_MODIFY"  # the row's time (products: TIMESTAMP_X, stage moves: CREATED_TIME)
+    filter: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # more parameters of the list call (``entityTypeId``)
+
+
+@dataclass(frozen=True)
 class RelatedFeed:
-    """Rows kept apart from the record whose changes are the record's too (a company's requisites)."""
+    """Rows kept apart from the record whose changes are the record's too (a company's requisites, a deal's stage
+    moves)."""
 
     name: str  # cursor suffix: `<type>.<name>`
-    method: str
-    filter: dict[str, Any]
     owner_field: str  # the record's ID in the related row
+    changes: Changes
 
 
 @dataclass(frozen=True)
@@ -39,7 +51,12 @@ class EntitySpec:
     mapper: Mapper
     prepare: Prepare | None = None
     related: RelatedFeed | None = None
+    preload: Callable[[Bitrix24Client], Awaitable[None]] | None = None  # before a full walk (the deals' history)
     stamp: str = "DATE_MODIFY"  # the modification date increments page by (products: TIMESTAMP_X)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(self.method, self.stamp)
 
 
 async def _per_record(
@@ -72,6 +89,21 @@ async def product_rows_of(client: Bitrix24Client, rows: list[dict[str, Any]]) ->
     return await _per_record(client, rows, "crm.deal.productrows.get", lambda deal_id: {"id": deal_id})
 
 
+async def deal_extras_of(client: Bitrix24Client, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each deal's product rows, stage history and responsible person's name (sync/deal_history.py)."""
+    products = await product_rows_of(client, rows)
+    present = [row for row in rows if str(row["ID"]) in products]
+    histories, names = await deal_history.history_and_people(client, present)
+    return {
+        str(row["ID"]): {
+            "rows": products[str(row["ID"])],
+            "history": histories.get(str(row["ID"]), []),
+            "users": {key: name for key, name in names.items() if key == str(row.get("ASSIGNED_BY_ID"))},
+        }
+        for row in present
+    }
+
+
 def _contact(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
     return parties.map_contact(record, portal)
 
@@ -81,7 +113,8 @@ def _company(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
 
 
 def _deal(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
-    return deals.map_deal(record, portal, list(extra or []))
+    extra = extra or {}
+    return deals.map_deal(record, portal, list(extra.get("rows") or []), extra.get("users"), extra.get("history"))
 
 
 def _product(record: dict[str, Any], portal: str, extra: Any) -> EventEnvelope:
@@ -108,9 +141,23 @@ SPECS: dict[str, EntitySpec] = {
             (*PARTY_FIELDS, "TITLE"),
             _company,
             requisites_of,
-            RelatedFeed("requisites", "crm.requisite.list", {"ENTITY_TYPE_ID": 4}, "ENTITY_ID"),
+            RelatedFeed("requisites", "ENTITY_ID", Changes("crm.requisite.list", filter={"ENTITY_TYPE_ID": 4})),
         ),
-        EntitySpec("deal", "crm.deal.list", "deal", str, ("*",), _deal, product_rows_of),
+        EntitySpec(
+            "deal",
+            "crm.deal.list",
+            "deal",
+            str,
+            ("*",),
+            _deal,
+            deal_extras_of,
+            RelatedFeed(
+                "history",
+                "OWNER_ID",
+                Changes(deal_history.METHOD, "CREATED_TIME", params={"entityTypeId": deal_history.DEALS}),
+            ),
+            preload=deal_history.preload,
+        ),
         EntitySpec(
             "product",
             "crm.product.list",

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bitrix24_simulator import events
+from bitrix24_simulator.crm import stagehistory
 from bitrix24_simulator.crm.listing import MULTI_FIELDS, Page, list_records, project
 from bitrix24_simulator.data.funnel import semantic_of, stages_of
 from bitrix24_simulator.errors import B24Error, bad_id, method_error, must_be_array, not_found
@@ -78,6 +79,8 @@ def add(portal: Portal, entity: Entity, params: dict[str, Any]) -> int:
     record: dict[str, Any] = {"ID": str(new_id), **defaults(portal, entity, now, user)}
     apply_fields(portal, entity, record, fields)
     portal.add(entity.table, record)
+    if entity.table == "deal":
+        stagehistory.on_deal_change(portal, None, record)
     if entity.event_prefix:
         events.notify(portal, f"{entity.event_prefix}ADD", new_id)
     return new_id
@@ -91,8 +94,11 @@ def update(portal: Portal, entity: Entity, params: dict[str, Any]) -> bool:
         raise not_found()
     changed = dict(record)  # a refused update (a stage outside the funnel, bad money) leaves the record as it was
     apply_fields(portal, entity, changed, fields)
+    before = dict(record)
     record.update(changed)
     touch(portal, record)
+    if entity.table == "deal":
+        stagehistory.on_deal_change(portal, before, record)
     if entity.event_prefix:
         events.notify(portal, f"{entity.event_prefix}UPDATE", target)
     return True
@@ -105,6 +111,7 @@ def delete(portal: Portal, entity: Entity, params: dict[str, Any]) -> bool:
     if entity.table == "deal":
         for row in portal.rows_of("D", target):
             portal.remove("productrow", int(row["ID"]))
+        stagehistory.forget(portal, target)
     if entity.table in ("contact", "company"):
         for requisite in portal.records("requisite"):
             if requisite["ENTITY_TYPE_ID"] == TYPE_IDS[entity.table] and requisite["ENTITY_ID"] == str(target):

@@ -111,7 +111,15 @@ def _key(name: str, value: Any) -> Any:
     if isinstance(value, bool):
         return "Y" if value else "N"
     text = str(value)
-    if name.startswith("DATE_") or name in ("CLOSEDATE", "BEGINDATE", "BIRTHDATE", "TIMESTAMP_X", "MOVED_TIME"):
+    if name.startswith("DATE_") or name in (
+        "CLOSEDATE",
+        "BEGINDATE",
+        "BIRTHDATE",
+        "TIMESTAMP_X",
+        "MOVED_TIME",
+        "CREATED_TIME",
+        "LAST_LOGIN",
+    ):
         return parse_date(text)
     try:
         return Decimal(text)

@@ -7,6 +7,8 @@ from bitrix24_simulator.data.funnel import build_funnels
 from bitrix24_simulator.data.history import generate_deals
 from bitrix24_simulator.data.people import generate_people
 from bitrix24_simulator.data.shop import moysklad_shop
+from bitrix24_simulator.data.stagehistory import generate_stage_history
+from bitrix24_simulator.data.users import generate_users
 from bitrix24_simulator.settings import SCALE_SIZES, Settings
 from bitrix24_simulator.store import Portal
 
@@ -21,5 +23,7 @@ def generate(settings: Settings) -> Portal:
     generate_products(portal, shop)
     generate_people(portal, shop, contacts, companies)
     generate_deals(portal, deals)
+    generate_users(portal)
+    generate_stage_history(portal)
     reprice(portal)
     return portal
