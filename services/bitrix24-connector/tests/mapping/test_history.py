@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from bitrix24_connector.mapping.common import Unmappable
+from bitrix24_connector.mapping.common import Unmappable, version
 from bitrix24_connector.mapping.deals import map_deal
 from bitrix24_connector.mapping.history import map_stage_history, user_name
+from bitrix24_connector.sync.reconcile import deleted_event
 
 from .test_deals import PORTAL, deal
 
@@ -75,3 +76,18 @@ def test_a_move_newer_than_the_deals_stamp_orders_the_deal_by_the_move() -> None
 def test_a_users_name_is_first_and_last_name() -> None:
     assert user_name({"ID": "3", "NAME": "Анна", "LAST_NAME": "Петрова", "SECOND_NAME": "Сергеевна"}) == "Анна Петрова"
     assert user_name({"ID": "4", "NAME": " ", "LAST_NAME": ""}) is None
+
+
+def test_a_deal_versioned_before_ranks_existed_is_replaced_by_its_ranked_version_of_the_same_stamp() -> None:
+    """Deals published unranked (stamp + digest below a second) must not outrank what the connector publishes now."""
+    stamp = datetime.fromisoformat(DEAL["DATE_MODIFY"])
+    unranked_max = version(stamp, "any state") // 1_000_000 * 1_000_000 + 999_999  # the largest digest there was
+    states = [map_deal(DEAL | {"TITLE": f"#{n}"}, PORTAL, [], None, HISTORY[:k]) for n in range(20) for k in range(4)]
+    assert all(state.source_version > unranked_max for state in states)
+
+
+def test_a_delete_is_newer_than_every_ranked_state_of_its_second() -> None:
+    stamp = datetime.fromisoformat(DEAL["DATE_MODIFY"])
+    longest = map_deal(DEAL, PORTAL, [], None, HISTORY * 300)  # rank capped at 999
+    deleted = deleted_event(PORTAL, "deal", longest.entity_id, stamp)
+    assert deleted.source_version > longest.source_version

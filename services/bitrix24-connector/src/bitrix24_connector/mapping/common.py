@@ -53,12 +53,21 @@ def decimal_of(value: Any, field: str) -> Decimal:
         raise Unmappable(f"{field} {value!r} is not a number") from None
 
 
+# Ranked versions (deals) sit one second after the unranked layout of the same stamp. Deals were versioned unranked
+# before (stamp + a digest below a second): a deal a connector published then is replaced by its ranked version of
+# the same stamp, instead of keeping the older state forever because its digest happened to be larger.
+RANKED_OFFSET = 1_000_000
+# The most any version of a stamp's second can add to that second: a delete placed after it is newer than them all.
+SECOND_SPAN = 1_000_000 + RANKED_OFFSET
+
+
 def version(modified: datetime, *parts: Any, rank: int | None = None) -> int:
     """Epoch microseconds of ``modified`` (whole seconds at Bitrix24) plus a digest of ``parts`` below a second.
     With a ``rank`` (0-999), the sub-second part orders by it first: of two states within one second, the higher rank
-    is the newer one whatever the digests are."""
+    is the newer one whatever the digests are (and every ranked version is above the unranked ones of that second)."""
     digest = int.from_bytes(hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=str)).digest()[:8])
-    below = digest % 1_000_000 if rank is None else min(max(rank, 0), 999) * 1000 + digest % 1000
+    ranked = RANKED_OFFSET + min(max(rank, 0), 999) * 1000 + digest % 1000 if rank is not None else None
+    below = digest % 1_000_000 if ranked is None else ranked
     return epoch_micros(modified.replace(microsecond=0)) + below
 
 

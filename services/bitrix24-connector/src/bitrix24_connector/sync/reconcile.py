@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from bitrix24_connector.mapping.common import envelope
+from bitrix24_connector.mapping.common import SECOND_SPAN, envelope
 from bitrix24_connector.sync.catalog import read_sections
 from bitrix24_connector.sync.context import SyncContext
 from bitrix24_connector.sync.pipelines import read_funnels
@@ -36,8 +36,8 @@ WHOLE = ("pipeline", "folder")
 
 def deleted_event(portal: str, kind: str, entity_id: str, when: datetime) -> EventEnvelope:
     """A delete is newer than any upsert: an upsert's version is a modification second (which never passes the
-    present) plus up to a second of digest (mapping/common.py), so the delete takes the start of the next second."""
-    deleted_version = (epoch_micros(when) // 1_000_000 + 1) * 1_000_000
+    present) plus at most ``SECOND_SPAN`` (mapping/common.py), so the delete takes the first microsecond past that."""
+    deleted_version = (epoch_micros(when) // 1_000_000) * 1_000_000 + SECOND_SPAN
     return envelope(f"{kind}.deleted", portal, entity_id, deleted_version, Deleted(id=entity_id, deleted_at=when), when)
 
 
