@@ -191,6 +191,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "/api/v1/admin/dead-letters": ("service", "topic", "reason", "status", "limit", "offset"),
     "/api/v1/products/": (
         "kind",
+        "source",
         "folder_id",
         "include_subfolders",
         "archived",
