@@ -418,10 +418,20 @@ def kubectl() -> str:
     return re.findall(r"export PATH='([^':]+)", out)[0] + "/kubectl"
 
 
+def remove_kube_pods() -> None:
+    """Remove every pod an earlier play left (``podman kube down <file>`` gives up at the first pod of a file it does
+    not find, so a run that stopped half-way could leave the rest, and the next play then fails on their names)."""
+    names = podman("pod", "ls", "--format", "{{.Name}}", check=False).split()
+    leftovers = [name for name in names if name.startswith(f"{PREFIX}-k8s-")]
+    if leftovers:
+        podman("pod", "rm", "--force", *leftovers, check=False)
+
+
 def kube() -> int:
     """The rendered `dev` overlay played with `podman kube play`: Jobs (topics, migrations) as Pods run to completion,
     then every Deployment with its ConfigMap and Secrets (podman secrets), probes polled, security context checked."""
     t_start = time.monotonic()
+    remove_kube_pods()
     rendered = subprocess.run(
         [kubectl(), "kustomize", str(ROOT / "deploy/k8s/overlays/dev")], capture_output=True, text=True, check=True
     ).stdout
@@ -626,6 +636,7 @@ def kube() -> int:
     finally:
         for path in work.glob("*.yaml"):
             subprocess.run(["podman", "kube", "down", str(path)], capture_output=True, check=False)
+        remove_kube_pods()
         for secret in secret_names.values():
             podman("secret", "rm", secret, check=False)
         subprocess.run(
