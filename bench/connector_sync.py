@@ -18,7 +18,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from crm_testing import kafka_servers, test_database_url, unique_topic_prefix
 
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services/moysklad-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from connector_bench_kit import connector_on, counted_run
+from rate_limit import rate_limit_floor
 
 from crm_common.messaging.broker import ensure_topics
 from crm_common.migrations import upgrade
@@ -66,12 +66,6 @@ async def bench(scale: str, weight: int) -> None:
         "baseline_name": "rate-limit ceiling",
     }
     print("BENCH " + json.dumps(bench))
-
-
-def rate_limit_floor(stats: dict[str, Any]) -> float:
-    """Seconds the bucket needs to admit ``units``: the first ``limit`` at once, then ``limit`` per window."""
-    limit, window = stats["rate_limit_units"], stats["rate_limit_window_ms"] / 1000
-    return max(0, stats["units"] - limit) / limit * window
 
 
 if __name__ == "__main__":

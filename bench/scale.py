@@ -48,6 +48,7 @@ from pipeline_system import (
     start_connector,
 )
 from pipeline_throughput import dead_letters
+from rate_limit import rate_limit_floor
 
 from crm_common.events.topics import TOPICS
 from crm_common.messaging.replay import topic_partitions
@@ -64,12 +65,6 @@ from moysklad_simulator.profit import profit_by_product
 CONSUMERS = ("catalog", "inventory", "analytics")
 CATALOG_KINDS = ("product", "service", "bundle")  # what /api/v1/products lists (variants are their products')
 GOAL = 1.15  # total wall time ÷ rate-limit floor (docs/operations.md, "Sizing")
-
-
-def rate_limit_floor(stats: dict[str, Any]) -> float:
-    """Seconds the bucket needs to admit ``units``: the first ``limit`` at once, then ``limit`` per window."""
-    limit, window = stats["rate_limit_units"], stats["rate_limit_window_ms"] / 1000
-    return max(0, stats["units"] - limit) / limit * window
 
 
 def drained(servers: str, prefix: str, since: float, timeout: float) -> dict[str, float]:
