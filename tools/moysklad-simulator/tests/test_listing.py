@@ -7,7 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from moysklad_simulator import SimulatorState
+from moysklad_simulator import Settings, SimulatorState, generate
+from moysklad_simulator.documents.views import DOC_ORDER_FIELDS, document_specials
+from moysklad_simulator.filters import compile_filter, parse_filter
+from moysklad_simulator.listing import DEFAULT_ORDER_FIELDS, ListCache, order_keys, parse_query, select
+from moysklad_simulator.listing import order as sort_rows
+
+from .conftest import asgi_client
 
 
 async def test_envelope_has_context_meta_and_rows(client: httpx.AsyncClient) -> None:
@@ -141,3 +147,102 @@ async def test_variant_filter_by_productid(client: httpx.AsyncClient, state: Sim
     ).json()["rows"]
     assert variant["id"] in {r["id"] for r in rows}
     assert all(r["product"]["meta"]["href"].endswith(variant["product"].id) for r in rows)
+
+
+# --- Cached lists (moysklad_simulator.listing.ListCache) -------------------------------------------------------------
+
+WINDOWS = (
+    "",
+    "updated>=2025-10-01 00:00:00",
+    "updated>2025-10-01 00:00:00",
+    "updated<=2025-11-01 12:00:00",
+    "updated<2025-11-01 12:00:00",
+    "updated>=2025-09-01;updated<2025-12-01 00:00:00",
+    "updated>=2031-01-01 00:00:00",
+    # bounds equal to a stored stamp (MID: the middle record's `updated`), where >= and > differ
+    "updated>=MID",
+    "updated>MID",
+    "updated<=MID",
+    "updated<MID",
+)
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("order", ["updated,asc;id,asc", "updated,desc;id", "name", None])
+@pytest.mark.parametrize(("entity_type", "flags"), [("product", "archived=true;archived=false"), ("demand", "")])
+def test_cached_list_equals_a_fresh_one(
+    state: SimulatorState, entity_type: str, flags: str, window: str, order: str | None
+) -> None:
+    """A list from the cache, first filled and then read back (its window bisected), is the list a plain filter of
+    every record and a sort give."""
+    specials = document_specials(state) if entity_type == "demand" else {}
+    defaults = {"isDeleted": "false"} if entity_type == "demand" else {"archived": "false"}
+    fields = DOC_ORDER_FIELDS if entity_type == "demand" else DEFAULT_ORDER_FIELDS
+    records = state.records(entity_type)
+    stamps = sorted(r["updated"] for r in records)
+    window = window.replace("MID", stamps[len(stamps) // 2])
+    query_filter = ";".join(part for part in (window, flags) if part)
+    params = [("filter", query_filter)] + ([("order", order)] if order else [])
+    query = parse_query(f"entity/{entity_type}", params)
+    # The oracle: every record through the whole filter's predicate, then sorted (no cache, no bisection).
+    conditions = parse_filter(query_filter)
+    for name, value in defaults.items():
+        conditions.setdefault(name, parse_filter(f"{name}={value}")[name])
+    predicate = compile_filter(conditions, specials, records)
+    fresh = [r for r in records if predicate(r)]
+    if order:
+        fresh = sort_rows(fresh, order_keys(order, fields))
+    cache = ListCache()
+    for _ in range(2):  # a miss fills the cache, the second reads it
+        cached = select(
+            records, query, entity_type, specials=specials, defaults=defaults, order_fields=fields, cache=cache, stamp=1
+        )
+        assert [r["id"] for r in cached] == [r["id"] for r in fresh]
+    assert fresh or window == "updated>=2031-01-01 00:00:00"
+
+
+async def test_keyset_walk_over_a_cached_list_sees_every_document_once(
+    client: httpx.AsyncClient, state: SimulatorState
+) -> None:
+    """A sync's paging: ``updated>=<last seen>`` ordered by updated and id, the cursor moving page by page."""
+    seen: list[str] = []
+    since = ""
+    while True:
+        window = f"updated>={since};" if since else ""
+        body = (
+            await client.get(
+                "/entity/demand",
+                params={"filter": f"{window}isDeleted=false", "order": "updated,asc;id,asc", "limit": 25},
+            )
+        ).json()
+        fresh = [r for r in body["rows"] if r["id"] not in seen]
+        if not fresh:
+            break
+        seen.extend(r["id"] for r in fresh)
+        since = body["rows"][-1]["updated"]
+    expected = sorted(
+        (d for d in state.records("demand") if not d.get("_trashed")), key=lambda d: (d["updated"], d["id"])
+    )
+    assert seen == [d["id"] for d in expected]
+
+
+async def test_a_write_request_makes_cached_lists_fresh(settings: Settings) -> None:
+    """Lists read before a change are not served after it: a removal, a document moved to the bin."""
+    state = generate(settings)
+    async with asgi_client(settings, state) as client:
+        everything = {"filter": "archived=true;archived=false", "order": "updated,asc;id,asc"}
+        before = (await client.get("/entity/product", params=everything)).json()
+        gone = before["rows"][0]["id"]
+        removed = await client.delete(f"http://sim.test/__sim/entity/product/{gone}")
+        assert removed.status_code == 204
+        after = (await client.get("/entity/product", params=everything)).json()
+        assert after["meta"]["size"] == before["meta"]["size"] - 1
+        assert gone not in {r["id"] for r in after["rows"]}
+
+        live = {"filter": "isDeleted=false", "order": "updated,asc;id,asc", "limit": 100}
+        docs = (await client.get("/entity/demand", params=live)).json()
+        binned = docs["rows"][-1]["id"]
+        assert (await client.post(f"/entity/demand/{binned}/trash")).status_code == 200
+        docs_after = (await client.get("/entity/demand", params=live)).json()
+        assert docs_after["meta"]["size"] == docs["meta"]["size"] - 1
+        assert binned not in {r["id"] for r in docs_after["rows"]}

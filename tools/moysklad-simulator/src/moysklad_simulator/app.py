@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
@@ -68,6 +68,17 @@ def create_app(settings: Settings | None = None, state: SimulatorState | None = 
     app.include_router(recyclebin.admin_router)
     _install_error_handlers(app)
     app.middleware("http")(gate)
+
+    @app.middleware("http")
+    async def note_writes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """A write request may change records in place: cached lists made before its end are not reused."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return await call_next(request)
+        try:
+            return await call_next(request)
+        finally:
+            state.changed()
+
     app.add_middleware(faults.DropConnections)
     return app
 

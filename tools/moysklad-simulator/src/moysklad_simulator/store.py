@@ -11,6 +11,7 @@ from typing import Any
 from moysklad_simulator.data.ids import IdFactory
 from moysklad_simulator.documents.ledger import Ledger
 from moysklad_simulator.documents.model import DOCUMENT_TYPES
+from moysklad_simulator.listing import ListCache
 from moysklad_simulator.model import Ref
 from moysklad_simulator.render import parse_expand, render_record
 from moysklad_simulator.settings import Settings
@@ -66,6 +67,9 @@ class SimulatorState:
         self.audit: list[Any] = []  # AuditContext, oldest first
         self.outbox: deque[Any] = deque()  # webhook notifications waiting for delivery
         self.webhook_log: list[dict[str, Any]] = []  # every delivery attempt, for tests
+        # Lists already filtered and ordered, valid while `stamp` is unchanged (moysklad_simulator.listing.ListCache).
+        self.listings = ListCache()
+        self.generation = 0
 
     # --- reading -------------------------------------------------------------------------------
     def find(self, ref: Ref) -> dict[str, Any] | None:
@@ -80,6 +84,15 @@ class SimulatorState:
         """All stored records of a type (archived and trashed included), in insertion order."""
         return list(self.tables.get(entity_type, {}).values())
 
+    def stamp(self, entity_type: str) -> tuple[int, datetime, int]:
+        """Changes whenever a record of ``entity_type`` may have changed: a record added or removed, a new
+        ``updated`` handed out, a write request (``changed``)."""
+        return self.generation, self._last_updated, len(self.tables.get(entity_type, {}))
+
+    def changed(self) -> None:
+        """Something may have changed records in place (the app calls this after every write request)."""
+        self.generation += 1
+
     def render(self, entity_type: str, entity_id: str, expand: str = "") -> dict[str, Any]:
         """The JSON the API serves for one object, with hrefs on the canonical MoySklad base."""
         record = self.get(entity_type, entity_id)
@@ -92,12 +105,14 @@ class SimulatorState:
 
     # --- writing -------------------------------------------------------------------------------
     def add(self, entity_type: str, record: dict[str, Any]) -> dict[str, Any]:
+        self.changed()
         self.tables.setdefault(entity_type, {})[record["id"]] = record
         if "_ui" in record:
             self.ui_index[record["_ui"]] = record["_ref"]
         return record
 
     def remove(self, entity_type: str, entity_id: str) -> dict[str, Any] | None:
+        self.changed()
         record = self.tables.get(entity_type, {}).pop(entity_id, None)
         if record is not None and "_ui" in record:
             self.ui_index.pop(record["_ui"], None)
@@ -112,6 +127,7 @@ class SimulatorState:
         """A fresh ``updated`` value: wall-clock MSK, strictly increasing within this process."""
         moment = max(now_msk(), self._last_updated + timedelta(milliseconds=1))
         self._last_updated = moment
+        self.changed()
         return fmt_ms(moment)
 
     def issue_token(self) -> str:

@@ -19,7 +19,7 @@ router = APIRouter()
 DOC_ORDER_FIELDS = frozenset({"id", "updated", "name", "code", "externalCode", "created", "moment", "sum"})
 
 
-def _specials(state: SimulatorState) -> dict[str, Special]:
+def document_specials(state: SimulatorState) -> dict[str, Special]:
     def state_name(rec: Record) -> Any:
         target = state.find(rec["state"]) if "state" in rec else None
         return target["name"] if target else None
@@ -77,9 +77,11 @@ def list_documents(request: Request, doc_type: str) -> dict[str, Any]:
         state.records(doc_type),
         query,
         doc_type,
-        specials=_specials(state),
+        specials=document_specials(state),
         defaults={"isDeleted": "false"},
         order_fields=DOC_ORDER_FIELDS,
+        cache=state.listings,
+        stamp=state.stamp(doc_type),
     )
     with_stock = query.fields == "stock"
     rendered = [

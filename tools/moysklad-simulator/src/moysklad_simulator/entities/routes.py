@@ -38,7 +38,13 @@ def list_entities(request: Request, entity_type: str) -> dict[str, Any]:
     query = parse_query(f"entity/{entity_type}", request.query_params.multi_items())
     defaults = {} if entity_type in WITHOUT_ARCHIVED_DEFAULT else {"archived": "false"}
     rows = select(
-        state.records(entity_type), query, entity_type, specials=SPECIALS.get(entity_type, {}), defaults=defaults
+        state.records(entity_type),
+        query,
+        entity_type,
+        specials=SPECIALS.get(entity_type, {}),
+        defaults=defaults,
+        cache=state.listings,
+        stamp=state.stamp(entity_type),
     )
     rendered = [render_record(rec, state, query.expand) for rec in page(rows, query)]
     return envelope(query, entity_type, len(rows), rendered)
