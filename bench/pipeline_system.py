@@ -96,15 +96,18 @@ def finished_full_sync(sut: System, token: str, timeout: float = 1800) -> dict[s
     """The start-up full sync job once it succeeded."""
     deadline = time.monotonic() + timeout
     headers = {"authorization": f"Bearer {token}"}
-    while time.monotonic() < deadline:
-        response = httpx.get(f"{sut.url('gateway')}/api/v1/admin/sync/jobs", headers=headers, timeout=30)
-        if response.status_code == 200:
-            jobs = [j for j in response.json()["items"] if j["mode"] == "full"]
-            if jobs and jobs[-1]["status"] in ("succeeded", "failed"):
-                if jobs[-1]["status"] == "failed":
-                    raise RuntimeError(f"full sync failed: {jobs[-1]}")
-                return dict(jobs[-1])
-        time.sleep(0.5)
+    # One client for the whole wait: a new one per poll builds an SSL context each time, CPU taken from the
+    # simulator that shares this process.
+    with httpx.Client(headers=headers, timeout=30) as client:
+        while time.monotonic() < deadline:
+            response = client.get(f"{sut.url('gateway')}/api/v1/admin/sync/jobs")
+            if response.status_code == 200:
+                jobs = [j for j in response.json()["items"] if j["mode"] == "full"]
+                if jobs and jobs[-1]["status"] in ("succeeded", "failed"):
+                    if jobs[-1]["status"] == "failed":
+                        raise RuntimeError(f"full sync failed: {jobs[-1]}")
+                    return dict(jobs[-1])
+            time.sleep(0.5)
     raise RuntimeError(f"no full sync finished in {timeout}s")
 
 

@@ -63,8 +63,9 @@ class Settings(BaseSettings):
     # Rate limits (docs/moysklad.md, "Rate limits and errors")
     rate_limit_units: int = 45
     rate_limit_window_ms: int = 3000
-    weight_basic: int = 2
-    weight_user_token: int = 2
+    # Login/password and user tokens weigh 4 units since 2026-12-01 (2 from 2026-05-12, 3 from 2026-09-01).
+    weight_basic: int = 4
+    weight_user_token: int = 4
     weight_stock_report: int = 5
     parallel_per_user: int = 5
     rate_limits_enabled: bool = True
