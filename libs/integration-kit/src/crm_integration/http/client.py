@@ -125,13 +125,15 @@ class PacedClient:
     async def _send(
         self, method: str, path: str, params: Mapping[str, Any] | None, json: Any, weight: int, attempt: int
     ) -> httpx.Response | None:
-        await self.gate.acquire(weight)
         headers = {"Authorization": self.authorization()} if self.authorization is not None else {}
         content = orjson.dumps(json) if json is not None else None
         if content is not None:
             headers["Content-Type"] = "application/json"
-        started = time.monotonic()
+        # A slot first, then the units: units taken while waiting for a slot would reach the server later, several
+        # at once, as a burst the gate never admitted.
         async with self.gate.parallel:
+            await self.gate.acquire(weight)
+            started = time.monotonic()
             try:
                 response = await self._http.request(method, path, params=params, content=content, headers=headers)
             except httpx.TransportError as exc:

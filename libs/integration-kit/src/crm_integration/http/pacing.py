@@ -44,11 +44,18 @@ class RateGate:
                 if now < self._paused_until:
                     await asyncio.sleep(self._paused_until - now)
                     continue
-                self._refill(now)
-                if self.tokens >= weight:
-                    self.tokens -= weight
+                wait = self._admit(now, weight)
+                if wait is None:
                     return
-                await asyncio.sleep((weight - self.tokens) / (self.rate * self.share))
+                await asyncio.sleep(wait)
+
+    def _admit(self, now: float, weight: int) -> float | None:
+        """Take ``weight`` units now (None), or say how long to wait before looking again."""
+        self._refill(now)
+        if self.tokens >= weight:
+            self.tokens -= weight
+            return None
+        return (weight - self.tokens) / (self.rate * self.share)
 
     def resize(self, units: int, window_ms: int) -> None:
         """The server announced another limit: follow it (keeping our share)."""
@@ -56,7 +63,7 @@ class RateGate:
             self.units, self.window = float(units), window_ms / 1000.0
             self.capacity = units * self.share
 
-    def cap(self, remaining: int) -> None:
+    def cap(self, remaining: int, age: float = 0.0) -> None:
         """The server says ``remaining`` units are left: our estimate can only go down to it (less our margin)."""
         margin = self.units * (1 - self.share)
         self._refill(time.monotonic())
@@ -68,6 +75,50 @@ class RateGate:
         self._paused_until = max(self._paused_until, until)
         self.tokens = 0.0
         self._refilled = until
+
+
+class WindowGate(RateGate):
+    """The same interface for a source that counts a sliding window: at most ``units`` in any ``window`` (MoySklad's
+    45 units per 3 s, docs/moysklad.md, "Rate limits and errors").
+
+    A token bucket of that size admits up to twice the window's units in its first window (a full bucket, then the
+    refill), which a sliding window refuses: every refusal costs a pause of the whole account. Here the client keeps
+    what it sent (stamped when it was sent, counted a little past the window for the time a request takes to arrive)
+    and admits a request only if it fits under ``share`` of the window. What the server reports as used beyond our
+    own requests at the moment it counted (another client of the same user) is held as used from then for one
+    window. A source that counts this way also never exceeds a bucket of the same size, so the gate is safe under
+    either reading.
+    """
+
+    SLACK = 0.1  # seconds an entry is counted past the window: the server counts a request when it arrives
+
+    def __init__(self, *, units: int, window_ms: int, share: float, max_parallel: int) -> None:
+        super().__init__(units=units, window_ms=window_ms, share=share, max_parallel=max_parallel)
+        self.sent: list[tuple[float, float]] = []  # (when, units); kept a few windows, for answers that come late
+
+    def used(self, at: float) -> float:
+        """Units counted against the window that ends at ``at``."""
+        return sum(units for when, units in self.sent if at - self.window - self.SLACK < when <= at)
+
+    def _admit(self, now: float, weight: int) -> float | None:
+        self.sent = [entry for entry in self.sent if entry[0] > now - 4 * self.window]
+        live = [when for when, _ in self.sent if when > now - self.window - self.SLACK]
+        if self.used(now) + weight <= self.capacity or not live:
+            self.sent.append((now, float(weight)))
+            return None
+        # Until the oldest entry leaves the window (then look again: one may not be enough).
+        return max(min(live) + self.window + self.SLACK - now, 0.001)
+
+    def cap(self, remaining: int, age: float = 0.0) -> None:
+        """The server said ``remaining`` units were left when it counted a request sent ``age`` seconds ago: what it
+        counted beyond our own entries of that moment is held as used from then."""
+        counted_at = time.monotonic() - age
+        beyond = (self.units - remaining) - self.used(counted_at)
+        if beyond > 0:
+            self.sent.append((counted_at, beyond))
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from crm_integration.http import PacedClient, RateGate, RetryConfig
+from crm_integration.http import PacedClient, RetryConfig, WindowGate
 from crm_integration.http.client import decode
 from moysklad_connector import metrics
 from moysklad_connector.client.errors import AuthenticationFailed
@@ -72,7 +72,7 @@ class MoySkladClient:
         self.credentials = credentials
         self.pacing = pacing or PacingConfig()
         p = self.pacing
-        self.gate = RateGate(
+        self.gate = WindowGate(
             units=p.rate_limit_units,
             window_ms=p.rate_limit_window_ms,
             share=p.rate_limit_share,

@@ -41,7 +41,8 @@ class MoySkladLimits:
             gate.resize(limit, interval)
         remaining = _int(headers.get("x-ratelimit-remaining"))
         if remaining is not None:
-            gate.cap(remaining)
+            # The server counted when the request arrived: as long ago as the answer took.
+            gate.cap(remaining, response.elapsed.total_seconds() if _elapsed_known(response) else 0.0)
 
     def verdict(self, response: httpx.Response | None) -> Verdict:
         if response is None:
@@ -65,6 +66,14 @@ class MoySkladLimits:
         if response is None:
             return MoySkladUnavailable(0, "MoySklad did not answer", url=path)
         return MoySkladUnavailable(response.status_code, parse_error_body(decode_quiet(response))[0], url=path)
+
+
+def _elapsed_known(response: httpx.Response) -> bool:
+    try:
+        response.elapsed  # noqa: B018 - set once the answer has been read
+    except RuntimeError:
+        return False
+    return True
 
 
 def _int(value: str | None) -> int | None:
