@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--scale", default="small", choices=("tiny", "demo", "small", "medium", "large"))
     args = parser.parse_args()
     lines: list[dict[str, Any]] = []
-    with bench_system(args.scale, webhooks=False, defer=CONSUMERS) as (sut, _sim):
+    with bench_system(args.scale, webhooks=False, defer=CONSUMERS, list_cache=True) as (sut, _sim):
         servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
         start_connector(sut)
         job = finished_full_sync(sut, admin_token(sut), timeout=3600)

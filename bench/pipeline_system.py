@@ -49,13 +49,22 @@ CONNECTOR = "moysklad-connector"
 
 @contextmanager
 def bench_system(
-    scale: str, *, seed: int = 4242, webhooks: bool = True, defer: tuple[str, ...] = (), rate_limits: bool = False
+    scale: str,
+    *,
+    seed: int = 4242,
+    webhooks: bool = True,
+    defer: tuple[str, ...] = (),
+    rate_limits: bool = False,
+    list_cache: bool = False,
 ) -> Iterator[tuple[System, RunningSimulator]]:
     """Services up (connector not yet started, nor those in ``defer``), simulator serving ``scale`` (MoySklad's rate
-    limits off unless ``rate_limits``)."""
+    limits off unless ``rate_limits``; ``list_cache`` for a run that changes the shop only through the simulator's
+    API, as its `serve` command does)."""
     e2e_harness.LOGS = ROOT / ".local" / "logs" / "bench"
     infra = Infra.shared()
-    settings = SimSettings(scale=scale, seed=seed, anchor="2026-01-15 00:00:00", rate_limits_enabled=rate_limits)
+    settings = SimSettings(
+        scale=scale, seed=seed, anchor="2026-01-15 00:00:00", rate_limits_enabled=rate_limits, list_cache=list_cache
+    )
     with serve_in_thread(settings) as sim:
         login, password = sim.basic_auth
         ports = {name: free_port() for name in SERVICES}

@@ -191,7 +191,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=4 * 3600, help="for the sync and for the drain, each")
     args = parser.parse_args()
     problems: list[str] = []
-    with bench_system(args.scale, seed=args.seed, webhooks=False, rate_limits=True) as (sut, sim):
+    with bench_system(args.scale, seed=args.seed, webhooks=False, rate_limits=True, list_cache=True) as (sut, sim):
         sampler = RssSampler({n: p.popen.pid for n, p in sut.processes.items()}).start()
         httpx.delete(f"{sim.base_url}/__sim/stats", timeout=30).raise_for_status()
         start_connector(sut)

@@ -7,13 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from moysklad_simulator import Settings, SimulatorState, generate
+from moysklad_simulator import Settings, SimulatorState, cli, generate
 from moysklad_simulator.documents.views import DOC_ORDER_FIELDS, document_specials
 from moysklad_simulator.filters import compile_filter, parse_filter
 from moysklad_simulator.listing import DEFAULT_ORDER_FIELDS, ListCache, order_keys, parse_query, select
 from moysklad_simulator.listing import order as sort_rows
 
-from .conftest import asgi_client
+from .conftest import asgi_client, make_settings
 
 
 async def test_envelope_has_context_meta_and_rows(client: httpx.AsyncClient) -> None:
@@ -201,33 +201,33 @@ def test_cached_list_equals_a_fresh_one(
     assert fresh or window == "updated>=2031-01-01 00:00:00"
 
 
-async def test_keyset_walk_over_a_cached_list_sees_every_document_once(
-    client: httpx.AsyncClient, state: SimulatorState
-) -> None:
+async def walk(client: httpx.AsyncClient) -> list[str]:
     """A sync's paging: ``updated>=<last seen>`` ordered by updated and id, the cursor moving page by page."""
     seen: list[str] = []
     since = ""
     while True:
         window = f"updated>={since};" if since else ""
-        body = (
-            await client.get(
-                "/entity/demand",
-                params={"filter": f"{window}isDeleted=false", "order": "updated,asc;id,asc", "limit": 25},
-            )
-        ).json()
-        fresh = [r for r in body["rows"] if r["id"] not in seen]
+        params = {"filter": f"{window}isDeleted=false", "order": "updated,asc;id,asc", "limit": 25}
+        body = (await client.get("/entity/demand", params=params)).json()
+        fresh = [r["id"] for r in body["rows"] if r["id"] not in seen]
         if not fresh:
-            break
-        seen.extend(r["id"] for r in fresh)
+            return seen
+        seen.extend(fresh)
         since = body["rows"][-1]["updated"]
+
+
+async def test_keyset_walk_over_a_cached_list_sees_every_document_once(state: SimulatorState) -> None:
+    async with asgi_client(make_settings(list_cache=True), state) as client:
+        seen = await walk(client)
     expected = sorted(
         (d for d in state.records("demand") if not d.get("_trashed")), key=lambda d: (d["updated"], d["id"])
     )
     assert seen == [d["id"] for d in expected]
 
 
-async def test_a_write_request_makes_cached_lists_fresh(settings: Settings) -> None:
+async def test_a_write_request_makes_cached_lists_fresh() -> None:
     """Lists read before a change are not served after it: a removal, a document moved to the bin."""
+    settings = make_settings(list_cache=True)
     state = generate(settings)
     async with asgi_client(settings, state) as client:
         everything = {"filter": "archived=true;archived=false", "order": "updated,asc;id,asc"}
@@ -246,3 +246,25 @@ async def test_a_write_request_makes_cached_lists_fresh(settings: Settings) -> N
         docs_after = (await client.get("/entity/demand", params=live)).json()
         assert docs_after["meta"]["size"] == docs["meta"]["size"] - 1
         assert binned not in {r["id"] for r in docs_after["rows"]}
+
+
+async def test_without_the_cache_a_record_edited_in_place_is_listed_as_it_is_now(settings: Settings) -> None:
+    """In-process (tests), records are edited directly: with the cache off (the default) every list sees them."""
+    state = generate(settings)
+    async with asgi_client(settings, state) as client:
+        first = await walk(client)
+        moved = state.records("demand")[3]
+        moved["updated"] = "2010-01-01 00:00:00.000"  # now the oldest
+        again = await walk(client)
+    assert again[0] == moved["id"]
+    assert sorted(again) == sorted(first)
+
+
+def test_the_serve_command_turns_the_cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A served simulator is reachable only through its API, so reusing lists is safe there."""
+    seen: list[Settings] = []
+    monkeypatch.delenv("MOYSKLAD_SIM_LIST_CACHE", raising=False)
+    monkeypatch.setattr(cli, "generate", lambda s: seen.append(s) or generate(make_settings(scale="tiny")))
+    monkeypatch.setattr(cli.uvicorn, "run", lambda *a, **k: None)
+    cli.main(["serve", "--scale", "tiny"])
+    assert seen[0].list_cache is True

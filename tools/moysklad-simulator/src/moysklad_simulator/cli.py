@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Sequence
 
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     overrides = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    if "MOYSKLAD_SIM_LIST_CACHE" not in os.environ:
+        overrides["list_cache"] = True  # only this process's API can change its records
     settings = Settings(**overrides)
     started = time.perf_counter()
     state = generate(settings)

@@ -153,7 +153,11 @@ def select(
         rows = order(rows, keys)
         # Ordered by `updated` first and every `updated` a text stamp: a window is two bisections, exactly what the
         # range check would keep (stamps compare as text, and `_sort_key` keeps their order).
-        by_updated = keys[:1] == [("updated", False)] and all(isinstance(rec.get("updated"), str) for rec in rows)
+        by_updated = (
+            cache is not None
+            and keys[:1] == [("updated", False)]
+            and all(isinstance(rec.get("updated"), str) for rec in rows)
+        )
         stamps = [_sort_key(rec["updated"]) for rec in rows] if by_updated else None
         if cache is not None:
             cache.put(key, stamp, rows, stamps)

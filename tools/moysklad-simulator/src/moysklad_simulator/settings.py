@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
 
     live: bool = False
+    # Reuse filtered and ordered lists between requests (listing.ListCache). Valid while records change only through
+    # the simulator itself (its API, live mode): on in the `serve` command, whose state nothing else can reach; off
+    # by default in-process, where tests edit records directly.
+    list_cache: bool = False
     live_interval_seconds: float = Field(default=2.0, gt=0)
 
     # Rate limits (docs/moysklad.md, "Rate limits and errors")

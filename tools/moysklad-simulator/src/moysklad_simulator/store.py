@@ -67,7 +67,8 @@ class SimulatorState:
         self.audit: list[Any] = []  # AuditContext, oldest first
         self.outbox: deque[Any] = deque()  # webhook notifications waiting for delivery
         self.webhook_log: list[dict[str, Any]] = []  # every delivery attempt, for tests
-        # Lists already filtered and ordered, valid while `stamp` is unchanged (moysklad_simulator.listing.ListCache).
+        # Lists already filtered and ordered, valid while `stamp` is unchanged (moysklad_simulator.listing.ListCache;
+        # used when settings.list_cache is on).
         self.listings = ListCache()
         self.generation = 0
 

@@ -80,7 +80,7 @@ def list_documents(request: Request, doc_type: str) -> dict[str, Any]:
         specials=document_specials(state),
         defaults={"isDeleted": "false"},
         order_fields=DOC_ORDER_FIELDS,
-        cache=state.listings,
+        cache=state.listings if state.settings.list_cache else None,
         stamp=state.stamp(doc_type),
     )
     with_stock = query.fields == "stock"

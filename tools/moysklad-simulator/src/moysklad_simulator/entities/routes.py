@@ -43,7 +43,7 @@ def list_entities(request: Request, entity_type: str) -> dict[str, Any]:
         entity_type,
         specials=SPECIALS.get(entity_type, {}),
         defaults=defaults,
-        cache=state.listings,
+        cache=state.listings if state.settings.list_cache else None,
         stamp=state.stamp(entity_type),
     )
     rendered = [render_record(rec, state, query.expand) for rec in page(rows, query)]
