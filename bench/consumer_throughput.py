@@ -11,6 +11,10 @@ raw consume of the same topics by the same Kafka client library (aiokafka), in o
 3. Ceiling, same run, right after each service: the topic partitions that service's group committed, read from the
    beginning by a fresh aiokafka consumer group, every value decoded with orjson, offsets committed per batch:
    records/s.
+4. With ``--replicas 1,2,3``: after that, each consuming service again, from an emptied schema and a fresh consumer
+   group, as that many processes in one group (the way `replicas: N` runs it), timed like step 2 over the sum of
+   their /metrics (a record redelivered by a rebalance counts again, and the number of such repeats is printed).
+   Two cores for everything: this shows what more processes give on this machine, not on a cluster.
 Side checks (exit non-zero): every group ends at lag 0 having handled at least the records on its partitions (a
 batch redelivered by the start-up rebalance is handled twice, printed), and nothing was dead-lettered. Asserts
 nothing about time.
@@ -23,15 +27,26 @@ import asyncio
 import contextlib
 import json
 import re
+import signal
 import time
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from pipeline_system import System, admin_token, bench_system, finished_full_sync, start_connector, wait_ready
+from pipeline_system import (
+    PORT_VARIABLES,
+    System,
+    admin_token,
+    bench_system,
+    finished_full_sync,
+    free_port,
+    start_connector,
+    wait_ready,
+)
 from pipeline_throughput import dead_letters
 
 from gateway_service.health.lag import consumer_lag
@@ -90,6 +105,65 @@ def drain(sut: System, service: str, timeout: float = 3600) -> tuple[float, floa
     raise SystemExit(f"side check failed: {service} did not reach lag 0 in {timeout}s")
 
 
+async def empty_schema(database_url: str, schema: str) -> None:
+    """Every table of ``schema`` emptied (its migrations' record kept): the next run starts from nothing."""
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'alembic_version'", schema
+        )
+        names = ", ".join(f'"{schema}"."{t["tablename"]}"' for t in tables)
+        if names:
+            await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+def drain_replicas(sut: System, service: str, replicas: int, timeout: float = 3600) -> tuple[float, float, int]:
+    """(seconds from the first poll that saw events handled by any of ``replicas`` processes to the last change,
+    events handled in that time, records on the partitions) for ``service`` run as that many processes in a fresh
+    group over an emptied schema, counted like ``drain``; the processes stop after."""
+    group = f"{service}-x{replicas}"
+    servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
+    asyncio.run(empty_schema(sut.env["DATABASE_URL"], service))
+    names = [f"{service}-r{replicas}-{n}" for n in range(replicas)]
+    for name in names:
+        port = free_port()
+        env = {PORT_VARIABLES[service]: str(port), f"{service.upper()}_CONSUMER_GROUP": group}
+        sut.spawn(name, port, f"crm-{service}", "serve", extra_env=env)
+    try:
+        for name in names:
+            wait_ready(sut.processes[name], timeout=300)
+        first: float | None = None
+        first_total = last_total = last_change = 0.0
+        lag_checked = time.monotonic()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            total, now = sum(consumed(sut.url(name)) for name in names), time.monotonic()
+            if total > last_total:
+                if first is None:
+                    first, first_total = now, total
+                last_change, last_total = now, total
+            if first is not None and now - lag_checked > 1.0:
+                lag_checked = now
+                lag = asyncio.run(consumer_lag(servers, prefix=sut.topic_prefix + group)).get(sut.topic_prefix + group)
+                if lag is not None and lag["lag"] == 0 and total == last_total:
+                    partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + group))
+                    records = asyncio.run(record_count(servers, partitions))
+                    if last_total < records:
+                        raise SystemExit(
+                            f"side check failed: {replicas}× {service} handled {last_total:.0f} of {records}"
+                        )
+                    if last_total > records:
+                        print(f"{replicas}× {service}: {last_total - records:.0f} records handled twice (rebalances)")
+                    return last_change - first, last_total - first_total, records
+            time.sleep(0.05)
+        raise SystemExit(f"side check failed: {replicas}× {service} did not reach lag 0 in {timeout}s")
+    finally:
+        for name in names:
+            sut.kill(name, signal.SIGTERM)
+
+
 async def record_count(servers: str, partitions: list[TopicPartition]) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
     await consumer.start()
@@ -138,7 +212,11 @@ async def raw_consume(servers: str, partitions: list[TopicPartition]) -> tuple[i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="small", choices=("tiny", "demo", "small", "medium", "large"))
+    parser.add_argument(
+        "--replicas", default="", help="e.g. 1,2,3: also each service as that many processes in one group (step 4)"
+    )
     args = parser.parse_args()
+    replica_counts = [int(n) for n in args.replicas.split(",") if n.strip()]
     lines: list[dict[str, Any]] = []
     with bench_system(args.scale, webhooks=False, defer=CONSUMERS, list_cache=True) as (sut, _sim):
         servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
@@ -177,6 +255,25 @@ def main() -> None:
                         "unit": "positions/s",
                         "baseline": positions / raw_seconds,
                         "baseline_name": "raw aiokafka consume + decode of the same partitions",
+                    }
+                )
+        for service in CONSUMERS if replica_counts else ():
+            sut.kill(service, signal.SIGTERM)  # the single process of steps 2-3: the replicas run alone
+            single: float | None = None
+            for replicas in replica_counts:
+                seconds, timed, records = drain_replicas(sut, service, replicas)
+                if not seconds or not timed:
+                    raise SystemExit(f"{service} × {replicas}: handled within one poll; use a larger scale")
+                rate = timed / seconds
+                single = rate if single is None else single
+                print(f"{service} × {replicas}: {timed:.0f} of its {records} records in {seconds:.2f}s = {rate:,.0f}/s")
+                lines.append(
+                    {
+                        "name": f"{service} with {replicas} replica(s) ({args.scale}, {records} records)",
+                        "value": rate,
+                        "unit": "events/s",
+                        "baseline": single,
+                        "baseline_name": f"{service} with {replica_counts[0]} replica(s), same run",
                     }
                 )
         dead = asyncio.run(dead_letters(servers, sut.topic_prefix))

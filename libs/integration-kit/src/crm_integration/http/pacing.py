@@ -111,9 +111,12 @@ class WindowGate(RateGate):
 
     def cap(self, remaining: int, age: float = 0.0) -> None:
         """The server said ``remaining`` units were left when it counted a request sent ``age`` seconds ago: what it
-        counted beyond our own entries of that moment is held as used from then."""
-        counted_at = time.monotonic() - age
-        beyond = (self.units - remaining) - self.used(counted_at)
+        counted beyond everything we sent from the start of that window until now (a superset of what it can have
+        seen from us, whenever exactly it counted) is someone else's, and held as used from then."""
+        now = time.monotonic()
+        counted_at = now - age
+        ours = sum(units for when, units in self.sent if counted_at - self.window - self.SLACK < when <= now)
+        beyond = (self.units - remaining) - ours
         if beyond > 0:
             self.sent.append((counted_at, beyond))
 
