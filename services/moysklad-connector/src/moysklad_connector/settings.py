@@ -44,11 +44,11 @@ class ConnectorSettings(ServiceSettings):
     rate_limit_window_ms: int = Field(default=3000, ge=1)
     request_weight: int = Field(default=4, ge=1, description="Units one request costs (Basic/user token: 2..4).")
     stock_report_weight: int = Field(default=5, ge=1)
-    # Aim to use this share of the bucket at most. Every answer's X-RateLimit-Remaining also caps what the client
-    # thinks is left (another client of the same user shows there), so the margin only covers clock drift between
-    # the two buckets: 0.95 syncs a large shop within 1.1x the bucket's floor with no 429 (docs/operations.md,
-    # "Sizing"); lower it when another client shares the MoySklad user.
-    rate_limit_share: float = Field(default=0.95, gt=0, le=1)
+    # Share of MoySklad's window the connector uses. The client keeps the same sliding window as the server (what it
+    # sent in the last 3 s) and counts what each answer's X-RateLimit-Remaining shows beyond its own requests (another
+    # client of the same user) as used, so the whole window is safe to use (docs/operations.md, "Sizing"); lower it
+    # to leave room for a known other client of the same MoySklad user.
+    rate_limit_share: float = Field(default=1.0, gt=0, le=1)
     max_parallel_requests: int = Field(default=3, ge=1, le=5)
     max_retries: int = Field(default=6, ge=0)
     backoff_base_seconds: float = Field(default=0.5, gt=0)
