@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from crm_integration.http import RateGate
 from moysklad_connector.client import Credentials, MoySkladClient, PacingConfig
@@ -37,8 +38,10 @@ async def refused_while_paging(client: MoySkladClient, base_url: str) -> int:
     return int(stats["refused"])
 
 
-async def test_the_window_gate_is_never_refused_even_at_the_full_share() -> None:
-    with serve_in_thread(sim_settings(7, **WINDOW)) as sim:
+@pytest.mark.parametrize("latency_ms", [0, 300])
+async def test_the_window_gate_is_never_refused_even_at_the_full_share(latency_ms: int) -> None:
+    """Also when the server counts a request well after it was sent (here: 300 ms before its limiter sees it)."""
+    with serve_in_thread(sim_settings(7, fault_latency_ms=latency_ms, **WINDOW)) as sim:
         login, password = sim.basic_auth
         async with MoySkladClient(Credentials(sim.api_url, username=login, password=password), PACING) as client:
             assert await refused_while_paging(client, sim.base_url) == 0

@@ -132,7 +132,7 @@ class PacedClient:
         # A slot first, then the units: units taken while waiting for a slot would reach the server later, several
         # at once, as a burst the gate never admitted.
         async with self.gate.parallel:
-            await self.gate.acquire(weight)
+            ticket = await self.gate.acquire(weight)
             started = time.monotonic()
             try:
                 response = await self._http.request(method, path, params=params, content=content, headers=headers)
@@ -140,6 +140,8 @@ class PacedClient:
                 self._count("requests", method, "error")
                 log.warning(f"{self.source} transport error", path=path, error=repr(exc)[:200], attempt=attempt)
                 return None
+            finally:
+                self.gate.answered(ticket)
         if self.metrics is not None:
             self.metrics.request_seconds.labels(method).observe(time.monotonic() - started)
         self._count("requests", method, str(response.status_code))

@@ -36,26 +36,30 @@ class RateGate:
         self.tokens = min(self.capacity, self.tokens + elapsed * self.rate * self.share)
         self._refilled = max(now, self._refilled)
 
-    async def acquire(self, weight: int) -> None:
-        """Wait until a request of ``weight`` units fits under our share of the bucket."""
+    async def acquire(self, weight: int) -> list[float] | None:
+        """Wait until a request of ``weight`` units fits under our share of the bucket; what it returns goes back to
+        :meth:`answered` once the request has its answer (or failed)."""
         async with self._lock:
             while True:
                 now = time.monotonic()
                 if now < self._paused_until:
                     await asyncio.sleep(self._paused_until - now)
                     continue
-                wait = self._admit(now, weight)
+                wait, ticket = self._admit(now, weight)
                 if wait is None:
-                    return
+                    return ticket
                 await asyncio.sleep(wait)
 
-    def _admit(self, now: float, weight: int) -> float | None:
-        """Take ``weight`` units now (None), or say how long to wait before looking again."""
+    def _admit(self, now: float, weight: int) -> tuple[float | None, list[float] | None]:
+        """Take ``weight`` units now (no wait), or say how long to wait before looking again."""
         self._refill(now)
         if self.tokens >= weight:
             self.tokens -= weight
-            return None
-        return (weight - self.tokens) / (self.rate * self.share)
+            return None, None
+        return (weight - self.tokens) / (self.rate * self.share), None
+
+    def answered(self, ticket: list[float] | None) -> None:
+        """The request ``acquire`` admitted has its answer (a bucket has nothing to do then)."""
 
     def resize(self, units: int, window_ms: int) -> None:
         """The server announced another limit: follow it (keeping our share)."""
@@ -83,31 +87,38 @@ class WindowGate(RateGate):
 
     A token bucket of that size admits up to twice the window's units in its first window (a full bucket, then the
     refill), which a sliding window refuses: every refusal costs a pause of the whole account. Here the client keeps
-    what it sent (stamped when it was sent, counted a little past the window for the time a request takes to arrive)
-    and admits a request only if it fits under ``share`` of the window. What the server reports as used beyond our
+    what it sent (from when it was sent until a window after its answer came: the server counted it in between) and
+    admits a request only if it fits under ``share`` of the window. What the server reports as used beyond our
     own requests at the moment it counted (another client of the same user) is held as used from then for one
     window. A source that counts this way also never exceeds a bucket of the same size, so the gate is safe under
     either reading.
     """
 
-    SLACK = 0.1  # seconds an entry is counted past the window: the server counts a request when it arrives
+    SLACK = 0.02  # seconds an entry is counted past the window (timer granularity)
 
     def __init__(self, *, units: int, window_ms: int, share: float, max_parallel: int) -> None:
         super().__init__(units=units, window_ms=window_ms, share=share, max_parallel=max_parallel)
-        self.sent: list[tuple[float, float]] = []  # (when, units); kept a few windows, for answers that come late
+        # [when, units]: when it was sent, moved to when its answer came (the server counted it in between, so the
+        # entry leaves our window no earlier than the server's); kept a few windows, for answers that come late.
+        self.sent: list[list[float]] = []
 
     def used(self, at: float) -> float:
         """Units counted against the window that ends at ``at``."""
         return sum(units for when, units in self.sent if at - self.window - self.SLACK < when <= at)
 
-    def _admit(self, now: float, weight: int) -> float | None:
+    def _admit(self, now: float, weight: int) -> tuple[float | None, list[float] | None]:
         self.sent = [entry for entry in self.sent if entry[0] > now - 4 * self.window]
         live = [when for when, _ in self.sent if when > now - self.window - self.SLACK]
         if self.used(now) + weight <= self.capacity or not live:
-            self.sent.append((now, float(weight)))
-            return None
+            ticket = [now, float(weight)]
+            self.sent.append(ticket)
+            return None, ticket
         # Until the oldest entry leaves the window (then look again: one may not be enough).
-        return max(min(live) + self.window + self.SLACK - now, 0.001)
+        return max(min(live) + self.window + self.SLACK - now, 0.001), None
+
+    def answered(self, ticket: list[float] | None) -> None:
+        if ticket is not None:
+            ticket[0] = max(ticket[0], time.monotonic())
 
     def cap(self, remaining: int, age: float = 0.0) -> None:
         """The server said ``remaining`` units were left when it counted a request sent ``age`` seconds ago: what it
@@ -118,7 +129,7 @@ class WindowGate(RateGate):
         ours = sum(units for when, units in self.sent if counted_at - self.window - self.SLACK < when <= now)
         beyond = (self.units - remaining) - ours
         if beyond > 0:
-            self.sent.append((counted_at, beyond))
+            self.sent.append([counted_at, beyond])
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
