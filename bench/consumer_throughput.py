@@ -147,7 +147,8 @@ def drain_replicas(sut: System, service: str, replicas: int, timeout: float = 36
             if first is not None and now - lag_checked > 1.0:
                 lag_checked = now
                 lag = asyncio.run(consumer_lag(servers, prefix=sut.topic_prefix + group)).get(sut.topic_prefix + group)
-                if lag is not None and lag["lag"] == 0 and total == last_total:
+                settled = sum(consumed(sut.url(name)) for name in names) == last_total  # read after the lag
+                if lag is not None and lag["lag"] == 0 and settled:
                     partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + group))
                     records = asyncio.run(record_count(servers, partitions))
                     if last_total < records:
