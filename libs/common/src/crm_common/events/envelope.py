@@ -41,7 +41,7 @@ class EventEnvelope(BaseModel):
         # Through the private-attribute dict: `self._parsed` goes through pydantic's __getattr__ fallback, 7 µs a
         # read, several reads per event on the consumers' hot path.
         private = self.__pydantic_private__
-        assert private is not None  # noqa: S101 - pydantic sets it for a model with private attributes
+        assert private is not None
         parsed = private.get("_parsed")
         if not isinstance(parsed, model):
             parsed = private["_parsed"] = model.model_validate(self.payload)
