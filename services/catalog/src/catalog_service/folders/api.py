@@ -12,6 +12,7 @@ from catalog_service.folders import service
 from catalog_service.folders.schemas import FolderTree
 from crm_common.errors import Forbidden, Unauthorized, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.responses import EncodedJSON, json_response
 
 router = APIRouter(
     prefix="/api/v1/products/folders",
@@ -22,6 +23,6 @@ router = APIRouter(
 
 
 @router.get("/", response_model=FolderTree)
-async def folder_tree(session: Annotated[AsyncSession, Depends(read_session)]) -> FolderTree:
+async def folder_tree(session: Annotated[AsyncSession, Depends(read_session)]) -> EncodedJSON:
     """Show the product folder tree."""
-    return await service.folder_tree(session)
+    return json_response(await service.folder_tree(session))

@@ -1,4 +1,5 @@
-"""HTTP adapter of products: parse the query, call the use case."""
+"""HTTP adapter of products: parse the query, call the use case, send its plain data encoded once (the declared
+``response_model`` documents the body; crm_common.web.responses)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from catalog_service.settings import CatalogSettings
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 from crm_common.events.models import ProductKind
 from crm_common.security import Permission, require_permission
+from crm_common.web.responses import EncodedJSON, json_response
 
 router = APIRouter(
     prefix="/api/v1/products",
@@ -52,7 +54,7 @@ async def list_products(
     sort: Annotated[ProductSort, Query()] = ProductSort.NAME,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> ProductPage:
+) -> EncodedJSON:
     """List products, services and bundles with filters, sorting and pagination."""
     page_size = limit if limit is not None else config.default_page_size
     if page_size > config.max_page_size:
@@ -74,10 +76,10 @@ async def list_products(
         limit=page_size,
         offset=offset,
     )
-    return await service.list_products(session, query)
+    return json_response(await service.list_products(session, query))
 
 
 @router.get("/{product_id}", response_model=ProductDetail, responses=error_responses(NotFound))
-async def get_product(product_id: str, session: Annotated[AsyncSession, Depends(read_session)]) -> ProductDetail:
+async def get_product(product_id: str, session: Annotated[AsyncSession, Depends(read_session)]) -> EncodedJSON:
     """Show one product with its prices, variants and bundle components."""
-    return await service.get_product(session, product_id)
+    return json_response(await service.get_product(session, product_id))

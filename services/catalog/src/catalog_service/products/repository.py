@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, String, Table, any_, delete, exists, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import subtree_ids
@@ -16,6 +17,7 @@ from catalog_service.variants.models import VariantRow
 from crm_common.versioned import VersionedTable, insert_rows
 
 products = cast(Table, ProductRow.__table__)
+prices_table = cast(Table, ProductPriceRow.__table__)
 PRODUCTS = VersionedTable(
     products, origin=True, placeholder=lambda d: {"kind": "product", "name": "", "updated_at": d.deleted_at}
 )
@@ -43,13 +45,16 @@ class ProductRepository:
             for product_id, listed in prices.items()
             for i, price in enumerate(listed)
         ]
-        await insert_rows(self.session, cast(Table, ProductPriceRow.__table__), rows)
+        await insert_rows(self.session, prices_table, rows)
 
-    async def get(self, product_id: str) -> ProductRow | None:
-        """The product unless it is unknown or deleted."""
-        return await self.session.scalar(
-            select(ProductRow).where(ProductRow.id == product_id, ProductRow.deleted_at.is_(None))
+    async def get(self, product_id: str) -> Row[Any] | None:
+        """The product unless it is unknown or deleted (a plain row, as ``search`` reads them)."""
+        rows = await self.session.execute(
+            select(*(c for c in products.c if c.name != "deleted_at")).where(
+                products.c.id == product_id, products.c.deleted_at.is_(None)
+            )
         )
+        return rows.first()
 
     async def names(self, product_ids: Iterable[str]) -> dict[str, str]:
         ids = list(set(product_ids))
@@ -65,10 +70,11 @@ class ProductRepository:
         ids = list(set(product_ids))
         found: dict[str, list[Row[Any]]] = defaultdict(list)
         if ids:
+            # ``= ANY(array)``: one bind parameter, where ``IN`` rendered one per id into the statement on every call.
             rows = await self.session.execute(
-                select(*cast(Table, ProductPriceRow.__table__).c)
-                .where(ProductPriceRow.product_id.in_(ids))
-                .order_by(ProductPriceRow.product_id, ProductPriceRow.position)
+                select(*prices_table.c)
+                .where(prices_table.c.product_id == any_(literal(ids, ARRAY(String))))
+                .order_by(prices_table.c.product_id, prices_table.c.position)
             )
             for row in rows:
                 found[row.product_id].append(row)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.responses import EncodedJSON, json_response
 from inventory_service.deps import read_session, settings
 from inventory_service.settings import InventorySettings
 from inventory_service.stock import service
@@ -38,7 +39,7 @@ async def list_stock(
     sort: Annotated[StockSort, Query()] = StockSort.NAME,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> StockPage:
+) -> EncodedJSON:
     """List stock per product or variant per store, with filters, sorting and pagination."""
     page_size = limit if limit is not None else config.default_page_size
     if page_size > config.max_page_size:
@@ -55,4 +56,4 @@ async def list_stock(
         limit=page_size,
         offset=offset,
     )
-    return await service.list_stock(session, query)
+    return json_response(await service.list_stock(session, query))

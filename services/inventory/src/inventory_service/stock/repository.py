@@ -19,6 +19,23 @@ from inventory_service.stores.models import StoreRow
 stock_table = cast(Table, StockRow.__table__)
 # Stock levels are never deleted, only replaced by a newer one.
 STOCK = VersionedTable(stock_table, deleted_at=None, origin=True)
+# The stock row's columns a listing shows.
+LISTED = tuple(
+    stock_table.c[name]
+    for name in (
+        "id",
+        "assortment_id",
+        "assortment_kind",
+        "product_id",
+        "store_id",
+        "stock",
+        "reserve",
+        "in_transit",
+        "available",
+        "unit_cost",
+        "as_of",
+    )
+)
 
 item = aliased(AssortmentRow, name="item")
 parent = aliased(AssortmentRow, name="parent")
@@ -40,10 +57,10 @@ folder_id = func.coalesce(item.folder_id, parent.folder_id)
 
 def _levels(*columns: Any) -> Any:
     """Stock rows joined to their names, store and effective minimum; ``columns``: what to select (default: the
-    listing's row with the whole StockRow)."""
+    listing's row, plain columns: no ORM object per row)."""
     s = StockRow
     listing = (
-        s,
+        *LISTED,
         name.label("name"),
         func.coalesce(item.code, parent.code).label("code"),
         func.coalesce(item.article, parent.article).label("article"),

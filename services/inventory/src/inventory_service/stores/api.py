@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.responses import EncodedJSON, json_response
 from inventory_service.deps import read_session, settings
 from inventory_service.settings import InventorySettings
 from inventory_service.stores import service
@@ -29,9 +30,9 @@ async def list_stores(
     archived: Annotated[bool | None, Query()] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> StorePage:
+) -> EncodedJSON:
     """List stores (warehouses)."""
     page_size = limit if limit is not None else config.default_page_size
     if page_size > config.max_page_size:
         raise ValidationFailed(f"limit must be at most {config.max_page_size}")
-    return await service.list_stores(session, archived=archived, limit=page_size, offset=offset)
+    return json_response(await service.list_stores(session, archived=archived, limit=page_size, offset=offset))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,12 +19,15 @@ class StoreRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def live(self, *, archived: bool | None, limit: int, offset: int) -> tuple[list[StoreRow], int]:
-        conditions = [StoreRow.deleted_at.is_(None)]
+    async def live(self, *, archived: bool | None, limit: int, offset: int) -> tuple[Sequence[Any], int]:
+        """A page of the live stores by name, as plain rows of the columns ``StoreOut`` shows, in its field order."""
+        c = stores.c
+        conditions = [c.deleted_at.is_(None)]
         if archived is not None:
-            conditions.append(StoreRow.archived.is_(archived))
-        total = await self.session.scalar(select(func.count()).select_from(StoreRow).where(*conditions))
-        rows = await self.session.scalars(
-            select(StoreRow).where(*conditions).order_by(StoreRow.name, StoreRow.id).limit(limit).offset(offset)
+            conditions.append(c.archived.is_(archived))
+        total = await self.session.scalar(select(func.count()).select_from(stores).where(*conditions))
+        shown = (c.id, c.name, c.code, c.external_code, c.address, c.parent_id, c.archived, c.updated_at)
+        rows = await self.session.execute(
+            select(*shown).where(*conditions).order_by(c.name, c.id).limit(limit).offset(offset)
         )
-        return list(rows), int(total or 0)
+        return rows.all(), int(total or 0)
