@@ -9,6 +9,7 @@ import pytest
 from inventory_testkit import (
     TokenMint,
     apply,
+    assert_model_bytes,
     deleted_event,
     folder_event,
     new_id,
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.models import AssortmentKind
 from inventory_service.consumers import apply_event
+from inventory_service.stock.schemas import StockPage
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -91,6 +93,13 @@ async def test_item_carries_names_store_quantities_and_minimum(shop: dict[str, s
         "product",
         shop["dairy"],
     )
+
+
+async def test_stock_pages_are_what_the_page_model_writes(shop: dict[str, str], client: httpx.AsyncClient) -> None:
+    for params in ({}, {"below_minimum": "true"}, {"negative": "true"}, {"sort": "-stock", "limit": 2}, {"offset": 99}):
+        response = await client.get(STOCK, params=params)
+        assert response.status_code == 200, response.text
+        assert_model_bytes(StockPage, response.content)
 
 
 async def test_filters(shop: dict[str, str], client: httpx.AsyncClient) -> None:
