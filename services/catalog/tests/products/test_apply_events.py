@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("clean")
 async def _name(sessions: async_sessionmaker[AsyncSession], product_id: str) -> str | None:
     async with sessions() as session:
         row = await ProductRepository(session).get(product_id)
-        return None if row is None else row.name
+        return None if row is None else row["name"]
 
 
 async def test_newer_version_replaces_older(sessions: async_sessionmaker[AsyncSession]) -> None:

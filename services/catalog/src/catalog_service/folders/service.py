@@ -31,15 +31,15 @@ async def folder_tree(session: AsyncSession) -> dict[str, Any]:
     # Plain dicts in FolderNode's field order: the columns already have the fields' types (NOT NULL where the field is
     # not optional), and a model per node, validated or constructed, was most of the tree's CPU.
     nodes: dict[str, dict[str, Any]] = {
-        r.id: {
-            "id": r.id,
-            "name": r.name,
-            "code": r.code,
-            "external_code": r.external_code,
-            "parent_id": r.parent_id,
+        r["id"]: {
+            "id": r["id"],
+            "name": r["name"],
+            "code": r["code"],
+            "external_code": r["external_code"],
+            "parent_id": r["parent_id"],
             "path": "",
-            "archived": r.archived,
-            "updated_at": r.updated_at,
+            "archived": r["archived"],
+            "updated_at": r["updated_at"],
             "children": [],
         }
         for r in rows

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import FolderRepository
@@ -63,9 +62,9 @@ async def list_products(session: AsyncSession, query: ProductQuery) -> dict[str,
     """One page of products as the plain data of ``ProductPage``, encoded once by the route (``json_response``)."""
     repo = ProductRepository(session)
     rows, total = await repo.search(query)
-    prices = await repo.prices(r.id for r in rows)
-    paths = await FolderRepository(session).paths(r.folder_id for r in rows if r.folder_id)
-    items = [_item(r, prices.get(r.id, ()), paths.get(r.folder_id) if r.folder_id else None) for r in rows]
+    prices = await repo.prices(r["id"] for r in rows)
+    paths = await FolderRepository(session).paths(r["folder_id"] for r in rows if r["folder_id"])
+    items = [_item(r, prices.get(r["id"], ()), paths.get(r["folder_id"]) if r["folder_id"] else None) for r in rows]
     return {"items": items, "total": total, "limit": query.limit, "offset": query.offset}
 
 
@@ -76,12 +75,12 @@ async def get_product(session: AsyncSession, product_id: str) -> dict[str, Any]:
     row = await repo.get(product_id)
     if row is None:
         raise NotFound(f"product {product_id!r} not found")
-    prices = await repo.prices([row.id])
-    paths = await FolderRepository(session).paths([row.folder_id] if row.folder_id else [])
-    item = _item(row, prices.get(row.id, ()), paths.get(row.folder_id) if row.folder_id else None)
+    prices = await repo.prices([row["id"]])
+    paths = await FolderRepository(session).paths([row["folder_id"]] if row["folder_id"] else [])
+    item = _item(row, prices.get(row["id"], ()), paths.get(row["folder_id"]) if row["folder_id"] else None)
     variant_repo = VariantRepository(session)
-    variants = [variant_out(v) for v in await variant_repo.of_product(row.id)]
-    ids = [c["assortment_id"] for c in row.components]
+    variants = [variant_out(v) for v in await variant_repo.of_product(row["id"])]
+    ids = [c["assortment_id"] for c in row["components"]]
     names = await repo.names(ids) | await variant_repo.names(ids)
     components = [
         {
@@ -90,42 +89,47 @@ async def get_product(session: AsyncSession, product_id: str) -> dict[str, Any]:
             "quantity": decimal_text(c["quantity"]),
             "name": names.get(c["assortment_id"]),
         }
-        for c in row.components
+        for c in row["components"]
     ]
     return {
         **item,
-        "description": row.description,
-        "weight": row.weight,
-        "volume": row.volume,
+        "description": row["description"],
+        "weight": row["weight"],
+        "volume": row["volume"],
         "variants": variants,
         "components": components,
     }
 
 
-def _item(row: Row[Any], prices: Iterable[Row[Any]], folder_path: str | None) -> dict[str, Any]:
+def _item(row: Any, prices: Iterable[Any], folder_path: str | None) -> dict[str, Any]:
     """A ``ProductItem`` as plain data, its fields in the model's order (the tests hold the bytes to the model)."""
     return {
-        "id": row.id,
-        "source": row.source,
-        "account_id": row.account_id,
-        "kind": ProductKind(row.kind).value,
-        "name": row.name,
-        "code": row.code,
-        "article": row.article,
-        "external_code": row.external_code,
-        "folder_id": row.folder_id,
+        "id": row["id"],
+        "source": row["source"],
+        "account_id": row["account_id"],
+        "kind": ProductKind(row["kind"]).value,
+        "name": row["name"],
+        "code": row["code"],
+        "article": row["article"],
+        "external_code": row["external_code"],
+        "folder_id": row["folder_id"],
         "folder_path": folder_path,
-        "uom": row.uom,
-        "barcodes": row.barcodes,
+        "uom": row["uom"],
+        "barcodes": row["barcodes"],
         "sale_prices": [
-            {"price_type": p.price_type, "price_type_id": p.price_type_id, "amount": p.amount, "currency": p.currency}
+            {
+                "price_type": p["price_type"],
+                "price_type_id": p["price_type_id"],
+                "amount": p["amount"],
+                "currency": p["currency"],
+            }
             for p in prices
         ],
-        "buy_price": money_out(row.buy_price_amount, row.buy_price_currency),
-        "min_price": money_out(row.min_price_amount, row.min_price_currency),
-        "vat_percent": row.vat_percent,
-        "vat_enabled": row.vat_enabled,
-        "minimum_stock": row.minimum_stock,
-        "archived": row.archived,
-        "updated_at": row.updated_at,
+        "buy_price": money_out(row["buy_price_amount"], row["buy_price_currency"]),
+        "min_price": money_out(row["min_price_amount"], row["min_price_currency"]),
+        "vat_percent": row["vat_percent"],
+        "vat_enabled": row["vat_enabled"],
+        "minimum_stock": row["minimum_stock"],
+        "archived": row["archived"],
+        "updated_at": row["updated_at"],
     }

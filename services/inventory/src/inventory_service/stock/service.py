@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.events.envelope import EventEnvelope
@@ -51,25 +50,25 @@ async def list_stock(session: AsyncSession, query: StockQuery) -> dict[str, Any]
     return {"items": [_item(r) for r in rows], "total": total, "limit": query.limit, "offset": query.offset}
 
 
-def _item(row: Row[Any]) -> dict[str, Any]:
+def _item(row: Any) -> dict[str, Any]:
     """A ``StockItem`` as plain data, its fields in the model's order (the tests hold the bytes to the model)."""
     return {
-        "id": row.id,
-        "assortment_id": row.assortment_id,
-        "assortment_kind": AssortmentKind(row.assortment_kind).value,
-        "product_id": row.product_id,
-        "name": row.name,
-        "code": row.code,
-        "article": row.article,
-        "folder_id": row.folder_id,
-        "store_id": row.store_id,
-        "store_name": row.store_name,
-        "stock": row.stock,
-        "reserve": row.reserve,
-        "in_transit": row.in_transit,
-        "available": row.available,
-        "unit_cost": row.unit_cost,
-        "minimum": row.minimum,
-        "below_minimum": bool(row.below_minimum),
-        "as_of": row.as_of,
+        "id": row["id"],
+        "assortment_id": row["assortment_id"],
+        "assortment_kind": AssortmentKind(row["assortment_kind"]).value,
+        "product_id": row["product_id"],
+        "name": row["name"],
+        "code": row["code"],
+        "article": row["article"],
+        "folder_id": row["folder_id"],
+        "store_id": row["store_id"],
+        "store_name": row["store_name"],
+        "stock": row["stock"],
+        "reserve": row["reserve"],
+        "in_transit": row["in_transit"],
+        "available": row["available"],
+        "unit_cost": row["unit_cost"],
+        "minimum": row["minimum"],
+        "below_minimum": bool(row["below_minimum"]),
+        "as_of": row["as_of"],
     }

@@ -28,4 +28,4 @@ async def list_stores(session: AsyncSession, *, archived: bool | None, limit: in
     """One page of stores as the plain data of ``StorePage`` (its rows hold ``StoreOut``'s fields in its order), encoded
     once by the route (crm_common.web.responses)."""
     rows, total = await StoreRepository(session).live(archived=archived, limit=limit, offset=offset)
-    return {"items": [row._asdict() for row in rows], "total": total, "limit": limit, "offset": offset}
+    return {"items": [dict(row) for row in rows], "total": total, "limit": limit, "offset": offset}
