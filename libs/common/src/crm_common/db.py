@@ -15,9 +15,10 @@ from weakref import WeakKeyDictionary
 
 import asyncpg
 import orjson
+from asyncpg.exceptions._base import DataError as AsyncpgDataError
 from sqlalchemy import CompoundSelect, MetaData, Select, event, text
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
@@ -168,9 +169,9 @@ async def fetch(
     statement paid SQLAlchemy's statement handling, execution context and result wrapping: measured in one process
     (issue #16), a two-statement read cost 0.58 ms of CPU that way and 0.35 ms this way (raw asyncpg: 0.25 ms), on a
     read endpoint of 1.5-3 ms. What the session would do is kept: only a SELECT runs (a read-only session, above),
-    jsonb arrives decoded (the engine's codec), and a database error is raised as SQLAlchemy's ``DBAPIError``
-    around the driver's, so the error handlers answer as they did (a value Postgres refuses is a 422); a connection
-    found closed is invalidated, so the pool replaces it.
+    jsonb arrives decoded (the engine's codec), and a database error is raised as SQLAlchemy's ``DataError`` or
+    ``DBAPIError`` around the driver's, so the error handlers answer as they did (a value Postgres refuses is a 422);
+    a connection found closed is invalidated, so the pool replaces it.
     """
     if not isinstance(statement, Select | CompoundSelect):
         raise ReadOnlyViolation(f"fetch runs only a SELECT, not {type(statement).__name__}")
@@ -188,7 +189,11 @@ async def fetch(
         closed = driver.is_closed()
         if closed:
             await connection.invalidate(exc)
-        raise DBAPIError(sql, args, exc, connection_invalidated=closed) from exc
+        # A value Postgres refuses as data (SQLSTATE class 22) or one asyncpg cannot encode (an integer beyond
+        # bigint): SQLAlchemy's DataError, as the session raised it, which the error handlers answer with a 422.
+        sqlstate = str(getattr(exc, "sqlstate", None) or "")
+        refused = sqlstate.startswith("22") or isinstance(exc, asyncpg.DataError | AsyncpgDataError)
+        raise (DataError if refused else DBAPIError)(sql, args, exc, connection_invalidated=closed) from exc
 
 
 def _compiled(statement: Any, dialect: Dialect) -> tuple[str, tuple[str, ...], dict[str, Any]]:
