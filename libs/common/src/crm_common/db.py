@@ -154,6 +154,13 @@ def read_only_sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sess
     return found
 
 
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's own wildcards escaped (match it with ``escape="\\\\"``), so a user's `%` or `_` matches
+    itself."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 # Compiled SQL of the statements ``fetch`` ran, by statement object (kept alive here, so its id stays its own).
 # Bounded: statements are built once, per module or per query shape.
 _COMPILED: dict[int, tuple[Any, str, tuple[str, ...], dict[str, Any]]] = {}

@@ -28,7 +28,7 @@ from catalog_service.folders.repository import subtree_ids
 from catalog_service.products.models import ProductPriceRow, ProductRow
 from catalog_service.products.schemas import ProductQuery, ProductSort
 from catalog_service.variants.models import VariantRow
-from crm_common.db import fetch
+from crm_common.db import fetch, like_pattern
 from crm_common.versioned import VersionedTable, insert_rows
 
 products = cast(Table, ProductRow.__table__)
@@ -38,12 +38,6 @@ PRODUCTS = VersionedTable(
 )
 # Columns a product list never shows: not fetched (``components`` is jsonb, decoded for nothing otherwise).
 NOT_LISTED = frozenset({"components", "description", "weight", "volume", "deleted_at"})
-
-
-def like_pattern(text: str) -> str:
-    """``%text%`` with LIKE's own wildcards escaped, so a user's `%` or `_` matches itself."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class ProductRepository:

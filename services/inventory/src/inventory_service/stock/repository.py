@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm_common.db import fetch
+from crm_common.db import fetch, like_pattern
 from crm_common.versioned import VersionedTable
 from inventory_service.assortment.models import AssortmentRow
 from inventory_service.assortment.repository import folder_subtree
@@ -163,15 +163,9 @@ def _params(query: StockQuery) -> dict[str, Any]:
         "store_id": query.store_id,
         "product_id": query.product_id,
         "folder_id": query.folder_id,
-        "pattern": like_pattern(query.text) if query.text else None,
+        "pattern": like_pattern(query.text.strip()) if query.text else None,
     }
     return {"limit": query.limit, "offset": query.offset} | {k: v for k, v in values.items() if v is not None}
-
-
-def like_pattern(text: str) -> str:
-    """``%text%`` (stripped) with LIKE's own wildcards escaped, so a user's `%` or `_` matches itself."""
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _conditions(query: StockQuery) -> list[ColumnElement[bool]]:
