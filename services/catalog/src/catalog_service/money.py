@@ -19,6 +19,10 @@ class PriceOut(BaseModel):
     currency: str
 
 
+# PriceOut's fields in its order: a stored price selected in this order (and then its product) zips into its body.
+PRICE_FIELDS = tuple(PriceOut.model_fields)
+
+
 def money_out(amount: Decimal | None, currency: str | None) -> dict[str, Any] | None:
     """A ``MoneyOut`` as plain data (encoded once by the route: crm_common.web.responses)."""
     return None if amount is None else {"amount": amount, "currency": currency or "RUB"}

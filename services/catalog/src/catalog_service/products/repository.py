@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import subtree_ids
+from catalog_service.money import PRICE_FIELDS
 from catalog_service.products.models import ProductPriceRow, ProductRow
 from catalog_service.products.schemas import ProductQuery, ProductSort
 from catalog_service.variants.models import VariantRow
@@ -93,8 +94,9 @@ ONE_PRODUCT = select(*(c for c in products.c if c.name != "deleted_at")).where(
 NAMES = select(products.c.id, products.c.name).where(
     products.c.id == any_(bindparam("ids", type_=ARRAY(String))), products.c.deleted_at.is_(None)
 )
+# A price's columns in PriceOut's field order (money.PRICE_FIELDS), then its product.
 PRICES = (
-    select(*prices_table.c)
+    select(*(prices_table.c[name] for name in PRICE_FIELDS), prices_table.c.product_id)
     .where(prices_table.c.product_id == any_(bindparam("ids", type_=ARRAY(String))))
     .order_by(prices_table.c.product_id, prices_table.c.position)
 )

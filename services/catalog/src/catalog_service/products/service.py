@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import FolderRepository
-from catalog_service.money import money_columns, money_out
+from catalog_service.money import PRICE_FIELDS, money_columns, money_out
 from catalog_service.products.repository import ProductRepository
 from catalog_service.products.schemas import ProductQuery
 from catalog_service.variants.repository import VariantRepository
@@ -116,15 +116,7 @@ def _item(row: Any, prices: Iterable[Any], folder_path: str | None) -> dict[str,
         "folder_path": folder_path,
         "uom": row["uom"],
         "barcodes": row["barcodes"],
-        "sale_prices": [
-            {
-                "price_type": p["price_type"],
-                "price_type_id": p["price_type_id"],
-                "amount": p["amount"],
-                "currency": p["currency"],
-            }
-            for p in prices
-        ],
+        "sale_prices": [dict(zip(PRICE_FIELDS, price, strict=False)) for price in prices],
         "buy_price": money_out(row["buy_price_amount"], row["buy_price_currency"]),
         "min_price": money_out(row["min_price_amount"], row["min_price_currency"]),
         "vat_percent": row["vat_percent"],
