@@ -101,6 +101,7 @@ PRICES = (
     .order_by(prices_table.c.product_id, prices_table.c.position)
 )
 _LISTINGS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
+MAX_SHAPES = 256
 
 
 def _listing(query: ProductQuery) -> tuple[Select[Any], Select[Any]]:
@@ -121,6 +122,8 @@ def _listing(query: ProductQuery) -> tuple[Select[Any], Select[Any]]:
     )
     found = _LISTINGS.get(shape)
     if found is None:
+        if len(_LISTINGS) >= MAX_SHAPES:  # bounded, whatever mix of filters callers send
+            _LISTINGS.clear()
         conditions = _conditions(query)
         count = select(func.count().label("total")).select_from(products).where(*conditions)
         page = (

@@ -123,6 +123,7 @@ class StockRepository:
 
 
 _LISTINGS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
+MAX_SHAPES = 256
 
 
 def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
@@ -140,6 +141,8 @@ def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
     )
     found = _LISTINGS.get(shape)
     if found is None:
+        if len(_LISTINGS) >= MAX_SHAPES:  # bounded, whatever mix of filters callers send
+            _LISTINGS.clear()
         conditions = _conditions(query)
         count = _levels().where(*conditions).with_only_columns(func.count().label("total"))
         order = _order_by(query.sort)
