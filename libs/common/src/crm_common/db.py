@@ -172,10 +172,10 @@ async def fetch(
     """The rows of a SELECT built once (bind parameters by name, ``= ANY(:ids)`` rather than an expanding ``IN``),
     run on the session's own connection by asyncpg itself: ``asyncpg.Record`` rows, read by column name.
 
-    Compiled once per statement object, then each call is one driver round trip. Through the session instead, every
-    statement paid SQLAlchemy's statement handling, execution context and result wrapping: measured in one process
-    (issue #16), a two-statement read cost 0.58 ms of CPU that way and 0.35 ms this way (raw asyncpg: 0.25 ms), on a
-    read endpoint of 1.5-3 ms. What the session would do is kept: only a SELECT runs (a read-only session, above),
+    Compiled once per statement object, then each call is one driver round trip (docs/architecture.md, "API
+    conventions"). Through the session instead, every statement paid SQLAlchemy's statement handling, execution
+    context and result wrapping: measured in one process (issue #16), a two-statement read cost 0.58 ms of CPU that
+    way and 0.35 ms this way (raw asyncpg: 0.25 ms), on a read endpoint of 1.5-3 ms. What the session would do is kept: only a SELECT runs (a read-only session, above),
     jsonb arrives decoded (the engine's codec), and a database error is raised as SQLAlchemy's ``DataError`` or
     ``DBAPIError`` around the driver's, so the error handlers answer as they did (a value Postgres refuses is a 422);
     a connection found closed is invalidated, so the pool replaces it.

@@ -27,7 +27,8 @@ def encode_json(content: Any) -> bytes:
 
 def json_response(content: Any) -> EncodedJSON:
     """A read endpoint's body built from rows and encoded once (``encode_json``): no pydantic model per item, no
-    validation of what the database already typed, no second encoding by FastAPI (issue #16). The route keeps its
+    validation of what the database already typed, no second encoding by FastAPI (docs/architecture.md, "API
+    conventions"). The route keeps its
     ``response_model=`` for the OpenAPI document, and the service's tests hold the bytes to that model."""
     return EncodedJSON(encode_json(content))
 

@@ -36,7 +36,7 @@ def _paths_statement() -> Select[Any]:
     return select(up.c.start_id, path.label("path")).group_by(up.c.start_id)
 
 
-# Built once and run by crm_common.db.fetch (issue #16).
+# Built once and run by crm_common.db.fetch (docs/architecture.md, "API conventions").
 LIVE = (
     select(
         folders.c.id,

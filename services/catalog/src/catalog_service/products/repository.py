@@ -86,7 +86,8 @@ class ProductRepository:
 
 
 # The statements are built once (per query shape for the listing) with named bind parameters and run by
-# crm_common.db.fetch: no statement built, compiled and wrapped by SQLAlchemy on every request (issue #16).
+# crm_common.db.fetch: no statement built, compiled and wrapped by SQLAlchemy on every request
+# (docs/architecture.md, "API conventions").
 ONE_PRODUCT = select(*(c for c in products.c if c.name != "deleted_at")).where(
     products.c.id == bindparam("id"), products.c.deleted_at.is_(None)
 )

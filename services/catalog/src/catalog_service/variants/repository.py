@@ -21,7 +21,8 @@ VARIANTS = VersionedTable(
 NOT_SHOWN = frozenset({"source", "account_id", "product_id", "source_version", "deleted_at"})
 
 
-# Built once and run by crm_common.db.fetch (issue #16); ``= ANY(:ids)`` rather than an expanding ``IN``.
+# Built once and run by crm_common.db.fetch, ``= ANY(:ids)`` rather than an expanding ``IN``
+# (docs/architecture.md, "API conventions").
 OF_PRODUCT = (
     select(*(column for column in variants.c if column.name not in NOT_SHOWN))
     .where(variants.c.product_id == bindparam("product_id"), variants.c.deleted_at.is_(None))

@@ -128,7 +128,8 @@ MAX_SHAPES = 256
 
 def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
     """The count and the page statements for the filters ``query`` uses and its order (values are bind parameters:
-    ``_params``), built the first time that shape is asked for and run by crm_common.db.fetch (issue #16)."""
+    ``_params``), built the first time that shape is asked for and run by crm_common.db.fetch (docs/architecture.md,
+    "API conventions")."""
     shape = (
         query.store_id is not None,
         query.product_id is not None,
