@@ -175,10 +175,11 @@ async def fetch(
     Compiled once per statement object, then each call is one driver round trip (docs/architecture.md, "API
     conventions"). Through the session instead, every statement paid SQLAlchemy's statement handling, execution
     context and result wrapping: measured in one process (issue #16), a two-statement read cost 0.58 ms of CPU that
-    way and 0.35 ms this way (raw asyncpg: 0.25 ms), on a read endpoint of 1.5-3 ms. What the session would do is kept: only a SELECT runs (a read-only session, above),
-    jsonb arrives decoded (the engine's codec), and a database error is raised as SQLAlchemy's ``DataError`` or
-    ``DBAPIError`` around the driver's, so the error handlers answer as they did (a value Postgres refuses is a 422);
-    a connection found closed is invalidated, so the pool replaces it.
+    way and 0.35 ms this way (raw asyncpg: 0.25 ms), on a read endpoint of 1.5-3 ms.
+    What the session would do is kept: only a SELECT runs (a read-only session, above), jsonb arrives decoded (the
+    engine's codec), and a database error is raised as SQLAlchemy's ``DataError`` or ``DBAPIError`` around the
+    driver's, so the error handlers answer as they did (a value Postgres refuses is a 422); a connection found closed
+    is invalidated, so the pool replaces it.
     """
     if not isinstance(statement, Select | CompoundSelect):
         raise ReadOnlyViolation(f"fetch runs only a SELECT, not {type(statement).__name__}")
