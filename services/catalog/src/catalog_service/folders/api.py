@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from catalog_service.deps import reading
 from catalog_service.folders import service
 from catalog_service.folders.schemas import FolderTree
+from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, error_responses
 from crm_common.security import Permission, require_permission
 from crm_common.web.responses import EncodedJSON, json_response

@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
-from catalog_service.deps import reading, settings
+from catalog_service.deps import settings
 from catalog_service.products import service
 from catalog_service.products.schemas import ProductDetail, ProductPage, ProductQuery, ProductSort
+from crm_common.db import reading
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 from crm_common.events.models import ProductKind
 from crm_common.security import Permission, require_permission

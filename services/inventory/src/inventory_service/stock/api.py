@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
 from crm_common.web.responses import EncodedJSON, json_response
-from inventory_service.deps import reading, settings
+from inventory_service.deps import settings
 from inventory_service.stock import service
 from inventory_service.stock.schemas import StockPage, StockQuery, StockSort
 
