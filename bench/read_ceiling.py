@@ -13,8 +13,8 @@ customer segments, dashboard. For every endpoint:
 - direct: the service called on its own port; gateway: the same request through the gateway;
 - ceiling: the SQL statements the service's use case runs for that request, recorded from the real use case in this
   process (SQLAlchemy ``before_cursor_execute``, and asyncpg's query logger for what ``crm_common.db.fetch`` runs on
-  the driver itself), replayed with raw asyncpg (a pool of the services' size) in a bare
-  ASGI app under the same uvicorn (uvloop, httptools), the rows encoded with orjson. It skips what the service adds
+  the driver itself), replayed with raw asyncpg (a pool of the services' size) in a bare ASGI app under the same
+  uvicorn (uvloop, httptools), the rows encoded with orjson. It skips what the service adds
   (token check, session revocation check, session, ORM row loading, response models, FastAPI): the most this machine
   can serve for those rows;
 - cache ceiling, for the analytics reports (which the service answers from its Redis report cache after the first
