@@ -12,8 +12,9 @@ customer segments, dashboard. For every endpoint:
 
 - direct: the service called on its own port; gateway: the same request through the gateway;
 - ceiling: the SQL statements the service's use case runs for that request, recorded from the real use case in this
-  process (SQLAlchemy ``before_cursor_execute``), replayed with raw asyncpg (a pool of the services' size) in a bare
-  ASGI app under the same uvicorn (uvloop, httptools), the rows encoded with orjson. It skips what the service adds
+  process (SQLAlchemy ``before_cursor_execute``, and asyncpg's query logger for what ``crm_common.db.fetch`` runs on
+  the driver itself), replayed with raw asyncpg (a pool of the services' size) in a bare ASGI app under the same
+  uvicorn (uvloop, httptools), the rows encoded with orjson. It skips what the service adds
   (token check, session revocation check, session, ORM row loading, response models, FastAPI): the most this machine
   can serve for those rows;
 - cache ceiling, for the analytics reports (which the service answers from its Redis report cache after the first
@@ -324,10 +325,25 @@ async def record(url: str, chosen: list[Endpoint]) -> dict[str, tuple[str, State
             def keep(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
                 statements.append((statement, tuple(parameters or ())))  # noqa: B023 (used before the loop moves on)
 
+            def keep_driver(query: Any) -> None:
+                statements.append((query.query, tuple(query.args or ())))  # noqa: B023
+
+            def log_driver(_dbapi_connection: Any, entry: Any) -> None:
+                entry.driver_connection.add_query_logger(keep_driver)
+
+            # Through the session (SQLAlchemy's event), or on its connection by asyncpg itself (crm_common.db.fetch,
+            # which asyncpg's query logger sees: it calls the logger soon after each query, in order).
             event.listen(engine.sync_engine, "before_cursor_execute", keep)
+            event.listen(engine.sync_engine, "connect", log_driver)
             try:
                 async with session_factory(engine)() as session:
+                    # Twice, keeping the second: on first use asyncpg looks up the types of a statement's array
+                    # parameters itself (once per connection), and those queries are no part of a request.
                     await use_case(session)
+                    await asyncio.sleep(0)  # the query logger's last calls
+                    statements.clear()
+                    await use_case(session)
+                    await asyncio.sleep(0)
             finally:
                 await engine.dispose()
             recorded[path] = (endpoint.service, statements, endpoint.report if path != endpoint.path else None)

@@ -46,7 +46,7 @@ async def test_the_newest_version_in_a_batch_sets_the_row_and_its_sale_prices(
         product_event(pid, 1, name="v1", sale_prices=[price("10.00")]),
     )
     async with sessions() as session:
-        assert (await get_product(session, pid)).name == "v3"
+        assert (await get_product(session, pid))["name"] == "v3"
     assert await _prices(sessions, pid) == [Decimal("30.00")]
     assert await _prices(sessions, other) == [Decimal("5.00")]
 

@@ -19,6 +19,7 @@ from crm_testing import BASE_TIME as BASE_TIME
 from crm_testing import KID as KID
 from crm_testing import TokenMint as TokenMint
 from crm_testing import apply as apply
+from crm_testing import assert_model_bytes as assert_model_bytes
 from crm_testing import at as at
 from crm_testing import deleted_event as deleted_event
 from crm_testing import eventually as eventually

@@ -4,6 +4,7 @@
 shared fixtures (``crm_testing.plugin``).
 """
 
+from crm_testing.bodies import assert_model_bytes
 from crm_testing.db import apply, slow_commits, truncate
 from crm_testing.events import (
     ACCOUNT,
@@ -38,6 +39,7 @@ __all__ = [
     "TokenMint",
     "apply",
     "assert_logout_refused",
+    "assert_model_bytes",
     "at",
     "deleted_event",
     "eventually",

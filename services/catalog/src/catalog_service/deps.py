@@ -1,24 +1,13 @@
-"""Request-scoped dependencies: one read session per request, settings."""
+"""What the routes read of the app: the settings (sessions: crm_common.db.reading)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_service.settings import CatalogSettings
-from crm_common.db import read_only_sessions
 
 
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for a read-only request: no transaction around its statements, and no writes (crm_common.db)."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with read_only_sessions(sessions)() as session:
-        yield session
-
-
-# async although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
-async def settings(request: Request) -> CatalogSettings:
+def settings(request: Request) -> CatalogSettings:
+    """The service's settings (a plain call in the route: a dependency costs FastAPI a resolution per request)."""
     value: CatalogSettings = request.app.state.settings
     return value

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from catalog_testkit import apply, deleted_event, folder_event, new_id
+from catalog_testkit import apply, assert_model_bytes, deleted_event, folder_event, new_id
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_service.consumers import apply_event
+from catalog_service.folders.schemas import FolderTree
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -39,6 +40,25 @@ async def test_tree_nests_folders_with_paths(
         ("Food", "", [("Dairy", "Food", [("Cheese", "Food/Dairy", [])])]),
         ("Tools", "", []),
     ]
+
+
+async def test_tree_is_what_the_tree_model_writes(
+    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    food, dairy, orphan = new_id(), new_id(), new_id()
+    await apply(
+        sessions,
+        apply_event,
+        folder_event(food, 1, 'Еда "свежая"', code="F-1", external_code="ext-f"),
+        folder_event(dairy, 2, "Молочное\\", food, archived=True),
+        folder_event(orphan, 1, "Сирота", new_id()),  # its parent never arrived: shown as a root
+    )
+
+    response = await client.get(TREE)
+
+    assert response.status_code == 200
+    assert_model_bytes(FolderTree, response.content)
+    assert response.json()["total"] == 3
 
 
 async def test_renamed_parent_renames_the_paths_below(

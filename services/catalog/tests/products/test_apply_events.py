@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("clean")
 async def _name(sessions: async_sessionmaker[AsyncSession], product_id: str) -> str | None:
     async with sessions() as session:
         row = await ProductRepository(session).get(product_id)
-        return None if row is None else row.name
+        return None if row is None else row["name"]
 
 
 async def test_newer_version_replaces_older(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -44,7 +44,7 @@ async def test_same_version_redelivered_with_other_content_changes_nothing(
     await apply(sessions, apply_event, first, again)
     async with sessions() as session:
         detail = await get_product(session, pid)
-    assert (detail.name, [p.amount for p in detail.sale_prices]) == ("First", [Decimal("10.00")])
+    assert (detail["name"], [p["amount"] for p in detail["sale_prices"]]) == ("First", [Decimal("10.00")])
 
 
 async def test_every_order_of_the_same_events_gives_the_same_state(
@@ -58,7 +58,7 @@ async def test_every_order_of_the_same_events_gives_the_same_state(
         await apply(sessions, apply_event, *[versions[v] for v in order for _ in range(2)])
         async with sessions() as session:
             detail = await get_product(session, pid)
-        events[label] = (detail.name, tuple(str(p.amount) for p in detail.sale_prices))
+        events[label] = (detail["name"], tuple(str(p["amount"]) for p in detail["sale_prices"]))
     assert set(events.values()) == {("v3", ("30.00",))}
 
 
@@ -69,7 +69,7 @@ async def test_prices_are_replaced_not_accumulated(sessions: async_sessionmaker[
     await apply(sessions, apply_event, v1, v2)
     async with sessions() as session:
         detail = await get_product(session, pid)
-    assert [(p.price_type, p.amount) for p in detail.sale_prices] == [("Цена продажи", Decimal("120.50"))]
+    assert [(p["price_type"], p["amount"]) for p in detail["sale_prices"]] == [("Цена продажи", Decimal("120.50"))]
 
 
 async def test_delete_hides_the_product(sessions: async_sessionmaker[AsyncSession]) -> None:

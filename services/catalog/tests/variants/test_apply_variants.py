@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("clean")
 
 async def _variant_names(sessions: async_sessionmaker[AsyncSession], product_id: str) -> list[str]:
     async with sessions() as session:
-        return [v.name for v in (await get_product(session, product_id)).variants]
+        return [v["name"] for v in (await get_product(session, product_id))["variants"]]
 
 
 async def test_variant_before_its_product_is_kept_and_shown_later(

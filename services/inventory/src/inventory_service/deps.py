@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: one read session per request, settings."""
+"""Request-scoped sessions (the hot read routes open theirs: crm_common.db.reading) and settings."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-# async although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
-async def settings(request: Request) -> InventorySettings:
+def settings(request: Request) -> InventorySettings:
+    """The service's settings (a plain call in the route: a dependency costs FastAPI a resolution per request)."""
     value: InventorySettings = request.app.state.settings
     return value
 

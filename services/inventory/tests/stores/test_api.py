@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from inventory_testkit import apply, deleted_event, new_id, store_event
+from inventory_testkit import apply, assert_model_bytes, deleted_event, new_id, store_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory_service.consumers import apply_event
+from inventory_service.stores.schemas import StorePage
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -35,3 +36,19 @@ async def test_stores_are_listed_by_name_newest_version_wins_and_deletes_apply(
         ("Main", "Moscow", False),
     ]
     assert [s["name"] for s in active["items"]] == ["Main"]
+
+
+async def test_store_pages_are_what_the_page_model_writes(
+    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    await apply(
+        sessions,
+        apply_event,
+        store_event(new_id(), 1, 'Склад "Север"', address="Москва, ул. Складская, 1", code="S-1"),
+        store_event(new_id(), 2, "Depot", archived=True),
+    )
+
+    for params in ({}, {"archived": "true"}, {"limit": 1, "offset": 1}, {"offset": 10}):
+        response = await client.get("/api/v1/inventory/stores", params=params)
+        assert response.status_code == 200, response.text
+        assert_model_bytes(StorePage, response.content)

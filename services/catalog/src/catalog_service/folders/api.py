@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Depends, Request
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from catalog_service.deps import read_session
 from catalog_service.folders import service
 from catalog_service.folders.schemas import FolderTree
+from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.responses import EncodedJSON, json_response
 
 router = APIRouter(
     prefix="/api/v1/products/folders",
@@ -22,6 +20,7 @@ router = APIRouter(
 
 
 @router.get("/", response_model=FolderTree)
-async def folder_tree(session: Annotated[AsyncSession, Depends(read_session)]) -> FolderTree:
+async def folder_tree(request: Request) -> EncodedJSON:
     """Show the product folder tree."""
-    return await service.folder_tree(session)
+    async with reading(request) as session:
+        return json_response(await service.folder_tree(session))

@@ -1,21 +1,22 @@
-"""HTTP adapter of products: parse the query, call the use case."""
+"""HTTP adapter of products: parse the query, call the use case, send its plain data encoded once (the declared
+``response_model`` documents the body; crm_common.web.responses)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog_service.deps import read_session, settings
+from catalog_service.deps import settings
 from catalog_service.products import service
 from catalog_service.products.schemas import ProductDetail, ProductPage, ProductQuery, ProductSort
-from catalog_service.settings import CatalogSettings
+from crm_common.db import reading
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 from crm_common.events.models import ProductKind
 from crm_common.security import Permission, require_permission
+from crm_common.web.responses import EncodedJSON, json_response
 
 router = APIRouter(
     prefix="/api/v1/products",
@@ -27,8 +28,7 @@ router = APIRouter(
 
 @router.get("/", response_model=ProductPage, responses=error_responses(ValidationFailed))
 async def list_products(
-    session: Annotated[AsyncSession, Depends(read_session)],
-    config: Annotated[CatalogSettings, Depends(settings)],
+    request: Request,
     kind: Annotated[ProductKind | None, Query(description="product, service or bundle")] = None,
     source: Annotated[
         str | None,
@@ -52,8 +52,9 @@ async def list_products(
     sort: Annotated[ProductSort, Query()] = ProductSort.NAME,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> ProductPage:
+) -> EncodedJSON:
     """List products, services and bundles with filters, sorting and pagination."""
+    config = settings(request)
     page_size = limit if limit is not None else config.default_page_size
     if page_size > config.max_page_size:
         raise ValidationFailed(f"limit must be at most {config.max_page_size}")
@@ -74,10 +75,12 @@ async def list_products(
         limit=page_size,
         offset=offset,
     )
-    return await service.list_products(session, query)
+    async with reading(request) as session:
+        return json_response(await service.list_products(session, query))
 
 
 @router.get("/{product_id}", response_model=ProductDetail, responses=error_responses(NotFound))
-async def get_product(product_id: str, session: Annotated[AsyncSession, Depends(read_session)]) -> ProductDetail:
+async def get_product(product_id: str, request: Request) -> EncodedJSON:
     """Show one product with its prices, variants and bundle components."""
-    return await service.get_product(session, product_id)
+    async with reading(request) as session:
+        return json_response(await service.get_product(session, product_id))

@@ -5,26 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import FolderRepository
-from catalog_service.money import PriceOut, money_columns, money_out
-from catalog_service.products.models import ProductRow
+from catalog_service.money import PRICE_FIELDS, money_columns, money_out
 from catalog_service.products.repository import ProductRepository
-from catalog_service.products.schemas import (
-    ComponentOut,
-    ProductDetail,
-    ProductItem,
-    ProductPage,
-    ProductQuery,
-    VariantOut,
-)
+from catalog_service.products.schemas import ProductQuery
 from catalog_service.variants.repository import VariantRepository
-from catalog_service.variants.service import variant_buy_price, variant_min_price, variant_prices
+from catalog_service.variants.service import variant_out
 from crm_common.errors import NotFound
 from crm_common.events.models import AssortmentKind, Product, ProductKind
 from crm_common.versioned import Versioned
+from crm_common.web.responses import decimal_text
 
 
 def product_row(product: Product) -> dict[str, Any]:
@@ -66,86 +58,70 @@ async def replace_sale_prices(session: AsyncSession, written: Iterable[Versioned
     await ProductRepository(session).replace_prices(prices)
 
 
-async def list_products(session: AsyncSession, query: ProductQuery) -> ProductPage:
+async def list_products(session: AsyncSession, query: ProductQuery) -> dict[str, Any]:
+    """One page of products as the plain data of ``ProductPage``, encoded once by the route (``json_response``)."""
     repo = ProductRepository(session)
     rows, total = await repo.search(query)
-    prices = await repo.prices(r.id for r in rows)
-    paths = await FolderRepository(session).paths(r.folder_id for r in rows if r.folder_id)
-    items = [_item(r, prices.get(r.id, []), paths.get(r.folder_id) if r.folder_id else None) for r in rows]
-    return ProductPage(items=items, total=total, limit=query.limit, offset=query.offset)
+    prices = await repo.prices(r["id"] for r in rows)
+    paths = await FolderRepository(session).paths(r["folder_id"] for r in rows if r["folder_id"])
+    items = [_item(r, prices.get(r["id"], ()), paths.get(r["folder_id"]) if r["folder_id"] else None) for r in rows]
+    return {"items": items, "total": total, "limit": query.limit, "offset": query.offset}
 
 
-async def get_product(session: AsyncSession, product_id: str) -> ProductDetail:
-    """The product with its prices, variants and bundle components; NotFound if unknown or deleted."""
+async def get_product(session: AsyncSession, product_id: str) -> dict[str, Any]:
+    """The product with its prices, variants and bundle components as the plain data of ``ProductDetail``;
+    NotFound if unknown or deleted."""
     repo = ProductRepository(session)
     row = await repo.get(product_id)
     if row is None:
         raise NotFound(f"product {product_id!r} not found")
-    prices = await repo.prices([row.id])
-    paths = await FolderRepository(session).paths([row.folder_id] if row.folder_id else [])
-    item = _item(row, prices.get(row.id, []), paths.get(row.folder_id) if row.folder_id else None)
+    prices = await repo.prices([row["id"]])
+    paths = await FolderRepository(session).paths([row["folder_id"]] if row["folder_id"] else [])
+    item = _item(row, prices.get(row["id"], ()), paths.get(row["folder_id"]) if row["folder_id"] else None)
     variant_repo = VariantRepository(session)
-    variants = [
-        VariantOut(
-            id=v.id,
-            name=v.name,
-            code=v.code,
-            article=v.article,
-            external_code=v.external_code,
-            characteristics=v.characteristics,
-            barcodes=v.barcodes,
-            sale_prices=variant_prices(v),
-            buy_price=variant_buy_price(v),
-            min_price=variant_min_price(v),
-            archived=v.archived,
-            updated_at=v.updated_at,
-        )
-        for v in await variant_repo.of_product(row.id)
-    ]
-    ids = [c["assortment_id"] for c in row.components]
+    variants = [variant_out(v) for v in await variant_repo.of_product(row["id"])]
+    ids = [c["assortment_id"] for c in row["components"]]
     names = await repo.names(ids) | await variant_repo.names(ids)
     components = [
-        ComponentOut(
-            assortment_id=c["assortment_id"],
-            assortment_kind=AssortmentKind(c["assortment_kind"]),
-            quantity=c["quantity"],
-            name=names.get(c["assortment_id"]),
-        )
-        for c in row.components
+        {
+            "assortment_id": c["assortment_id"],
+            "assortment_kind": AssortmentKind(c["assortment_kind"]).value,
+            "quantity": decimal_text(c["quantity"]),
+            "name": names.get(c["assortment_id"]),
+        }
+        for c in row["components"]
     ]
-    return ProductDetail(
-        **item.model_dump(),
-        description=row.description,
-        weight=row.weight,
-        volume=row.volume,
-        variants=variants,
-        components=components,
-    )
+    return {
+        **item,
+        "description": row["description"],
+        "weight": row["weight"],
+        "volume": row["volume"],
+        "variants": variants,
+        "components": components,
+    }
 
 
-def _item(row: ProductRow | Row[Any], prices: list[Row[Any]], folder_path: str | None) -> ProductItem:
-    return ProductItem(
-        id=row.id,
-        source=row.source,
-        account_id=row.account_id,
-        kind=ProductKind(row.kind),
-        name=row.name,
-        code=row.code,
-        article=row.article,
-        external_code=row.external_code,
-        folder_id=row.folder_id,
-        folder_path=folder_path,
-        uom=row.uom,
-        barcodes=list(row.barcodes),
-        sale_prices=[
-            PriceOut(price_type=p.price_type, price_type_id=p.price_type_id, amount=p.amount, currency=p.currency)
-            for p in prices
-        ],
-        buy_price=money_out(row.buy_price_amount, row.buy_price_currency),
-        min_price=money_out(row.min_price_amount, row.min_price_currency),
-        vat_percent=row.vat_percent,
-        vat_enabled=row.vat_enabled,
-        minimum_stock=row.minimum_stock,
-        archived=row.archived,
-        updated_at=row.updated_at,
-    )
+def _item(row: Any, prices: Iterable[Any], folder_path: str | None) -> dict[str, Any]:
+    """A ``ProductItem`` as plain data, its fields in the model's order (the tests hold the bytes to the model)."""
+    return {
+        "id": row["id"],
+        "source": row["source"],
+        "account_id": row["account_id"],
+        "kind": ProductKind(row["kind"]).value,
+        "name": row["name"],
+        "code": row["code"],
+        "article": row["article"],
+        "external_code": row["external_code"],
+        "folder_id": row["folder_id"],
+        "folder_path": folder_path,
+        "uom": row["uom"],
+        "barcodes": row["barcodes"],
+        "sale_prices": [dict(zip(PRICE_FIELDS, price, strict=False)) for price in prices],
+        "buy_price": money_out(row["buy_price_amount"], row["buy_price_currency"]),
+        "min_price": money_out(row["min_price_amount"], row["min_price_currency"]),
+        "vat_percent": row["vat_percent"],
+        "vat_enabled": row["vat_enabled"],
+        "minimum_stock": row["minimum_stock"],
+        "archived": row["archived"],
+        "updated_at": row["updated_at"],
+    }

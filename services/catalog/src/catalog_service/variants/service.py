@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog_service.money import PriceOut, money_columns, money_out
-from catalog_service.variants.models import VariantRow
+from catalog_service.money import money_columns, money_out, price_out
 from crm_common.events.models import Variant
-from crm_common.web.types import MoneyOut
 
 
 def variant_row(variant: Variant) -> dict[str, Any]:
@@ -29,13 +27,19 @@ def variant_row(variant: Variant) -> dict[str, Any]:
     }
 
 
-def variant_prices(row: VariantRow) -> list[PriceOut]:
-    return [PriceOut.model_validate(price) for price in row.sale_prices]
-
-
-def variant_buy_price(row: VariantRow) -> MoneyOut | None:
-    return money_out(row.buy_price_amount, row.buy_price_currency)
-
-
-def variant_min_price(row: VariantRow) -> MoneyOut | None:
-    return money_out(row.min_price_amount, row.min_price_currency)
+def variant_out(row: Any) -> dict[str, Any]:
+    """A ``VariantOut`` as plain data, its fields in the model's order."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "code": row["code"],
+        "article": row["article"],
+        "external_code": row["external_code"],
+        "characteristics": row["characteristics"],
+        "barcodes": row["barcodes"],
+        "sale_prices": [price_out(price) for price in row["sale_prices"]],
+        "buy_price": money_out(row["buy_price_amount"], row["buy_price_currency"]),
+        "min_price": money_out(row["min_price_amount"], row["min_price_currency"]),
+        "archived": row["archived"],
+        "updated_at": row["updated_at"],
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import BindParameter, Select, Table, select
 
 from crm_common.versioned import VersionedTable
 from inventory_service.assortment.models import AssortmentRow, FolderRow
@@ -20,7 +20,7 @@ ASSORTMENT = VersionedTable(
 FOLDERS = VersionedTable(folders, origin=True, placeholder=lambda d: {"name": "", "updated_at": d.deleted_at})
 
 
-def folder_subtree(folder_id: str) -> Select[tuple[str]]:
+def folder_subtree(folder_id: str | BindParameter[str]) -> Select[tuple[str]]:
     """A select of ``folder_id`` and the ids of all folders below it (``UNION`` stops at cycles)."""
     tree = select(folders.c.id).where(folders.c.id == folder_id).cte("subtree", recursive=True)
     tree = tree.union(select(folders.c.id).join(tree, folders.c.parent_id == tree.c.id))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Query, Request
 
+from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
-from inventory_service.deps import read_session, settings
-from inventory_service.settings import InventorySettings
+from crm_common.web.responses import EncodedJSON, json_response
+from inventory_service.deps import settings
 from inventory_service.stock import service
 from inventory_service.stock.schemas import StockPage, StockQuery, StockSort
 
@@ -24,8 +24,7 @@ router = APIRouter(
 
 @router.get("/stock", response_model=StockPage, responses=error_responses(ValidationFailed))
 async def list_stock(
-    session: Annotated[AsyncSession, Depends(read_session)],
-    config: Annotated[InventorySettings, Depends(settings)],
+    request: Request,
     store_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     product_id: Annotated[
         str | None, Query(min_length=1, max_length=100, description="A product with its variants, or one variant")
@@ -38,8 +37,9 @@ async def list_stock(
     sort: Annotated[StockSort, Query()] = StockSort.NAME,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> StockPage:
+) -> EncodedJSON:
     """List stock per product or variant per store, with filters, sorting and pagination."""
+    config = settings(request)
     page_size = limit if limit is not None else config.default_page_size
     if page_size > config.max_page_size:
         raise ValidationFailed(f"limit must be at most {config.max_page_size}")
@@ -55,4 +55,5 @@ async def list_stock(
         limit=page_size,
         offset=offset,
     )
-    return await service.list_stock(session, query)
+    async with reading(request) as session:
+        return json_response(await service.list_stock(session, query))

@@ -5,10 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, and_, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from crm_common.db import fetch, like_pattern
 from crm_common.versioned import VersionedTable
 from inventory_service.assortment.models import AssortmentRow
 from inventory_service.assortment.repository import folder_subtree
@@ -19,6 +34,23 @@ from inventory_service.stores.models import StoreRow
 stock_table = cast(Table, StockRow.__table__)
 # Stock levels are never deleted, only replaced by a newer one.
 STOCK = VersionedTable(stock_table, deleted_at=None, origin=True)
+# The stock row's columns a listing shows.
+LISTED = tuple(
+    stock_table.c[name]
+    for name in (
+        "id",
+        "assortment_id",
+        "assortment_kind",
+        "product_id",
+        "store_id",
+        "stock",
+        "reserve",
+        "in_transit",
+        "available",
+        "unit_cost",
+        "as_of",
+    )
+)
 
 item = aliased(AssortmentRow, name="item")
 parent = aliased(AssortmentRow, name="parent")
@@ -40,10 +72,10 @@ folder_id = func.coalesce(item.folder_id, parent.folder_id)
 
 def _levels(*columns: Any) -> Any:
     """Stock rows joined to their names, store and effective minimum; ``columns``: what to select (default: the
-    listing's row with the whole StockRow)."""
+    listing's row, plain columns: no ORM object per row)."""
     s = StockRow
     listing = (
-        s,
+        *LISTED,
         name.label("name"),
         func.coalesce(item.code, parent.code).label("code"),
         func.coalesce(item.article, parent.article).label("article"),
@@ -82,29 +114,75 @@ class StockRepository:
         )
         return (await self.session.execute(selected.where(*conditions))).all()
 
-    async def search(self, query: StockQuery) -> tuple[Sequence[Row[Any]], int]:
+    async def search(self, query: StockQuery) -> tuple[Sequence[Any], int]:
+        """One page of the stock levels matching ``query`` (rows read by column name), and how many match in all."""
+        count, page = _listing(query)
+        params = _params(query)
+        total = (await fetch(self.session, count, params))[0]["total"]
+        return await fetch(self.session, page, params), int(total)
+
+
+_LISTINGS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
+MAX_SHAPES = 256
+
+
+def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
+    """The count and the page statements for the filters ``query`` uses and its order (values are bind parameters:
+    ``_params``), built the first time that shape is asked for and run by crm_common.db.fetch (docs/architecture.md,
+    "API conventions")."""
+    shape = (
+        query.store_id is not None,
+        query.product_id is not None,
+        query.folder_id is not None,
+        query.below_minimum,
+        query.zero,
+        query.negative,
+        bool(query.text),
+        query.sort,
+    )
+    found = _LISTINGS.get(shape)
+    if found is None:
+        if len(_LISTINGS) >= MAX_SHAPES:  # bounded, whatever mix of filters callers send
+            _LISTINGS.clear()
         conditions = _conditions(query)
-        counted = _levels().where(*conditions).with_only_columns(func.count())
-        total = await self.session.scalar(counted)
+        count = _levels().where(*conditions).with_only_columns(func.count().label("total"))
         order = _order_by(query.sort)
         # The page's ids first, then the full rows of those ids only: computed for every matching row, the listed
         # columns (names, effective minimum, below-minimum) were half the statement's time for a 50-row page.
-        page = (_levels().where(*conditions).with_only_columns(StockRow.id).order_by(*order).limit(query.limit)).offset(
-            query.offset
+        ids = (
+            _levels()
+            .where(*conditions)
+            .with_only_columns(StockRow.id)
+            .order_by(*order)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
         )
-        rows = await self.session.execute(_levels().where(StockRow.id.in_(page)).order_by(*order))
-        return rows.all(), int(total or 0)
+        found = _LISTINGS[shape] = (count, _levels().where(StockRow.id.in_(ids)).order_by(*order))
+    return found
+
+
+def _params(query: StockQuery) -> dict[str, Any]:
+    """The values of the bind parameters of ``_listing(query)``."""
+    values = {
+        "store_id": query.store_id,
+        "product_id": query.product_id,
+        "folder_id": query.folder_id,
+        "pattern": like_pattern(query.text.strip()) if query.text else None,
+    }
+    return {"limit": query.limit, "offset": query.offset} | {k: v for k, v in values.items() if v is not None}
 
 
 def _conditions(query: StockQuery) -> list[ColumnElement[bool]]:
     s = StockRow
     conditions: list[ColumnElement[bool]] = [~catalog_deleted, or_(store.id.is_(None), store.deleted_at.is_(None))]
     if query.store_id is not None:
-        conditions.append(s.store_id == query.store_id)
+        conditions.append(s.store_id == bindparam("store_id", type_=String))
     if query.product_id is not None:
-        conditions.append(or_(s.product_id == query.product_id, s.assortment_id == query.product_id))
+        product_id = bindparam("product_id", type_=String)
+        conditions.append(or_(s.product_id == product_id, s.assortment_id == product_id))
     if query.folder_id is not None:
-        conditions.append(or_(folder_id == query.folder_id, folder_id.in_(folder_subtree(query.folder_id))))
+        folder = bindparam("folder_id", type_=String)
+        conditions.append(or_(folder_id == folder, folder_id.in_(folder_subtree(folder))))
     if query.below_minimum is not None:
         conditions.append(below if query.below_minimum else ~func.coalesce(below, false()))
     if query.zero is not None:
@@ -112,8 +190,7 @@ def _conditions(query: StockQuery) -> list[ColumnElement[bool]]:
     if query.negative is not None:
         conditions.append(s.stock < 0 if query.negative else s.stock >= 0)
     if query.text:
-        escaped = query.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        pattern = bindparam("pattern", type_=Text)
         code = func.coalesce(item.code, parent.code, literal(""))
         article = func.coalesce(item.article, parent.article, literal(""))
         conditions.append(

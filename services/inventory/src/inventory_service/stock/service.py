@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import AssortmentKind, StockLevel
 from crm_common.messaging.consumer import PoisonEvent
 from crm_common.versioned import Versioned
-from inventory_service.stock.models import StockRow
 from inventory_service.stock.repository import STOCK, StockRepository
-from inventory_service.stock.schemas import StockItem, StockPage, StockQuery
+from inventory_service.stock.schemas import StockQuery
 
 
 def stock_entity_id(assortment_id: str, store_id: str) -> str:
@@ -45,30 +43,32 @@ def prepare_stock(event: EventEnvelope) -> Versioned:
     return Versioned(entity_id, event.source_version, row, False, event.occurred_at, level)
 
 
-async def list_stock(session: AsyncSession, query: StockQuery) -> StockPage:
+async def list_stock(session: AsyncSession, query: StockQuery) -> dict[str, Any]:
+    """One page of stock levels as the plain data of ``StockPage``, encoded once by the route
+    (crm_common.web.responses)."""
     rows, total = await StockRepository(session).search(query)
-    return StockPage(items=[_item(r) for r in rows], total=total, limit=query.limit, offset=query.offset)
+    return {"items": [_item(r) for r in rows], "total": total, "limit": query.limit, "offset": query.offset}
 
 
-def _item(row: Row[Any]) -> StockItem:
-    s: StockRow = row[0]
-    return StockItem(
-        id=s.id,
-        assortment_id=s.assortment_id,
-        assortment_kind=AssortmentKind(s.assortment_kind),
-        product_id=s.product_id,
-        name=row.name,
-        code=row.code,
-        article=row.article,
-        folder_id=row.folder_id,
-        store_id=s.store_id,
-        store_name=row.store_name,
-        stock=s.stock,
-        reserve=s.reserve,
-        in_transit=s.in_transit,
-        available=s.available,
-        unit_cost=s.unit_cost,
-        minimum=row.minimum,
-        below_minimum=bool(row.below_minimum),
-        as_of=s.as_of,
-    )
+def _item(row: Any) -> dict[str, Any]:
+    """A ``StockItem`` as plain data, its fields in the model's order (the tests hold the bytes to the model)."""
+    return {
+        "id": row["id"],
+        "assortment_id": row["assortment_id"],
+        "assortment_kind": AssortmentKind(row["assortment_kind"]).value,
+        "product_id": row["product_id"],
+        "name": row["name"],
+        "code": row["code"],
+        "article": row["article"],
+        "folder_id": row["folder_id"],
+        "store_id": row["store_id"],
+        "store_name": row["store_name"],
+        "stock": row["stock"],
+        "reserve": row["reserve"],
+        "in_transit": row["in_transit"],
+        "available": row["available"],
+        "unit_cost": row["unit_cost"],
+        "minimum": row["minimum"],
+        "below_minimum": bool(row["below_minimum"]),
+        "as_of": row["as_of"],
+    }

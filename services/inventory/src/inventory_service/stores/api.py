@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Query, Request
 
+from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
-from inventory_service.deps import read_session, settings
-from inventory_service.settings import InventorySettings
+from crm_common.web.responses import EncodedJSON, json_response
+from inventory_service.deps import settings
 from inventory_service.stores import service
 from inventory_service.stores.schemas import StorePage
 
@@ -24,14 +24,15 @@ router = APIRouter(
 
 @router.get("/stores", response_model=StorePage, responses=error_responses(ValidationFailed))
 async def list_stores(
-    session: Annotated[AsyncSession, Depends(read_session)],
-    config: Annotated[InventorySettings, Depends(settings)],
+    request: Request,
     archived: Annotated[bool | None, Query()] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> StorePage:
+) -> EncodedJSON:
     """List stores (warehouses)."""
+    config = settings(request)
     page_size = limit if limit is not None else config.default_page_size
     if page_size > config.max_page_size:
         raise ValidationFailed(f"limit must be at most {config.max_page_size}")
-    return await service.list_stores(session, archived=archived, limit=page_size, offset=offset)
+    async with reading(request) as session:
+        return json_response(await service.list_stores(session, archived=archived, limit=page_size, offset=offset))

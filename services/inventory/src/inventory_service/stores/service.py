@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.events.models import Store
 from inventory_service.stores.repository import StoreRepository
-from inventory_service.stores.schemas import StoreOut, StorePage
 
 
 def store_row(store: Store) -> dict[str, Any]:
@@ -25,7 +24,8 @@ def store_row(store: Store) -> dict[str, Any]:
     }
 
 
-async def list_stores(session: AsyncSession, *, archived: bool | None, limit: int, offset: int) -> StorePage:
+async def list_stores(session: AsyncSession, *, archived: bool | None, limit: int, offset: int) -> dict[str, Any]:
+    """One page of stores as the plain data of ``StorePage`` (its rows hold ``StoreOut``'s fields in its order), encoded
+    once by the route (crm_common.web.responses)."""
     rows, total = await StoreRepository(session).live(archived=archived, limit=limit, offset=offset)
-    items = [StoreOut.model_validate(r, from_attributes=True) for r in rows]
-    return StorePage(items=items, total=total, limit=limit, offset=offset)
+    return {"items": [dict(row) for row in rows], "total": total, "limit": limit, "offset": offset}
