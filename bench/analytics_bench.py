@@ -14,6 +14,9 @@ Generates canonical sales documents (shipments, retail sales, returns; ~5 positi
    baseline, a UTC range on indexed ``moment`` computed from the Moscow business days): first checks that every
    answer is the same on both sides for every month (dashboard figures and top lists, report rows), then p50/p95
    and the ratios;
+   The dashboard reads the coarse roll-ups (a business day's totals, a month per product and per customer, first
+   sales); the live path keeps them by deltas, and after it the bench checks that they equal the sums of the live
+   schema's facts (exit 1 if not), so both ways of keeping them are held to the facts;
 4. the dashboard through the Redis ReportCache (real Redis): cold (every call a miss) and warm, with the hit ratio
    from ``analytics_report_cache_total``, next to the uncached dashboard in the same run.
 Everything lives in scratch schemas `analytics_bench*` of DATABASE_URL and topics prefixed `bench-<random>.`, all
@@ -64,6 +67,7 @@ from analytics_service.pipeline.batch import ProjectionBatch
 from analytics_service.pipeline.bulk import BulkLoader
 from analytics_service.pipeline.rebuild import RebuildResult, prepare_records, prepare_schema
 from analytics_service.sales.report import sales_report
+from analytics_service.sales.rollups import DELTA_ROLLUPS
 from analytics_service.sales.schemas import Dimension, ReportFilters, SortField, TimeGrouping
 from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
@@ -230,6 +234,19 @@ async def apply_rebuild(engine: AsyncEngine, settings: AnalyticsSettings, messag
     done = time.perf_counter()
     assert result.skipped == 0, result.skipped_reasons
     return done - started, done - finishing, loader.positions
+
+
+async def live_coarse_rollups_match_the_facts(engine: AsyncEngine) -> None:
+    """The side check of the live path: every delta-kept roll-up holds exactly the sums of its facts (exit if not)."""
+    async with engine.connect() as conn:
+        for delta in DELTA_ROLLUPS:
+            held = f"SELECT {', '.join(delta.key_names + delta.columns)} FROM {SCHEMA_LIVE}.{delta.table}"
+            expected = delta.sums_sql(SCHEMA_LIVE)
+            for a, b in ((held, expected), (expected, held)):
+                extra = (await conn.execute(text(f"SELECT count(*) FROM ({a} EXCEPT {b}) x"))).scalar()
+                if extra:
+                    raise SystemExit(f"side check failed: {delta.table} of the live path differs from its facts")
+    print(f"live path: {', '.join(d.table for d in DELTA_ROLLUPS)} = sums of the facts")
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -418,6 +435,7 @@ async def main() -> None:
             f"consumer joined in {join:.1f}s, applied {events_per_s:,.0f} events/s "
             f"= {events_per_s * sample_positions / len(sample):,.0f} positions/s (all done {total:.1f}s after start)"
         )
+        await live_coarse_rollups_match_the_facts(engine)
         rebuild, finish, loaded = await apply_rebuild(engine, settings, messages, args.batch)
         print(
             f"rebuild path: {len(messages)} events / {loaded} positions in {rebuild:.1f}s "

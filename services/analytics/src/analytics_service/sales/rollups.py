@@ -141,9 +141,13 @@ class DeltaRollup:
         group = ", ".join(sql for _, sql in self.keys)
         return f'SELECT {keys}, {self.aggregates} FROM "{schema}".sales_facts f WHERE {where} GROUP BY {group}'  # noqa: S608
 
+    def sums_sql(self, schema: str) -> str:
+        """The rows the roll-up must hold: its aggregate over every fact."""
+        return self._select(schema, "TRUE")
+
     def build_sql(self, schema: str) -> str:
         """Fill the (empty) roll-up from every fact."""
-        return _insert(schema, self.table, self.key_names + self.columns) + self._select(schema, "TRUE")
+        return _insert(schema, self.table, self.key_names + self.columns) + self.sums_sql(schema)
 
     def add_sql(self, schema: str) -> str:
         """Add the sums of the facts of ``:documents`` into their rows (new rows for new keys)."""
