@@ -4,7 +4,8 @@
   record *when* something happened on this machine are left out) plus counts and money totals to print.
 * `delivery_report(...)`: per consumer group, the distinct event ids on the topics it reads versus its inbox
   (`processed_events`) and its dead letters. Nothing lost = every id is in one of the two; nothing counted twice =
-  the roll-ups (the daily ones and the dashboard's coarse ones) still equal the sums of their facts, and the totals equal the baseline's.
+  the roll-ups (the daily ones and the dashboard's coarse ones) still equal the sums of their facts, and the totals
+  equal the baseline's.
 * `wait_settled(...)`: the connector's jobs are over, every group has consumed to the end, outboxes are drained and
   two snapshots in a row agree.
 """
