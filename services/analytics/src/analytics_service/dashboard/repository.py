@@ -70,18 +70,14 @@ def _spanned(covered: Cover, monthly: Table, daily: Table, columns: Columns) -> 
 
 
 def _customers(covered: Cover) -> Subquery:
-    return _spanned(
-        covered,
-        SalesMonthlyCustomer.__table__,
-        SalesDailyCustomer.__table__,
-        lambda t, sign: _customer_columns(t, sign),
-    )
+    return _spanned(covered, SalesMonthlyCustomer.__table__, SalesDailyCustomer.__table__, _customer_columns)
 
 
 class DashboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._covers: dict[Period, Cover] = {}
+        self._totals: dict[Period, dict[str, Any]] = {}
 
     async def cover(self, period: Period) -> Cover:
         """The period's cover, weighing day ranges by the documents on their days (a day without any costs one)."""
@@ -101,35 +97,31 @@ class DashboardRepository:
             self._covers[period] = cover(period, weight)
         return self._covers[period]
 
+    async def _day_totals(self, period: Period) -> dict[str, Any]:
+        """Every sum of the per-day totals over the period, asked once per period."""
+        if period not in self._totals:
+            t = SalesDailyTotal
+            sums = {
+                "revenue": t.revenue,
+                "vat": t.vat,
+                "cost": t.cost,
+                "profit": t.profit,
+                "units_sold": t.sold_quantity,
+                "units_returned": t.returned_quantity,
+                "sales_count": t.sales_docs,
+                "returns_count": t.return_docs,
+            }
+            query = select(*(func.coalesce(func.sum(c), 0).label(name) for name, c in sums.items()))
+            row = (await self.session.execute(query.where(t.business_day.between(period.start, period.end)))).one()
+            self._totals[period] = dict(row._mapping)
+        return self._totals[period]
+
     async def sales_totals(self, period: Period) -> dict[str, Any]:
-        t = SalesDailyTotal
-        sums = {
-            "revenue": t.revenue,
-            "vat": t.vat,
-            "cost": t.cost,
-            "profit": t.profit,
-            "units_sold": t.sold_quantity,
-            "units_returned": t.returned_quantity,
-        }
-        row = (
-            await self.session.execute(
-                select(*(func.coalesce(func.sum(c), ZERO).label(name) for name, c in sums.items())).where(
-                    t.business_day.between(period.start, period.end)
-                )
-            )
-        ).one()
-        return dict(row._mapping)
+        totals = await self._day_totals(period)
+        return {k: totals[k] for k in ("revenue", "vat", "cost", "profit", "units_sold", "units_returned")}
 
     async def customer_totals(self, period: Period) -> dict[str, Any]:
-        t = SalesDailyTotal
-        docs = (
-            await self.session.execute(
-                select(
-                    func.coalesce(func.sum(t.sales_docs), 0).label("sales_count"),
-                    func.coalesce(func.sum(t.return_docs), 0).label("returns_count"),
-                ).where(t.business_day.between(period.start, period.end))
-            )
-        ).one()
+        totals = await self._day_totals(period)
         spanned = _customers(await self.cover(period))
         buyers = (
             select(spanned.c.customer_id)
@@ -148,7 +140,8 @@ class DashboardRepository:
             )
         ).one()
         return {
-            **dict(docs._mapping),
+            "sales_count": totals["sales_count"],
+            "returns_count": totals["returns_count"],
             "customers": counts.customers,
             "new_customers": counts.new_customers,
             "returning_customers": counts.customers - counts.new_customers,
