@@ -168,7 +168,7 @@ ROLLUP_CHECKS = {
            or d.sales_docs + d.return_docs is distinct from f.docs
         limit 20""",
     "sales_monthly_products": """
-        with f as (select date_trunc('month', business_day)::date as month, assortment_id, product_id,
+        with f as (select date_trunc('month', business_day::timestamp)::date as month, assortment_id, product_id,
                           sum(revenue) revenue, sum(profit) profit
                    from analytics.sales_facts group by 1, 2, 3)
         select coalesce(d.month, f.month)::text as month, coalesce(d.assortment_id, f.assortment_id) a,
@@ -178,7 +178,7 @@ ROLLUP_CHECKS = {
         where d.revenue is distinct from f.revenue or d.profit is distinct from f.profit
         limit 20""",
     "sales_monthly_customers": """
-        with f as (select date_trunc('month', business_day)::date as month, customer_id, sum(revenue) revenue
+        with f as (select date_trunc('month', business_day::timestamp)::date as month, customer_id, sum(revenue) revenue
                    from analytics.sales_facts group by 1, 2)
         select coalesce(d.month, f.month)::text as month, coalesce(d.customer_id, f.customer_id) c,
                d.revenue d_rev, f.revenue f_rev

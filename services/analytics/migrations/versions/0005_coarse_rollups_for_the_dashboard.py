@@ -33,13 +33,13 @@ JOIN (SELECT business_day, sum(sales_docs) sales_docs, sum(return_docs) return_d
       FROM analytics.sales_daily_customers GROUP BY business_day) c USING (business_day);
 INSERT INTO analytics.sales_monthly_products (month, assortment_id, product_id, documents, sold_quantity,
     returned_quantity, revenue, vat, cost, profit)
-SELECT CAST(date_trunc('month', business_day) AS date), assortment_id, product_id, sum(documents),
+SELECT CAST(date_trunc('month', CAST(business_day AS timestamp)) AS date), assortment_id, product_id, sum(documents),
     sum(sold_quantity), sum(returned_quantity), sum(revenue), sum(vat), sum(cost), sum(profit)
 FROM analytics.sales_daily_products GROUP BY 1, 2, 3;
 INSERT INTO analytics.sales_monthly_customers (month, customer_id, sales_docs, return_docs, quantity, revenue, cost,
     profit)
-SELECT CAST(date_trunc('month', business_day) AS date), customer_id, sum(sales_docs), sum(return_docs),
-    sum(quantity), sum(revenue), sum(cost), sum(profit)
+SELECT CAST(date_trunc('month', CAST(business_day AS timestamp)) AS date), customer_id, sum(sales_docs),
+    sum(return_docs), sum(quantity), sum(revenue), sum(cost), sum(profit)
 FROM analytics.sales_daily_customers GROUP BY 1, 2;
 INSERT INTO analytics.sales_customer_firsts (customer_id, first_sale_day)
 SELECT customer_id, min(business_day) FROM analytics.sales_daily_customers WHERE sales_docs > 0 GROUP BY 1;

@@ -27,7 +27,7 @@ from crm_testing import test_database_url
 
 SHIP, RETAIL, RETURN = DocumentKind.SHIPMENT, DocumentKind.RETAIL_SALE, DocumentKind.SALES_RETURN
 MARCH_31, APRIL_1 = date(2025, 3, 31), date(2025, 4, 1)
-MONTH = "CAST(date_trunc('month', business_day) AS date)"
+MONTH = "CAST(date_trunc('month', CAST(business_day AS timestamp)) AS date)"
 # What each coarse roll-up must hold, as sums over the finer ones (every document has one day, store and customer).
 FROM_FINER = {
     "sales_daily_totals": """

@@ -25,7 +25,8 @@ from crm_common.events.models import DocumentKind
 
 RETURNS = ", ".join(f"'{kind.value}'" for kind in (DocumentKind.SALES_RETURN, DocumentKind.RETAIL_RETURN))
 KEY_TYPES = {"business_day": "date", "month": "date"}  # every other key column is text
-MONTH = "CAST(date_trunc('month', f.business_day) AS date)"
+# The month of a business day, as a date: through `timestamp` (no zone), so the session's TimeZone plays no part.
+MONTH = "CAST(date_trunc('month', CAST(f.business_day AS timestamp)) AS date)"
 
 
 def _unnest(keys: tuple[str, ...]) -> str:
