@@ -1,6 +1,7 @@
 """The coarse roll-ups the dashboard reads (a day's totals, a month per product and per customer, first sales) must
-equal the same sums over the finer daily roll-ups after any sequence of document versions, through the live batch
-path and through the rebuild's bulk load alike (docs/architecture.md, "Layers"; README, "Reports at 1M positions").
+equal the same sums over the finer daily roll-ups after any sequence of document versions: through the live path
+(one event or one consumer batch at a time, and the real consumer over Kafka) and through the rebuild alike
+(docs/architecture.md, "Layers"; README, "Reports at 1M positions").
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-from analytics_testkit import document_deleted, document_event, msk, new_id, position
+from analytics_testkit import document_deleted, document_event, eventually, msk, new_id, position, publish
 from pipeline.test_batch_paths import _bulk_load, _drop, _fresh  # type: ignore[import-not-found]
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_service.db import SCHEMA
 from analytics_service.pipeline.batch import ProjectionBatch
+from analytics_service.pipeline.rebuild import rebuild
 from analytics_service.sales.rollups import RollupDrift
 from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine
@@ -79,7 +81,8 @@ def sequence() -> list[EventEnvelope]:
 
 
 @pytest.fixture(scope="module")
-async def engine(migrated: None) -> AsyncIterator[AsyncEngine]:
+async def own_engine(migrated: None) -> AsyncIterator[AsyncEngine]:
+    """An engine of this module's own (the shared ``engine`` serves the live service of the package)."""
     engine = create_engine(test_database_url(), SCHEMA, pool_size=2)
     yield engine
     await engine.dispose()
@@ -107,27 +110,29 @@ async def count(engine: AsyncEngine, schema: str, table: str) -> int:
 
 
 async def test_the_live_path_keeps_the_coarse_roll_ups_equal_to_the_finer_ones_after_every_event(
-    engine, settings: AnalyticsSettings
+    own_engine: AsyncEngine, settings: AnalyticsSettings
 ) -> None:  # type: ignore[no-untyped-def]
     schema = f"analytics_t_coarse_{uuid.uuid4().hex[:6]}"
     batch = ProjectionBatch(settings)
     try:
-        sessions = await _fresh(engine, schema)
+        sessions = await _fresh(own_engine, schema)
         months_seen = set()
         for event in sequence():
             async with sessions() as s, s.begin():
                 await batch(s, [event])
-            assert await coarse_differences(engine, schema) == {}, event.event_type
-            months_seen |= {r[0] for r in await _rows(engine, f'SELECT month FROM "{schema}".sales_monthly_products')}
+            assert await coarse_differences(own_engine, schema) == {}, event.event_type
+            months_seen |= {
+                r[0] for r in await _rows(own_engine, f'SELECT month FROM "{schema}".sales_monthly_products')
+            }
         assert months_seen == {date(2025, 3, 1), date(2025, 4, 1)}  # the moved document crossed a month
         for table in FROM_FINER:  # every document was deleted or unposted: nothing may linger as zeros
-            assert await count(engine, schema, table) == 0, table
+            assert await count(own_engine, schema, table) == 0, table
     finally:
-        await _drop(engine, schema)
+        await _drop(own_engine, schema)
 
 
 async def test_a_batch_and_the_rebuild_leave_the_same_coarse_roll_ups_as_the_finer_ones_at_every_step(
-    engine, settings: AnalyticsSettings
+    own_engine: AsyncEngine, settings: AnalyticsSettings
 ) -> None:  # type: ignore[no-untyped-def]
     events = sequence()
     batch = ProjectionBatch(settings)
@@ -135,25 +140,25 @@ async def test_a_batch_and_the_rebuild_leave_the_same_coarse_roll_ups_as_the_fin
     for n in (2, 3, 5, 6, 7, len(events)):
         live, bulk = f"analytics_t_cb_{tag}_{n}", f"analytics_t_cr_{tag}_{n}"
         try:
-            async with (await _fresh(engine, live))() as s, s.begin():
+            async with (await _fresh(own_engine, live))() as s, s.begin():
                 await batch(s, events[:n])  # one consumer batch: versions of one document reduced together
-            await _bulk_load(await _fresh(engine, bulk, bulk=True), batch, bulk, events[:n])
+            await _bulk_load(await _fresh(own_engine, bulk, bulk=True), batch, bulk, events[:n])
             for schema in (live, bulk):
-                assert await coarse_differences(engine, schema) == {}, (n, schema)
+                assert await coarse_differences(own_engine, schema) == {}, (n, schema)
             if n < len(events):
-                assert await count(engine, bulk, "sales_daily_totals") > 0, n
+                assert await count(own_engine, bulk, "sales_daily_totals") > 0, n
         finally:
-            await _drop(engine, live, bulk)
+            await _drop(own_engine, live, bulk)
 
 
 async def test_taking_facts_out_of_a_missing_coarse_row_is_an_error_not_a_silent_skip(
-    engine, settings: AnalyticsSettings
+    own_engine: AsyncEngine, settings: AnalyticsSettings
 ) -> None:  # type: ignore[no-untyped-def]
     schema = f"analytics_t_drift_{uuid.uuid4().hex[:6]}"
     batch = ProjectionBatch(settings)
     doc = new_id()
     try:
-        sessions = await _fresh(engine, schema)
+        sessions = await _fresh(own_engine, schema)
         async with sessions() as s, s.begin():
             await batch(s, [document_event(SHIP, doc, 1, msk(MARCH_31), [position("p1", 1, 10)], customer="c1")])
             await s.execute(text(f'DELETE FROM "{schema}".sales_monthly_customers'))
@@ -161,4 +166,37 @@ async def test_taking_facts_out_of_a_missing_coarse_row_is_an_error_not_a_silent
             async with sessions() as s, s.begin():
                 await batch(s, [document_deleted(SHIP, doc, 2)])
     finally:
-        await _drop(engine, schema)
+        await _drop(own_engine, schema)
+
+
+async def _stored_versions(engine: AsyncEngine, events: list[EventEnvelope]) -> None:
+    """Wait until the live consumer holds the newest version of every document in ``events``."""
+    newest: dict[str, int] = {}
+    for e in events:
+        newest[e.entity_id] = max(newest.get(e.entity_id, 0), e.source_version)
+
+    async def stored() -> bool:
+        rows = await _rows(engine, "SELECT id, source_version FROM analytics.documents")
+        return newest.items() <= dict(rows).items()  # type: ignore[arg-type]
+
+    await eventually(stored, what="the newest version of every document applied")
+
+
+async def test_through_kafka_and_a_rebuild_the_coarse_roll_ups_equal_the_finer_ones(
+    live, own_engine: AsyncEngine, settings: AnalyticsSettings
+) -> None:  # type: ignore[no-untyped-def]
+    events = sequence()
+    await publish(events[:5])
+    await _stored_versions(own_engine, events[:5])
+    assert await coarse_differences(own_engine, SCHEMA) == {}
+    kept = {t: await _rows(own_engine, f"SELECT * FROM analytics.{t}") for t in FROM_FINER}
+    assert {r[0] for r in kept["sales_monthly_products"]} >= {date(2025, 3, 1), date(2025, 4, 1)}
+    assert all(kept.values())
+
+    await rebuild(settings)
+
+    assert await coarse_differences(own_engine, SCHEMA) == {}
+    assert {t: await _rows(own_engine, f"SELECT * FROM analytics.{t}") for t in FROM_FINER} == kept
+    await publish(events[5:])  # the live consumer goes on over the rebuilt tables
+    await _stored_versions(own_engine, events)
+    assert await coarse_differences(own_engine, SCHEMA) == {}
