@@ -9,7 +9,8 @@ Generates canonical sales documents (shipments, retail sales, returns; ~5 positi
 2. rebuild path: all documents, from their Kafka bytes, through the rebuild's validation and bulk loader
    (COPY into staging, one pass to pick versions, roll-ups by GROUP BY, keys and indexes after the load): the
    rebuild time (Kafka fetch excluded) and positions/s;
-3. asks the dashboard and two sales reports (month by day and product; month by customer) of the projections, and
+3. asks the dashboard (a whole month against the period before it, and the default month to date on the 20th) and
+   two sales reports (month by day and product; month by customer) of the projections, and
    the same questions as plain SQL over a raw positions table holding the same rows (bench/analytics_raw.py: a fair
    baseline, a UTC range on indexed ``moment`` computed from the Moscow business days): first checks that every
    answer is the same on both sides for every month (dashboard figures and top lists, report rows), then p50/p95
@@ -38,6 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -62,7 +64,7 @@ from analytics_service.checkpoints.repository import hold_projection_lock
 from analytics_service.dashboard.report import build_dashboard
 from analytics_service.dashboard.schemas import Dashboard
 from analytics_service.db import Base, inbox, projection_tables
-from analytics_service.periods import Period
+from analytics_service.periods import Period, PeriodKind, resolve
 from analytics_service.pipeline.batch import ProjectionBatch
 from analytics_service.pipeline.bulk import BulkLoader
 from analytics_service.pipeline.rebuild import RebuildResult, prepare_records, prepare_schema
@@ -268,6 +270,11 @@ def month(i: int) -> Period:
     return Period(start, end)
 
 
+def month_to_date(i: int) -> tuple[Period, Period]:
+    """The dashboard's default period on the 20th of month ``i``: the month to date, against the same days before."""
+    return resolve(PeriodKind.MONTH, zone=ZoneInfo("Europe/Moscow"), as_of=month(i).start + timedelta(days=19))
+
+
 Ask = Callable[[int], Awaitable[Any]]
 
 
@@ -281,6 +288,14 @@ def questions(engine: AsyncEngine, sessions: Any) -> list[tuple[str, Ask, Ask, C
     async def plain_dashboard(i: int) -> Any:
         async with engine.connect() as c:
             return await raw_dashboard(c, month(i), month(i).before(), 10)
+
+    async def projected_to_date(i: int) -> Any:
+        async with sessions() as s:
+            return await build_dashboard(s, *month_to_date(i), 10)
+
+    async def plain_to_date(i: int) -> Any:
+        async with engine.connect() as c:
+            return await raw_dashboard(c, *month_to_date(i), 10)
 
     def report(time_: TimeGrouping, dimension: Dimension, sort: SortField, descending: bool) -> Ask:
         async def ask(i: int) -> Any:
@@ -314,6 +329,12 @@ def questions(engine: AsyncEngine, sessions: Any) -> list[tuple[str, Ask, Ask, C
             projected_dashboard,
             plain_dashboard,
             lambda i, projected, raw: dashboard_difference(f"dashboard {month(i)}", projected, raw),
+        ),
+        (
+            "dashboard, 20 days",
+            projected_to_date,
+            plain_to_date,
+            lambda i, projected, raw: dashboard_difference(f"dashboard to {month_to_date(i)[0]}", projected, raw),
         ),
         (
             "report day×product",
