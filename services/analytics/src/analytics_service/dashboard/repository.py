@@ -70,7 +70,24 @@ def _spanned(covered: Cover, monthly: Table, daily: Table, columns: Columns) -> 
 
 
 def _customers(covered: Cover) -> Subquery:
-    return _spanned(covered, SalesMonthlyCustomer.__table__, SalesDailyCustomer.__table__, _customer_columns)
+    """One row per customer with documents in the period ('' excluded): its sale and return documents and sums."""
+    monthly = SalesMonthlyCustomer.__table__
+    if len(covered.months) == 1 and not covered.days:  # a whole month: its rows are those already, no grouping
+        return (
+            select(*_customer_columns(monthly, 1))
+            .where(monthly.c.month == covered.months[0])
+            .where(monthly.c.customer_id != "")
+            .subquery()
+        )
+    u = _spanned(covered, monthly, SalesDailyCustomer.__table__, _customer_columns)
+    sums = (func.sum(u.c[name]).label(name) for name in ("sales_docs", "return_docs", "revenue", "profit"))
+    return (
+        select(u.c.customer_id, *sums)
+        .where(u.c.customer_id != "")
+        .group_by(u.c.customer_id)
+        .having(func.sum(u.c.sales_docs) + func.sum(u.c.return_docs) > 0)  # customers only on days taken away
+        .subquery()
+    )
 
 
 class DashboardRepository:
@@ -122,14 +139,8 @@ class DashboardRepository:
 
     async def customer_totals(self, period: Period) -> dict[str, Any]:
         totals = await self._day_totals(period)
-        spanned = _customers(await self.cover(period))
-        buyers = (
-            select(spanned.c.customer_id)
-            .where(spanned.c.customer_id != "")
-            .group_by(spanned.c.customer_id)
-            .having(func.sum(spanned.c.sales_docs) > 0)
-            .subquery()
-        )
+        customers = _customers(await self.cover(period))
+        buyers = select(customers.c.customer_id).where(customers.c.sales_docs > 0).subquery()
         first = SalesCustomerFirst
         counts = (
             await self.session.execute(
@@ -194,18 +205,10 @@ class DashboardRepository:
         return [dict(r._mapping) for r in rows]
 
     async def top_customers(self, period: Period, limit: int) -> list[dict[str, Any]]:
-        u = _customers(await self.cover(period))
+        c = _customers(await self.cover(period))
         top = (
-            select(
-                u.c.customer_id,
-                func.sum(u.c.sales_docs).label("sales_count"),
-                func.sum(u.c.revenue).label("revenue"),
-                func.sum(u.c.profit).label("profit"),
-            )
-            .where(u.c.customer_id != "")
-            .group_by(u.c.customer_id)
-            .having(func.sum(u.c.sales_docs) + func.sum(u.c.return_docs) > 0)
-            .order_by(func.sum(u.c.revenue).desc(), u.c.customer_id)
+            select(c.c.customer_id, c.c.sales_docs.label("sales_count"), c.c.revenue, c.c.profit)
+            .order_by(c.c.revenue.desc(), c.c.customer_id)
             .limit(limit)
             .subquery()
         )
