@@ -9,11 +9,15 @@ Generates canonical sales documents (shipments, retail sales, returns; ~5 positi
 2. rebuild path: all documents, from their Kafka bytes, through the rebuild's validation and bulk loader
    (COPY into staging, one pass to pick versions, roll-ups by GROUP BY, keys and indexes after the load): the
    rebuild time (Kafka fetch excluded) and positions/s;
-3. asks the dashboard and two sales reports (month by day and product; month by customer) of the projections, and
+3. asks the dashboard (a whole month against the period before it, and the default month to date on the 20th) and
+   two sales reports (month by day and product; month by customer) of the projections, and
    the same questions as plain SQL over a raw positions table holding the same rows (bench/analytics_raw.py: a fair
    baseline, a UTC range on indexed ``moment`` computed from the Moscow business days): first checks that every
    answer is the same on both sides for every month (dashboard figures and top lists, report rows), then p50/p95
    and the ratios;
+   The dashboard reads the coarse roll-ups (a business day's totals, a month per product and per customer, first
+   sales); the live path keeps them by deltas, and after it the bench checks that they equal the sums of the live
+   schema's facts (exit 1 if not), so both ways of keeping them are held to the facts;
 4. the dashboard through the Redis ReportCache (real Redis): cold (every call a miss) and warm, with the hit ratio
    from ``analytics_report_cache_total``, next to the uncached dashboard in the same run.
 Everything lives in scratch schemas `analytics_bench*` of DATABASE_URL and topics prefixed `bench-<random>.`, all
@@ -35,6 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -59,11 +64,12 @@ from analytics_service.checkpoints.repository import hold_projection_lock
 from analytics_service.dashboard.report import build_dashboard
 from analytics_service.dashboard.schemas import Dashboard
 from analytics_service.db import Base, inbox, projection_tables
-from analytics_service.periods import Period
+from analytics_service.periods import Period, PeriodKind, resolve
 from analytics_service.pipeline.batch import ProjectionBatch
 from analytics_service.pipeline.bulk import BulkLoader
 from analytics_service.pipeline.rebuild import RebuildResult, prepare_records, prepare_schema
 from analytics_service.sales.report import sales_report
+from analytics_service.sales.rollups import DELTA_ROLLUPS
 from analytics_service.sales.schemas import Dimension, ReportFilters, SortField, TimeGrouping
 from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
@@ -232,6 +238,19 @@ async def apply_rebuild(engine: AsyncEngine, settings: AnalyticsSettings, messag
     return done - started, done - finishing, loader.positions
 
 
+async def live_coarse_rollups_match_the_facts(engine: AsyncEngine) -> None:
+    """The side check of the live path: every delta-kept roll-up holds exactly the sums of its facts (exit if not)."""
+    async with engine.connect() as conn:
+        for delta in DELTA_ROLLUPS:
+            held = f"SELECT {', '.join(delta.key_names + delta.columns)} FROM {SCHEMA_LIVE}.{delta.table}"
+            expected = delta.sums_sql(SCHEMA_LIVE)
+            for a, b in ((held, expected), (expected, held)):
+                extra = (await conn.execute(text(f"SELECT count(*) FROM ({a} EXCEPT {b}) x"))).scalar()
+                if extra:
+                    raise SystemExit(f"side check failed: {delta.table} of the live path differs from its facts")
+    print(f"live path: {', '.join(d.table for d in DELTA_ROLLUPS)} = sums of the facts")
+
+
 def pct(samples: list[float], q: float) -> float:
     return sorted(samples)[min(len(samples) - 1, int(q * len(samples)))] * 1000
 
@@ -251,6 +270,11 @@ def month(i: int) -> Period:
     return Period(start, end)
 
 
+def month_to_date(i: int) -> tuple[Period, Period]:
+    """The dashboard's default period on the 20th of month ``i``: the month to date, against the same days before."""
+    return resolve(PeriodKind.MONTH, zone=ZoneInfo("Europe/Moscow"), as_of=month(i).start + timedelta(days=19))
+
+
 Ask = Callable[[int], Awaitable[Any]]
 
 
@@ -264,6 +288,14 @@ def questions(engine: AsyncEngine, sessions: Any) -> list[tuple[str, Ask, Ask, C
     async def plain_dashboard(i: int) -> Any:
         async with engine.connect() as c:
             return await raw_dashboard(c, month(i), month(i).before(), 10)
+
+    async def projected_to_date(i: int) -> Any:
+        async with sessions() as s:
+            return await build_dashboard(s, *month_to_date(i), 10)
+
+    async def plain_to_date(i: int) -> Any:
+        async with engine.connect() as c:
+            return await raw_dashboard(c, *month_to_date(i), 10)
 
     def report(time_: TimeGrouping, dimension: Dimension, sort: SortField, descending: bool) -> Ask:
         async def ask(i: int) -> Any:
@@ -297,6 +329,12 @@ def questions(engine: AsyncEngine, sessions: Any) -> list[tuple[str, Ask, Ask, C
             projected_dashboard,
             plain_dashboard,
             lambda i, projected, raw: dashboard_difference(f"dashboard {month(i)}", projected, raw),
+        ),
+        (
+            "dashboard, 20 days",
+            projected_to_date,
+            plain_to_date,
+            lambda i, projected, raw: dashboard_difference(f"dashboard to {month_to_date(i)[0]}", projected, raw),
         ),
         (
             "report day×product",
@@ -418,6 +456,7 @@ async def main() -> None:
             f"consumer joined in {join:.1f}s, applied {events_per_s:,.0f} events/s "
             f"= {events_per_s * sample_positions / len(sample):,.0f} positions/s (all done {total:.1f}s after start)"
         )
+        await live_coarse_rollups_match_the_facts(engine)
         rebuild, finish, loaded = await apply_rebuild(engine, settings, messages, args.batch)
         print(
             f"rebuild path: {len(messages)} events / {loaded} positions in {rebuild:.1f}s "

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import pickle
@@ -236,6 +237,18 @@ def endpoints(products: int) -> list[Endpoint]:
     ]
 
 
+def coarse_rollup_backfill() -> list[str]:
+    """Migration 0005's own back-fill of the dashboard's coarse roll-ups from the daily ones: what a database migrated
+    over the seeded rows would hold (the dashboard reads those, services/analytics/src/analytics_service/dashboard)."""
+    path = Path(__file__).resolve().parents[1] / "services/analytics/migrations/versions"
+    spec = importlib.util.spec_from_file_location("analytics_0005", path / "0005_coarse_rollups_for_the_dashboard.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [s for s in module.BACKFILL.split(";") if s.strip()]
+
+
 def seed(url: str, products: int) -> None:
     """Catalog products with a price; the same products with stock in three stores; daily roll-ups of their sales."""
     seed_products(url, products)
@@ -259,6 +272,8 @@ def seed(url: str, products: int) -> None:
         DAYS[0],
         DAYS[2],
     )
+    for statement in coarse_rollup_backfill():
+        execute(url, statement)
     execute(  # 40 stores, the first three hold the stock
         url,
         "INSERT INTO inventory.stores (id, source, account_id, name, address, updated_at, source_version)"

@@ -4,7 +4,8 @@
   record *when* something happened on this machine are left out) plus counts and money totals to print.
 * `delivery_report(...)`: per consumer group, the distinct event ids on the topics it reads versus its inbox
   (`processed_events`) and its dead letters. Nothing lost = every id is in one of the two; nothing counted twice =
-  the daily roll-ups (kept by deltas) still equal the sums of their facts, and the totals equal the baseline's.
+  the roll-ups (the daily ones and the dashboard's coarse ones) still equal the sums of their facts, and the totals
+  equal the baseline's.
 * `wait_settled(...)`: the connector's jobs are over, every group has consumed to the end, outboxes are drained and
   two snapshots in a row agree.
 """
@@ -154,6 +155,36 @@ ROLLUP_CHECKS = {
         from analytics.sales_daily_customers d
         full join f using (business_day, customer_id)
         where d.revenue is distinct from f.revenue and not (coalesce(d.revenue, 0) = 0 and f.revenue is null)
+        limit 20""",
+    # The dashboard's coarse roll-ups are kept by deltas: a row exists exactly while facts fall into it.
+    "sales_daily_totals": """
+        with f as (select business_day, sum(revenue) revenue, sum(profit) profit, count(distinct document_id) docs
+                   from analytics.sales_facts group by 1)
+        select coalesce(d.business_day, f.business_day)::text as bday, d.revenue d_rev, f.revenue f_rev,
+               d.sales_docs + d.return_docs d_docs, f.docs f_docs
+        from analytics.sales_daily_totals d
+        full join f using (business_day)
+        where d.revenue is distinct from f.revenue or d.profit is distinct from f.profit
+           or d.sales_docs + d.return_docs is distinct from f.docs
+        limit 20""",
+    "sales_monthly_products": """
+        with f as (select date_trunc('month', business_day::timestamp)::date as month, assortment_id, product_id,
+                          sum(revenue) revenue, sum(profit) profit
+                   from analytics.sales_facts group by 1, 2, 3)
+        select coalesce(d.month, f.month)::text as month, coalesce(d.assortment_id, f.assortment_id) a,
+               d.revenue d_rev, f.revenue f_rev
+        from analytics.sales_monthly_products d
+        full join f using (month, assortment_id, product_id)
+        where d.revenue is distinct from f.revenue or d.profit is distinct from f.profit
+        limit 20""",
+    "sales_monthly_customers": """
+        with f as (select date_trunc('month', business_day::timestamp)::date as month, customer_id, sum(revenue) revenue
+                   from analytics.sales_facts group by 1, 2)
+        select coalesce(d.month, f.month)::text as month, coalesce(d.customer_id, f.customer_id) c,
+               d.revenue d_rev, f.revenue f_rev
+        from analytics.sales_monthly_customers d
+        full join f using (month, customer_id)
+        where d.revenue is distinct from f.revenue
         limit 20""",
 }
 

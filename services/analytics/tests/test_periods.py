@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from analytics_service import periods as periods_module
-from analytics_service.periods import Period, PeriodKind, resolve, today_in
+from analytics_service.periods import Cover, Period, PeriodKind, cover, month_of, resolve, today_in
 from crm_common.errors import ValidationFailed
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -147,3 +149,31 @@ def test_dates_are_refused_with_a_named_period(kind: PeriodKind, given: str) -> 
 def test_without_as_of_periods_end_today_in_the_zone() -> None:
     current, _ = resolve(PeriodKind.TODAY, zone=MSK)
     assert current.end == date(2024, 3, 13)
+
+
+def _days_counted(covered: Cover) -> Counter[date]:
+    counted: Counter[date] = Counter()
+    for first in covered.months:
+        month = month_of(first)
+        counted.update(month.start + timedelta(days=i) for i in range(month.days))
+    for span, sign in covered.days:
+        for i in range(span.days):
+            counted[span.start + timedelta(days=i)] += sign
+    return +counted  # days added and taken away cancel out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_cover_counts_every_day_of_the_period_once_and_no_other_day(seed: int) -> None:
+    rnd = random.Random(seed)
+    for _ in range(200):
+        start = date(2024, 1, 1) + timedelta(days=rnd.randint(0, 800))
+        period = Period(start, start + timedelta(days=rnd.choice([0, 5, 20, 40, 100, 400])))
+        busy = {start + timedelta(days=rnd.randint(-40, 440)) for _ in range(rnd.randint(0, 30))}
+        covered = cover(period, lambda p, busy=busy: sum(p.start <= d <= p.end for d in busy))  # type: ignore[misc]
+        assert _days_counted(covered) == Counter(period.start + timedelta(days=i) for i in range(period.days))
+
+
+def test_month_to_date_is_the_whole_month_minus_the_days_to_come() -> None:
+    covered = cover(Period(date(2025, 5, 1), date(2025, 5, 20)))
+    assert covered == Cover((date(2025, 5, 1),), ((Period(date(2025, 5, 21), date(2025, 5, 31)), -1),))
+    assert cover(Period(date(2025, 5, 1), date(2025, 5, 9))).months == ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +31,46 @@ class Period:
     def before(self) -> Period:
         """The period of the same length that ends the day before this one starts."""
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+
+def month_of(day: date) -> Period:
+    """The calendar month ``day`` falls in."""
+    first = day.replace(day=1)
+    following = (first + timedelta(days=31)).replace(day=1)
+    return Period(first, following - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A period as whole calendar months plus and minus day ranges: sums over ``months``, plus the ranges signed +1,
+    minus those signed -1, are the sums over the period's days. Monthly roll-ups answer the months, daily ones the
+    ranges (docs/architecture.md, "Money, time, quantities": the days are business days)."""
+
+    months: tuple[date, ...]  # first days
+    days: tuple[tuple[Period, int], ...]
+
+
+def cover(period: Period, weight: Callable[[Period], int] = lambda p: p.days) -> Cover:
+    """Cover ``period`` with the least ``weight`` of day ranges: a month it only partly spans is either its days in
+    the period, or the whole month minus its days outside, whichever weighs less (month to date on the 20th: the month
+    minus the ten days to come, usually empty)."""
+    months: list[date] = []
+    days: list[tuple[Period, int]] = []
+    month = month_of(period.start)
+    while month.start <= period.end:
+        inside = Period(max(month.start, period.start), min(month.end, period.end))
+        outside = [Period(month.start, inside.start - timedelta(days=1))] if inside.start > month.start else []
+        if inside.end < month.end:
+            outside.append(Period(inside.end + timedelta(days=1), month.end))
+        if not outside:
+            months.append(month.start)
+        elif sum(weight(p) for p in outside) < weight(inside):
+            months.append(month.start)
+            days += [(p, -1) for p in outside]
+        else:
+            days.append((inside, 1))
+        month = month_of(month.end + timedelta(days=1))
+    return Cover(tuple(months), tuple(days))
 
 
 def today_in(zone: ZoneInfo, now: datetime | None = None) -> date:

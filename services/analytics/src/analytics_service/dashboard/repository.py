@@ -1,71 +1,158 @@
-"""Dashboard SQL, all over the daily roll-ups and the stock projection (never over raw facts)."""
+"""Dashboard SQL, all over the roll-ups and the stock projection (never over raw facts).
+
+Figures come from the per-day totals; the top lists and the customer counts from the monthly roll-ups for the
+months a period covers, plus or minus the daily roll-ups for the days at its edges (`periods.cover`). Each part is a
+handful of rows per day or a few thousand per month, where the daily product roll-up alone holds a row per day,
+product and store (README, "Reports at 1M positions").
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, Table, and_, case, distinct, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.catalog.models import ProductDim, VariantDim
 from analytics_service.customers.models import CounterpartyDim
-from analytics_service.periods import Period
-from analytics_service.sales.models import DocumentRow, SalesDailyCustomer, SalesDailyProduct
+from analytics_service.periods import Cover, Period, cover, month_of
+from analytics_service.sales.models import (
+    DocumentRow,
+    SalesCustomerFirst,
+    SalesDailyCustomer,
+    SalesDailyProduct,
+    SalesDailyTotal,
+    SalesMonthlyCustomer,
+    SalesMonthlyProduct,
+)
 from analytics_service.stock.models import StockLevelRow
 
 ZERO = Decimal(0)
+Columns = Callable[[Table, int], list[ColumnElement[Any]]]
+
+
+def _signed(column: ColumnElement[Any], sign: int) -> ColumnElement[Any]:
+    return column if sign > 0 else -column
+
+
+def _product_columns(t: Table, sign: int) -> list[ColumnElement[Any]]:
+    return [
+        t.c.assortment_id,
+        t.c.product_id,
+        _signed(t.c.documents, sign).label("documents"),
+        _signed(t.c.sold_quantity - t.c.returned_quantity, sign).label("quantity"),
+        _signed(t.c.revenue, sign).label("revenue"),
+        _signed(t.c.profit, sign).label("profit"),
+    ]
+
+
+def _customer_columns(t: Table, sign: int) -> list[ColumnElement[Any]]:
+    return [
+        t.c.customer_id,
+        *(_signed(t.c[name], sign).label(name) for name in ("sales_docs", "return_docs", "revenue", "profit")),
+    ]
+
+
+def _parts(covered: Cover, monthly: Table, daily: Table, columns: Columns) -> list[Select[Any]]:
+    parts = [select(*columns(monthly, 1)).where(monthly.c.month.in_(covered.months))] if covered.months else []
+    for span, sign in covered.days:
+        parts.append(select(*columns(daily, sign)).where(daily.c.business_day.between(span.start, span.end)))
+    return parts
+
+
+def _spanned(covered: Cover, monthly: Table, daily: Table, columns: Columns) -> Subquery:
+    """The rows whose signed sums are the period's, by the roll-ups' own key."""
+    parts = _parts(covered, monthly, daily, columns)
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+
+
+def _customers(covered: Cover) -> Subquery:
+    """One row per customer with documents in the period ('' excluded): its sale and return documents and sums."""
+    monthly = SalesMonthlyCustomer.__table__
+    if len(covered.months) == 1 and not covered.days:  # a whole month: its rows are those already, no grouping
+        return (
+            select(*_customer_columns(monthly, 1))
+            .where(monthly.c.month == covered.months[0])
+            .where(monthly.c.customer_id != "")
+            .subquery()
+        )
+    u = _spanned(covered, monthly, SalesDailyCustomer.__table__, _customer_columns)
+    sums = (func.sum(u.c[name]).label(name) for name in ("sales_docs", "return_docs", "revenue", "profit"))
+    return (
+        select(u.c.customer_id, *sums)
+        .where(u.c.customer_id != "")
+        .group_by(u.c.customer_id)
+        .having(func.sum(u.c.sales_docs) + func.sum(u.c.return_docs) > 0)  # customers only on days taken away
+        .subquery()
+    )
 
 
 class DashboardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._covers: dict[Period, Cover] = {}
+        self._totals: dict[Period, dict[str, Any]] = {}
+
+    async def cover(self, period: Period) -> Cover:
+        """The period's cover, weighing day ranges by the documents on their days (a day without any costs one)."""
+        if period not in self._covers:
+            t = SalesDailyTotal
+            first, last = month_of(period.start), month_of(period.end)
+            rows = await self.session.execute(
+                select(t.business_day, t.sales_docs + t.return_docs).where(
+                    or_(t.business_day.between(first.start, first.end), t.business_day.between(last.start, last.end))
+                )
+            )
+            documents: dict[date, int] = {day: n for day, n in rows}
+
+            def weight(span: Period) -> int:
+                return span.days + sum(n for day, n in documents.items() if span.start <= day <= span.end)
+
+            self._covers[period] = cover(period, weight)
+        return self._covers[period]
+
+    async def _day_totals(self, period: Period) -> dict[str, Any]:
+        """Every sum of the per-day totals over the period, asked once per period."""
+        if period not in self._totals:
+            t = SalesDailyTotal
+            sums = {
+                "revenue": t.revenue,
+                "vat": t.vat,
+                "cost": t.cost,
+                "profit": t.profit,
+                "units_sold": t.sold_quantity,
+                "units_returned": t.returned_quantity,
+                "sales_count": t.sales_docs,
+                "returns_count": t.return_docs,
+            }
+            query = select(*(func.coalesce(func.sum(c), 0).label(name) for name, c in sums.items()))
+            row = (await self.session.execute(query.where(t.business_day.between(period.start, period.end)))).one()
+            self._totals[period] = dict(row._mapping)
+        return self._totals[period]
 
     async def sales_totals(self, period: Period) -> dict[str, Any]:
-        p = SalesDailyProduct
-        row = (
-            await self.session.execute(
-                select(
-                    func.coalesce(func.sum(p.revenue), ZERO).label("revenue"),
-                    func.coalesce(func.sum(p.vat), ZERO).label("vat"),
-                    func.coalesce(func.sum(p.cost), ZERO).label("cost"),
-                    func.coalesce(func.sum(p.profit), ZERO).label("profit"),
-                    func.coalesce(func.sum(p.sold_quantity), ZERO).label("units_sold"),
-                    func.coalesce(func.sum(p.returned_quantity), ZERO).label("units_returned"),
-                ).where(p.business_day.between(period.start, period.end))
-            )
-        ).one()
-        return dict(row._mapping)
+        totals = await self._day_totals(period)
+        return {k: totals[k] for k in ("revenue", "vat", "cost", "profit", "units_sold", "units_returned")}
 
     async def customer_totals(self, period: Period) -> dict[str, Any]:
-        c = SalesDailyCustomer
-        in_period = c.business_day.between(period.start, period.end)
-        docs = (
-            await self.session.execute(
-                select(
-                    func.coalesce(func.sum(c.sales_docs), 0).label("sales_count"),
-                    func.coalesce(func.sum(c.return_docs), 0).label("returns_count"),
-                ).where(in_period)
-            )
-        ).one()
-        buyers = (
-            select(c.customer_id)
-            .where(in_period, c.sales_docs > 0, c.customer_id != "")
-            .group_by(c.customer_id)
-            .subquery()
-        )
-        first = select(func.min(c.business_day)).where(c.customer_id == buyers.c.customer_id, c.sales_docs > 0)
-        first_day = first.scalar_subquery()
+        totals = await self._day_totals(period)
+        customers = _customers(await self.cover(period))
+        buyers = select(customers.c.customer_id).where(customers.c.sales_docs > 0).subquery()
+        first = SalesCustomerFirst
         counts = (
             await self.session.execute(
                 select(
                     func.count().label("customers"),
-                    func.count().filter(first_day >= period.start).label("new_customers"),
-                ).select_from(buyers)
+                    func.count().filter(first.first_sale_day >= period.start).label("new_customers"),
+                ).select_from(buyers.outerjoin(first, first.customer_id == buyers.c.customer_id))
             )
         ).one()
         return {
-            **dict(docs._mapping),
+            "sales_count": totals["sales_count"],
+            "returns_count": totals["returns_count"],
             "customers": counts.customers,
             "new_customers": counts.new_customers,
             "returning_customers": counts.customers - counts.new_customers,
@@ -85,41 +172,50 @@ class DashboardRepository:
         return dict(row._mapping)
 
     async def top_products(self, period: Period, limit: int) -> list[dict[str, Any]]:
-        p = SalesDailyProduct
-        name = func.coalesce(VariantDim.name, ProductDim.name)
+        u = _spanned(
+            await self.cover(period), SalesMonthlyProduct.__table__, SalesDailyProduct.__table__, _product_columns
+        )
+        top = (
+            select(
+                u.c.assortment_id,
+                func.max(u.c.product_id).label("product_id"),
+                func.sum(u.c.quantity).label("quantity"),
+                func.sum(u.c.revenue).label("revenue"),
+                func.sum(u.c.profit).label("profit"),
+            )
+            .group_by(u.c.assortment_id)
+            .having(func.sum(u.c.documents) > 0)  # a product sold only on days taken away
+            .order_by(func.sum(u.c.revenue).desc(), u.c.assortment_id)
+            .limit(limit)
+            .subquery()
+        )
         rows = await self.session.execute(
             select(
-                p.assortment_id,
-                func.max(p.product_id).label("product_id"),
-                func.max(name).label("name"),
-                func.sum(p.sold_quantity - p.returned_quantity).label("quantity"),
-                func.sum(p.revenue).label("revenue"),
-                func.sum(p.profit).label("profit"),
+                top.c.assortment_id,
+                top.c.product_id,
+                func.coalesce(VariantDim.name, ProductDim.name).label("name"),
+                top.c.quantity,
+                top.c.revenue,
+                top.c.profit,
             )
-            .outerjoin(VariantDim, VariantDim.id == p.assortment_id)
-            .outerjoin(ProductDim, ProductDim.id == p.product_id)
-            .where(p.business_day.between(period.start, period.end))
-            .group_by(p.assortment_id)
-            .order_by(func.sum(p.revenue).desc(), p.assortment_id)
-            .limit(limit)
+            .outerjoin(VariantDim, VariantDim.id == top.c.assortment_id)
+            .outerjoin(ProductDim, ProductDim.id == top.c.product_id)
+            .order_by(top.c.revenue.desc(), top.c.assortment_id)
         )
         return [dict(r._mapping) for r in rows]
 
     async def top_customers(self, period: Period, limit: int) -> list[dict[str, Any]]:
-        c = SalesDailyCustomer
-        rows = await self.session.execute(
-            select(
-                c.customer_id,
-                func.max(CounterpartyDim.name).label("name"),
-                func.sum(c.sales_docs).label("sales_count"),
-                func.sum(c.revenue).label("revenue"),
-                func.sum(c.profit).label("profit"),
-            )
-            .outerjoin(CounterpartyDim, CounterpartyDim.id == c.customer_id)
-            .where(c.business_day.between(period.start, period.end), c.customer_id != "")
-            .group_by(c.customer_id)
-            .order_by(func.sum(c.revenue).desc(), c.customer_id)
+        c = _customers(await self.cover(period))
+        top = (
+            select(c.c.customer_id, c.c.sales_docs.label("sales_count"), c.c.revenue, c.c.profit)
+            .order_by(c.c.revenue.desc(), c.c.customer_id)
             .limit(limit)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(top.c.customer_id, CounterpartyDim.name, top.c.sales_count, top.c.revenue, top.c.profit)
+            .outerjoin(CounterpartyDim, CounterpartyDim.id == top.c.customer_id)
+            .order_by(top.c.revenue.desc(), top.c.customer_id)
         )
         return [dict(r._mapping) for r in rows]
 

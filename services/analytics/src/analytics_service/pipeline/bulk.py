@@ -19,14 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.schema import CreateIndex
 
 from analytics_service.checkpoints.repository import advance
-from analytics_service.db import load_metadata
+from analytics_service.db import PROJECTION_TABLE_NAMES, load_metadata
 from analytics_service.pipeline.batch import DOCUMENTS, Prepared, ProjectionBatch
 from analytics_service.sales.facts import build_facts
 from analytics_service.sales.models import DocumentRow, SalesFact
 from analytics_service.sales.projection import PROJECTION
 from analytics_service.sales.rollups import build_all
 
-BULK_TABLES = ("documents", "sales_facts", "sales_daily_products", "sales_daily_customers", "sales_daily_documents")
+# The sales tables: their keys and indexes are built after the load.
+BULK_TABLES = tuple(name for name in PROJECTION_TABLE_NAMES if name == "documents" or name.startswith("sales_"))
 DOC_COLUMNS = [c.name for c in DocumentRow.__table__.columns]
 FACT_COLUMNS = [c.name for c in SalesFact.__table__.columns]
 # What a delete leaves as it was (see `sales.projection.prepare_document_deleted`), and a new tombstone's defaults.

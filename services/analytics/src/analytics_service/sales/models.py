@@ -126,3 +126,66 @@ class SalesDailyDocument(Base):
     vat: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
     cost: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
     profit: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+
+
+# Coarse roll-ups for the dashboard (docs/architecture.md, "Layers"; README "Reports at 1M positions"): a business
+# day's totals, a month per product and a month per customer are kept by adding what each batch's facts change, and
+# each customer's first sale day is recomputed per customer from `sales_daily_customers`. A row exists exactly while
+# facts fall into it. Business days are Moscow (ANALYTICS_TIMEZONE) days, as the facts carry them.
+
+
+class SalesDailyTotal(Base):
+    """Per business day: sale and return documents and the sums of every fact of the day."""
+
+    __tablename__ = "sales_daily_totals"
+
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sales_docs: Mapped[int] = mapped_column(Integer, default=0)
+    return_docs: Mapped[int] = mapped_column(Integer, default=0)
+    sold_quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    returned_quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    revenue: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    vat: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    cost: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    profit: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+
+
+class SalesMonthlyProduct(Base):
+    """Per calendar month (its first day) of business days, product or variant: documents with it and sums."""
+
+    __tablename__ = "sales_monthly_products"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    assortment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    sold_quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    returned_quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    revenue: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    vat: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    cost: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    profit: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+
+
+class SalesMonthlyCustomer(Base):
+    """Per calendar month of business days and customer: sale and return documents and their sums."""
+
+    __tablename__ = "sales_monthly_customers"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sales_docs: Mapped[int] = mapped_column(Integer, default=0)
+    return_docs: Mapped[int] = mapped_column(Integer, default=0)
+    quantity: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    revenue: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    cost: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+    profit: Mapped[Decimal] = mapped_column(Numeric, default=Decimal(0))
+
+
+class SalesCustomerFirst(Base):
+    """Per customer with at least one sale: the business day of the first one (new customers of a period)."""
+
+    __tablename__ = "sales_customer_firsts"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_sale_day: Mapped[date] = mapped_column(Date)

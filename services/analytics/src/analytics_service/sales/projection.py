@@ -1,7 +1,8 @@
 """Use cases of the sales projection: apply a batch of document versions and deletes (or one of them).
 
-A document's newest version replaces everything its previous version contributed: its facts are deleted, the new
-version's facts inserted, and every roll-up row either set of facts falls into is recomputed from the facts. An older
+A document's newest version replaces everything its previous version contributed: its old facts are taken out of the
+delta roll-ups and deleted, the new version's facts inserted and added in, and every other roll-up row either set of
+facts falls into is recomputed (see `sales.rollups`). An older
 or repeated version changes nothing, so redelivery and replay are harmless and order does not matter. A batch does
 the same work once per batch instead of once per event: one header upsert, one fact delete and insert, and one
 recompute per roll-up for all the keys the batch touched.
@@ -89,13 +90,16 @@ async def apply_prepared(session: AsyncSession, items: Sequence[Versioned], zone
     if not changed:
         return 0
     # A document seen for the first time has no facts to take away.
-    keys = await repo.take_fact_keys([doc for doc, was_new in changed.items() if not was_new])
+    seen = [doc for doc, was_new in changed.items() if not was_new]
+    emptied = await repo.take_out_of_rollups(seen)
+    keys = await repo.take_fact_keys(seen)
     facts: list[dict[str, Any]] = []
     for doc in changed:
         final = reduced.final[doc]
         if not final.tombstone:
             facts += build_facts(final.payload, zone)
     await repo.insert_facts(facts)
+    await repo.add_into_rollups(sorted({f["document_id"] for f in facts}), emptied)
     await repo.recompute_rollups(keys + [{k: f[k] for k in FACT_KEY_COLUMNS} for f in facts])
     await advance(session, PROJECTION, latest_moment(reduced.final[d] for d in changed), steps=len(changed))
     return len(changed)

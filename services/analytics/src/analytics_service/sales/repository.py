@@ -1,4 +1,4 @@
-"""SQL of the sales projection: document versions, facts and the daily roll-ups, a batch at a time."""
+"""SQL of the sales projection: document versions, facts and the roll-ups, a batch at a time."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.db import schema_of
 from analytics_service.sales.models import DocumentRow, SalesFact
-from analytics_service.sales.rollups import FACT_KEY_COLUMNS, recompute_for
+from analytics_service.sales.rollups import FACT_KEY_COLUMNS, Emptied, add_in, recompute_for, take_out
 from crm_common.versioned import Reduced, write_reduced
 
 FACT_COLUMNS = [c.name for c in SalesFact.__table__.columns]
@@ -61,6 +61,14 @@ class SalesRepository:
         if rows:
             params = {name: [r[name] for r in rows] for name in FACT_COLUMNS}
             await self.session.execute(text(_INSERT_FACTS.format(schema=self.schema)), params)
+
+    async def take_out_of_rollups(self, document_ids: Sequence[str]) -> Emptied:
+        """Before their facts go: take these documents' facts out of the delta roll-ups."""
+        return await take_out(self.session, self.schema, list(document_ids))
+
+    async def add_into_rollups(self, document_ids: Sequence[str], emptied: Emptied) -> None:
+        """After their new facts are in: add them to the delta roll-ups, and drop the rows left empty."""
+        await add_in(self.session, self.schema, list(document_ids), emptied)
 
     async def recompute_rollups(self, fact_keys: Sequence[dict[str, Any]]) -> None:
         await recompute_for(self.session, self.schema, fact_keys)

@@ -1,6 +1,11 @@
-"""The daily roll-ups as GROUP BYs over the facts: built whole by a rebuild, recomputed per touched key by a batch.
+"""The roll-ups as GROUP BYs: built whole by a rebuild, kept up to date by every batch.
 
-Both paths run the same aggregate, so a live projection and a rebuilt one hold identical rows, and a key whose facts
+The fine roll-ups (per day and product, customer or document grain) are recomputed from the facts per key a batch
+touches. The coarse ones the dashboard reads (a day's totals, a month per product or customer) are kept by deltas:
+before a batch deletes a document's facts, their sums are taken out of every row they fall into; after it inserts
+the new facts, their sums are added. Recomputing a month from its facts for every key a batch touches would read
+thousands of rows per key; a delta reads only the batch's own facts. Numeric sums are exact, and build, take-out and
+add-in run the same aggregate, so a live projection and a rebuilt one hold equal rows. Either way a key whose facts
 are all gone (a document deleted, unposted or moved to another day) loses its row instead of keeping zeros.
 
 Table and column names here are constants and the schema comes from the session's own configuration, never from
@@ -19,39 +24,55 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_common.events.models import DocumentKind
 
 RETURNS = ", ".join(f"'{kind.value}'" for kind in (DocumentKind.SALES_RETURN, DocumentKind.RETAIL_RETURN))
-KEY_TYPES = {"business_day": "date"}  # every other key column is text
+KEY_TYPES = {"business_day": "date", "month": "date"}  # every other key column is text
+# The month of a business day, as a date: through `timestamp` (no zone), so the session's TimeZone plays no part.
+MONTH = "CAST(date_trunc('month', CAST(f.business_day AS timestamp)) AS date)"
+
+
+def _unnest(keys: tuple[str, ...]) -> str:
+    arrays = ", ".join(f"CAST(:{k} AS {KEY_TYPES.get(k, 'text')}[])" for k in keys)
+    return f"unnest({arrays}) AS k({', '.join(keys)})"
+
+
+def _matches(keys: tuple[str, ...], left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} = {right}.{k}" for k in keys)
+
+
+def _insert(schema: str, table: str, columns: tuple[str, ...]) -> str:
+    return f'INSERT INTO "{schema}".{table} ({", ".join(columns)}) '
 
 
 @dataclass(frozen=True)
 class Rollup:
+    """A roll-up recomputed per touched key: its rows deleted, then summed again from ``source``."""
+
     table: str
     keys: tuple[str, ...]
     columns: tuple[str, ...]
-    aggregates: str  # SQL over facts aliased `f`, one expression per column
+    aggregates: str  # SQL over the source aliased `f`, one expression per column
+    source: str = "sales_facts"
+    where: str = "TRUE"  # which source rows count, over `f`
 
     def _select(self, schema: str) -> str:
-        return f'SELECT {", ".join("f." + k for k in self.keys)}, {self.aggregates} FROM "{schema}".sales_facts f'  # noqa: S608
-
-    def _insert(self, schema: str) -> str:
-        return f'INSERT INTO "{schema}".{self.table} ({", ".join(self.keys + self.columns)}) '
+        keys = ", ".join("f." + k for k in self.keys)
+        return f'SELECT {keys}, {self.aggregates} FROM "{schema}".{self.source} f'  # noqa: S608
 
     def build_sql(self, schema: str) -> str:
-        """Fill the (empty) roll-up from every fact."""
+        """Fill the (empty) roll-up from every source row."""
         group = ", ".join(f"f.{k}" for k in self.keys)
-        return f"{self._insert(schema)}{self._select(schema)} GROUP BY {group}"
-
-    def _unnest(self) -> str:
-        arrays = ", ".join(f"CAST(:{k} AS {KEY_TYPES.get(k, 'text')}[])" for k in self.keys)
-        return f"unnest({arrays}) AS k({', '.join(self.keys)})"
+        insert = _insert(schema, self.table, self.keys + self.columns)
+        return f"{insert}{self._select(schema)} WHERE {self.where} GROUP BY {group}"
 
     def delete_sql(self, schema: str) -> str:
-        match = " AND ".join(f"r.{k} = k.{k}" for k in self.keys)
-        return f'DELETE FROM "{schema}".{self.table} r USING {self._unnest()} WHERE {match}'  # noqa: S608
+        match = _matches(self.keys, "r", "k")
+        return f'DELETE FROM "{schema}".{self.table} r USING {_unnest(self.keys)} WHERE {match}'  # noqa: S608
 
     def recompute_sql(self, schema: str) -> str:
-        match = " AND ".join(f"f.{k} = k.{k}" for k in self.keys)
+        match = _matches(self.keys, "f", "k")
         group = ", ".join(f"f.{k}" for k in self.keys)
-        return f"{self._insert(schema)}{self._select(schema)} JOIN {self._unnest()} ON {match} GROUP BY {group}"
+        insert = _insert(schema, self.table, self.keys + self.columns)
+        joined = f"{self._select(schema)} JOIN {_unnest(self.keys)} ON {match}"
+        return f"{insert}{joined} WHERE {self.where} GROUP BY {group}"
 
     async def recompute(self, session: AsyncSession, schema: str, keys: Iterable[tuple[Any, ...]]) -> None:
         """Replace the rows of ``keys`` (distinct tuples in ``self.keys`` order) with fresh sums of their facts."""
@@ -63,30 +84,162 @@ class Rollup:
         await session.execute(text(self.recompute_sql(schema)), params)
 
 
+def _documents(kinds: str, negate: bool = False) -> str:
+    return f"count(DISTINCT f.document_id) FILTER (WHERE f.kind {'NOT ' if negate else ''}IN ({kinds}))"
+
+
+# Aggregate fragments over facts `f` that several roll-ups share.
+SALE_AND_RETURN_DOCUMENTS = f"{_documents(RETURNS, negate=True)}, {_documents(RETURNS)}"
+SOLD_AND_RETURNED = (
+    f"coalesce(sum(f.quantity) FILTER (WHERE f.kind NOT IN ({RETURNS})), 0), "
+    f"coalesce(-sum(f.quantity) FILTER (WHERE f.kind IN ({RETURNS})), 0)"
+)
+MONEY = "sum(f.revenue), sum(f.vat), sum(f.cost), sum(f.profit)"
+CUSTOMER_COLUMNS = ("sales_docs", "return_docs", "quantity", "revenue", "cost", "profit")
+CUSTOMER_AGGREGATES = f"{SALE_AND_RETURN_DOCUMENTS}, sum(f.quantity), sum(f.revenue), sum(f.cost), sum(f.profit)"
+PRODUCT_COLUMNS = ("documents", "sold_quantity", "returned_quantity", "revenue", "vat", "cost", "profit")
+PRODUCT_AGGREGATES = f"count(DISTINCT f.document_id), {SOLD_AND_RETURNED}, {MONEY}"
+
 PRODUCTS = Rollup(
     "sales_daily_products",
     ("business_day", "assortment_id", "store_id"),
-    ("product_id", "documents", "sold_quantity", "returned_quantity", "revenue", "vat", "cost", "profit"),
-    "max(f.product_id), count(DISTINCT f.document_id), "
-    f"coalesce(sum(f.quantity) FILTER (WHERE f.kind NOT IN ({RETURNS})), 0), "
-    f"coalesce(-sum(f.quantity) FILTER (WHERE f.kind IN ({RETURNS})), 0), "
-    "sum(f.revenue), sum(f.vat), sum(f.cost), sum(f.profit)",
+    ("product_id", *PRODUCT_COLUMNS),
+    f"max(f.product_id), {PRODUCT_AGGREGATES}",
 )
-CUSTOMERS = Rollup(
-    "sales_daily_customers",
-    ("business_day", "customer_id"),
-    ("sales_docs", "return_docs", "quantity", "revenue", "cost", "profit"),
-    f"count(DISTINCT f.document_id) FILTER (WHERE f.kind NOT IN ({RETURNS})), "
-    f"count(DISTINCT f.document_id) FILTER (WHERE f.kind IN ({RETURNS})), "
-    "sum(f.quantity), sum(f.revenue), sum(f.cost), sum(f.profit)",
-)
+CUSTOMERS = Rollup("sales_daily_customers", ("business_day", "customer_id"), CUSTOMER_COLUMNS, CUSTOMER_AGGREGATES)
 DOCUMENTS = Rollup(
     "sales_daily_documents",
     ("business_day", "store_id", "customer_id", "organization_id"),
     ("documents", "quantity", "revenue", "vat", "cost", "profit"),
-    "count(DISTINCT f.document_id), sum(f.quantity), sum(f.revenue), sum(f.vat), sum(f.cost), sum(f.profit)",
+    f"count(DISTINCT f.document_id), sum(f.quantity), {MONEY}",
 )
-ROLLUPS = (PRODUCTS, CUSTOMERS, DOCUMENTS)
+
+
+class RollupDrift(RuntimeError):
+    """Facts being taken out fall into a coarse roll-up row that is not there: the roll-up no longer matches the
+    facts, and only a rebuild (`crm-analytics rebuild`) can make it whole again."""
+
+
+BATCH_DOCUMENTS = "f.document_id = ANY(CAST(:documents AS text[]))"
+
+
+@dataclass(frozen=True)
+class DeltaRollup:
+    """A roll-up kept by deltas: a batch takes its documents' old facts out and adds their new facts in."""
+
+    table: str
+    keys: tuple[tuple[str, str], ...]  # (column, SQL over facts aliased `f`)
+    columns: tuple[str, ...]
+    aggregates: str  # additive SQL over facts `f` (sums, distinct document counts), one expression per column
+    empty: str  # SQL over the row aliased `r`: true exactly when no fact falls into it any more
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.keys)
+
+    def _select(self, schema: str, where: str) -> str:
+        keys = ", ".join(f"{sql} AS {name}" for name, sql in self.keys)
+        group = ", ".join(sql for _, sql in self.keys)
+        return f'SELECT {keys}, {self.aggregates} FROM "{schema}".sales_facts f WHERE {where} GROUP BY {group}'  # noqa: S608
+
+    def sums_sql(self, schema: str) -> str:
+        """The rows the roll-up must hold: its aggregate over every fact."""
+        return self._select(schema, "TRUE")
+
+    def build_sql(self, schema: str) -> str:
+        """Fill the (empty) roll-up from every fact."""
+        return _insert(schema, self.table, self.key_names + self.columns) + self.sums_sql(schema)
+
+    def add_sql(self, schema: str) -> str:
+        """Add the sums of the facts of ``:documents`` into their rows (new rows for new keys)."""
+        into = f'INSERT INTO "{schema}".{self.table} AS r ({", ".join(self.key_names + self.columns)}) '
+        added = ", ".join(f"{c} = r.{c} + excluded.{c}" for c in self.columns)
+        conflict = f"ON CONFLICT ({', '.join(self.key_names)}) DO UPDATE SET {added}"
+        return f"{into}{self._select(schema, BATCH_DOCUMENTS)} {conflict}"
+
+    def take_out_sql(self, schema: str) -> str:
+        """Subtract the sums of the facts of ``:documents`` from their rows; per group, whether its row is now
+        empty (NULL: no row to subtract from)."""
+        taken = ", ".join(f"{c} = r.{c} - d.{c}" for c in self.columns)
+        keys = ", ".join(f"r.{k}" for k in self.key_names)
+        update = f'UPDATE "{schema}".{self.table} r SET {taken} FROM d WHERE {_matches(self.key_names, "r", "d")}'  # noqa: S608
+        groups = ", ".join("d." + k for k in self.key_names)
+        updated = f"{update} RETURNING {keys}, ({self.empty}) AS empty"
+        joined = f"FROM d LEFT JOIN u ON {_matches(self.key_names, 'u', 'd')}"
+        batch = self._select(schema, BATCH_DOCUMENTS)
+        named = ", ".join(self.key_names + self.columns)
+        return f"WITH d ({named}) AS ({batch}), u AS ({updated}) SELECT {groups}, u.empty {joined}"
+
+    def prune_sql(self, schema: str) -> str:
+        match = _matches(self.key_names, "r", "k")
+        return f'DELETE FROM "{schema}".{self.table} r USING {_unnest(self.key_names)} WHERE {match} AND {self.empty}'  # noqa: S608
+
+    async def take_out(self, session: AsyncSession, schema: str, documents: list[str]) -> list[tuple[Any, ...]]:
+        """Take these documents' facts (still stored) out; return the keys of the rows left empty."""
+        if not documents:
+            return []
+        rows = (await session.execute(text(self.take_out_sql(schema)), {"documents": documents})).all()
+        if missing := [tuple(r[:-1]) for r in rows if r[-1] is None]:
+            raise RollupDrift(f"{self.table} has no row for {missing[:3]} to take facts out of")
+        return [tuple(r[:-1]) for r in rows if r[-1]]
+
+    async def add_in(
+        self, session: AsyncSession, schema: str, documents: list[str], emptied: list[tuple[Any, ...]]
+    ) -> None:
+        """Add these documents' (new) facts in, then delete the rows taking out left empty and adding did not fill."""
+        if documents:
+            await session.execute(text(self.add_sql(schema)), {"documents": documents})
+        if emptied:
+            params = {name: [k[i] for k in emptied] for i, name in enumerate(self.key_names)}
+            await session.execute(text(self.prune_sql(schema)), params)
+
+
+DAILY_TOTALS = DeltaRollup(
+    "sales_daily_totals",
+    (("business_day", "f.business_day"),),
+    ("sales_docs", "return_docs", "sold_quantity", "returned_quantity", "revenue", "vat", "cost", "profit"),
+    f"{SALE_AND_RETURN_DOCUMENTS}, {SOLD_AND_RETURNED}, {MONEY}",
+    "r.sales_docs = 0 AND r.return_docs = 0",
+)
+MONTHLY_PRODUCTS = DeltaRollup(
+    "sales_monthly_products",
+    (("month", MONTH), ("assortment_id", "f.assortment_id"), ("product_id", "f.product_id")),
+    PRODUCT_COLUMNS,
+    PRODUCT_AGGREGATES,
+    "r.documents = 0",
+)
+MONTHLY_CUSTOMERS = DeltaRollup(
+    "sales_monthly_customers",
+    (("month", MONTH), ("customer_id", "f.customer_id")),
+    CUSTOMER_COLUMNS,
+    CUSTOMER_AGGREGATES,
+    "r.sales_docs = 0 AND r.return_docs = 0",
+)
+DELTA_ROLLUPS = (DAILY_TOTALS, MONTHLY_PRODUCTS, MONTHLY_CUSTOMERS)
+Emptied = list[list[tuple[Any, ...]]]  # per delta roll-up, the keys of the rows a take-out left empty
+
+
+async def take_out(session: AsyncSession, schema: str, documents: list[str]) -> Emptied:
+    """Before these documents' facts are deleted: take them out of every delta roll-up (emptied keys per roll-up)."""
+    return [await delta.take_out(session, schema, documents) for delta in DELTA_ROLLUPS]
+
+
+async def add_in(session: AsyncSession, schema: str, documents: list[str], emptied: Emptied) -> None:
+    """After these documents' new facts are inserted: add them to every delta roll-up, then drop emptied rows."""
+    for delta, keys in zip(DELTA_ROLLUPS, emptied, strict=True):
+        await delta.add_in(session, schema, documents, keys)
+
+
+# Read from `sales_daily_customers`, so it comes after CUSTOMERS.
+FIRST_SALES = Rollup(
+    "sales_customer_firsts",
+    ("customer_id",),
+    ("first_sale_day",),
+    "min(f.business_day)",
+    source="sales_daily_customers",
+    where="f.sales_docs > 0",
+)
+ROLLUPS = (PRODUCTS, CUSTOMERS, DOCUMENTS, FIRST_SALES)
 FACT_KEY_COLUMNS = ("business_day", "assortment_id", "store_id", "customer_id", "organization_id")
 
 
@@ -100,3 +253,5 @@ async def recompute_for(session: AsyncSession, schema: str, fact_keys: Iterable[
 async def build_all(session: AsyncSession, schema: str) -> None:
     for rollup in ROLLUPS:
         await session.execute(text(rollup.build_sql(schema)))
+    for delta in DELTA_ROLLUPS:
+        await session.execute(text(delta.build_sql(schema)))
