@@ -52,7 +52,9 @@ def wait_for_first_sync(sut: System, token: str, timeout: float = 240) -> None:
             headers=headers,
             timeout=10,
         )
-        jobs = httpx.get(f"{gateway}/api/v1/admin/sync/jobs?limit=1", headers=headers, timeout=10).json()["items"]
+        # The admin sync paths allow 30 requests a minute per user (gateway settings): a slow first sync outlasts that.
+        listed = httpx.get(f"{gateway}/api/v1/admin/sync/jobs?limit=1", headers=headers, timeout=10)
+        jobs = listed.json()["items"] if listed.status_code == 200 else []
         if (
             products.status_code == 200
             and products.json()["total"] > 0
@@ -62,7 +64,7 @@ def wait_for_first_sync(sut: System, token: str, timeout: float = 240) -> None:
             and jobs[0]["status"] not in ("pending", "running")
         ):
             return
-        time.sleep(1)
+        time.sleep(2)
     raise AssertionError("the first sync did not reach the catalog and analytics in time")
 
 

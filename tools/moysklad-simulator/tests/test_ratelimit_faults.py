@@ -36,7 +36,7 @@ def test_window_slides() -> None:
 def test_stock_reports_weigh_five() -> None:
     limiter = RateLimiter(make_settings())
     assert limiter.weight("/api/remap/1.2/report/stock/all", "token") == 5
-    assert limiter.weight("/api/remap/1.2/report/stock/all/current", "token") == 2
+    assert limiter.weight("/api/remap/1.2/report/stock/all/current", "token") == limiter.settings.weight_user_token
 
 
 async def test_every_response_carries_the_five_headers() -> None:

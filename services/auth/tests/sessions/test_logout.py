@@ -35,7 +35,7 @@ async def test_logout_writes_a_revocation_entry_that_lives_until_the_token_expir
     redis = ctx.throttle.redis
     ttl = await redis.ttl(KEY.format(sid=claims["sid"]))
     remaining = claims["exp"] - time.time()
-    assert remaining - 3 <= ttl <= remaining + 1
+    assert remaining - 3 <= ttl <= remaining + 5  # seconds pass between issuing, revoking and reading back
     assert await RevocationStore(redis).is_revoked(claims["sid"])
 
 

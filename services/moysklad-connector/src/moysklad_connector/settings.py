@@ -46,9 +46,9 @@ class ConnectorSettings(ServiceSettings):
     stock_report_weight: int = Field(default=5, ge=1)
     # Share of MoySklad's window the connector uses. The client keeps the same sliding window as the server (what it
     # sent in the last 3 s) and counts what each answer's X-RateLimit-Remaining shows beyond its own requests (another
-    # client of the same user) as used, so the whole window is safe to use (docs/operations.md, "Sizing"); lower it
-    # to leave room for a known other client of the same MoySklad user.
-    rate_limit_share: float = Field(default=1.0, gt=0, le=1)
+    # client of the same user) as used, so it is never refused for its own requests; 0.9 leaves one request of every
+    # window to other clients of the same MoySklad user (docs/moysklad.md, "How the connector paces itself").
+    rate_limit_share: float = Field(default=0.9, gt=0, le=1)
     max_parallel_requests: int = Field(default=3, ge=1, le=5)
     max_retries: int = Field(default=6, ge=0)
     backoff_base_seconds: float = Field(default=0.5, gt=0)

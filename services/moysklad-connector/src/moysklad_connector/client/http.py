@@ -48,7 +48,7 @@ class PacingConfig(RetryConfig):
 
     rate_limit_units: int = 45
     rate_limit_window_ms: int = 3000
-    rate_limit_share: float = 1.0
+    rate_limit_share: float = 0.9
     request_weight: int = 4
     stock_report_weight: int = 5
     max_parallel_requests: int = 3
