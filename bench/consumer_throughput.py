@@ -70,22 +70,19 @@ def consumed(url: str) -> float:
     return sum(float(m.group(1)) for m in re.finditer(r"^crm_events_consumed_total\{[^}]*\} ([0-9.eE+]+)$", text, re.M))
 
 
-def drain(sut: System, service: str, timeout: float = 3600) -> tuple[float, float, int, int]:
-    """Start ``service``; (seconds from spawn to the first events it handled, seconds from then to its last, events
-    handled in that time, records on the partitions its group read). Its /metrics is polled every 20 ms; lag 0 ends
-    the wait. The events of the first poll that saw any are not counted: their time is not known."""
-    group = sut.topic_prefix + service
+def watch(sut: System, urls: list[str], group: str, label: str, timeout: float) -> tuple[float, float, float, int]:
+    """Poll the processes at ``urls`` (their /metrics, summed, every 20 ms) until ``group`` is at lag 0 with nothing
+    handled since: (when the first poll saw events handled, when the count last changed, events handled between,
+    records on the partitions the group read). The events of the first poll that saw any are not counted: their time
+    is not known. A record handled twice (redelivered by a rebalance) counts twice, and is printed."""
     servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
-    spawned = time.monotonic()
-    sut.spawn(service, sut.ports[service], f"crm-{service}", "serve")
-    wait_ready(sut.processes[service], timeout=300)
-    url = sut.url(service)
+    group = sut.topic_prefix + group
     first: float | None = None
     first_count = last_count = last_change = 0.0
     lag_checked = time.monotonic()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        count, now = consumed(url), time.monotonic()
+        count, now = sum(consumed(url) for url in urls), time.monotonic()
         if count > last_count:
             if first is None:
                 first, first_count = now, count
@@ -93,16 +90,26 @@ def drain(sut: System, service: str, timeout: float = 3600) -> tuple[float, floa
         if first is not None and now - lag_checked > 1.0:
             lag_checked = now
             lag = asyncio.run(consumer_lag(servers, prefix=group)).get(group)
-            if lag is not None and lag["lag"] == 0 and consumed(url) == last_count:
-                partitions = asyncio.run(committed_partitions(servers, group))
-                records = asyncio.run(record_count(servers, partitions))
+            settled = sum(consumed(url) for url in urls) == last_count  # read after the lag
+            if lag is not None and lag["lag"] == 0 and settled:
+                records = asyncio.run(record_count(servers, asyncio.run(committed_partitions(servers, group))))
                 if last_count < records:
-                    raise SystemExit(f"side check failed: {service} handled {last_count:.0f} of {records} records")
-                if last_count > records:  # redelivered after the group's start-up rebalance; the inbox drops them
-                    print(f"{service}: {last_count - records:.0f} records handled twice (start-up rebalance)")
-                return first - spawned, last_change - first, int(last_count - first_count), records
+                    raise SystemExit(f"side check failed: {label} handled {last_count:.0f} of {records} records")
+                if last_count > records:  # redelivered after a rebalance; the inbox drops them
+                    print(f"{label}: {last_count - records:.0f} records handled twice (rebalances)")
+                return first, last_change, last_count - first_count, records
         time.sleep(0.02)
-    raise SystemExit(f"side check failed: {service} did not reach lag 0 in {timeout}s")
+    raise SystemExit(f"side check failed: {label} did not reach lag 0 in {timeout}s")
+
+
+def drain(sut: System, service: str, timeout: float = 3600) -> tuple[float, float, int, int]:
+    """Start ``service``; (seconds from spawn to the first events it handled, seconds from then to its last, events
+    handled in that time, records on the partitions its group read), polled by ``watch``."""
+    spawned = time.monotonic()
+    sut.spawn(service, sut.ports[service], f"crm-{service}", "serve")
+    wait_ready(sut.processes[service], timeout=300)
+    first, last, handled, records = watch(sut, [sut.url(service)], service, service, timeout)
+    return first - spawned, last - first, int(handled), records
 
 
 async def empty_schema(database_url: str, schema: str) -> None:
@@ -124,7 +131,6 @@ def drain_replicas(sut: System, service: str, replicas: int, timeout: float = 36
     events handled in that time, records on the partitions) for ``service`` run as that many processes in a fresh
     group over an emptied schema, counted like ``drain``; the processes stop after."""
     group = f"{service}-x{replicas}"
-    servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
     asyncio.run(empty_schema(sut.env["DATABASE_URL"], service))
     names = [f"{service}-r{replicas}-{n}" for n in range(replicas)]
     for name in names:
@@ -134,32 +140,9 @@ def drain_replicas(sut: System, service: str, replicas: int, timeout: float = 36
     try:
         for name in names:
             wait_ready(sut.processes[name], timeout=300)
-        first: float | None = None
-        first_total = last_total = last_change = 0.0
-        lag_checked = time.monotonic()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            total, now = sum(consumed(sut.url(name)) for name in names), time.monotonic()
-            if total > last_total:
-                if first is None:
-                    first, first_total = now, total
-                last_change, last_total = now, total
-            if first is not None and now - lag_checked > 1.0:
-                lag_checked = now
-                lag = asyncio.run(consumer_lag(servers, prefix=sut.topic_prefix + group)).get(sut.topic_prefix + group)
-                settled = sum(consumed(sut.url(name)) for name in names) == last_total  # read after the lag
-                if lag is not None and lag["lag"] == 0 and settled:
-                    partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + group))
-                    records = asyncio.run(record_count(servers, partitions))
-                    if last_total < records:
-                        raise SystemExit(
-                            f"side check failed: {replicas}× {service} handled {last_total:.0f} of {records}"
-                        )
-                    if last_total > records:
-                        print(f"{replicas}× {service}: {last_total - records:.0f} records handled twice (rebalances)")
-                    return last_change - first, last_total - first_total, records
-            time.sleep(0.05)
-        raise SystemExit(f"side check failed: {replicas}× {service} did not reach lag 0 in {timeout}s")
+        urls = [sut.url(name) for name in names]
+        first, last, handled, records = watch(sut, urls, group, f"{replicas}× {service}", timeout)
+        return last - first, handled, records
     finally:
         for name in names:
             sut.kill(name, signal.SIGTERM)
