@@ -93,20 +93,29 @@ def connector_request_counts(sut: System) -> dict[str, int]:
 
 def slow_down_consumers(sut: System, seconds: float | dict[str, float]) -> None:
     """Make every inbox insert (one per applied event) take ``seconds`` longer (per group if a dict), so consumers
-    work long enough to be killed mid-stream. Timing only: the sleep runs inside the consumer's own transaction."""
+    work long enough to be killed mid-stream. Timing only: the sleep runs inside the consumer's own transaction. The
+    delay is read from a table on every insert, so ``normal_speed`` takes effect at once, also inside a transaction
+    that is halfway through a long batch (dropping the trigger first would wait for that whole batch)."""
     delays = seconds if isinstance(seconds, dict) else dict.fromkeys(GROUPS, seconds)
     statements = {
+        "table": "create table if not exists public.e2e_speed (grp text primary key, seconds float not null)",
         "fn": "create or replace function public.e2e_slow_apply() returns trigger language plpgsql as "
-        "$$ begin perform pg_sleep(TG_ARGV[0]::float); return new; end $$",
+        "$$ begin perform pg_sleep(coalesce((select seconds from public.e2e_speed where grp = TG_TABLE_SCHEMA), 0)); "
+        "return new; end $$",
     }
     for group, delay in delays.items():
+        statements[f"speed {group}"] = (
+            f"insert into public.e2e_speed values ('{group}', {float(delay)}) "
+            "on conflict (grp) do update set seconds = excluded.seconds"
+        )
         statements[f"drop {group}"] = f"drop trigger if exists e2e_slow on {group}.processed_events"
         statements[group] = (
             f"create trigger e2e_slow before insert on {group}.processed_events "
-            f"for each row execute function public.e2e_slow_apply('{float(delay)}')"
+            "for each row execute function public.e2e_slow_apply()"
         )
     fetch(sut.database_url, statements)
 
 
 def normal_speed(sut: System) -> None:
+    fetch(sut.database_url, {"speed": "update public.e2e_speed set seconds = 0"})
     fetch(sut.database_url, {g: f"drop trigger if exists e2e_slow on {g}.processed_events" for g in GROUPS})

@@ -4,14 +4,16 @@ meets alerts: what a batch wrote is re-evaluated for low stock in the same trans
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.envelope import EventEnvelope
-from crm_common.events.models import Folder, Product, Store, Variant
+from crm_common.events.models import Folder, Product, StockLevel, Store, Variant
 from crm_common.events.topics import FOLDERS, PRODUCTS, STOCK, STORES, VARIANTS
 from crm_common.messaging.consumer import EventConsumer
 from crm_common.versioned import VersionedBatch, VersionedTable, Written, tombstone_route, upsert_route, without_repeats
+from inventory_service.alerts.repository import AlertRepository
 from inventory_service.alerts.service import reevaluate
 from inventory_service.assortment import service as assortment
 from inventory_service.assortment.repository import ASSORTMENT
@@ -49,6 +51,7 @@ async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> No
     event at a time. Inside a run the entities differ, and events of different entities have no order to keep
     (they travel on different partitions).
     """
+    await AlertRepository(session).lock_assortment(_assortment_ids(events))
     for run in without_repeats(events):
         concerned = _concerned(await ROWS.write(session, run))
         if concerned is not None:
@@ -57,6 +60,22 @@ async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> No
 
 async def apply_event(session: AsyncSession, event: EventEnvelope) -> None:
     await apply_events(session, [event])
+
+
+def _assortment_ids(events: list[EventEnvelope]) -> set[str]:
+    """The products and variants whose low-stock evaluation this batch may change: each one written, and each stock
+    level's item and product (a variant's minimum falls back to its product's)."""
+    ids: set[str] = set()
+    for event in events:
+        if event.event_type == "stock.changed":
+            try:
+                level = event.parsed(StockLevel)
+            except ValidationError:
+                continue  # poison: prepare_stock dead-letters it
+            ids.update((level.assortment_id, level.product_id))
+        elif event.entity in ("product", "variant"):
+            ids.add(event.entity_id)
+    return ids
 
 
 def _concerned(written: dict[VersionedTable, Written]) -> ColumnElement[bool] | None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
 from inventory_testkit import apply, deleted_event, new_id, product_event, stock_event, store_event
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.envelope import EventEnvelope
-from inventory_service.consumers import apply_event
+from inventory_service.alerts.models import LowStockRow
+from inventory_service.consumers import apply_event, apply_events
 from inventory_service.db import outbox
 
 pytestmark = pytest.mark.usefixtures("clean")
@@ -73,3 +75,44 @@ async def test_raising_the_product_minimum_raises_and_deleting_the_product_clear
     await apply(sessions, apply_event, product_event(item, 2, minimum_stock=Decimal(10)))
     await apply(sessions, apply_event, deleted_event("product", item, 3))
     assert [a.event_type for a in await _alerts(sessions, f"{item}:{store}")] == ["alert.raised", "alert.cleared"]
+
+
+async def _waiting_on_a_lock(sessions: async_sessionmaker[AsyncSession], pid: int) -> bool:
+    async with sessions() as session:
+        waiting = await session.scalar(
+            text("select count(*) from pg_locks where pid = :pid and not granted"), {"pid": pid}
+        )
+        return bool(waiting)
+
+
+@pytest.mark.parametrize("first", ["product", "stock"])
+async def test_replicas_writing_a_minimum_and_a_level_at_once_settle_with_both(
+    sessions: async_sessionmaker[AsyncSession], first: str
+) -> None:
+    """Two replicas, one applying the product (minimum 10) and one a level of it (5), in overlapping transactions:
+    whichever commits second settles the level with both facts (an alert raised, the minimum kept), as one replica
+    would have. Without the lock each settles without the other's uncommitted row and the alert is never raised."""
+    item, store = new_id(), new_id()
+    events = {"product": product_event(item, 1, minimum_stock=Decimal(10)), "stock": stock_event(item, store, 1, "5")}
+    second = "stock" if first == "product" else "product"
+    async with sessions() as replica_a, sessions() as replica_b:
+        pid = await replica_b.scalar(text("select pg_backend_pid()"))
+        await apply_events(replica_a, [events[first]])  # written, not committed yet
+
+        async def apply_second() -> None:
+            await apply_events(replica_b, [events[second]])
+            await replica_b.commit()
+
+        task = asyncio.create_task(apply_second())
+        deadline = asyncio.get_running_loop().time() + 30
+        while not task.done() and not await _waiting_on_a_lock(sessions, pid):
+            assert asyncio.get_running_loop().time() < deadline, "the second replica neither finished nor waited"
+            await asyncio.sleep(0.02)
+        await replica_a.commit()
+        await task
+
+    async with sessions() as session:
+        state = await session.get(LowStockRow, (item, store))
+    assert state is not None
+    assert (state.minimum, state.stock, state.active, state.crossings) == (Decimal(10), Decimal(5), True, 1)
+    assert [a.event_type for a in await _alerts(sessions, f"{item}:{store}")] == ["alert.raised"]

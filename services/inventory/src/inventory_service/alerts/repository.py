@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, delete, select, tuple_
+from sqlalchemy import Table, delete, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,11 +19,29 @@ from inventory_service.stock.models import ThresholdRow
 LOW_STOCK = cast(Table, LowStockRow.__table__)
 # Keys per statement: well under PostgreSQL's 32767 bind parameters.
 CHUNK = 1000
+# Transaction-level advisory locks, taken in the order of the array (a function scan keeps it).
+_LOCK = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
+def lock_key(assortment_id: str) -> int:
+    """The advisory-lock key of one product or variant (64 bits of a hash; a collision only serialises more)."""
+    digest = hashlib.blake2b(f"inventory.low_stock:{assortment_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class AlertRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def lock_assortment(self, ids: Iterable[str]) -> None:
+        """Hold these products/variants until the transaction ends, so that evaluations concerning one never run
+        side by side in two replicas. Without it, a transaction that writes a product's minimum and another that
+        writes a stock level of it each settle the level without seeing the other's uncommitted row: both commit a
+        state computed from half the facts (the minimum missing, an alert never raised). Keys in sorted order: two
+        transactions never wait on each other."""
+        keys = sorted({lock_key(i) for i in ids})
+        if keys:
+            await self.session.execute(_LOCK, {"keys": keys})
 
     async def locked_states(self, keys: Sequence[tuple[str, str]], now: datetime) -> dict[tuple[str, str], LowStock]:
         """The low-stock states of these products/stores, created if new, locked until the transaction ends so that two
