@@ -7,8 +7,10 @@ from collections import defaultdict
 import httpx
 import pytest
 
-from moysklad_simulator import SimulatorState
+from moysklad_simulator import SimulatorState, generate
 from moysklad_simulator.profit import profit_by_product
+
+from .conftest import asgi_client, make_settings
 
 
 def _counted(state: SimulatorState, doc_type: str) -> list[dict]:
@@ -108,3 +110,30 @@ async def test_a_retailsalesreturn_lists_its_positions_as_salesreturnposition(
     body = (await client.get(f"/entity/retailsalesreturn/{doc['id']}", params={"expand": "positions"})).json()
     assert body["demand"]["meta"]["type"] == "retaildemand"
     assert {p["meta"]["type"] for p in body["positions"]["rows"]} == {"salesreturnposition"}
+
+
+async def _whole_report(client: httpx.AsyncClient, path: str, selection: dict[str, str] | None = None) -> list[dict]:
+    rows: list[dict] = []
+    while True:
+        body = (await client.get(path, params={**(selection or {}), "limit": 7, "offset": len(rows)})).json()
+        rows.extend(body["rows"])
+        if len(rows) >= body["meta"]["size"]:
+            return rows
+
+
+@pytest.mark.parametrize("path", ["/report/stock/bystore", "/report/stock/all"])
+async def test_a_cached_report_pages_as_the_uncached_one_and_follows_a_write(path: str) -> None:
+    """With ``list_cache`` on (the served simulator) a report's selection is computed once while nothing changed:
+    page by page it equals the report computed fresh, and a write that moves stock is in the next page read."""
+    cached = make_settings(list_cache=True)
+    state = generate(cached)
+    async with asgi_client(cached, state) as client, asgi_client(make_settings(), state) as fresh:
+        before = await _whole_report(client, path)
+        assert before == await _whole_report(fresh, path)
+        one_store = {"filter": "store=http://sim.test/api/remap/1.2/entity/store/" + state.records("store")[1]["id"]}
+        assert await _whole_report(client, path, one_store) == await _whole_report(fresh, path, one_store) != before
+        demand = next(d for d in _counted(state, "demand") if d["_positions"])
+        assert (await client.post(f"/entity/demand/{demand['id']}/trash")).status_code == 200
+        after = await _whole_report(client, path)
+        assert after == await _whole_report(fresh, path)
+    assert after != before

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from crm_common.events import topics
+from crm_common.events.envelope import EventEnvelope, make_event
+from crm_common.events.models import AssortmentKind, Document, DocumentKind, Position
 from crm_common.events.topics import DEFAULT_PARTITIONS, MAX_MESSAGE_BYTES, Topic, partition_count
-from crm_common.messaging.broker import ensure_topics
+from crm_common.messaging.broker import ensure_topics, make_broker
+from crm_common.messaging.publisher import EventPublisher, too_large
 from crm_common.messaging.replay import topic_partitions
 from crm_testing import kafka_servers
 
@@ -68,3 +76,74 @@ async def test_topics_take_messages_of_several_mb_and_older_topics_are_raised_ke
         assert int(configs["max.message.bytes"]) == MAX_MESSAGE_BYTES == 16 * 1024 * 1024
         assert configs["cleanup.policy"] == "compact"
         assert configs["delete.retention.ms"] == str(7 * 24 * 3600 * 1000)
+
+
+def _supply(positions: int) -> EventEnvelope:
+    """A document shaped like an initial-stock supply: distinct ids, one position per product."""
+    rng = random.Random(7)
+    rows = [
+        Position(
+            id=str(uuid.UUID(int=rng.getrandbits(128))),
+            assortment_id=(product := str(uuid.UUID(int=rng.getrandbits(128)))),
+            assortment_kind=AssortmentKind.PRODUCT,
+            product_id=product,
+            quantity=Decimal(rng.randint(1, 500)),
+            price=Decimal(rng.randint(100, 99_999)) / 100,
+            amount=Decimal(rng.randint(100, 9_999_999)) / 100,
+            cost=Decimal(rng.randint(100, 99_999)) / 100,
+        )
+        for _ in range(positions)
+    ]
+    when = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    document = Document(
+        id=str(uuid.uuid4()),
+        kind=DocumentKind.SUPPLY,
+        number="00001",
+        moment=when,
+        applicable=True,
+        total=Decimal(1),
+        positions=rows,
+        updated_at=when,
+    )
+    return make_event(
+        "document.upserted",
+        source="moysklad",
+        account_id="a",
+        entity_id=document.id,
+        source_version=1,
+        payload=document,
+    )
+
+
+async def test_an_event_larger_than_a_topic_takes_travels_compressed_and_arrives_whole() -> None:
+    """100,000 positions: ~29 MB of JSON, more than a topic's 16 MB, ~7 MB as it travels (zstd)."""
+    event = _supply(100_000)
+    raw = event.to_bytes()
+    assert len(raw) > MAX_MESSAGE_BYTES
+    assert too_large(raw) is None
+    topic = Topic(f"size-big-{uuid.uuid4().hex[:6]}", "one large document", partitions=1)
+    await ensure_topics(kafka_servers(), [topic])
+    broker = make_broker(kafka_servers(), "size-test")
+    await broker.start()
+    try:
+        await EventPublisher(broker).publish(event, topic.name)
+    finally:
+        await broker.stop()
+    consumer = AIOKafkaConsumer(topic.name, bootstrap_servers=kafka_servers(), auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        batches = await consumer.getmany(timeout_ms=30_000, max_records=1)
+    finally:
+        await consumer.stop()
+    [record] = [r for records in batches.values() for r in records]
+    assert record.value == raw
+
+
+def test_what_kafka_would_refuse_is_named_with_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(topics, "MAX_MESSAGE_BYTES", 200_000)
+    compressible = b'{"x": "' + b"a" * 300_000 + b'"}'
+    incompressible = random.Random(1).randbytes(300_000)
+    assert too_large(compressible) is None  # over the topic's limit as JSON, far under it compressed
+    assert "bytes compressed" in (too_large(incompressible) or "")
+    monkeypatch.setattr(topics, "MAX_EVENT_BYTES", 250_000)
+    assert "at most 250,000" in (too_large(compressible) or "")

@@ -8,8 +8,14 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from crm_common.events.envelope import EventEnvelope, deterministic_event_id, make_event
+from crm_common.messaging.publisher import too_large
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class EventTooLarge(ValueError):
+    """A source object whose event Kafka would refuse (docs/operations.md, "Message size"): a ValueError, so the
+    mapping loops keep it as a skipped object with its reason instead of failing the page."""
 
 
 def epoch_micros(moment: datetime) -> int:
@@ -28,8 +34,9 @@ def source_event(
     payload: BaseModel | dict[str, object],
     when: datetime,
 ) -> EventEnvelope:
-    """The envelope of ``payload``; its id is a function of source, account, type, entity and version."""
-    return make_event(
+    """The envelope of ``payload``; its id is a function of source, account, type, entity and version. Raises
+    EventTooLarge if Kafka would refuse it."""
+    event = make_event(
         event_type,
         source=source,
         account_id=account_id,
@@ -39,3 +46,6 @@ def source_event(
         occurred_at=when,
         event_id=deterministic_event_id(source, account_id, event_type, entity_id, version),
     )
+    if reason := too_large(event.to_bytes()):
+        raise EventTooLarge(reason)
+    return event

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
+from crm_common.events import topics
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.topics import ALERTS, PRODUCTS, SYNC, VARIANTS
 from crm_integration.sinks import KafkaSink
@@ -117,6 +118,31 @@ async def test_an_unmappable_object_is_dead_lettered_and_the_sync_goes_on(
     assert letters[0].reason
     published = {e.entity_id for e in await account_events(PRODUCTS.name, sim.state.account_id)}
     assert published == {r["id"] for t in PRODUCT_TYPES for r in sim.state.records(t)} - {broken["id"]}
+
+
+async def test_an_object_whose_event_kafka_would_refuse_is_skipped_with_its_size_and_the_sync_goes_on(
+    sim: RunningSimulator,
+    integration: str,
+    service: SyncService,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An event over the size limit (in production: a document of some hundred thousand positions) is a skipped
+    object the admin sees with the reason, not a failed sync. The limit is lowered to make a product that large."""
+    monkeypatch.setattr(topics, "MAX_EVENT_BYTES", 20_000)
+    huge = sim.state.records("product")[1]
+    huge["description"] = "длинное описание " * 2_000
+
+    job = await service.run(integration, "full", "manual")
+
+    async with transaction(sessions) as session:
+        letters = (await session.scalars(select(DeadLetterRecord).where(DeadLetterRecord.job_id == job.id))).all()
+    assert job.status == "succeeded_with_skipped", job.detail
+    assert [(d.entity_type, d.entity_id) for d in letters] == [("product", huge["id"])]
+    assert "EventTooLarge" in letters[0].reason, letters[0].reason
+    assert "at most 20,000" in letters[0].reason
+    published = {e.entity_id for e in await account_events(PRODUCTS.name, sim.state.account_id)}
+    assert published == {r["id"] for t in PRODUCT_TYPES for r in sim.state.records(t)} - {huge["id"]}
 
 
 async def test_wrong_credentials_fail_the_job_with_the_reason_and_raise_an_alert(

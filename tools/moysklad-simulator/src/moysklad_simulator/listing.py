@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 from moysklad_simulator.errors import MoySkladError
@@ -85,7 +85,10 @@ def _int_param(raw: Mapping[str, str], name: str, default: int) -> int:
         raise MoySkladError(400, 1002, f"Неверное значение параметра '{name}': '{value}'", name) from None
 
 
-class ListCache:
+RowT = TypeVar("RowT")
+
+
+class ListCache(Generic[RowT]):
     """Filtered and ordered lists, kept while the data they came from is unchanged.
 
     A client pages a large list many times with the same selection: the reconciliation by ``offset``, a sync by
@@ -97,12 +100,10 @@ class ListCache:
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[Hashable, list[Record], list[tuple[int, Any]] | None]] = (
-            OrderedDict()
-        )
+        self._entries: OrderedDict[Hashable, tuple[Hashable, list[RowT], list[tuple[int, Any]] | None]] = OrderedDict()
         self._lock = threading.Lock()  # list routes run in the server's thread pool
 
-    def get(self, key: Hashable, stamp: Hashable) -> tuple[list[Record], list[tuple[int, Any]] | None] | None:
+    def get(self, key: Hashable, stamp: Hashable) -> tuple[list[RowT], list[tuple[int, Any]] | None] | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != stamp:
@@ -110,7 +111,9 @@ class ListCache:
             self._entries.move_to_end(key)
             return entry[1], entry[2]
 
-    def put(self, key: Hashable, stamp: Hashable, rows: list[Record], updated: list[tuple[int, Any]] | None) -> None:
+    def put(
+        self, key: Hashable, stamp: Hashable, rows: list[RowT], updated: list[tuple[int, Any]] | None = None
+    ) -> None:
         with self._lock:
             self._entries[key] = (stamp, rows, updated)
             self._entries.move_to_end(key)
@@ -126,7 +129,7 @@ def select(
     specials: dict[str, Special] | None = None,
     defaults: dict[str, str] | None = None,
     order_fields: frozenset[str] = DEFAULT_ORDER_FIELDS,
-    cache: ListCache | None = None,
+    cache: ListCache[Record] | None = None,
     stamp: Hashable = None,
 ) -> list[Record]:
     """Filter, search and order ``records``; ``defaults`` add conditions unless the filter names the field.

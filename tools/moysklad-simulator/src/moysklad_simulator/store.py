@@ -69,7 +69,9 @@ class SimulatorState:
         self.webhook_log: list[dict[str, Any]] = []  # every delivery attempt, for tests
         # Lists already filtered and ordered, valid while `stamp` is unchanged (moysklad_simulator.listing.ListCache;
         # used when settings.list_cache is on).
-        self.listings = ListCache()
+        self.listings: ListCache[dict[str, Any]] = ListCache()
+        # The stock reports' selected and ordered items, the same way (moysklad_simulator.reports).
+        self.reports: ListCache[tuple[dict[str, Any], dict[str, tuple[float, float, float]]]] = ListCache(size=8)
         self.generation = 0
 
     # --- reading -------------------------------------------------------------------------------

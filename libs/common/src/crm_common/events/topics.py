@@ -20,9 +20,15 @@ def topic_prefix() -> str:
 
 
 DEFAULT_PARTITIONS = 12
-# The largest message a topic, our producers and our consumers accept. Kafka's default is 1 MB, and one MoySklad
+# The largest record batch, as it travels (compressed), a topic accepts. Kafka's default is 1 MB, and one MoySklad
 # document with tens of thousands of positions is several MB of JSON (a supply of the `medium` shop: 4.4 MB).
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# The largest event our producers send, as JSON before compression (the producer checks this size, the broker the
+# compressed batch against MAX_MESSAGE_BYTES). Events travel zstd-compressed: a document's positions compress about
+# tenfold, so an initial-stock supply of 150,000 positions (~30 MB of JSON) fits. An event larger than either limit
+# is not published: the connector records it as a skipped object an admin can see (docs/operations.md).
+MAX_EVENT_BYTES = 96 * 1024 * 1024
+COMPRESSION = "zstd"
 
 
 def partition_count() -> int:

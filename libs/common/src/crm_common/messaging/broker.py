@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
@@ -11,23 +12,30 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 
 from crm_common.errors import InfrastructureMissing
-from crm_common.events.topics import MAX_MESSAGE_BYTES, TOPICS, Topic, partition_count
+from crm_common.events.topics import COMPRESSION, MAX_EVENT_BYTES, MAX_MESSAGE_BYTES, TOPICS, Topic, partition_count
 from crm_common.logging import get_logger
 
 log = get_logger(__name__)
 
 
+# Every producer of this project: waits for every in-sync replica, never writes a message twice, compresses.
+PRODUCER_OPTIONS: dict[str, Any] = {
+    "acks": "all",
+    "enable_idempotence": True,
+    "compression_type": COMPRESSION,
+    "max_request_size": MAX_EVENT_BYTES,
+}
+
+
 def make_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
-    """A broker whose producer waits for every in-sync replica and never writes a message twice."""
+    """A broker whose producer is set up as PRODUCER_OPTIONS says."""
     return KafkaBroker(
         bootstrap_servers.split(","),
         client_id=client_id,
-        acks="all",
-        enable_idempotence=True,
         linger_ms=5,
-        max_request_size=MAX_MESSAGE_BYTES,
         request_timeout_ms=30_000,
         graceful_timeout=15.0,
+        **PRODUCER_OPTIONS,
     )
 
 

@@ -31,7 +31,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
-from crm_common.events.topics import DEAD_LETTER, MAX_MESSAGE_BYTES, topic_prefix
+from crm_common.events.topics import DEAD_LETTER, topic_prefix
+from crm_common.messaging.broker import PRODUCER_OPTIONS
 
 REPLAYED_HEADER = "dlq_replayed"
 REPLAY_OF_HEADER = "dlq_replay_of"
@@ -118,9 +119,7 @@ async def replay(
         auto_offset_reset="earliest",
         request_timeout_ms=int(timeout * 1000),
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=servers, acks="all", enable_idempotence=True, linger_ms=5, max_request_size=MAX_MESSAGE_BYTES
-    )
+    producer = AIOKafkaProducer(bootstrap_servers=servers, linger_ms=5, **PRODUCER_OPTIONS)
     partitions = await topic_partitions(bootstrap_servers, [DEAD_LETTER.name], timeout)
     if not partitions:
         return result
@@ -263,10 +262,8 @@ async def redrive(bootstrap_servers: str, letters: Sequence[StoredLetter], *, ti
     acknowledged every copy."""
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers.split(","),
-        acks="all",
-        enable_idempotence=True,
-        max_request_size=MAX_MESSAGE_BYTES,
         request_timeout_ms=int(timeout * 1000),
+        **PRODUCER_OPTIONS,
     )
     await producer.start()
     try:
