@@ -63,18 +63,21 @@ async def apply_event(session: AsyncSession, event: EventEnvelope) -> None:
 
 
 def _assortment_ids(events: list[EventEnvelope]) -> set[str]:
-    """The products and variants whose low-stock evaluation this batch may change: each one written, and each stock
-    level's item and product (a variant's minimum falls back to its product's)."""
+    """The products and variants whose low-stock evaluation this batch may change: each one written (a variant with
+    its product), and each stock level's item and product (a variant's minimum falls back to its product's).
+    ``lock_assortment`` adds the products the assortment already knows them by (a deleted variant's)."""
     ids: set[str] = set()
     for event in events:
-        if event.event_type == "stock.changed":
-            try:
+        try:
+            if event.event_type == "stock.changed":
                 level = event.parsed(StockLevel)
-            except ValidationError:
-                continue  # poison: prepare_stock dead-letters it
-            ids.update((level.assortment_id, level.product_id))
-        elif event.entity in ("product", "variant"):
-            ids.add(event.entity_id)
+                ids.update((level.assortment_id, level.product_id))
+            elif event.event_type == "variant.upserted":
+                ids.update((event.entity_id, event.parsed(Variant).product_id))
+            elif event.entity in ("product", "variant"):
+                ids.add(event.entity_id)
+        except ValidationError:
+            continue  # poison: its row mapping dead-letters it
     return ids
 
 

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from inventory_testkit import apply, deleted_event, new_id, product_event, stock_event, store_event
+from inventory_testkit import (
+    apply,
+    deleted_event,
+    new_id,
+    product_event,
+    stock_event,
+    store_event,
+    variant_event,
+)
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.envelope import EventEnvelope
+from crm_common.events.models import AssortmentKind
 from inventory_service.alerts.models import LowStockRow
+from inventory_service.alerts.service import set_threshold
 from inventory_service.consumers import apply_event, apply_events
 from inventory_service.db import outbox
 
@@ -85,34 +97,74 @@ async def _waiting_on_a_lock(sessions: async_sessionmaker[AsyncSession], pid: in
         return bool(waiting)
 
 
-@pytest.mark.parametrize("first", ["product", "stock"])
-async def test_replicas_writing_a_minimum_and_a_level_at_once_settle_with_both(
-    sessions: async_sessionmaker[AsyncSession], first: str
+Step = Callable[[AsyncSession], Awaitable[Any]]
+
+
+def _events(*events: EventEnvelope) -> Step:
+    return lambda session: apply_events(session, list(events))
+
+
+def _race_cases() -> Iterator[Any]:
+    """(already applied, what replica A applies, what replica B applies, the state of the level after both)."""
+    item, store, variant = new_id(), new_id(), new_id()
+    product = product_event(item, 1, minimum_stock=Decimal(10))
+    level = stock_event(item, store, 1, "5")
+    settled = (Decimal(10), Decimal(5), True, 1)
+    for name, a, b in (("product, then a level", product, level), ("a level, then the product", level, product)):
+        yield pytest.param([], _events(a), _events(b), (item, store), settled, id=name)
+    threshold: Step = lambda session: set_threshold(session, item, None, Decimal(10), "admin")  # noqa: E731
+    yield pytest.param([], _events(level), threshold, (item, store), settled, id="a level, then a threshold")
+    yield pytest.param([], threshold, _events(level), (item, store), settled, id="a threshold, then a level")
+    # A variant known with a level of it; its product's minimum set while the variant is deleted: the level ends not
+    # below (a deleted item raises nothing) with the product's minimum, as when applied one after the other.
+    known = [
+        product_event(item, 1),
+        variant_event(variant, item, 1),
+        stock_event(variant, store, 1, "5", product_id=item, kind=AssortmentKind.VARIANT),
+    ]
+    deleted = deleted_event("variant", variant, 2)
+    raised_minimum = product_event(item, 2, minimum_stock=Decimal(10))
+    yield pytest.param(
+        known,
+        _events(raised_minimum),
+        _events(deleted),
+        (variant, store),
+        (Decimal(10), Decimal(5), False, 1),
+        id="a product's minimum, then its variant deleted",
+    )
+
+
+@pytest.mark.parametrize(("before", "replica_a", "replica_b", "key", "expected"), list(_race_cases()))
+async def test_replicas_writing_what_one_level_depends_on_at_once_settle_it_with_both(
+    sessions: async_sessionmaker[AsyncSession],
+    before: list[EventEnvelope],
+    replica_a: Step,
+    replica_b: Step,
+    key: tuple[str, str],
+    expected: tuple[Any, ...],
 ) -> None:
-    """Two replicas, one applying the product (minimum 10) and one a level of it (5), in overlapping transactions:
-    whichever commits second settles the level with both facts (an alert raised, the minimum kept), as one replica
-    would have. Without the lock each settles without the other's uncommitted row and the alert is never raised."""
-    item, store = new_id(), new_id()
-    events = {"product": product_event(item, 1, minimum_stock=Decimal(10)), "stock": stock_event(item, store, 1, "5")}
-    second = "stock" if first == "product" else "product"
-    async with sessions() as replica_a, sessions() as replica_b:
-        pid = await replica_b.scalar(text("select pg_backend_pid()"))
-        await apply_events(replica_a, [events[first]])  # written, not committed yet
+    """Two replicas write what one level's low-stock state depends on (its product's minimum, the level, a threshold,
+    its variant) in overlapping transactions: the level is settled with both facts, as one replica would have. Without
+    the lock each settles it without the other's uncommitted row (the minimum lost, an alert never raised)."""
+    if before:
+        await apply(sessions, apply_event, *before)
+    async with sessions() as session_a, sessions() as session_b:
+        pid = await session_b.scalar(text("select pg_backend_pid()"))
+        await replica_a(session_a)  # written, not committed yet
 
-        async def apply_second() -> None:
-            await apply_events(replica_b, [events[second]])
-            await replica_b.commit()
+        async def second() -> None:
+            await replica_b(session_b)
+            await session_b.commit()
 
-        task = asyncio.create_task(apply_second())
+        task = asyncio.create_task(second())
         deadline = asyncio.get_running_loop().time() + 30
         while not task.done() and not await _waiting_on_a_lock(sessions, pid):
             assert asyncio.get_running_loop().time() < deadline, "the second replica neither finished nor waited"
             await asyncio.sleep(0.02)
-        await replica_a.commit()
+        await session_a.commit()
         await task
 
     async with sessions() as session:
-        state = await session.get(LowStockRow, (item, store))
+        state = await session.get(LowStockRow, key)
     assert state is not None
-    assert (state.minimum, state.stock, state.active, state.crossings) == (Decimal(10), Decimal(5), True, 1)
-    assert [a.event_type for a in await _alerts(sessions, f"{item}:{store}")] == ["alert.raised"]
+    assert (state.minimum, state.stock, state.active, state.crossings) == expected

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, delete, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, Table, any_, bindparam, delete, func, literal, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.versioned import insert_rows
 from inventory_service.alerts.models import LowStock, LowStockRow
+from inventory_service.assortment.models import AssortmentRow
 from inventory_service.stock.models import ThresholdRow
 
 LOW_STOCK = cast(Table, LowStockRow.__table__)
 # Keys per statement: well under PostgreSQL's 32767 bind parameters.
 CHUNK = 1000
-# Transaction-level advisory locks, taken in the order of the array (a function scan keeps it).
-_LOCK = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
-
-
-def lock_key(assortment_id: str) -> int:
-    """The advisory-lock key of one product or variant (64 bits of a hash; a collision only serialises more)."""
-    digest = hashlib.blake2b(f"inventory.low_stock:{assortment_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+# Transaction-level advisory locks on the products/variants named and the products they belong to (as far as the
+# assortment knows them), one key per id from a stable 64-bit hash, taken in key order (the inner ORDER BY: the outer
+# scan calls the function row by row in that order).
+_IDS = bindparam("ids", type_=ARRAY(String))
+_NAMED = (
+    select(func.unnest(_IDS).label("id"))
+    .union(select(AssortmentRow.product_id.label("id")).where(AssortmentRow.id == any_(_IDS)))
+    .subquery("i")
+)
+_KEY = func.hashtextextended(literal("inventory.low_stock:") + _NAMED.c.id, 0).label("k")
+_KEYS = select(_KEY).distinct().order_by(_KEY).subquery("keys")
+_LOCK = select(func.pg_advisory_xact_lock(_KEYS.c.k))
 
 
 class AlertRepository:
@@ -34,14 +38,15 @@ class AlertRepository:
         self.session = session
 
     async def lock_assortment(self, ids: Iterable[str]) -> None:
-        """Hold these products/variants until the transaction ends, so that evaluations concerning one never run
-        side by side in two replicas. Without it, a transaction that writes a product's minimum and another that
-        writes a stock level of it each settle the level without seeing the other's uncommitted row: both commit a
-        state computed from half the facts (the minimum missing, an alert never raised). Keys in sorted order: two
-        transactions never wait on each other."""
-        keys = sorted({lock_key(i) for i in ids})
-        if keys:
-            await self.session.execute(_LOCK, {"keys": keys})
+        """Hold these products/variants, and the products they belong to, until the transaction ends, so that
+        evaluations concerning one product never run side by side in two replicas. Without it, a transaction that
+        writes a product's minimum and another that writes a stock level of it (or of one of its variants) each
+        settle the level without seeing the other's uncommitted row: both commit a state computed from half the facts
+        (the minimum missing, an alert never raised). Keys in sorted order: two transactions never wait on each
+        other."""
+        wanted = sorted(set(ids))
+        if wanted:
+            await self.session.execute(_LOCK, {"ids": wanted})
 
     async def locked_states(self, keys: Sequence[tuple[str, str]], now: datetime) -> dict[tuple[str, str], LowStock]:
         """The low-stock states of these products/stores, created if new, locked until the transaction ends so that two
