@@ -14,9 +14,6 @@ from crm_common.db import read_only_sessions
 from crm_common.security.jwt import Principal
 from crm_common.security.permissions import Permission, require_permission
 
-# Paging past this is never a real request; bounding it keeps absurd offsets out of caches and SQL (a 422).
-MAX_OFFSET = 1_000_000_000
-
 
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed if the route returns, rolled back if it raises."""

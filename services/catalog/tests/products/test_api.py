@@ -223,6 +223,8 @@ async def test_sorts_by_price_descending_and_by_name(
         {"limit": 0},
         {"limit": 100000},
         {"offset": -1},
+        {"offset": 10**30},  # beyond PostgreSQL's bigint: refused by the parameter's bound, not by the database
+        {"offset": 1_000_000_001},
         {"sort": "colour"},
         {"kind": "variant"},
         {"price_min": "abc"},
@@ -239,6 +241,15 @@ async def test_invalid_query_parameters_get_422_with_the_uniform_body(
     response = await client.get(LIST, params=params)
     assert response.status_code == 422
     assert set(response.json()) == {"error", "detail"}
+
+
+async def test_after_absurd_offsets_the_listing_still_answers(client: httpx.AsyncClient) -> None:
+    """Refused offsets leave nothing behind (a database error used to leave the request's connection unusable)."""
+    for _ in range(12):
+        assert (await client.get(LIST, params={"offset": 10**30})).status_code == 422
+    farthest = await client.get(LIST, params={"offset": 1_000_000_000})
+    assert (farthest.status_code, farthest.json()["items"]) == (200, [])
+    assert (await client.get(LIST)).status_code == 200
 
 
 async def test_listing_needs_a_token_with_products_read(api_url: str, mint: TokenMint) -> None:

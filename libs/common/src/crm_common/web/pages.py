@@ -7,11 +7,18 @@ document and the console's generated client keep a readable schema name.
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 T = TypeVar("T")
+
+# The farthest a list may be paged: a bound PostgreSQL's OFFSET (bigint) takes and far beyond any real list, so a
+# larger number is a 422 naming the parameter, never a database error.
+MAX_OFFSET = 1_000_000_000
+# Every list endpoint's `offset` parameter: `offset: Offset = 0`.
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")]
 
 
 class Page(BaseModel, Generic[T]):

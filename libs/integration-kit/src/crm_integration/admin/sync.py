@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.pages import Offset
 from crm_integration.admin.deps import DbSession, typed
 from crm_integration.jobs import SyncTables
 from crm_integration.service import JobService
@@ -59,7 +60,7 @@ def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any], prefix: str =
         session: DbSession,
         integration_id: str | None = None,
         limit: int = Query(50, ge=1, le=500),
-        offset: int = Query(0, ge=0),
+        offset: Offset = 0,
     ) -> Any:
         """List sync jobs, newest first."""
         jobs, total = await tables.jobs(session).page(integration_id, limit, offset)
@@ -77,7 +78,7 @@ def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any], prefix: str =
         integration_id: str | None = None,
         job_id: uuid.UUID | None = None,
         limit: int = Query(50, ge=1, le=500),
-        offset: int = Query(0, ge=0),
+        offset: Offset = 0,
     ) -> Any:
         """List objects a sync skipped, with the raw object and the reason, newest first."""
         rows, total = await tables.dead_letters(session).page(integration_id, limit, offset, job_id=job_id)

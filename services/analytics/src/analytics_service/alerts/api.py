@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from analytics_service.alerts.schemas import AlertOut, AlertPage
 from analytics_service.alerts.service import acknowledge, list_alerts
-from analytics_service.deps import MAX_OFFSET, Reader, Session
+from analytics_service.deps import Reader, Session
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.pages import Offset
 
 router = APIRouter(prefix="/api/v1/analytics/alerts", tags=["analytics"])
 
@@ -21,7 +22,7 @@ async def get_alerts(
     status: Literal["open", "acknowledged", "cleared", "all"] = "open",
     kind: str | None = None,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
+    offset: Offset = 0,
 ) -> AlertPage:
     """List the alerts the caller may see, newest first."""
     rows, total = await list_alerts(

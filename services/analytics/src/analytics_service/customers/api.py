@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 
 from analytics_service.customers.schemas import CustomerProfile, Segments
 from analytics_service.customers.segments import profile, segments
-from analytics_service.deps import MAX_OFFSET, Cache, Reader, ReadSession, Settings
+from analytics_service.deps import Cache, Reader, ReadSession, Settings
 from analytics_service.periods import Period, today_in
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics/customers", tags=["analytics"])
@@ -32,7 +33,7 @@ async def get_segments(
     as_of: date | None = None,
     segment: str | None = Query(default=None, description="List the customers of this segment code."),
     limit: int = Query(default=100, ge=1, le=5000),
-    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
+    offset: Offset = 0,
 ) -> Any:
     """Segment customers by recency, frequency and monetary value."""
     window = _window(window_days, as_of, settings)

@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from analytics_service.deps import MAX_OFFSET, Cache, Reader, ReadSession, Settings
+from analytics_service.deps import Cache, Reader, ReadSession, Settings
 from analytics_service.inventory.report import SORTS, inventory_report
 from analytics_service.inventory.schemas import InventoryReport
 from analytics_service.periods import Period, today_in
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -33,7 +34,7 @@ async def get_inventory_report(
     sort: str = "value_at_cost",
     direction: str = Query(default="desc", pattern="^(asc|desc)$"),
     limit: int = Query(default=100, ge=1, le=5000),
-    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
+    offset: Offset = 0,
 ) -> Any:
     """Report stock value, turnover, days of cover, dead stock and ABC/XYZ classes."""
     if sort not in SORTS:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from analytics_service.deps import MAX_OFFSET, Cache, Reader, ReadSession, Settings
+from analytics_service.deps import Cache, Reader, ReadSession, Settings
 from analytics_service.periods import PeriodKind, resolve
 from analytics_service.sales.export import to_csv, to_xlsx
 from analytics_service.sales.report import sales_report
@@ -21,6 +21,7 @@ from analytics_service.sales.schemas import (
     TimeGrouping,
 )
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -56,7 +57,7 @@ async def get_sales_report(
     sort: SortField = SortField.BUCKET,
     direction: str = Query(default="asc", pattern="^(asc|desc)$"),
     limit: int = Query(default=100, ge=1, le=5000),
-    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
+    offset: Offset = 0,
     format: ExportFormat = ExportFormat.JSON,
 ) -> Any:
     """Report sales grouped by time and by product, folder, customer or store."""

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from auth_service.audit.repository import AuditRepository
 from auth_service.deps import Admin, DbSession
 from crm_common.errors import Forbidden, Unauthorized, error_responses
-from crm_common.web.pages import Page
+from crm_common.web.pages import Offset, Page
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["admin: audit"])
 
@@ -37,7 +37,7 @@ async def list_audit(
     admin: Admin,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     actor_id: uuid.UUID | None = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     target_type: Annotated[str | None, Query(max_length=32)] = None,

@@ -28,7 +28,7 @@ from crm_common.errors import (
 )
 from crm_common.security.jwt import Principal
 from crm_common.security.permissions import Permission, require_permission
-from crm_common.web.pages import Page
+from crm_common.web.pages import Offset, Page
 
 router = APIRouter(prefix="/api/v1/admin/dead-letters", tags=["admin: dead letters"])
 Operator = Annotated[Principal, Depends(require_permission(Permission.ADMIN_DEAD_LETTERS))]
@@ -45,7 +45,7 @@ async def list_dead_letters(
     reason: Annotated[str | None, Query(max_length=64)] = None,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> Page[DeadLetterOut]:
     """List dead letters, newest first, filtered by service (consumer group), original topic, reason or status."""
     filters = RedriveFilter(service=service_name, topic=topic, reason=reason)

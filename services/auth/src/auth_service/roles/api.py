@@ -11,7 +11,7 @@ from auth_service.roles import service
 from auth_service.roles.repository import PermissionRepository, RoleRepository
 from auth_service.roles.schemas import PermissionOut, RoleCreate, RoleOut, RoleUpdate
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
-from crm_common.web.pages import Page
+from crm_common.web.pages import Offset, Page
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: roles"])
 AUTHZ = (Unauthorized, Forbidden)
@@ -28,7 +28,7 @@ async def list_roles(
     admin: Admin,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[RoleOut]:
     """List roles with their permissions, by name."""
     roles, total = await RoleRepository(session).page(limit, offset)

@@ -13,7 +13,7 @@ from auth_service.users import passwords, service
 from auth_service.users.repository import UserRepository
 from auth_service.users.schemas import PasswordResetIssued, RolesAssignment, UserCreate, UserOut, UserUpdate
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
-from crm_common.web.pages import Page
+from crm_common.web.pages import Offset, Page
 
 router = APIRouter(prefix="/api/v1/admin/users", tags=["admin: users"])
 ERRORS = (Unauthorized, Forbidden, NotFound)
@@ -24,7 +24,7 @@ async def list_users(
     admin: Admin,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     email: Annotated[str | None, Query(max_length=254, description="Part of the email")] = None,
     is_active: bool | None = None,
     sort: Literal["email", "created_at", "last_login_at"] = "email",

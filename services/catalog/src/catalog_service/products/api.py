@@ -16,6 +16,7 @@ from crm_common.db import reading
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 from crm_common.events.models import ProductKind
 from crm_common.security import Permission, require_permission
+from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON, json_response
 
 router = APIRouter(
@@ -51,7 +52,7 @@ async def list_products(
     updated_since: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
     sort: Annotated[ProductSort, Query()] = ProductSort.NAME,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EncodedJSON:
     """List products, services and bundles with filters, sorting and pagination."""
     config = settings(request)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import Forbidden, NotFound, Unauthorized, error_responses
 from crm_common.security import Permission, Principal, require_permission
+from crm_common.web.pages import Offset
 from inventory_service.alerts import service
 from inventory_service.alerts.schemas import ThresholdIn, ThresholdList, ThresholdOut
 from inventory_service.deps import read_session, write_session
@@ -28,7 +29,7 @@ async def list_thresholds(
     session: Annotated[AsyncSession, Depends(read_session)],
     assortment_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ThresholdList:
     """List minimum-stock thresholds set through the API."""
     return await service.list_thresholds(session, assortment_id, limit, offset)

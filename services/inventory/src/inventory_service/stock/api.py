@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON, json_response
 from inventory_service.deps import settings
 from inventory_service.stock import service
@@ -36,7 +37,7 @@ async def list_stock(
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Text in name, code or article")] = None,
     sort: Annotated[StockSort, Query()] = StockSort.NAME,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EncodedJSON:
     """List stock per product or variant per store, with filters, sorting and pagination."""
     config = settings(request)

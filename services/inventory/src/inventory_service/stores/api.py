@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON, json_response
 from inventory_service.deps import settings
 from inventory_service.stores import service
@@ -27,7 +28,7 @@ async def list_stores(
     request: Request,
     archived: Annotated[bool | None, Query()] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EncodedJSON:
     """List stores (warehouses)."""
     config = settings(request)
