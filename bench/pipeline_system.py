@@ -103,7 +103,8 @@ def admin_token(sut: System) -> str:
 
 
 def finished_full_sync(sut: System, token: str, timeout: float = 1800) -> dict[str, Any]:
-    """The start-up full sync job once it succeeded."""
+    """The start-up full sync job once it succeeded. A sync of a large shop outlasts an access token (15 minutes):
+    on 401 the admin logs in again, as a client would."""
     deadline = time.monotonic() + timeout
     headers = {"authorization": f"Bearer {token}"}
     # One client for the whole wait: a new one per poll builds an SSL context each time, CPU taken from the
@@ -111,6 +112,9 @@ def finished_full_sync(sut: System, token: str, timeout: float = 1800) -> dict[s
     with httpx.Client(headers=headers, timeout=30) as client:
         while time.monotonic() < deadline:
             response = client.get(f"{sut.url('gateway')}/api/v1/admin/sync/jobs")
+            if response.status_code == 401:
+                client.headers["authorization"] = f"Bearer {admin_token(sut)}"
+                continue
             if response.status_code == 200:
                 jobs = [j for j in response.json()["items"] if j["mode"] == "full"]
                 if jobs and jobs[-1]["status"] in ("succeeded", "failed"):

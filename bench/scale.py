@@ -155,11 +155,15 @@ def compare(name: str, served: dict[str, Decimal], expected: dict[str, Decimal],
     return f"{name}: {len(wrong)} differ, e.g. {wrong[:5]}" if wrong else None
 
 
-def check_answers(gateway: str, token: str, state: SimulatorState) -> list[str]:
-    headers = {"authorization": f"Bearer {token}"}
+def check_answers(gateway: str, login: Callable[[], str], state: SimulatorState) -> list[str]:
+    """``login``: a fresh admin access token (asked again on 401: reading a large shop's answers outlasts one)."""
+    headers = {"authorization": f"Bearer {login()}"}
 
     def get(path: str, **params: Any) -> Any:
         response = httpx.get(f"{gateway}{path}", params=params, headers=headers, timeout=300)
+        if response.status_code == 401:
+            headers["authorization"] = f"Bearer {login()}"
+            response = httpx.get(f"{gateway}{path}", params=params, headers=headers, timeout=300)
         response.raise_for_status()
         return response.json()
 
@@ -208,7 +212,7 @@ def main() -> int:
         lost = asyncio.run(dead_letters(servers, sut.topic_prefix))
         if lost:
             problems.append(f"dead letters: {lost}")
-        problems += check_answers(sut.url("gateway"), token, sim.state)
+        problems += check_answers(sut.url("gateway"), lambda: admin_token(sut), sim.state)
 
     sync, floor = finished - started, rate_limit_floor(stats)
     total = max(caught_up.values()) - started
