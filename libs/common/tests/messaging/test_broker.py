@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections import Counter
@@ -48,13 +49,23 @@ async def test_new_topics_get_the_configured_partitions(monkeypatch: pytest.Monk
 
 
 async def _configs(name: str) -> dict[str, str]:
+    """The topic's configuration as the broker describes it, once it can: right after a create the broker may still
+    answer "unknown topic" with no entries, so ask again (for up to 30 s) until it names them."""
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_servers())
     await admin.start()
     try:
-        described = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            described = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
+            resources = [resource for response in described for resource in response.resources]
+            configs = {entry[0]: entry[1] for resource in resources for entry in resource[4]}
+            errors = [resource[0] for resource in resources if resource[0]]
+            if configs and not errors:
+                return configs
+            assert asyncio.get_running_loop().time() < deadline, f"{name}: no configuration described ({errors})"
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
-    return {entry[0]: entry[1] for response in described for resource in response.resources for entry in resource[4]}
 
 
 async def test_topics_take_messages_of_several_mb_and_older_topics_are_raised_keeping_their_policy() -> None:
