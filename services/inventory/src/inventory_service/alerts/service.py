@@ -113,15 +113,17 @@ async def set_threshold(
     session: AsyncSession, assortment_id: str, store_id: str | None, minimum: Decimal, user: str
 ) -> ThresholdOut:
     """Set the minimum for a product/variant in one store (or all), and settle the alerts it affects."""
-    await AlertRepository(session).lock_assortment([assortment_id])
-    row = await AlertRepository(session).set_threshold(assortment_id, store_id or ALL_STORES, minimum, user)
+    repository = AlertRepository(session)
+    await repository.lock_assortment([assortment_id])
+    row = await repository.set_threshold(assortment_id, store_id or ALL_STORES, minimum, user)
     await reevaluate(session, assortment_id=assortment_id)
     return _threshold_out(row)
 
 
 async def delete_threshold(session: AsyncSession, assortment_id: str, store_id: str | None) -> None:
-    await AlertRepository(session).lock_assortment([assortment_id])
-    if not await AlertRepository(session).delete_threshold(assortment_id, store_id or ALL_STORES):
+    repository = AlertRepository(session)
+    await repository.lock_assortment([assortment_id])
+    if not await repository.delete_threshold(assortment_id, store_id or ALL_STORES):
         raise NotFound(f"no threshold for {assortment_id!r} in {store_id or 'every store'!r}")
     await reevaluate(session, assortment_id=assortment_id)
 
