@@ -17,7 +17,8 @@ Figures, all from one run (BENCH lines, each next to a baseline measured in the 
   bytes the connector published.
 
 Side checks (exit 1): the job succeeded and nothing was dead-lettered; the answers are right — served through the
-gateway, the catalog's product count, stock per store, revenue and profit per month equal the simulator's own data
+gateway, the catalog's product count, stock per store, the sale and return documents and the customers who bought
+(the dashboard over the whole history), revenue and profit per month equal the simulator's own data
 (generated from the same seed; revenue computed here from its documents, profit from its profit report) to the kopeck
 (stock to 0.001). Asserts nothing about time. At ``large`` (≈ 100k products, 240k documents, 1M positions) the sync
 alone is bounded by the rate limit (tens of minutes); ``demo``/``small`` check the script itself in minutes.
@@ -56,7 +57,8 @@ from gateway_service.health.lag import consumer_lag
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests-e2e" / "failures"))
 
-from amounts import FIRST_DAY, KOPECK, LAST_DAY, from_api, from_simulator, revenue_by
+from amounts import FIRST_DAY, KOPECK, LAST_DAY, RETURNS, SALES, from_api, from_simulator, revenue_by
+from fidelity_cases import counted
 from oracle import fetch
 
 from moysklad_simulator import SimulatorState
@@ -128,6 +130,27 @@ def expected_months(state: SimulatorState) -> tuple[dict[str, Decimal], dict[str
     return revenue, profit
 
 
+def expected_counts(state: SimulatorState) -> dict[str, int]:
+    """Posted sale and return documents in the period (not drafts, not in the bin), and the customers who bought."""
+
+    def posted(types: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [
+            d
+            for t in types
+            for d in state.records(t)
+            if counted(d) and FIRST_DAY <= date.fromisoformat(d["moment"][:10]) <= LAST_DAY
+        ]
+
+    sales = posted(SALES)
+    buyers = {d["agent"].id for d in sales if d.get("agent") is not None}
+    return {"sales_count": len(sales), "returns_count": len(posted(RETURNS)), "customers": len(buyers)}
+
+
+def served_counts(get: Callable[..., Any]) -> dict[str, int]:
+    body = get("/api/v1/analytics/dashboard", period="custom", date_from=str(FIRST_DAY), date_to=str(LAST_DAY))
+    return {k: int(body["current"][k]) for k in ("sales_count", "returns_count", "customers")}
+
+
 def served_months(get: Callable[..., Any]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     report = get(
         "/api/v1/analytics/sales/report",
@@ -176,6 +199,10 @@ def check_answers(gateway: str, login: Callable[[], str], state: SimulatorState)
     served, expected = from_api(get), from_simulator(state)
     problem = compare("stock per store", served.stock_per_store, expected.stock_per_store, Decimal("0.001"))
     problems += [problem] if problem else []
+    counts, want_counts = served_counts(get), expected_counts(state)
+    print(f"oracle documents and customers: {counts} served, {want_counts} in the shop")
+    if counts != want_counts:
+        problems.append(f"documents and customers: {counts} served, {want_counts} in the shop")
     (revenue, profit), (want_revenue, want_profit) = served_months(get), expected_months(state)
     for name, mine, theirs in (("revenue per month", revenue, want_revenue), ("profit per month", profit, want_profit)):
         problem = compare(name, mine, theirs, KOPECK)
@@ -212,30 +239,43 @@ def main() -> int:
         lost = asyncio.run(dead_letters(servers, sut.topic_prefix))
         if lost:
             problems.append(f"dead letters: {lost}")
+        # the figures first: a slow or failing oracle must not hide them
+        report(args.scale, stats, started, finished, caught_up, sampler, size, published)
         problems += check_answers(sut.url("gateway"), lambda: admin_token(sut), sim.state)
-
-    sync, floor = finished - started, rate_limit_floor(stats)
-    total = max(caught_up.values()) - started
-    print(
-        f"scale={args.scale}: full sync {sync:.0f}s for {stats['requests']} requests / {stats['units']} units "
-        f"({stats['refused']} refused with 429); rate-limit floor for them {floor:.0f}s; to lag 0 {total:.0f}s "
-        f"= {total / floor if floor else float('nan'):.2f}× the floor (goal ≤ {GOAL}×)"
-    )
-    bench_line(f"full sync ({args.scale})", sync, "s", floor, "rate-limit floor of its requests")
-    bench_line(f"sync start → every consumer at lag 0 ({args.scale})", total, "s", floor, "rate-limit floor")
-    for name in CONSUMERS:
-        tail = max(0.0, caught_up[name] - finished)
-        print(f"drain tail {name:10} {tail:7.1f}s after the sync finished")
-        bench_line(f"drain tail {name} ({args.scale})", tail, "s", sync, "the full sync's time")
-    for name in sorted(sampler.peak):
-        peak, first = sampler.peak[name] / 1024, sampler.first[name] / 1024
-        print(f"RSS {name:20} first {first:6.0f} MiB  peak {peak:6.0f} MiB")
-        bench_line(f"peak RSS {name} ({args.scale})", peak, "MiB", first, "RSS just after start")
-    print(f"PostgreSQL database {size['bytes'] / 2**20:.0f} MiB; events published {published / 2**20:.0f} MiB")
-    bench_line(f"PostgreSQL size ({args.scale})", size["bytes"] / 2**20, "MiB", published / 2**20, "bytes published")
     for problem in problems:
         print(f"side check failed: {problem}")
     return 1 if problems else 0
+
+
+def report(
+    scale: str,
+    stats: dict[str, Any],
+    started: float,
+    finished: float,
+    caught_up: dict[str, float],
+    sampler: RssSampler,
+    size: Any,
+    published: int,
+) -> None:
+    sync, floor = finished - started, rate_limit_floor(stats)
+    total = max(caught_up.values()) - started
+    print(
+        f"scale={scale}: full sync {sync:.0f}s for {stats['requests']} requests / {stats['units']} units "
+        f"({stats['refused']} refused with 429); rate-limit floor for them {floor:.0f}s; to lag 0 {total:.0f}s "
+        f"= {total / floor if floor else float('nan'):.2f}× the floor (goal ≤ {GOAL}×)"
+    )
+    bench_line(f"full sync ({scale})", sync, "s", floor, "rate-limit floor of its requests")
+    bench_line(f"sync start → every consumer at lag 0 ({scale})", total, "s", floor, "rate-limit floor")
+    for name in CONSUMERS:
+        tail = max(0.0, caught_up[name] - finished)
+        print(f"drain tail {name:10} {tail:7.1f}s after the sync finished")
+        bench_line(f"drain tail {name} ({scale})", tail, "s", sync, "the full sync's time")
+    for name in sorted(sampler.peak):
+        peak, first = sampler.peak[name] / 1024, sampler.first[name] / 1024
+        print(f"RSS {name:20} first {first:6.0f} MiB  peak {peak:6.0f} MiB")
+        bench_line(f"peak RSS {name} ({scale})", peak, "MiB", first, "RSS just after start")
+    print(f"PostgreSQL database {size['bytes'] / 2**20:.0f} MiB; events published {published / 2**20:.0f} MiB")
+    bench_line(f"PostgreSQL size ({scale})", size["bytes"] / 2**20, "MiB", published / 2**20, "bytes published")
 
 
 if __name__ == "__main__":

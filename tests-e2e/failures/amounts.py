@@ -91,10 +91,10 @@ def from_api(get: Callable[..., Any]) -> Amounts:
     period = {"period": "custom", "date_from": str(FIRST_DAY), "date_to": str(LAST_DAY), "limit": 5000}
     by_day = get("/api/v1/analytics/sales/report", group_by_time="day", group_by="none", **period)
     by_product = get("/api/v1/analytics/sales/report", group_by_time="none", group_by="product", **period)
-    stock: list[tuple[str, Any]] = []
+    stock: list[tuple[str, Any]] = []  # per store, as the inventory sums the stock list (tested against the list)
     while True:
-        page = get("/api/v1/inventory/stock", limit=500, offset=len(stock))
-        stock += [(item["store_id"], item["stock"]) for item in page["items"]]
+        page = get("/api/v1/inventory/stock/by-store", limit=500, offset=len(stock))
+        stock += [(row["store_id"], row["stock"]) for row in page["items"]]
         if len(stock) >= page["total"] or not page["items"]:
             break
     return Amounts(

@@ -83,6 +83,7 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/products/{product_id}"): perm("products:read"),
     # inventory
     ("GET", "/api/v1/inventory/stock"): perm("inventory:read"),
+    ("GET", "/api/v1/inventory/stock/by-store"): perm("inventory:read"),
     ("GET", "/api/v1/inventory/stores"): perm("inventory:read"),
     ("GET", "/api/v1/inventory/thresholds/"): perm("inventory:read"),
     ("PUT", "/api/v1/inventory/thresholds/{assortment_id}"): perm("inventory:write"),
@@ -151,6 +152,7 @@ def fill(path: str) -> str:
 
 
 # Every filter and search parameter of every list endpoint (GET without path parameters), for the injection tests.
+STOCK_FILTERS = ("store_id", "product_id", "folder_id", "below_minimum", "zero", "negative", "q")
 FILTERS: dict[str, tuple[str, ...]] = {
     "/api/v1/analytics/dashboard": ("period", "date_from", "date_to", "as_of", "top"),
     "/api/v1/analytics/sales/report": (
@@ -204,18 +206,8 @@ FILTERS: dict[str, tuple[str, ...]] = {
         "limit",
         "offset",
     ),
-    "/api/v1/inventory/stock": (
-        "store_id",
-        "product_id",
-        "folder_id",
-        "below_minimum",
-        "zero",
-        "negative",
-        "q",
-        "sort",
-        "limit",
-        "offset",
-    ),
+    "/api/v1/inventory/stock": (*STOCK_FILTERS, "sort", "limit", "offset"),
+    "/api/v1/inventory/stock/by-store": (*STOCK_FILTERS, "limit", "offset"),
     "/api/v1/inventory/stores": ("archived", "limit", "offset"),
     "/api/v1/inventory/thresholds/": ("assortment_id", "limit", "offset"),
     "/api/v1/admin/sync/jobs": ("integration_id", "limit", "offset"),

@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.models import AssortmentKind
 from inventory_service.consumers import apply_event
-from inventory_service.stock.schemas import StockPage
+from inventory_service.stock.schemas import StockPage, StoreTotalsPage
 
 pytestmark = pytest.mark.usefixtures("clean")
 
 STOCK = "/api/v1/inventory/stock"
+BY_STORE = "/api/v1/inventory/stock/by-store"
 
 
 async def _rows(client: httpx.AsyncClient, **params: object) -> list[tuple[str, str]]:
@@ -64,10 +65,10 @@ async def shop(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
     await apply(
         sessions,
         apply_event,
-        stock_event(ids["milk"], ids["main"], 1, "3", reserve="1"),
-        stock_event(ids["milk"], ids["depot"], 1, "20"),
+        stock_event(ids["milk"], ids["main"], 1, "3", reserve="1", unit_cost=Decimal("45.50")),
+        stock_event(ids["milk"], ids["depot"], 1, "20", unit_cost=Decimal("45.50"), in_transit=Decimal("4")),
         stock_event(ids["cheese"], ids["main"], 1, "0"),
-        stock_event(ids["hammer"], ids["depot"], 1, "-2"),
+        stock_event(ids["hammer"], ids["depot"], 1, "-2", unit_cost=Decimal("300")),
         stock_event(ids["s"], ids["main"], 1, "7", product_id=ids["shirt"], kind=AssortmentKind.VARIANT),
     )
     return ids
@@ -128,6 +129,57 @@ async def test_deleted_product_stock_is_hidden(
     assert await _rows(client, store_id=shop["depot"]) == [("Milk", "Depot")]
 
 
+async def _sums(client: httpx.AsyncClient, **params: object) -> dict[str | None, dict[str, object]]:
+    response = await client.get(BY_STORE, params=params)
+    assert response.status_code == 200, response.text
+    return {row.pop("store_name"): row for row in response.json()["items"]}
+
+
+async def test_stock_by_store_sums_the_stock_list_per_store(shop: dict[str, str], client: httpx.AsyncClient) -> None:
+    sums = await _sums(client)
+
+    assert list(sums) == ["Depot", "Main"]  # by name
+    assert sums["Depot"] == {
+        "store_id": shop["depot"],
+        "levels": 2,
+        "stock": "18",
+        "reserve": "0",
+        "in_transit": "4",
+        "available": "18",
+        "value_at_cost": "310.00",  # 20 × 45.50 − 2 × 300
+        "without_cost": 0,
+        "below_minimum": 0,
+    }
+    main = sums["Main"]
+    assert (main["levels"], main["stock"], main["reserve"], main["available"]) == (3, "10", "1", "9")
+    assert (main["value_at_cost"], main["without_cost"], main["below_minimum"]) == ("136.50", 2, 1)
+    listed = (await client.get(STOCK, params={"limit": 100})).json()["items"]
+    for name, row in sums.items():
+        rows = [i for i in listed if i["store_name"] == name]
+        assert row["levels"] == len(rows)
+        assert Decimal(str(row["stock"])) == sum(Decimal(i["stock"]) for i in rows)
+
+
+async def test_stock_by_store_takes_the_lists_filters_and_pages(
+    shop: dict[str, str], sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    assert {k: v["stock"] for k, v in (await _sums(client, folder_id=shop["food"])).items()} == {
+        "Depot": "20",
+        "Main": "3",
+    }
+    assert list(await _sums(client, below_minimum="true")) == ["Main"]
+    assert list(await _sums(client, store_id=shop["depot"])) == ["Depot"]
+    assert await _sums(client, q="no such thing") == {}
+    second = (await client.get(BY_STORE, params={"limit": 1, "offset": 1})).json()
+    assert (second["total"], [i["store_name"] for i in second["items"]]) == (2, ["Main"])
+    await apply(sessions, apply_event, deleted_event("product", shop["hammer"], 2))
+    assert (await _sums(client))["Depot"]["stock"] == "20"  # what the list hides, the sums leave out
+    for params in ({}, {"zero": "true"}, {"offset": 5}, {"negative": "false", "limit": 1}):
+        response = await client.get(BY_STORE, params=params)
+        assert_model_bytes(StoreTotalsPage, response.content)
+
+
+@pytest.mark.parametrize("path", [STOCK, BY_STORE])
 @pytest.mark.parametrize(
     "params",
     [
@@ -141,14 +193,17 @@ async def test_deleted_product_stock_is_hidden(
     ],
 )
 async def test_invalid_query_parameters_get_422_with_the_uniform_body(
-    client: httpx.AsyncClient, params: dict[str, object]
+    client: httpx.AsyncClient, path: str, params: dict[str, object]
 ) -> None:
-    response = await client.get(STOCK, params=params)
+    if path == BY_STORE and "sort" in params:
+        params = {"limit": -1}  # the sums have no order to choose
+    response = await client.get(path, params=params)
     assert response.status_code == 422
     assert set(response.json()) == {"error", "detail"}
 
 
-async def test_stock_needs_inventory_read(api_url: str, mint: TokenMint) -> None:
+@pytest.mark.parametrize("path", [STOCK, BY_STORE])
+async def test_stock_needs_inventory_read(api_url: str, mint: TokenMint, path: str) -> None:
     async with httpx.AsyncClient(base_url=api_url) as c:
-        assert (await c.get(STOCK)).status_code == 401
-        assert (await c.get(STOCK, headers=mint.headers("products:read"))).status_code == 403
+        assert (await c.get(path)).status_code == 401
+        assert (await c.get(path, headers=mint.headers("products:read"))).status_code == 403

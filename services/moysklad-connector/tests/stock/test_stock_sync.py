@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
+import pytest
 from connector_testkit import account_events, latest_state
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from crm_common.db import transaction
+from crm_common.errors import Conflict
 from crm_common.events.topics import STOCK
+from crm_integration.sinks import KafkaSink
+from moysklad_connector.client import MoySkladClient
+from moysklad_connector.client.http import ListPage
+from moysklad_connector.settings import ConnectorSettings
+from moysklad_connector.sync.redrive import redrive_letter
 from moysklad_connector.sync.service import SyncService
+from moysklad_connector.tables import DeadLetterRecord
 from moysklad_simulator.reports import stock_by_item
 from moysklad_simulator.testing import RunningSimulator
 
@@ -99,3 +111,70 @@ async def test_an_unchanged_reconcile_publishes_nothing(
     job = await service.run(integration, "stock", "manual")
     assert job.status == "succeeded", job.detail
     assert job.counts == {}
+
+
+async def test_a_report_read_in_many_pages_publishes_each_level_once(
+    sim: RunningSimulator,
+    integration: str,
+    settings: ConnectorSettings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    sink: KafkaSink,
+) -> None:
+    """Levels are published page by page as the report arrives (and the next page is asked for meanwhile)."""
+    paged = SyncService(settings.model_copy(update={"page_size": 7}), engine, sessions, sink)
+    items = {key.partition(":")[0] for key in oracle(sim)}
+    assert len(items) > 5 * 7  # several pages of the report
+
+    job = await paged.run(integration, "full", "manual")
+
+    assert job.status == "succeeded", job.detail
+    events = await account_events(STOCK.name, sim.state.account_id)
+    assert Counter(e.entity_id for e in events) == Counter(set(oracle(sim)))
+    assert await published_levels(sim) == oracle(sim)
+
+
+async def test_an_unreadable_report_row_is_a_skipped_object_and_its_levels_stay(
+    sim: RunningSimulator,
+    integration: str,
+    service: SyncService,
+    sessions: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row the connector cannot read must not read as "no stock any more" (zero events for all its stores): it is
+    kept for the admin, its levels stay as last published, and the rest of the report is published."""
+    await service.run(integration, "full", "manual")
+    before = {e.event_id for e in await account_events(STOCK.name, sim.state.account_id)}
+    ledger = sim.state.ledger
+    (store_a, item_a), (store_b, item_b) = sorted(k for k, v in ledger.stock.items() if v > 0)[:2]
+    assert item_a != item_b
+    ledger.stock[(store_a, item_a)] += 7
+    ledger.stock[(store_b, item_b)] += 3
+    readable = MoySkladClient.list_page
+
+    async def garbled(client: MoySkladClient, path: str, params: dict[str, Any] | None = None) -> ListPage:
+        page = await readable(client, path, params)
+        for row in page.rows if path.endswith("report/stock/bystore") else []:
+            if row["meta"]["href"].split("?")[0].endswith(item_b):
+                row["stockByStore"][0]["stock"] = "много"
+        return page
+
+    monkeypatch.setattr(MoySkladClient, "list_page", garbled)
+    job = await service.run(integration, "stock", "manual")
+
+    async with transaction(sessions) as session:
+        letters = (await session.scalars(select(DeadLetterRecord).where(DeadLetterRecord.job_id == job.id))).all()
+    assert job.status == "succeeded_with_skipped", job.detail
+    assert [(d.entity_type, d.entity_id) for d in letters] == [("stock_report_row", item_b)]
+    assert "много" in letters[0].reason
+    new = [e for e in await account_events(STOCK.name, sim.state.account_id) if e.event_id not in before]
+    assert [e.entity_id for e in new] == [f"{item_a}:{store_a}"]  # nothing of item_b, no zeroes
+    with pytest.raises(Conflict, match="next sync reads it"):
+        await redrive_letter(service, letters[0].id)
+
+    monkeypatch.setattr(MoySkladClient, "list_page", readable)
+    job = await service.run(integration, "stock", "manual")
+
+    assert job.status == "succeeded", job.detail
+    assert job.counts == {"stock": 1}
+    assert await published_levels(sim) == oracle(sim)

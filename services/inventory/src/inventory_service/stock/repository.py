@@ -116,7 +116,14 @@ class StockRepository:
 
     async def search(self, query: StockQuery) -> tuple[Sequence[Any], int]:
         """One page of the stock levels matching ``query`` (rows read by column name), and how many match in all."""
-        count, page = _listing(query)
+        return await self._page(_listing(query), query)
+
+    async def totals_by_store(self, query: StockQuery) -> tuple[Sequence[Any], int]:
+        """One page of the per-store sums of the levels matching ``query`` (by store name), and how many stores."""
+        return await self._page(_totals(query), query)
+
+    async def _page(self, statements: tuple[Select[Any], Select[Any]], query: StockQuery) -> tuple[Sequence[Any], int]:
+        count, page = statements
         params = _params(query)
         total = (await fetch(self.session, count, params))[0]["total"]
         return await fetch(self.session, page, params), int(total)
@@ -126,11 +133,9 @@ _LISTINGS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
 MAX_SHAPES = 256
 
 
-def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
-    """The count and the page statements for the filters ``query`` uses and its order (values are bind parameters:
-    ``_params``), built the first time that shape is asked for and run by crm_common.db.fetch (docs/architecture.md,
-    "API conventions")."""
-    shape = (
+def _shape(query: StockQuery) -> tuple[Any, ...]:
+    """What a statement for ``query`` depends on: the filters it uses (values are bind parameters, ``_params``)."""
+    return (
         query.store_id is not None,
         query.product_id is not None,
         query.folder_id is not None,
@@ -138,12 +143,21 @@ def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
         query.zero,
         query.negative,
         bool(query.text),
-        query.sort,
     )
-    found = _LISTINGS.get(shape)
+
+
+def _cached(key: tuple[Any, ...]) -> tuple[Select[Any], Select[Any]] | None:
+    if len(_LISTINGS) >= MAX_SHAPES:  # bounded, whatever mix of filters callers send
+        _LISTINGS.clear()
+    return _LISTINGS.get(key)
+
+
+def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
+    """The count and the page statements for the filters ``query`` uses and its order, built the first time that
+    shape is asked for and run by crm_common.db.fetch (docs/architecture.md, "API conventions")."""
+    shape = ("levels", query.sort, *_shape(query))
+    found = _cached(shape)
     if found is None:
-        if len(_LISTINGS) >= MAX_SHAPES:  # bounded, whatever mix of filters callers send
-            _LISTINGS.clear()
         conditions = _conditions(query)
         count = _levels().where(*conditions).with_only_columns(func.count().label("total"))
         order = _order_by(query.sort)
@@ -158,6 +172,39 @@ def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
             .offset(bindparam("offset"))
         )
         found = _LISTINGS[shape] = (count, _levels().where(StockRow.id.in_(ids)).order_by(*order))
+    return found
+
+
+def _totals(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
+    """The count and the page statements of the per-store sums of the rows ``_listing(query)`` lists."""
+    shape = ("totals", *_shape(query))
+    found = _cached(shape)
+    if found is None:
+        s = StockRow
+        store_name = func.max(store.name)
+        grouped = (
+            _levels(
+                s.store_id.label("store_id"),
+                store_name.label("store_name"),
+                func.count().label("levels"),
+                func.sum(s.stock).label("stock"),
+                func.sum(s.reserve).label("reserve"),
+                func.sum(s.in_transit).label("in_transit"),
+                func.sum(s.available).label("available"),
+                func.coalesce(func.sum(s.stock * s.unit_cost), 0).label("value_at_cost"),
+                func.count().filter(s.unit_cost.is_(None)).label("without_cost"),
+                func.count().filter(below).label("below_minimum"),
+            )
+            .where(*_conditions(query))
+            .group_by(s.store_id)
+        )
+        count = select(func.count().label("total")).select_from(grouped.subquery())
+        page = (
+            grouped.order_by(store_name.asc().nulls_last(), s.store_id.asc())
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+        found = _LISTINGS[shape] = (count, page)
     return found
 
 

@@ -76,3 +76,22 @@ class StockItem(BaseModel):
 
 class StockPage(Page[StockItem]):
     pass
+
+
+class StoreTotals(BaseModel):
+    """The sums of the stock list's rows of one store (the same filters)."""
+
+    store_id: str
+    store_name: str | None
+    levels: int = Field(description="Rows of the stock list in this store.")
+    stock: DecimalStr
+    reserve: DecimalStr
+    in_transit: DecimalStr
+    available: DecimalStr
+    value_at_cost: DecimalStr = Field(description="Sum of stock × unit cost over the rows that have a unit cost.")
+    without_cost: int = Field(description="Rows with no unit cost (left out of `value_at_cost`).")
+    below_minimum: int = Field(description="Rows below their effective minimum.")
+
+
+class StoreTotalsPage(Page[StoreTotals]):
+    pass

@@ -50,6 +50,28 @@ async def list_stock(session: AsyncSession, query: StockQuery) -> dict[str, Any]
     return {"items": [_item(r) for r in rows], "total": total, "limit": query.limit, "offset": query.offset}
 
 
+async def stock_by_store(session: AsyncSession, query: StockQuery) -> dict[str, Any]:
+    """One page of ``StoreTotalsPage``: the stock list's rows summed per store."""
+    rows, total = await StockRepository(session).totals_by_store(query)
+    return {"items": [_totals(r) for r in rows], "total": total, "limit": query.limit, "offset": query.offset}
+
+
+def _totals(row: Any) -> dict[str, Any]:
+    """A ``StoreTotals`` as plain data, its fields in the model's order."""
+    return {
+        "store_id": row["store_id"],
+        "store_name": row["store_name"],
+        "levels": row["levels"],
+        "stock": row["stock"],
+        "reserve": row["reserve"],
+        "in_transit": row["in_transit"],
+        "available": row["available"],
+        "value_at_cost": row["value_at_cost"],
+        "without_cost": row["without_cost"],
+        "below_minimum": row["below_minimum"],
+    }
+
+
 def _item(row: Any) -> dict[str, Any]:
     """A ``StockItem`` as plain data, its fields in the model's order (the tests hold the bytes to the model)."""
     return {

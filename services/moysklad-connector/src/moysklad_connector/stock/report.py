@@ -5,18 +5,22 @@ cost (``price``, kopecks) per item; products with a ``minimumBalance`` give the 
 product's, as MoySklad's ``underMinimum`` filter does). Both reports weigh 5 units per request whatever the
 authentication (same page, "Rate limits and errors"); the client charges that weight. ``stockMode=all`` keeps items
 whose stock is zero but that are reserved or on their way; rows that are zero everywhere are left out like absent
-ones.
+ones. A row that cannot be read is kept as a skipped object (its item's levels stay as last published).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from crm_common.events import models as m
 from moysklad_connector.client import MoySkladClient
-from moysklad_connector.log import log
+from moysklad_connector.client.http import ListPage
 from moysklad_connector.mapping.common import Unmappable, decimal, ref_id, ref_type, roubles
 from moysklad_connector.mapping.lookups import Lookups
 from moysklad_connector.reading.positions import resolve_variants
@@ -26,19 +30,48 @@ STOCKED_KINDS = {"product": m.AssortmentKind.PRODUCT, "variant": m.AssortmentKin
 ZERO = Decimal(0)
 
 
-async def report_rows(client: MoySkladClient, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    """Every row of a paged report (reports have no ``updated``: plain offset paging)."""
-    rows: list[dict[str, Any]] = []
-    while True:
-        page = await client.list_page(path, {**params, "limit": str(REPORT_LIMIT), "offset": str(len(rows))})
-        rows += page.rows
-        if not page.rows or len(rows) >= page.size:
-            return rows
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A stock report row the connector could not read: the item (when its reference is readable), why, the row."""
+
+    item: str | None
+    reason: str
+    row: dict[str, Any]
 
 
-async def unit_costs(client: MoySkladClient, stock_mode: str) -> dict[str, Decimal]:
-    rows = await report_rows(client, "report/stock/all", {"filter": f"stockMode={stock_mode}"})
-    return {item: roubles(row["price"]) for row in rows if (item := ref_id(row)) and row.get("price") is not None}
+async def report_pages(
+    client: MoySkladClient, path: str, params: dict[str, str], page_size: int = REPORT_LIMIT
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The rows of a paged report page by page (reports have no ``updated``: plain offset paging); the next page is
+    asked for while the caller works on this one, so its work fills the rate limiter's waits."""
+
+    def ask(offset: int) -> asyncio.Task[ListPage]:
+        return asyncio.create_task(client.list_page(path, {**params, "limit": str(page_size), "offset": str(offset)}))
+
+    ahead, offset = ask(0), 0
+    try:
+        while True:
+            page = await ahead
+            offset += len(page.rows)
+            more = bool(page.rows) and offset < page.size
+            if more:
+                ahead = ask(offset)
+            yield page.rows
+            if not more:
+                return
+    finally:
+        if not ahead.done():
+            ahead.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await ahead
+
+
+async def unit_costs(client: MoySkladClient, stock_mode: str, page_size: int = REPORT_LIMIT) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    async for rows in report_pages(client, "report/stock/all", {"filter": f"stockMode={stock_mode}"}, page_size):
+        priced = ((ref_id(row), row.get("price")) for row in rows)
+        out.update((item, roubles(price)) for item, price in priced if item and price is not None)
+    return out
 
 
 async def minimums(client: MoySkladClient) -> dict[str, Decimal]:
@@ -56,21 +89,31 @@ async def minimums(client: MoySkladClient) -> dict[str, Decimal]:
             return out
 
 
-async def read_levels(
-    client: MoySkladClient, lookups: Lookups, stock_mode: str, as_of: datetime
-) -> dict[str, m.StockLevel]:
-    """Every non-zero level, keyed ``<assortment_id>:<store_id>``."""
-    rows = await report_rows(client, "report/stock/bystore", {"filter": f"stockMode={stock_mode}"})
-    costs = await unit_costs(client, stock_mode)
+async def level_pages(
+    client: MoySkladClient, lookups: Lookups, stock_mode: str, as_of: datetime, page_size: int = REPORT_LIMIT
+) -> AsyncIterator[tuple[dict[str, m.StockLevel], list[UnreadableRow]]]:
+    """The non-zero levels of each page of ``report/stock/bystore`` (keyed ``<assortment_id>:<store_id>``) and the
+    rows of it that could not be read. Unit costs and minimums are read first, so each page is complete when it
+    arrives and never more than a page of the report is held."""
+    costs = await unit_costs(client, stock_mode, page_size)
     minimum = await minimums(client)
-    await resolve_variants(client, lookups, (ref_id(r) for r in rows if ref_type(r) == "variant"))
-    levels: dict[str, m.StockLevel] = {}
-    for row in rows:
-        try:
-            levels.update(_row_levels(row, lookups, costs, minimum, as_of))
-        except (Unmappable, KeyError, TypeError, ValueError) as exc:
-            log.warning("stock report row not readable", row=str(row)[:300], reason=str(exc)[:300])
-    return levels
+    async for rows in report_pages(client, "report/stock/bystore", {"filter": f"stockMode={stock_mode}"}, page_size):
+        await resolve_variants(client, lookups, (ref_id(r) for r in rows if ref_type(r) == "variant"))
+        levels: dict[str, m.StockLevel] = {}
+        unreadable: list[UnreadableRow] = []
+        for row in rows:
+            try:
+                levels.update(_row_levels(row, lookups, costs, minimum, as_of))
+            except (Unmappable, KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+                unreadable.append(UnreadableRow(_item_of(row), f"stock report row not readable: {exc}"[:500], row))
+        yield levels, unreadable
+
+
+def _item_of(row: dict[str, Any]) -> str | None:
+    try:
+        return ref_id(row)
+    except (AttributeError, TypeError):  # a "meta" that is not an object
+        return None
 
 
 def _row_levels(

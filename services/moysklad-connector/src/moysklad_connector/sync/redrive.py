@@ -14,6 +14,7 @@ from crm_integration.redrive import Skipped, redrive
 from moysklad_connector.client import MoySkladClient, MoySkladError
 from moysklad_connector.integrations import service as integrations
 from moysklad_connector.reading.context import SyncContext
+from moysklad_connector.stock.service import STOCK_ROW_TYPE
 from moysklad_connector.sync.runner import load_lookups, map_rows
 from moysklad_connector.sync.service import SyncService
 from moysklad_connector.sync.specs import SPECS, EntitySpec
@@ -21,6 +22,8 @@ from moysklad_connector.tables import DeadLetterRecord
 
 
 def _spec_for(entity_type: str) -> EntitySpec:
+    if entity_type == STOCK_ROW_TYPE:
+        raise Conflict("every stock sync reads the whole report: fix the item in MoySklad, the next sync reads it")
     for spec in SPECS.values():
         if spec.type == entity_type and spec.key == "":
             return spec
