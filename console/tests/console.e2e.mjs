@@ -225,10 +225,15 @@ test("a low-stock notification arrives live and is acknowledged", async () => {
   await other.goto(GATEWAY + "/stock");
   const row = other.getByTestId("stock").locator("tbody tr:not(.below)").first();
   const name = (await row.locator("td").first().innerText()).trim();
+  // the per-store sums above the list count the rows below their minimum
+  const store = (await row.locator("td").nth(1).innerText()).trim();
+  const belowIn = other.getByTestId("stock-by-store").locator(`tbody tr:has(td:first-child:text-is(${JSON.stringify(store)}))`).locator("td").last();
+  const before = Number((await belowIn.innerText()).trim());
   await row.getByRole("button", { name: /Задать минимум/ }).click();
   await row.getByRole("spinbutton").fill("100000");
   await row.getByRole("button", { name: "Сохранить" }).click();
   await other.getByTestId("stock").locator("tbody tr.below").filter({ hasText: name }).first().waitFor();
+  await eventually(async () => Number((await belowIn.innerText()).trim()) === before + 1, `${store}: ${before + 1} below the minimum`);
   await shot(other, "07-stock-below-minimum");
   await accessible(other, "07-stock");
   await other.close();

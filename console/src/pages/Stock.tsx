@@ -3,7 +3,7 @@ import { useSearchParams } from "react-router-dom";
 import { api, ok, type Schemas } from "../api/client";
 import { P, useAuth } from "../auth";
 import { useI18n } from "../i18n";
-import { dateTime, num } from "../format";
+import { dateTime, money, num } from "../format";
 import { Async, Paged, StoreSelect, ErrorBox, Page, useData } from "../ui";
 
 const LIMIT = 50;
@@ -50,6 +50,13 @@ export default function Stock() {
     }).then(ok),
     [store, below, q, sort, offset],
   );
+  const totals = useData(
+    () => api.GET("/api/v1/inventory/stock/by-store", {
+      params: { query: { store_id: store || undefined, below_minimum: below || undefined, q: q || undefined, limit: 100 } },
+    }).then(ok),
+    [store, below, q],
+  );
+  const saved = () => (stock.reload(), totals.reload());
   const set = (key: string, value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
@@ -72,6 +79,28 @@ export default function Stock() {
         <label className="inline"><input type="checkbox" checked={below} onChange={(e) => set("below", e.target.checked ? "1" : "")} /> {t("onlyBelowMin")}</label>
         <button type="submit">{t("apply")}</button>
       </form>
+      <Async state={totals}>
+        {(page) => (
+          <table data-testid="stock-by-store">
+            <caption>{t("stockByStore")}</caption>
+            <thead>
+              <tr>
+                <th>{t("store")}</th><th className="n">{t("positions")}</th><th className="n">{t("stock")}</th><th className="n">{t("reserve")}</th>
+                <th className="n">{t("available")}</th><th className="n">{t("stockValue")}</th><th className="n">{t("lowStock")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((r) => (
+                <tr key={r.store_id}>
+                  <td>{r.store_name ?? r.store_id}</td><td className="n">{r.levels}</td><td className="n">{num(r.stock, lang)}</td>
+                  <td className="n">{num(r.reserve, lang)}</td><td className="n">{num(r.available, lang)}</td>
+                  <td className="n">{money(r.value_at_cost, lang)}</td><td className="n">{r.below_minimum}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Async>
       <Async state={stock}>
         {(page) => (
           <Paged offset={offset} limit={LIMIT} total={page.total} onChange={setOffset}>
@@ -89,7 +118,7 @@ export default function Stock() {
                       <td>{s.name ?? s.assortment_id} {s.below_minimum && <span className="badge badge-failed">{t("lowStock")}</span>}</td>
                       <td>{s.store_name ?? s.store_id}</td><td className="n">{num(s.stock, lang)}</td><td className="n">{num(s.reserve, lang)}</td>
                       <td className="n">{num(s.available, lang)}</td><td className="n">{num(s.minimum, lang)}</td><td>{dateTime(s.as_of, lang)}</td>
-                      {can(P.inventoryWrite) && <td><Minimum item={s} onSaved={stock.reload} /></td>}
+                      {can(P.inventoryWrite) && <td><Minimum item={s} onSaved={saved} /></td>}
                     </tr>
                   ))}
                 </tbody>
