@@ -8,7 +8,9 @@ retried and how long everyone waits, are in client/limits.py.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,14 @@ class ListPage:
     rows: list[dict[str, Any]]
     size: int
     next_href: str | None
+
+
+async def abandon(ahead: asyncio.Task[ListPage]) -> None:
+    """Cancel a page asked for ahead that is no longer wanted (the reader stopped or failed) and wait for it quietly."""
+    if not ahead.done():
+        ahead.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await ahead
 
 
 class MoySkladClient:

@@ -11,7 +11,6 @@ ones. A row that cannot be read is kept as a skipped object (its item's levels s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,7 @@ from typing import Any
 
 from crm_common.events import models as m
 from moysklad_connector.client import MoySkladClient
-from moysklad_connector.client.http import ListPage
+from moysklad_connector.client.http import ListPage, abandon
 from moysklad_connector.mapping.common import Unmappable, decimal, ref_id, ref_type, roubles
 from moysklad_connector.mapping.lookups import Lookups
 from moysklad_connector.reading.positions import resolve_variants
@@ -39,10 +38,10 @@ class UnreadableRow:
     row: dict[str, Any]
 
 
-async def report_pages(
+async def offset_pages(
     client: MoySkladClient, path: str, params: dict[str, str], page_size: int = REPORT_LIMIT
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    """The rows of a paged report page by page (reports have no ``updated``: plain offset paging); the next page is
+    """The rows of a list read by plain offset paging (reports have no ``updated``), page by page; the next page is
     asked for while the caller works on this one, so its work fills the rate limiter's waits."""
 
     def ask(offset: int) -> asyncio.Task[ListPage]:
@@ -60,15 +59,12 @@ async def report_pages(
             if not more:
                 return
     finally:
-        if not ahead.done():
-            ahead.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await ahead
+        await abandon(ahead)
 
 
 async def unit_costs(client: MoySkladClient, stock_mode: str, page_size: int = REPORT_LIMIT) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
-    async for rows in report_pages(client, "report/stock/all", {"filter": f"stockMode={stock_mode}"}, page_size):
+    async for rows in offset_pages(client, "report/stock/all", {"filter": f"stockMode={stock_mode}"}, page_size):
         priced = ((ref_id(row), row.get("price")) for row in rows)
         out.update((item, roubles(price)) for item, price in priced if item and price is not None)
     return out
@@ -77,16 +73,12 @@ async def unit_costs(client: MoySkladClient, stock_mode: str, page_size: int = R
 async def minimums(client: MoySkladClient) -> dict[str, Decimal]:
     """Product id → ``minimumBalance``, for the products that have one."""
     out: dict[str, Decimal] = {}
-    offset = 0
-    while True:
-        params = {"filter": "minimumBalance>0;archived=true;archived=false", "limit": "1000", "offset": str(offset)}
-        page = await client.list_page("entity/product", params)
-        for row in page.rows:
+    params = {"filter": "minimumBalance>0;archived=true;archived=false"}
+    async for rows in offset_pages(client, "entity/product", params):
+        for row in rows:
             if isinstance(row.get("id"), str) and row.get("minimumBalance") is not None:
                 out[row["id"]] = decimal(row["minimumBalance"])
-        offset += len(page.rows)
-        if not page.rows or offset >= page.size:
-            return out
+    return out
 
 
 async def level_pages(
@@ -97,7 +89,7 @@ async def level_pages(
     arrives and never more than a page of the report is held."""
     costs = await unit_costs(client, stock_mode, page_size)
     minimum = await minimums(client)
-    async for rows in report_pages(client, "report/stock/bystore", {"filter": f"stockMode={stock_mode}"}, page_size):
+    async for rows in offset_pages(client, "report/stock/bystore", {"filter": f"stockMode={stock_mode}"}, page_size):
         await resolve_variants(client, lookups, (ref_id(r) for r in rows if ref_type(r) == "variant"))
         levels: dict[str, m.StockLevel] = {}
         unreadable: list[UnreadableRow] = []

@@ -10,7 +10,6 @@ deterministic event ids, which consumers drop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from crm_common.events.envelope import EventEnvelope
 from crm_integration.jobs import Cursor, DeadLetterIn
 from moysklad_connector import metrics
 from moysklad_connector.client import MoySkladClient
+from moysklad_connector.client.http import abandon
 from moysklad_connector.log import log
 from moysklad_connector.mapping.common import EPOCH, Unmappable, format_msk, parse_moment, version_of
 from moysklad_connector.mapping.lookups import Lookups
@@ -114,10 +114,7 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
             if not more:
                 break
     finally:
-        if not ahead.done():
-            ahead.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await ahead
+        await abandon(ahead)
     async with transaction(ctx.sessions) as session:
         await TABLES.jobs(session).set_progress(ctx.job_id, spec.name, "done")
     return published
