@@ -27,9 +27,12 @@ import asyncio
 import contextlib
 import json
 import re
+import shutil
 import signal
+import subprocess
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -102,13 +105,27 @@ def watch(sut: System, urls: list[str], group: str, label: str, timeout: float) 
     raise SystemExit(f"side check failed: {label} did not reach lag 0 in {timeout}s")
 
 
-def drain(sut: System, service: str, timeout: float = 3600) -> tuple[float, float, int, int]:
+SPY = shutil.which("py-spy") or str(Path.home() / ".local" / "bin" / "py-spy")
+
+
+def drain(sut: System, service: str, timeout: float = 3600, spy: Path | None = None) -> tuple[float, float, int, int]:
     """Start ``service``; (seconds from spawn to the first events it handled, seconds from then to its last, events
-    handled in that time, records on the partitions its group read), polled by ``watch``."""
+    handled in that time, records on the partitions its group read), polled by ``watch``. With ``spy``, py-spy
+    samples the process from ready to lag 0 into ``spy/<service>.txt`` (collapsed stacks, ``--format raw``)."""
     spawned = time.monotonic()
-    sut.spawn(service, sut.ports[service], f"crm-{service}", "serve")
-    wait_ready(sut.processes[service], timeout=300)
-    first, last, handled, records = watch(sut, [sut.url(service)], service, service, timeout)
+    process = sut.spawn(service, sut.ports[service], f"crm-{service}", "serve")
+    wait_ready(process, timeout=300)
+    recorder = None
+    if spy is not None:
+        spy.mkdir(parents=True, exist_ok=True)
+        argv = [SPY, "record", "--format", "raw", "--nonblocking", "-r", "100", "--pid", str(process.popen.pid)]
+        recorder = subprocess.Popen([*argv, "-o", str(spy / f"{service}.txt")], stdout=subprocess.DEVNULL)
+    try:
+        first, last, handled, records = watch(sut, [sut.url(service)], service, service, timeout)
+    finally:
+        if recorder is not None:  # py-spy writes what it sampled on SIGINT
+            recorder.send_signal(signal.SIGINT)
+            recorder.wait(timeout=60)
     return first - spawned, last - first, int(handled), records
 
 
@@ -199,16 +216,21 @@ def main() -> None:
     parser.add_argument(
         "--replicas", default="", help="e.g. 1,2,3: also each service as that many processes in one group (step 4)"
     )
+    parser.add_argument("--py-spy", metavar="DIR", type=Path, help="sample each service's drain with py-spy into DIR")
     args = parser.parse_args()
+    if args.py_spy and not Path(SPY).exists():
+        parser.error("--py-spy needs py-spy on PATH or in ~/.local/bin (uv tool install py-spy)")
     replica_counts = [int(n) for n in args.replicas.split(",") if n.strip()]
     lines: list[dict[str, Any]] = []
-    with bench_system(args.scale, webhooks=False, defer=CONSUMERS, list_cache=True) as (sut, _sim):
+    # The sync only fills the topics (its speed is not a figure here): the simulator announces a window 100 times
+    # MoySklad's, so the connector does not pace itself for half an hour at `medium`.
+    with bench_system(args.scale, webhooks=False, defer=CONSUMERS, list_cache=True, window_units=4500) as (sut, _sim):
         servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
         start_connector(sut)
         job = finished_full_sync(sut, admin_token(sut), timeout=3600)
         print(f"scale={args.scale}: the full sync published {sum(job['counts'].values())} events")
         for service in CONSUMERS:
-            joined, seconds, timed, records = drain(sut, service)
+            joined, seconds, timed, records = drain(sut, service, spy=args.py_spy)
             partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + service))
             raw_records, positions, raw_seconds = asyncio.run(raw_consume(servers, partitions))
             if not seconds or not timed:

@@ -57,14 +57,22 @@ def bench_system(
     defer: tuple[str, ...] = (),
     rate_limits: bool = False,
     list_cache: bool = False,
+    window_units: int = 45,
 ) -> Iterator[tuple[System, RunningSimulator]]:
     """Services up (connector not yet started, nor those in ``defer``), simulator serving ``scale`` (MoySklad's rate
     limits off unless ``rate_limits``; ``list_cache`` for a run that changes the shop only through the simulator's
-    API, as its `serve` command does)."""
+    API, as its `serve` command does). ``window_units`` is the limit the simulator announces in its rate-limit
+    headers, which the connector paces itself by even when the simulator does not enforce it: a bench that only
+    needs the topics filled raises it, so the sync is not paced like MoySklad's."""
     e2e_harness.LOGS = ROOT / ".local" / "logs" / "bench"
     infra = Infra.shared()
     settings = SimSettings(
-        scale=scale, seed=seed, anchor="2026-01-15 00:00:00", rate_limits_enabled=rate_limits, list_cache=list_cache
+        scale=scale,
+        seed=seed,
+        anchor="2026-01-15 00:00:00",
+        rate_limits_enabled=rate_limits,
+        list_cache=list_cache,
+        rate_limit_units=window_units,
     )
     with serve_in_thread(settings) as sim:
         login, password = sim.basic_auth

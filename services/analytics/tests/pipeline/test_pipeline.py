@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-from analytics_testkit import document_event, eventually, msk, new_id, position, product_event, publish
+from analytics_testkit import ACCOUNT, document_event, eventually, msk, new_id, position, product_event, publish
 
-from crm_common.events.models import DocumentKind
+from crm_common.events.envelope import EventEnvelope, make_event
+from crm_common.events.models import Alert, AlertKind, DocumentKind, SyncStatus
 from crm_common.events.topics import DEAD_LETTER, SALES
 from crm_testing import kafka_servers
 
@@ -106,3 +107,56 @@ async def _dead_letter_reasons(expect: int) -> list[str]:
     finally:
         await consumer.stop()
     return reasons
+
+
+def _alert_event(event_type: str, alert_id: str, version: int, title: str) -> EventEnvelope:
+    alert = Alert(
+        id=alert_id,
+        kind=AlertKind.LOW_STOCK,
+        title=title,
+        message=f"{title}: осталось 1",
+        permission="inventory:read",
+        raised_at=datetime(2025, 5, 17, 9, version, tzinfo=UTC),
+    )
+    return make_event(
+        event_type, source="inventory", account_id=ACCOUNT, entity_id=alert_id, source_version=version, payload=alert
+    )
+
+
+def _sync_event(event_type: str, job: str) -> EventEnvelope:
+    status = SyncStatus(job_id=job, integration_id=f"moysklad-{job}", status=event_type.split(".")[1], detail="401")
+    return make_event(
+        event_type, source="moysklad", account_id=ACCOUNT, entity_id=job, source_version=1, payload=status
+    )
+
+
+async def test_alerts_and_sync_outcomes_arriving_together_end_as_they_would_one_at_a_time(live, mint) -> None:  # type: ignore[no-untyped-def]
+    """Alerts are applied a batch per transaction: a raise and its clear, a failed sync and the completed one after
+    it, all delivered at once (and twice), end as applying them one by one would."""
+    tag = new_id()
+    cleared, kept, refreshed = f"low:{tag}:cleared", f"low:{tag}:kept", f"low:{tag}:refreshed"
+    job = f"job-{tag}"
+    events = [
+        _alert_event("alert.raised", cleared, 1, "Чайник"),
+        _alert_event("alert.raised", kept, 1, "Утюг"),
+        _alert_event("alert.cleared", cleared, 2, "Чайник"),
+        _alert_event("alert.raised", refreshed, 1, "Фен"),
+        _alert_event("alert.raised", refreshed, 2, "Фен, снова"),
+        _sync_event("sync.failed", job),
+        _sync_event("sync.completed", job),
+    ]
+    await publish(events + events)
+    headers = mint.headers("analytics:read", "inventory:read", "admin:integrations")
+    async with httpx.AsyncClient(base_url=live, headers=headers) as client:
+
+        async def listed(status: str) -> dict[str, str]:
+            r = await client.get("/api/v1/analytics/alerts", params={"status": status, "limit": 100})
+            assert r.status_code == 200, r.text
+            return {a["id"]: a["title"] for a in r.json()["items"] if tag in a["id"]}
+
+        async def settled() -> bool:
+            return len(await listed("all")) == 4
+
+        await eventually(settled, what="four alerts stored")
+        assert await listed("open") == {kept: "Утюг", refreshed: "Фен, снова"}
+        assert sorted(await listed("cleared")) == sorted([cleared, f"sync_failed:moysklad-{job}:{job}"])

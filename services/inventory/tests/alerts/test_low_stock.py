@@ -89,6 +89,52 @@ async def test_raising_the_product_minimum_raises_and_deleting_the_product_clear
     assert [a.event_type for a in await _alerts(sessions, f"{item}:{store}")] == ["alert.raised", "alert.cleared"]
 
 
+async def _state(sessions: async_sessionmaker[AsyncSession], key: tuple[str, str]) -> tuple[Any, ...] | None:
+    """(minimum, stock, active, crossings, the row version PostgreSQL keeps: changes with every write) or None."""
+    table = LowStockRow.__table__
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                select(table.c.minimum, table.c.stock, table.c.active, table.c.crossings, text("xmin::text")).where(
+                    table.c.assortment_id == key[0], table.c.store_id == key[1]
+                )
+            )
+        ).first()
+        return None if row is None else tuple(row)
+
+
+async def test_a_level_without_a_minimum_keeps_no_state_until_it_has_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    item, store = new_id(), new_id()
+    await apply(sessions, apply_event, product_event(item, 1), stock_event(item, store, 1, "-2"))
+    assert await _state(sessions, (item, store)) is None
+    await apply(sessions, apply_event, product_event(item, 2, minimum_stock=Decimal(3)))
+    assert (await _state(sessions, (item, store)) or ())[:4] == (Decimal(3), Decimal(-2), True, 1)
+    await apply(sessions, apply_event, product_event(item, 3))  # the minimum removed: the alert clears
+    assert (await _state(sessions, (item, store)) or ())[:4] == (None, Decimal(-2), False, 1)
+    assert [a.event_type for a in await _alerts(sessions, f"{item}:{store}")] == ["alert.raised", "alert.cleared"]
+
+
+async def test_a_level_sent_again_unchanged_leaves_its_state_as_it_was(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    item, store = new_id(), new_id()
+    await apply(
+        sessions, apply_event, product_event(item, 1, minimum_stock=Decimal(5)), stock_event(item, store, 1, "3")
+    )
+    first = await _state(sessions, (item, store))
+    await apply(sessions, apply_event, stock_event(item, store, 2, "3"))  # a newer version, the same level
+    assert await _state(sessions, (item, store)) == first
+    await apply(sessions, apply_event, stock_event(item, store, 3, "4"))  # still below: written, no second alert
+    after = await _state(sessions, (item, store))
+    assert first is not None
+    assert after is not None
+    assert after[:4] == (Decimal(5), Decimal(4), True, 1)
+    assert after[4] != first[4]
+    assert [a.event_type for a in await _alerts(sessions, f"{item}:{store}")] == ["alert.raised"]
+
+
 async def _waiting_on_a_lock(sessions: async_sessionmaker[AsyncSession], pid: int) -> bool:
     async with sessions() as session:
         waiting = await session.scalar(

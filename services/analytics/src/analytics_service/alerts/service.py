@@ -32,11 +32,11 @@ def alert_row(alert: Alert, source: str) -> dict[str, object]:
 
 
 async def apply_alert_raised(session: AsyncSession, event: EventEnvelope) -> None:
-    await AlertRepository(session).upsert(alert_row(Alert.model_validate(event.payload), event.source))
+    await AlertRepository(session).upsert(alert_row(event.parsed(Alert), event.source))
 
 
 async def apply_alert_cleared(session: AsyncSession, event: EventEnvelope) -> None:
-    alert = Alert.model_validate(event.payload)
+    alert = event.parsed(Alert)
     await AlertRepository(session).clear(alert.id, event.occurred_at)
 
 
@@ -45,7 +45,7 @@ def sync_alert_id(status: SyncStatus) -> str:
 
 
 async def apply_sync_failed(session: AsyncSession, event: EventEnvelope) -> None:
-    status = SyncStatus.model_validate(event.payload)
+    status = event.parsed(SyncStatus)
     alert = Alert(
         id=sync_alert_id(status),
         kind=AlertKind.SYNC_FAILED,
@@ -62,7 +62,7 @@ async def apply_sync_failed(session: AsyncSession, event: EventEnvelope) -> None
 
 async def apply_sync_completed(session: AsyncSession, event: EventEnvelope) -> None:
     """A successful sync clears the integration's open sync-failure alerts."""
-    status = SyncStatus.model_validate(event.payload)
+    status = event.parsed(SyncStatus)
     at = status.finished_at or event.occurred_at
     await AlertRepository(session).clear_kind_for_subject(AlertKind.SYNC_FAILED.value, status.integration_id, at)
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import String, Table, any_, bindparam, delete, func, literal, select, tuple_
+from sqlalchemy import String, Table, any_, bindparam, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +30,29 @@ _NAMED = (
 _KEY = func.hashtextextended(literal("inventory.low_stock:") + _NAMED.c.id, 0).label("k")
 _KEYS = select(_KEY).distinct().order_by(_KEY).subquery("keys")
 _LOCK = select(func.pg_advisory_xact_lock(_KEYS.c.k))
+_WANTED = (
+    func.unnest(bindparam("assortments", type_=ARRAY(String)), bindparam("stores", type_=ARRAY(String)))
+    .table_valued("assortment_id", "store_id")
+    .render_derived(name="wanted")
+)
+_LOCKED_STATES = (
+    select(
+        LowStockRow.assortment_id,
+        LowStockRow.store_id,
+        LowStockRow.active,
+        LowStockRow.crossings,
+        LowStockRow.raised_at,
+        LowStockRow.changed_at,
+        LowStockRow.stock,
+        LowStockRow.minimum,
+    )
+    .join(
+        _WANTED,
+        (LowStockRow.assortment_id == _WANTED.c.assortment_id) & (LowStockRow.store_id == _WANTED.c.store_id),
+    )
+    .order_by(LowStockRow.assortment_id, LowStockRow.store_id)
+    .with_for_update(of=LowStockRow)
+)
 
 
 class AlertRepository:
@@ -48,30 +70,21 @@ class AlertRepository:
         if wanted:
             await self.session.execute(_LOCK, {"ids": wanted})
 
-    async def locked_states(self, keys: Sequence[tuple[str, str]], now: datetime) -> dict[tuple[str, str], LowStock]:
-        """The low-stock states of these products/stores, created if new, locked until the transaction ends so that two
-        concurrent evaluations cannot both publish the same crossing (in key order: two never wait on each other)."""
+    async def locked_states(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], LowStock]:
+        """The stored low-stock states of these products/stores (those that have one), locked until the transaction
+        ends, in key order. One statement whatever the number of keys: they travel as two array parameters.
+
+        Two evaluations of one product never run side by side: every caller holds ``lock_assortment`` first, which
+        is what keeps a state that does not exist yet from being created twice."""
+        if not keys:
+            return {}
         ordered = sorted(set(keys))
-        found: dict[tuple[str, str], LowStock] = {}
-        s = LowStockRow
-        for start in range(0, len(ordered), CHUNK):
-            chunk = ordered[start : start + CHUNK]
-            new = [
-                {"assortment_id": a, "store_id": s, "active": False, "crossings": 0, "changed_at": now}
-                for a, s in chunk
-            ]
-            await insert_rows(self.session, LOW_STOCK, new, skip_existing=True)
-            states = await self.session.execute(
-                select(s.assortment_id, s.store_id, s.active, s.crossings, s.raised_at, s.changed_at)
-                .where(tuple_(s.assortment_id, s.store_id).in_(chunk))
-                .order_by(s.assortment_id, s.store_id)
-                .with_for_update()
-            )
-            found.update({(r.assortment_id, r.store_id): LowStock(*r) for r in states})
-        return found
+        params = {"assortments": [a for a, _ in ordered], "stores": [s for _, s in ordered]}
+        rows = await self.session.execute(_LOCKED_STATES, params)
+        return {(r.assortment_id, r.store_id): LowStock(*r) for r in rows}
 
     async def save_states(self, states: Sequence[LowStock]) -> None:
-        """Write the settled states back (rows locked by ``locked_states``): one statement for all of them."""
+        """Write settled states (new ones, or rows locked by ``locked_states``): one statement for all of them."""
         # vars(): the dataclass's own field dict (dataclasses.asdict deep-copies, and was most of this call's time)
         await insert_rows(self.session, LOW_STOCK, [vars(state) for state in states], update_existing=True)
 

@@ -43,17 +43,27 @@ async def reevaluate(
 
 
 async def settle(session: AsyncSession, levels: Sequence[Row[Any]]) -> int:
-    """Bring each level's low-stock state up to date (locked, one statement to read and one to write them all),
-    staging an alert for every row that crossed its minimum; return how many alerts were staged."""
+    """Bring each level's low-stock state up to date (the stored ones locked and read in one statement, the changed
+    and new ones written in one), staging an alert for every row that crossed its minimum; return how many alerts
+    were staged. A level that has no minimum and never had a state needs none: it is not below anything."""
     if not levels:
         return 0
     now = datetime.now(UTC)
     repository = AlertRepository(session)
-    states = await repository.locked_states([(level.assortment_id, level.store_id) for level in levels], now)
+    states = await repository.locked_states([(level.assortment_id, level.store_id) for level in levels])
     staged: list[EventEnvelope] = []
+    changed: dict[tuple[str, str], LowStock] = {}
     for level in levels:
-        state = states[(level.assortment_id, level.store_id)]
+        key = (level.assortment_id, level.store_id)
         below = bool(level.below_minimum)
+        state = states.get(key)
+        if state is None:
+            if level.minimum is None and not below:
+                continue
+            state = states[key] = LowStock(*key, active=False, crossings=0, raised_at=None, changed_at=now)
+        elif (state.stock, state.minimum, state.active) == (level.stock, level.minimum, below):
+            continue
+        changed[key] = state
         state.stock, state.minimum = level.stock, level.minimum
         if state.active == below:
             continue
@@ -62,7 +72,7 @@ async def settle(session: AsyncSession, levels: Sequence[Row[Any]]) -> int:
             state.crossings += 1
             state.raised_at = now
         staged.append(_alert_event(level, state, raised=below))
-    await repository.save_states(list(states.values()))
+    await repository.save_states(list(changed.values()))
     await enqueue_many(session, outbox, staged)
     return len(staged)
 
