@@ -46,6 +46,11 @@ class RssSampler:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
+    def watch(self, name: str, pid: int) -> None:
+        """Sample ``pid`` too from now on. The mapping is replaced, never changed in place: the sampler thread may be
+        iterating the previous one (an insert under it raised and ended the thread, and every later peak was lost)."""
+        self.pids = {**self.pids, name: pid}
+
     def sample(self) -> None:
         for name, pid in self.pids.items():
             value = rss_kib(pid)

@@ -125,7 +125,7 @@ def main() -> None:
     with bench_system(args.scale) as (sut, sim):
         sampler = RssSampler({n: p.popen.pid for n, p in sut.processes.items()}).start()
         start_connector(sut)
-        sampler.pids[CONNECTOR] = sut.processes[CONNECTOR].popen.pid
+        sampler.watch(CONNECTOR, sut.processes[CONNECTOR].popen.pid)
         token = admin_token(sut)
         job = finished_full_sync(sut, token)
         settled = settled_at(sut)

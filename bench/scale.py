@@ -226,7 +226,7 @@ def main() -> int:
         sampler = RssSampler({n: p.popen.pid for n, p in sut.processes.items()}).start()
         httpx.delete(f"{sim.base_url}/__sim/stats", timeout=30).raise_for_status()
         start_connector(sut)
-        sampler.pids[CONNECTOR] = sut.processes[CONNECTOR].popen.pid
+        sampler.watch(CONNECTOR, sut.processes[CONNECTOR].popen.pid)
         token = admin_token(sut)
         job = finished_full_sync(sut, token, timeout=args.timeout)
         stats = httpx.get(f"{sim.base_url}/__sim/stats", timeout=30).json()

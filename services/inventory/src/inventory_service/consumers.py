@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, String, any_, literal, or_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.envelope import EventEnvelope
@@ -97,8 +98,10 @@ def _concerned(written: dict[VersionedTable, Written]) -> ColumnElement[bool] | 
                 items.append(key)
             else:
                 products.append(key)
+    # `= ANY(array)`: one bind parameter however many ids, so the statement text (and its prepared plan) stays the
+    # same from batch to batch, and SQLAlchemy does not render a placeholder per id.
     conditions = [
-        column.in_(ids)
+        column == any_(literal(ids, ARRAY(String)))
         for column, ids in ((StockRow.id, levels), (StockRow.product_id, products), (StockRow.assortment_id, items))
         if ids
     ]
