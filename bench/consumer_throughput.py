@@ -1,10 +1,12 @@
 """Steady-state consumer throughput: each consuming service draining topics the connector filled beforehand, next to a
 raw consume of the same topics by the same Kafka client library (aiokafka), in one run.
 
-    uv run python bench/consumer_throughput.py [--scale small]
+    uv run python bench/consumer_throughput.py [--scale small] [--replicas 1,2,3] [--py-spy DIR]
 
-1. The simulator's shop at ``--scale`` (rate limits off) is synced in full by the connector while catalog, inventory
-   and analytics are not running: their topics fill up.
+1. The simulator's shop at ``--scale`` (rate limits off, and a window announced 100 times MoySklad's, so the
+   connector does not pace itself) is synced in full by the connector while catalog, inventory and analytics are
+   not running: their topics fill up. The connector's peak RSS meanwhile is printed (it follows the largest
+   document it holds).
 2. Each consuming service is then started alone (so it has the machine to itself) and timed from the first event its
    consumers handled to the last (its /metrics, polled every 20 ms; the start-up and group join before it are printed
    apart): events/s, and for analytics positions/s (the positions of the documents on its topics).
@@ -40,7 +42,9 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from memory_rss import RssSampler
 from pipeline_system import (
+    CONNECTOR,
     PORT_VARIABLES,
     System,
     admin_token,
@@ -227,8 +231,21 @@ def main() -> None:
     with bench_system(args.scale, webhooks=False, defer=CONSUMERS, list_cache=True, window_units=4500) as (sut, _sim):
         servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
         start_connector(sut)
+        sampler = RssSampler({CONNECTOR: sut.processes[CONNECTOR].popen.pid}).start()
         job = finished_full_sync(sut, admin_token(sut), timeout=3600)
+        sampler.stop()
+        first, peak = sampler.first[CONNECTOR] / 1024, sampler.peak[CONNECTOR] / 1024
         print(f"scale={args.scale}: the full sync published {sum(job['counts'].values())} events")
+        print(f"connector RSS while it filled the topics: peak {peak:,.0f} MiB (just after start: {first:,.0f} MiB)")
+        lines.append(
+            {
+                "name": f"connector peak RSS during the full sync ({args.scale})",
+                "value": peak,
+                "unit": "MiB",
+                "baseline": first,
+                "baseline_name": "its RSS just after start",
+            }
+        )
         for service in CONSUMERS:
             joined, seconds, timed, records = drain(sut, service, spy=args.py_spy)
             partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + service))

@@ -102,24 +102,37 @@ async def test_every_document_and_position_is_published_once_with_exact_amounts(
     assert job.counts["retaildemand"] == len([d for d in sim.state.records("retaildemand") if not d.get("_trashed")])
 
 
-async def test_a_document_with_more_positions_than_inlined_is_read_whole(
+def _grow(sim: RunningSimulator, doc: dict[str, Any], extra: int) -> None:
+    template = doc["_positions"][0]
+    for _ in range(extra):
+        position = new_position(sim.state, template.assortment, 1.0, template.price, 0.0, template.vat)
+        position.cost = template.cost
+        doc["_positions"].append(position)
+    refresh_sums(doc)
+    doc["updated"] = sim.state.next_updated()
+
+
+async def test_documents_with_more_positions_than_inlined_are_read_whole(
     sim: RunningSimulator, integration: str, service: SyncService
 ) -> None:
-    big = sim.state.records("demand")[0]
-    template = big["_positions"][0]
-    for _ in range(1005):  # the list inlines at most 1000 positions (docs/moysklad.md, "Collections")
-        extra = new_position(sim.state, template.assortment, 1.0, template.price, 0.0, template.vat)
-        extra.cost = template.cost
-        big["_positions"].append(extra)
-    refresh_sums(big)
-    big["updated"] = sim.state.next_updated()
+    """Two such documents on one page, with others between and after them: each is read whole (its positions
+    beyond the first 1000 paged), mapped and published on its own, and every document of the page exactly once."""
+    first, between, second, after = sim.state.records("demand")[:4]
+    _grow(sim, first, 1005)  # the list inlines at most 1000 positions (docs/moysklad.md, "Collections")
+    between["updated"] = sim.state.next_updated()
+    _grow(sim, second, 1100)
+    after["updated"] = sim.state.next_updated()
 
     job = await service.run(integration, "full", "manual")
 
     assert job.status == "succeeded", job.detail
-    final = latest_state(await document_events(sim))
-    assert len(final[big["id"]].payload["positions"]) == len(big["_positions"])
-    check_document(sim, "demand", big, final[big["id"]].payload)
+    published = [e for e in await document_events(sim) if e.event_type == "shipment.upserted"]
+    final = latest_state(published)
+    for doc in (first, between, second, after):
+        check_document(sim, "demand", doc, final[doc["id"]].payload)
+    assert len(final[second["id"]].payload["positions"]) == len(second["_positions"]) > 1100
+    live = {d["id"] for d in sim.state.records("demand") if not d.get("_trashed")}
+    assert Counter(e.entity_id for e in published) == Counter(live)
 
 
 async def test_a_trashed_document_becomes_a_delete_and_an_edit_an_update(

@@ -8,7 +8,7 @@ variants not seen yet, from one ``entity/variant?filter=id=…;id=…`` request 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from moysklad_connector.client import MoySkladClient
@@ -29,6 +29,35 @@ class PageSpec(Protocol):
 POSITIONS_LIMIT = 100  # `fields`/`expand` need limit ≤ 100
 # ids per filter: keeps the URL far below the 8 KB header budget (docs/moysklad.md, "Rate limits and errors")
 VARIANT_BATCH = 50
+
+
+def document_parts(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """A page of documents in page order, in parts that are completed, mapped and published one after another: the
+    documents whose positions are all inlined together, and each one with more positions than that alone. So the
+    connector holds one such document's positions at a time, not a page of them (a shop's initial-stock supplies,
+    one per store and all on one page, can have 150,000 positions each: docs/operations.md, "Sizing")."""
+    part: list[dict[str, Any]] = []
+    for row in rows:
+        if _inlined(row):
+            part.append(row)
+            continue
+        if part:
+            yield part
+            part = []
+        yield [row]
+    if part:
+        yield part
+
+
+def _inlined(row: dict[str, Any]) -> bool:
+    positions = row.get("positions")
+    if not isinstance(positions, dict):
+        return True
+    try:
+        size = int((positions.get("meta") or {}).get("size", 0))
+    except (TypeError, ValueError):
+        return True  # the mapper reports it
+    return size <= len(positions.get("rows") or ())
 
 
 async def complete_documents(ctx: Any, spec: PageSpec, rows: list[dict[str, Any]]) -> None:

@@ -121,19 +121,37 @@ async def sync_type(ctx: SyncContext, spec: EntitySpec) -> int:
 
 
 async def _publish_page(ctx: SyncContext, spec: EntitySpec, rows: list[dict[str, Any]]) -> int:
-    """Map and publish one page's new rows (in key order), then save the cursor after its last row."""
-    if spec.prepare is not None:
-        await spec.prepare(ctx, spec, rows)
-    events, letters = map_rows(spec, rows, ctx.lookups)
+    """Map and publish one page's new rows (in key order), then save the cursor after its last row.
+
+    A spec that splits its pages (documents: each one with more positions than a list inlines apart) has each part
+    prepared, mapped and published before the next is read, and the rows of a published part emptied down to their
+    keys: the page's largest document is all the connector holds at once, not the page's sum."""
     if ctx.account_id is None and rows:
         ctx.account_id = _str_or_none(rows[0].get("accountId"))
-    await ctx.sink.publish(events)
     tail = rows[-1]
     cursor = Cursor(str(tail["updated"]), str(tail["id"]))
+    published, letters = 0, list[DeadLetterIn]()
+    for part in spec.split(rows) if spec.split is not None else (rows,):
+        if spec.prepare is not None:
+            await spec.prepare(ctx, spec, part)
+        events, part_letters = map_rows(spec, part, ctx.lookups)
+        await ctx.sink.publish(events)
+        published, letters = published + len(events), letters + part_letters
+        kept = {id(letter.raw) for letter in part_letters}  # an unmappable row is stored whole with its reason
+        for row in part:
+            if id(row) not in kept:
+                _release(row)
     async with transaction(ctx.sessions) as session:
-        await TABLES.save_page(session, ctx.integration_id, ctx.job_id, spec.name, cursor, len(events), letters)
+        await TABLES.save_page(session, ctx.integration_id, ctx.job_id, spec.name, cursor, published, letters)
     ctx.skipped += len(letters)
-    return len(events)
+    return published
+
+
+def _release(row: dict[str, Any]) -> None:
+    """A published row's content is not needed any more (its event carries it): keep only its keys."""
+    keys: dict[str, Any] = {k: row[k] for k in ("id", "updated", "accountId") if k in row}
+    row.clear()
+    row.update(keys)
 
 
 async def _dead_letter_unkeyed(ctx: SyncContext, spec: EntitySpec, rows: list[dict[str, Any]]) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from crm_common.events.envelope import EventEnvelope
 from moysklad_connector.mapping import catalog, documents, parties
 from moysklad_connector.mapping.lookups import Lookups
-from moysklad_connector.reading.positions import complete_documents
+from moysklad_connector.reading.positions import complete_documents, document_parts
 
 Mapper = Callable[[dict[str, Any], Lookups], EventEnvelope]
 # Completes a page of rows before mapping (e.g. a document's remaining positions); gets the SyncContext.
 Prepare = Callable[[Any, "EntitySpec", list[dict[str, Any]]], Awaitable[None]]
+# Splits a page into parts prepared, mapped and published one after another (in page order), to bound memory.
+Split = Callable[[list[dict[str, Any]]], Iterable[list[dict[str, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class EntitySpec:
     # Cursor, progress and counts key; the type unless one type is paged in two ways (live and trashed documents).
     key: str = ""
     prepare: Prepare | None = None
+    split: Split | None = None
 
     @property
     def path(self) -> str:
@@ -68,6 +71,7 @@ def _document_specs(doc_type: str) -> tuple[EntitySpec, EntitySpec]:
         max_limit=100,
         flags=("isDeleted=false",),
         prepare=complete_documents,
+        split=document_parts,
     )
     trashed = EntitySpec(
         doc_type, documents.map_trashed_document, deleted, flags=("isDeleted=true",), key=f"{doc_type}.trash"
