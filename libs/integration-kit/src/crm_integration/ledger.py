@@ -10,18 +10,17 @@ published it.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_common.db import transaction
+from crm_common.db import given_rows, transaction
 from crm_common.events.envelope import EventEnvelope
 from crm_integration.sinks import EventSink
 from crm_integration.tables import PublishedEntityRow
-
-BATCH = 5000  # rows per INSERT: Postgres allows 32767 bind parameters, five per row
 
 
 @dataclass(frozen=True)
@@ -48,21 +47,35 @@ def entries(events: Iterable[EventEnvelope], kinds: Collection[str]) -> list[Ent
     return list(newest.values())
 
 
+COLUMNS = tuple(f.name for f in fields(Entry))
+_RECORD: dict[type[PublishedEntityRow], Any] = {}
+
+
+def _record_statement(model: type[PublishedEntityRow]) -> Any:
+    """Upsert-if-not-older of any number of entries, built once per ledger table (the rows are array parameters)."""
+    statement = _RECORD.get(model)
+    if statement is None:
+        table: Any = model.__table__  # type: ignore[attr-defined]
+        given = given_rows(*(table.c[name] for name in COLUMNS))
+        insert_rows = insert(table).from_select(COLUMNS, select(*given.c))
+        statement = _RECORD[model] = insert_rows.on_conflict_do_update(
+            index_elements=[table.c.account_id, table.c.kind, table.c.entity_id],
+            set_={"live": insert_rows.excluded.live, "version": insert_rows.excluded.version},
+            where=table.c.version <= insert_rows.excluded.version,
+        )
+    return statement
+
+
 class LedgerRepository:
     def __init__(self, session: AsyncSession, model: type[PublishedEntityRow]) -> None:
         self.session, self.model = session, model
 
     async def record(self, rows: Sequence[Entry]) -> None:
-        """Keep each row unless the ledger already holds a newer version of that id."""
-        for start in range(0, len(rows), BATCH):
-            stmt = insert(self.model).values([asdict(row) for row in rows[start : start + BATCH]])
-            await self.session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[self.model.account_id, self.model.kind, self.model.entity_id],
-                    set_={"live": stmt.excluded.live, "version": stmt.excluded.version},
-                    where=self.model.version <= stmt.excluded.version,
-                )
-            )
+        """Keep each row unless the ledger already holds a newer version of that id (one statement; ``rows`` hold
+        each id once, as ``entries`` gives them)."""
+        if rows:
+            params = {name: [getattr(row, name) for row in rows] for name in COLUMNS}
+            await self.session.execute(_record_statement(self.model), params)
 
     async def forget(self, account_id: str) -> None:
         """Drop an account's ledger: reconciliation then deletes nothing until syncs have published again."""

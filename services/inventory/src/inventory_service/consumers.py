@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, String, any_, literal, or_
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.events.envelope import EventEnvelope
@@ -98,10 +97,11 @@ def _concerned(written: dict[VersionedTable, Written]) -> ColumnElement[bool] | 
                 items.append(key)
             else:
                 products.append(key)
-    # `= ANY(array)`: one bind parameter however many ids, so the statement text (and its prepared plan) stays the
-    # same from batch to batch, and SQLAlchemy does not render a placeholder per id.
+    # Literal IN lists, not `= ANY(:array)`: with one array parameter per column PostgreSQL soon caches a generic
+    # plan, and for this OR of three conditions that plan reads the whole stock table (measured with product and
+    # stock events mixed in batches of 500 over 100,000 levels: 65 ms a batch against 8 ms with IN lists).
     conditions = [
-        column == any_(literal(ids, ARRAY(String)))
+        column.in_(ids)
         for column, ids in ((StockRow.id, levels), (StockRow.product_id, products), (StockRow.assortment_id, items))
         if ids
     ]
