@@ -261,7 +261,7 @@ def fresh_database(base: str | None = None) -> Iterator[str]:
     try:
         yield url
     finally:
-        psycopg_compat.execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        psycopg_compat.drop_database(base, name)
 
 
 @contextmanager
