@@ -10,14 +10,13 @@ from sqlalchemy import String, Table, any_, bindparam, delete, func, literal, se
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_common.db import given_rows
 from crm_common.versioned import insert_rows
 from inventory_service.alerts.models import LowStock, LowStockRow
 from inventory_service.assortment.models import AssortmentRow
 from inventory_service.stock.models import ThresholdRow
 
 LOW_STOCK = cast(Table, LowStockRow.__table__)
-# Keys per statement: well under PostgreSQL's 32767 bind parameters.
-CHUNK = 1000
 # Transaction-level advisory locks on the products/variants named and the products they belong to (as far as the
 # assortment knows them), one key per id from a stable 64-bit hash, taken in key order (the inner ORDER BY: the outer
 # scan calls the function row by row in that order).
@@ -30,11 +29,7 @@ _NAMED = (
 _KEY = func.hashtextextended(literal("inventory.low_stock:") + _NAMED.c.id, 0).label("k")
 _KEYS = select(_KEY).distinct().order_by(_KEY).subquery("keys")
 _LOCK = select(func.pg_advisory_xact_lock(_KEYS.c.k))
-_WANTED = (
-    func.unnest(bindparam("assortments", type_=ARRAY(String)), bindparam("stores", type_=ARRAY(String)))
-    .table_valued("assortment_id", "store_id")
-    .render_derived(name="wanted")
-)
+_WANTED = given_rows(LOW_STOCK.c.assortment_id, LOW_STOCK.c.store_id)
 _LOCKED_STATES = (
     select(
         LowStockRow.assortment_id,
@@ -79,7 +74,7 @@ class AlertRepository:
         if not keys:
             return {}
         ordered = sorted(set(keys))
-        params = {"assortments": [a for a, _ in ordered], "stores": [s for _, s in ordered]}
+        params = {"assortment_id": [a for a, _ in ordered], "store_id": [s for _, s in ordered]}
         rows = await self.session.execute(_LOCKED_STATES, params)
         return {(r.assortment_id, r.store_id): LowStock(*r) for r in rows}
 
