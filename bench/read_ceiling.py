@@ -222,7 +222,7 @@ def endpoints(products: int) -> list[Endpoint]:
             f"/api/v1/analytics/customers/segments?as_of={DAYS[2]}&window_days=365&segment=hibernating&limit=100",
             lambda s: segments(s, year, segment="hibernating", limit=100, offset=0),
             lambda body: {c["customer_id"] for c in body["customers"]},
-            "customer_id",
+            "customer",  # the customer a counterparty belongs to (CustomerRepository.stats)
             report="segments",
         ),
         Endpoint(
@@ -259,7 +259,8 @@ def seed(url: str, products: int) -> None:
         "INSERT INTO analytics.sales_daily_products (business_day, assortment_id, store_id, product_id, documents,"
         " sold_quantity, returned_quantity, revenue, vat, cost, profit) SELECT d, p, 's0', p, 1, 2, 0, 200 + n, 0,"
         " 120, 80 + n FROM generate_series($1::date, $2::date, '1 day') d,"
-        " generate_series(0, $3 - 1) n, LATERAL (SELECT 'bench-' || lpad(n::text, 5, '0') AS p) ids",
+        " generate_series(0, $3 - 1) n,"
+        " LATERAL (SELECT 'bench-' || lpad(n::text, greatest(5, length(n::text)), '0') AS p) ids",  # Python's {:05d}
         DAYS[0],
         DAYS[2],
         products,

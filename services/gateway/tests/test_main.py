@@ -127,7 +127,9 @@ async def test_a_killed_worker_is_replaced(two_workers: tuple[str, Any], keys: A
         pids = worker_pids(process.pid)
         return len(pids) == 2 and victim not in pids
 
-    await eventually(replaced, timeout=30)
+    # The supervisor looks at its workers one after the other and waits up to its health-check timeout (30 s, see
+    # crm_common.cli.serve) for a live one to answer a ping, so on a loaded node the dead one may be seen late.
+    await eventually(replaced, timeout=90)
     async with fresh(url) as client:
         token = keys.mint()
         codes = [

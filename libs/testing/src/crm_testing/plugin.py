@@ -4,12 +4,19 @@ fixtures built from it, and the test environment set before any test module of i
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 from _pytest.fixtures import FixtureFunctionDefinition  # what @pytest.fixture makes (pytest >= 8.4)
 
 DESCRIPTOR = "SERVICE_UNDER_TEST"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test process: apps started in it do not freeze the heap (``GC_FREEZE``, crm_common.service): a test
+    process starts many apps, and each freeze would keep the cycles of what was alive at that moment for good."""
+    os.environ.setdefault("GC_FREEZE", "false")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -8,11 +8,22 @@ id, money as exact decimals in major units (roubles, not kopecks) with a currenc
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, Union, cast
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
 
 from crm_common.tracing import trace_headers
 
@@ -44,6 +55,7 @@ class EventEnvelope(BaseModel):
         assert private is not None
         parsed = private.get("_parsed")
         if not isinstance(parsed, model):
+            # Read by ``parse_event``, the payload already is the model, which model_validate hands back as it is.
             parsed = private["_parsed"] = model.model_validate(self.payload)
         return parsed
 
@@ -61,6 +73,52 @@ class EventEnvelope(BaseModel):
     @classmethod
     def from_bytes(cls, raw: bytes | str) -> EventEnvelope:
         return cls.model_validate_json(raw)
+
+
+class UnknownEventType(KeyError):
+    """An event whose type is not among those a reader accepts."""
+
+    def __init__(self, event_type: str) -> None:
+        super().__init__(event_type)
+        self.event_type = event_type
+
+
+def parse_event(raw: bytes | str, events: Mapping[str, type[BaseModel]]) -> EventEnvelope:
+    """``raw`` read in one pass as the envelope of one of ``events`` (event type → payload model), its payload
+    straight into that model: what a consumer reads (``parsed`` hands the model out without validating again).
+
+    About twice as fast as ``from_bytes`` then ``parsed``, which build the payload as a dict first. An event that
+    does not read that way goes through ``from_bytes`` and ``parsed`` for their error (an unknown event type is a
+    ``KeyError``, ``UnknownEventType``), so what is refused, and why, is the same either way.
+    """
+    try:
+        return _typed_envelopes(tuple(events.items())).validate_json(raw)
+    except ValidationError:
+        event = EventEnvelope.from_bytes(raw)
+        model = events.get(event.event_type)
+        if model is None:
+            raise UnknownEventType(event.event_type) from None
+        event.parsed(model)
+        return event
+
+
+@functools.cache
+def _typed_envelopes(events: tuple[tuple[str, type[BaseModel]], ...]) -> TypeAdapter[EventEnvelope]:
+    """A union of envelopes told apart by ``event_type``, each with its payload typed: ``EventEnvelope`` subclasses,
+    so consumers see the same class; ``payload`` holds the model instead of a dict."""
+    typed: list[Any] = [
+        create_model(
+            f"EventEnvelope[{event_type}]",
+            __base__=EventEnvelope,
+            event_type=(cast(Any, Literal[event_type]), ...),
+            payload=(model, ...),
+        )
+        for event_type, model in events
+    ]
+    if len(typed) == 1:
+        return TypeAdapter(typed[0])
+    union: Any = Annotated[Union[tuple(typed)], Field(discriminator="event_type")]  # noqa: UP007 - built at run time
+    return TypeAdapter(union)
 
 
 def make_event(

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
-from crm_common.events.envelope import EventEnvelope
+from crm_common.events.envelope import EventEnvelope, UnknownEventType, parse_event
 from crm_common.events.topics import Topic, topic_prefix
 from crm_common.logging import get_logger
 from crm_common.messaging.deadletter import DeadLetter, send_to_dead_letter
@@ -126,11 +126,13 @@ class EventConsumer:
             await self._apply(record, raw, event, handlers[event.event_type])
 
     def _parse(self, raw: bytes, topic: Topic, handlers: dict[str, Handler]) -> EventEnvelope:
-        event = EventEnvelope.from_bytes(raw)
-        model = topic.events.get(event.event_type)
-        if model is None or event.event_type not in handlers:
+        try:
+            # The payload read into its model with the envelope and kept on the event: not validated again.
+            event = parse_event(raw, topic.events)
+        except UnknownEventType as exc:
+            raise KeyError(f"event type {exc.event_type!r} is not handled on {topic.name}") from None
+        if event.event_type not in handlers:
             raise KeyError(f"event type {event.event_type!r} is not handled on {topic.name}")
-        event.parsed(model)  # kept on the event: the use case does not validate it again
         return event
 
     async def _apply(self, record: Any, raw: bytes, event: EventEnvelope, handler: Handler) -> None:

@@ -22,7 +22,7 @@ PROJECTION = "funnel"
 
 
 def prepare_pipeline(event: EventEnvelope) -> Versioned:
-    p = Pipeline.model_validate(event.payload)
+    p = event.parsed(Pipeline)
     row = {
         "id": p.id,
         "name": p.name,
@@ -40,7 +40,7 @@ def prepare_pipeline(event: EventEnvelope) -> Versioned:
 
 
 def prepare_deal(event: EventEnvelope) -> Versioned:
-    d = Deal.model_validate(event.payload)
+    d = event.parsed(Deal)
     row = {
         "id": d.id,
         "title": d.title,
@@ -69,7 +69,7 @@ def prepare_deal(event: EventEnvelope) -> Versioned:
 
 
 def prepare_deleted(event: EventEnvelope) -> Versioned:
-    d = Deleted.model_validate(event.payload)
+    d = event.parsed(Deleted)
     row = {"id": d.id, "deleted": True, "source_version": event.source_version}
     return Versioned(d.id, event.source_version, row, True, event.occurred_at, payload=[])
 
