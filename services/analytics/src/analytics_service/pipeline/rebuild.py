@@ -33,7 +33,7 @@ from analytics_service.pipeline.bulk import BulkLoader, create_bulk_tables
 from analytics_service.pipeline.replay import Positions, TopicReplay, open_replay
 from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
-from crm_common.events.envelope import EventEnvelope
+from crm_common.events.envelope import parse_event
 from crm_common.logging import get_logger
 from crm_common.messaging.consumer import PoisonEvent
 
@@ -74,12 +74,17 @@ async def prepare_schema(engine: AsyncEngine, schema: str) -> None:
         await create_bulk_tables(await create_projection_schema(conn, schema), schema)
 
 
+# Every event type the projection topics carry, with its payload model: a replayed event is read in one pass, as the
+# live consumer reads it (crm_common.events.envelope.parse_event).
+REPLAYED = {event_type: model for topic in PROJECTION_TOPICS for event_type, model in topic.events.items()}
+
+
 def prepare_records(records: list[Any], batch: ProjectionBatch, result: RebuildResult) -> list[Prepared]:
     """Validate a replay batch; events the live consumer dead-lettered are skipped the same way, and counted."""
     prepared: list[Prepared] = []
     for record in records:
         try:
-            prepared.append(batch.prepare(EventEnvelope.from_bytes(record.value or b"")))
+            prepared.append(batch.prepare(parse_event(record.value or b"", REPLAYED)))
         except (ValidationError, ValueError, KeyError, PoisonEvent) as exc:
             result.skipped += 1
             if len(result.skipped_reasons) < 20:
