@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_common.db import create_engine
+from crm_common.runtime import Runtime
+from crm_common.settings import ServiceSettings
 from crm_testing import test_database_url
 
 
@@ -45,3 +49,27 @@ async def test_a_connection_used_a_moment_ago_is_handed_out_unpinged() -> None:
             assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_service_keeps_a_fixed_pool_under_load_and_never_reopens_a_connection() -> None:
+    """More callers than ``DB_POOL_SIZE`` wait for a connection instead of opening one that is closed again when
+    returned (a new PostgreSQL backend every few requests under steady load)."""
+    settings = ServiceSettings(database_url=test_database_url(), db_pool_size=3)
+    rt = await Runtime.open(settings, schema="public", kafka=False, redis=False, client_id="test")
+    assert rt.engine is not None
+    opened: list[int] = []
+    event.listen(rt.engine.sync_engine, "connect", lambda *_: opened.append(1))
+    backends: set[int] = set()
+
+    async def caller(rounds: int) -> None:
+        for n in range(rounds):
+            async with rt.engine.connect() as conn:  # type: ignore[union-attr]
+                backends.add(int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()))
+                await asyncio.sleep(0.002 * (n % 3))  # uneven: at times every connection is back in the pool
+
+    try:
+        await asyncio.gather(*(caller(30) for _ in range(12)))
+    finally:
+        await rt.close()
+    assert len(backends) <= 3
+    assert len(opened) <= 3

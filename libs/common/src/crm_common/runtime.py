@@ -34,7 +34,9 @@ class Runtime:
         """Connect to what the service uses, failing fast with the part and address that are missing."""
         rt = cls(settings)
         if schema is not None:
-            rt.engine = create_engine(settings.database_url, schema)
+            # A fixed pool: connections opened beyond a pool's size are closed again as soon as they are returned,
+            # and under steady load that was a new PostgreSQL backend (and TLS attempt) every few requests.
+            rt.engine = create_engine(settings.database_url, schema, pool_size=settings.db_pool_size, max_overflow=0)
             rt.sessions = session_factory(rt.engine)
             await check_database(rt.engine)
             engine = rt.engine

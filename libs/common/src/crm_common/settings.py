@@ -57,6 +57,9 @@ class ServiceSettings(BaseSettings):
     # After Redis failed, how long requests are refused (503) at once instead of waiting for another timeout each.
     revocation_retry_seconds: float = env_field(2.0, "REVOCATION_RETRY_SECONDS", ge=0, le=60)
     http_host: str = env_field("127.0.0.1", "HTTP_HOST")
+    # PostgreSQL connections one process keeps at most (requests and consumers share them; one more waits for one to
+    # be returned). Opened as needed and kept: size PostgreSQL's max_connections for the sum over every process.
+    db_pool_size: int = env_field(20, "DB_POOL_SIZE", ge=1, le=500)
     # Once started, the objects alive (modules, schemas, pools, the app) are moved out of the garbage collector's way
     # (gc.freeze): they are never garbage, and every full collection walked them all (docs/operations.md, "Memory and
     # garbage collection"). Test processes, which start many apps in one interpreter, turn it off.

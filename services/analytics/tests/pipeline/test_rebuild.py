@@ -12,7 +12,8 @@ from pipeline.test_pipeline import wait_for_revenue  # type: ignore[import-not-f
 from sqlalchemy import text
 
 from analytics_service.checkpoints.repository import token
-from analytics_service.pipeline.rebuild import rebuild
+from analytics_service.pipeline import rebuild as rebuild_module
+from analytics_service.pipeline.rebuild import REBUILD_SCHEMA, rebuild
 from crm_common.events.models import DocumentKind
 
 DAY = date(2025, 6, 2)
@@ -131,3 +132,21 @@ async def test_customer_decisions_outlive_a_rebuild(client, settings, mint) -> N
     await rebuild(settings)
 
     assert {cid: await members(cid) for cid in (a, b, c)} == before
+
+
+async def test_a_rebuild_that_fails_leaves_no_scratch_schema_behind(client, settings, sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Its views of the live tables would block a later migration that changes one of them."""
+    await _published_day(client, date(2025, 6, 5))
+    before = await _report(client)
+
+    async def broken_swap(*_args: object) -> None:
+        raise RuntimeError("the swap failed")
+
+    monkeypatch.setattr(rebuild_module, "_swap", broken_swap)
+    with pytest.raises(RuntimeError, match="the swap failed"):
+        await rebuild(settings)
+
+    async with sessions() as s:
+        schemas = await s.execute(text("SELECT nspname FROM pg_namespace WHERE nspname = :n"), {"n": REBUILD_SCHEMA})
+        assert schemas.all() == []
+    assert (await _report(client, limit=997))["totals"] == before["totals"]

@@ -139,6 +139,14 @@ async def _swap(session: AsyncSession, generation: str) -> None:
     )
 
 
+async def _drop_scratch_schema(engine: AsyncEngine) -> None:
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{REBUILD_SCHEMA}" CASCADE'))
+    except Exception as exc:  # the rebuild's own error is the one to report; the next rebuild drops it first
+        log.warning("rebuild: scratch schema not dropped", schema=REBUILD_SCHEMA, error=repr(exc)[:300])
+
+
 async def rebuild(settings: AnalyticsSettings, *, engine: AsyncEngine | None = None) -> RebuildResult:
     """Replay the projection topics into fresh tables and swap them in; returns what was applied."""
     started = time.monotonic()
@@ -171,6 +179,11 @@ async def rebuild(settings: AnalyticsSettings, *, engine: AsyncEngine | None = N
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{RETIRED_SCHEMA}" CASCADE'))
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{REBUILD_SCHEMA}" CASCADE'))
+    except BaseException:
+        # A failed rebuild leaves nothing behind: its scratch schema holds views of the live tables, and a later
+        # migration that drops or changes one of those would be refused while they exist.
+        await _drop_scratch_schema(engine)
+        raise
     finally:
         if own_engine:
             await engine.dispose()
