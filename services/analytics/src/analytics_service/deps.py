@@ -36,6 +36,13 @@ async def cache(request: Request) -> ReportCache:
     return request.app.state.report_cache
 
 
+def report_context(request: Request) -> tuple[AnalyticsSettings, ReportCache]:
+    """The settings and the report cache, for the cached report routes: read off the app by the route itself, as it
+    opens its session (crm_common.db.reading), rather than as three dependencies FastAPI solves per request."""
+    state = request.app.state
+    return state.settings, state.report_cache
+
+
 # scope="function": the commit happens before the response is sent, so a client that reads right after a write sees
 # it (with the default scope FastAPI would commit after the answer went out).
 Session = Annotated[AsyncSession, Depends(session, scope="function")]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.checkpoints.models import Checkpoint
+from crm_common.db import fetch
 from crm_common.versioned import Versioned
 
 # Live handlers hold this advisory lock shared for their transaction; the rebuild's swap takes it exclusively, so no
@@ -49,10 +51,14 @@ async def advance(session: AsyncSession, projection: str, occurred_at: datetime 
     await session.execute(stmt)
 
 
+_checkpoints = cast(Table, Checkpoint.__table__)
+TOKEN = select(_checkpoints.c.projection, _checkpoints.c.version, _checkpoints.c.generation)
+
+
 async def token(session: AsyncSession) -> str:
     """A short string that changes whenever any projection moves on or is rebuilt; cache keys include it."""
-    rows = (await session.execute(select(Checkpoint.projection, Checkpoint.version, Checkpoint.generation))).all()
-    return "|".join(f"{p}:{v}:{g}" for p, v, g in sorted(rows)) or "empty"
+    rows = await fetch(session, TOKEN)  # every cached report's lookup runs it: on the driver, not the session
+    return "|".join(f"{p}:{v}:{g}" for p, v, g in sorted(tuple(r) for r in rows)) or "empty"
 
 
 async def all_checkpoints(session: AsyncSession) -> list[Checkpoint]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from analytics_service.customers.schemas import CustomerProfile, Segments
 from analytics_service.customers.segments import profile, segments
-from analytics_service.deps import Cache, Reader, ReadSession, Settings
+from analytics_service.deps import Reader, ReadSession, Settings, report_context
 from analytics_service.periods import Period, today_in
+from crm_common.db import reading
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON
@@ -25,9 +26,7 @@ def _window(days: int, as_of: date | None, settings: Any) -> Period:
 
 @router.get("/segments", response_model=Segments, responses=error_responses(Unauthorized, Forbidden, ValidationFailed))
 async def get_segments(
-    session: ReadSession,
-    settings: Settings,
-    cache: Cache,
+    request: Request,
     _: Reader,
     window_days: int = Query(default=365, ge=7, le=1100),
     as_of: date | None = None,
@@ -36,15 +35,17 @@ async def get_segments(
     offset: Offset = 0,
 ) -> Any:
     """Segment customers by recency, frequency and monetary value."""
+    settings, cache = report_context(request)
     window = _window(window_days, as_of, settings)
     params = {"window": window, "segment": segment, "page": (limit, offset)}
-    body = await cache.get_or_compute_json(
-        session,
-        "segments",
-        params,
-        lambda: segments(session, window, segment=segment, limit=limit, offset=offset),
-        Segments,
-    )
+    async with reading(request) as session:
+        body = await cache.get_or_compute_json(
+            session,
+            "segments",
+            params,
+            lambda: segments(session, window, segment=segment, limit=limit, offset=offset),
+            Segments,
+        )
     return EncodedJSON(body)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from analytics_service.dashboard.report import build_dashboard
 from analytics_service.dashboard.schemas import Dashboard
-from analytics_service.deps import Cache, Reader, ReadSession, Settings
+from analytics_service.deps import Reader, report_context
 from analytics_service.periods import PeriodKind, resolve
+from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.web.responses import EncodedJSON
 
@@ -23,9 +24,7 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
     responses=error_responses(Unauthorized, Forbidden, ValidationFailed),
 )
 async def get_dashboard(
-    session: ReadSession,
-    settings: Settings,
-    cache: Cache,
+    request: Request,
     _: Reader,
     period: PeriodKind = PeriodKind.TODAY,
     date_from: date | None = None,
@@ -34,11 +33,13 @@ async def get_dashboard(
     top: int = Query(default=10, ge=1, le=100),
 ) -> Any:
     """Show revenue, profit, customers and stock for a period against the period before."""
+    settings, cache = report_context(request)
     current, previous = resolve(
         period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
     )
     params = {"current": current, "previous": previous, "top": top}
-    body = await cache.get_or_compute_json(
-        session, "dashboard", params, lambda: build_dashboard(session, current, previous, top), Dashboard
-    )
+    async with reading(request) as session:
+        body = await cache.get_or_compute_json(
+            session, "dashboard", params, lambda: build_dashboard(session, current, previous, top), Dashboard
+        )
     return EncodedJSON(body)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from analytics_service.deps import Cache, Reader, ReadSession, Settings
+from analytics_service.deps import Reader, report_context
 from analytics_service.inventory.report import SORTS, inventory_report
 from analytics_service.inventory.schemas import InventoryReport
 from analytics_service.periods import Period, today_in
+from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON
@@ -24,9 +25,7 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
     responses=error_responses(Unauthorized, Forbidden, ValidationFailed),
 )
 async def get_inventory_report(
-    session: ReadSession,
-    settings: Settings,
-    cache: Cache,
+    request: Request,
     _: Reader,
     window_days: int = Query(default=90, ge=7, le=1100, description="Days of sales the analysis looks at."),
     as_of: date | None = Query(default=None, description="Last business day of the window (default today)."),
@@ -37,22 +36,26 @@ async def get_inventory_report(
     offset: Offset = 0,
 ) -> Any:
     """Report stock value, turnover, days of cover, dead stock and ABC/XYZ classes."""
+    settings, cache = report_context(request)
     if sort not in SORTS:
         raise ValidationFailed(f"sort must be one of {', '.join(sorted(SORTS))}")
     end = as_of or today_in(settings.zone)
     window = Period(end - timedelta(days=window_days - 1), end)
     params = {"window": window, "store": store_id, "sort": sort, "dir": direction, "page": (limit, offset)}
 
-    async def compute() -> dict[str, Any]:
-        return await inventory_report(
-            session,
-            settings,
-            window,
-            store_id=store_id,
-            sort=sort,
-            descending=direction == "desc",
-            limit=limit,
-            offset=offset,
-        )
+    async with reading(request) as session:
 
-    return EncodedJSON(await cache.get_or_compute_json(session, "inventory_report", params, compute, InventoryReport))
+        async def compute() -> dict[str, Any]:
+            return await inventory_report(
+                session,
+                settings,
+                window,
+                store_id=store_id,
+                sort=sort,
+                descending=direction == "desc",
+                limit=limit,
+                offset=offset,
+            )
+
+        body = await cache.get_or_compute_json(session, "inventory_report", params, compute, InventoryReport)
+    return EncodedJSON(body)

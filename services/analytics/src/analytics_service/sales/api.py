@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from analytics_service.deps import Cache, Reader, ReadSession, Settings
+from analytics_service.deps import Reader, report_context
 from analytics_service.periods import PeriodKind, resolve
 from analytics_service.sales.export import to_csv, to_xlsx
 from analytics_service.sales.report import sales_report
@@ -20,6 +20,7 @@ from analytics_service.sales.schemas import (
     SortField,
     TimeGrouping,
 )
+from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON
@@ -39,9 +40,7 @@ EXPORT_LIMIT = 100_000
     },
 )
 async def get_sales_report(
-    session: ReadSession,
-    settings: Settings,
-    cache: Cache,
+    request: Request,
     _: Reader,
     period: PeriodKind = PeriodKind.MONTH,
     date_from: date | None = None,
@@ -61,6 +60,7 @@ async def get_sales_report(
     format: ExportFormat = ExportFormat.JSON,
 ) -> Any:
     """Report sales grouped by time and by product, folder, customer or store."""
+    settings, cache = report_context(request)
     current, _previous = resolve(
         period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
     )
@@ -75,20 +75,6 @@ async def get_sales_report(
     )
     exporting = format is not ExportFormat.JSON
 
-    async def compute() -> dict[str, Any]:
-        report = await sales_report(
-            session,
-            current,
-            time=group_by_time,
-            dimension=group_by,
-            filters=filters,
-            sort=sort,
-            descending=direction == "desc",
-            limit=EXPORT_LIMIT if exporting else limit,
-            offset=0 if exporting else offset,
-        )
-        return report.model_dump(mode="json")
-
     params = {
         "period": current,
         "time": group_by_time,
@@ -98,7 +84,23 @@ async def get_sales_report(
         "direction": direction,
         "page": None if exporting else (limit, offset),
     }
-    body = await cache.get_or_compute_json(session, "sales_report", params, compute, SalesReport)
+    async with reading(request) as session:
+
+        async def compute() -> dict[str, Any]:
+            report = await sales_report(
+                session,
+                current,
+                time=group_by_time,
+                dimension=group_by,
+                filters=filters,
+                sort=sort,
+                descending=direction == "desc",
+                limit=EXPORT_LIMIT if exporting else limit,
+                offset=0 if exporting else offset,
+            )
+            return report.model_dump(mode="json")
+
+        body = await cache.get_or_compute_json(session, "sales_report", params, compute, SalesReport)
     if not exporting:
         return EncodedJSON(body)
     report = SalesReport.model_validate_json(body)
