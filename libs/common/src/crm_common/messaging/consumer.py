@@ -130,10 +130,12 @@ class EventConsumer:
             # The payload read into its model with the envelope and kept on the event: not validated again.
             event = parse_event(raw, topic.events)
         except UnknownEventType as exc:
-            raise KeyError(f"event type {exc.event_type!r} is not handled on {topic.name}") from None
-        if event.event_type not in handlers:
-            raise KeyError(f"event type {event.event_type!r} is not handled on {topic.name}")
-        return event
+            event_type = exc.event_type
+        else:
+            if event.event_type in handlers:
+                return event
+            event_type = event.event_type
+        raise KeyError(f"event type {event_type!r} is not handled on {topic.name}")
 
     async def _apply(self, record: Any, raw: bytes, event: EventEnvelope, handler: Handler) -> None:
         attempt = 0
