@@ -1,18 +1,23 @@
 """Steady-state consumer throughput: each consuming service draining topics the connector filled beforehand, next to a
 raw consume of the same topics by the same Kafka client library (aiokafka), in one run.
 
-    uv run python bench/consumer_throughput.py [--scale small] [--replicas 1,2,3] [--py-spy DIR]
+    uv run python bench/consumer_throughput.py [--scale small] [--replicas 1,2,3] [--py-spy DIR] [--before GIT_REF]
 
 1. The simulator's shop at ``--scale`` (rate limits off, and a window announced 100 times MoySklad's, so the
    connector does not pace itself) is synced in full by the connector while catalog, inventory and analytics are
    not running: their topics fill up. The connector's peak RSS meanwhile is printed (it follows the largest
    document it holds).
 2. Each consuming service is then started alone (so it has the machine to itself) and timed from the first event its
-   consumers handled to the last (its /metrics, polled every 20 ms; the start-up and group join before it are printed
+   consumers handled to the last (its /metrics, polled every 100 ms; the start-up and group join before it are printed
    apart): events/s, and for analytics positions/s (the positions of the documents on its topics).
 3. Ceiling, same run, right after each service: the topic partitions that service's group committed, read from the
    beginning by a fresh aiokafka consumer group, every value decoded with orjson, offsets committed per batch:
    records/s.
+   Where the CPU went meanwhile is printed per event: the service's process, PostgreSQL's processes, the Kafka
+   broker, and how many of the machine's cores were busy (from /proc): what a faster service could still gain.
+   With ``--before GIT_REF``, each service is first drained as of that commit (its sources from ``git archive``
+   first on ``PYTHONPATH``, a consumer group of its own), then its schema emptied, then drained as it is now: the
+   ratio of the two is the change's, measured over the same topics in the same run.
 4. With ``--replicas 1,2,3``: after that, each consuming service again, from an emptied schema and a fresh consumer
    group, as that many processes in one group (the way `replicas: N` runs it), timed like step 2 over the sum of
    their /metrics (a record redelivered by a rebalance counts again, and the number of such repeats is printed).
@@ -28,10 +33,12 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -42,6 +49,8 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from before_ref import before_path, unpack
+from http_load import cpu_seconds
 from memory_rss import RssSampler
 from pipeline_system import (
     CONNECTOR,
@@ -59,6 +68,9 @@ from pipeline_throughput import dead_letters
 from gateway_service.health.lag import consumer_lag
 
 CONSUMERS = ("catalog", "inventory", "analytics")
+# Seconds between two reads of a service's /metrics while it drains. A read costs the service about 2 ms of CPU
+# (measured): every 20 ms that was a tenth of the core it was being measured on.
+POLL = 0.1
 
 
 async def committed_partitions(servers: str, group: str) -> list[TopicPartition]:
@@ -77,13 +89,81 @@ def consumed(url: str) -> float:
     return sum(float(m.group(1)) for m in re.finditer(r"^crm_events_consumed_total\{[^}]*\} ([0-9.eE+]+)$", text, re.M))
 
 
-def watch(sut: System, urls: list[str], group: str, label: str, timeout: float) -> tuple[float, float, float, int]:
-    """Poll the processes at ``urls`` (their /metrics, summed, every 20 ms) until ``group`` is at lag 0 with nothing
-    handled since: (when the first poll saw events handled, when the count last changed, events handled between,
-    records on the partitions the group read). The events of the first poll that saw any are not counted: their time
-    is not known. A record handled twice (redelivered by a rebalance) counts twice, and is printed."""
+def machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (every core, everything but idle and I/O wait), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def infrastructure_pids() -> dict[str, list[int]]:
+    """The PostgreSQL server's processes and the Kafka broker's, found in /proc by name (the bench's own infra)."""
+    found: dict[str, list[int]] = {"PostgreSQL": [], "Kafka": []}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            comm = Path(f"/proc/{entry}/comm").read_text().strip()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes() if comm == "java" else b""
+        except OSError:
+            continue
+        if comm in ("postgres", "postmaster"):
+            found["PostgreSQL"].append(int(entry))
+        elif b"kafka.Kafka" in cmdline:
+            found["Kafka"].append(int(entry))
+    return found
+
+
+class CpuSplit:
+    """CPU seconds spent between ``start`` and ``stop`` by the watched processes (each with its live children), by
+    role, and by the whole machine."""
+
+    def __init__(self, services: list[int]) -> None:
+        self.roles = {"service": services, **infrastructure_pids()}
+        self.before: dict[str, float] = {}
+        self.spent: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        # PostgreSQL's backends are children of its postmaster and also listed on their own: each pid once, alone.
+        alone = {role: sum(_own_cpu(pid) for pid in pids) for role, pids in self.roles.items() if role != "service"}
+        return {"service": sum(cpu_seconds(pid) for pid in self.roles["service"]), **alone, "machine": machine_busy()}
+
+    def start(self) -> None:
+        self.roles.update(infrastructure_pids())  # backends opened since
+        self.before = self._now()
+
+    def stop(self) -> None:
+        now = self._now()
+        self.spent = {role: now[role] - self.before.get(role, 0.0) for role in now}
+
+    def per_event(self, events: float, seconds: float) -> str:
+        """The split as printed: µs of CPU per event by role, and the cores the machine kept busy on average."""
+        parts = ", ".join(f"{role} {self.spent[role] * 1e6 / events:,.0f}" for role in self.spent if role != "machine")
+        cores = self.spent["machine"] / seconds if seconds else 0.0
+        return f"CPU per event (µs): {parts}; the machine busy {cores:.2f} of {os.cpu_count()} cores"
+
+
+def _own_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # ended meanwhile: what it spent is lost from the split (a pooled backend rarely ends)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def watch(
+    sut: System, names: list[str], group: str, label: str, timeout: float
+) -> tuple[float, float, float, int, CpuSplit]:
+    """Poll the processes ``names`` (their /metrics, summed, every ``POLL`` seconds) until ``group`` is at lag 0 with
+    nothing handled since: (when the first poll saw events handled, when the count last changed, events handled between,
+    records on the partitions the group read, the CPU spent from that first poll to lag 0). The events of the first
+    poll that saw any are not counted: their time is not known. A record handled twice (redelivered by a rebalance)
+    counts twice, and is printed."""
     servers = sut.env["KAFKA_BOOTSTRAP_SERVERS"]
     group = sut.topic_prefix + group
+    urls = [sut.url(name) for name in names]
+    cpu = CpuSplit([sut.processes[name].popen.pid for name in names])
     first: float | None = None
     first_count = last_count = last_change = 0.0
     lag_checked = time.monotonic()
@@ -93,44 +173,70 @@ def watch(sut: System, urls: list[str], group: str, label: str, timeout: float) 
         if count > last_count:
             if first is None:
                 first, first_count = now, count
+                cpu.start()
             last_change, last_count = now, count
         if first is not None and now - lag_checked > 1.0:
             lag_checked = now
             lag = asyncio.run(consumer_lag(servers, prefix=group)).get(group)
             settled = sum(consumed(url) for url in urls) == last_count  # read after the lag
             if lag is not None and lag["lag"] == 0 and settled:
+                cpu.stop()
                 records = asyncio.run(record_count(servers, asyncio.run(committed_partitions(servers, group))))
                 if last_count < records:
                     raise SystemExit(f"side check failed: {label} handled {last_count:.0f} of {records} records")
                 if last_count > records:  # redelivered after a rebalance; the inbox drops them
                     print(f"{label}: {last_count - records:.0f} records handled twice (rebalances)")
-                return first, last_change, last_count - first_count, records
-        time.sleep(0.02)
+                return first, last_change, last_count - first_count, records, cpu
+        time.sleep(POLL)
     raise SystemExit(f"side check failed: {label} did not reach lag 0 in {timeout}s")
 
 
 SPY = shutil.which("py-spy") or str(Path.home() / ".local" / "bin" / "py-spy")
 
 
-def drain(sut: System, service: str, timeout: float = 3600, spy: Path | None = None) -> tuple[float, float, int, int]:
-    """Start ``service``; (seconds from spawn to the first events it handled, seconds from then to its last, events
-    handled in that time, records on the partitions its group read), polled by ``watch``. With ``spy``, py-spy
-    samples the process from ready to lag 0 into ``spy/<service>.txt`` (collapsed stacks, ``--format raw``)."""
+def drain(
+    sut: System,
+    service: str,
+    timeout: float = 3600,
+    spy: Path | None = None,
+    *,
+    name: str | None = None,
+    group: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> tuple[float, float, int, int, CpuSplit]:
+    """Start ``service`` (as process ``name``, in consumer group ``group``: both the service's name by default);
+    (seconds from spawn to the first events it handled, seconds from then to its last, events handled in that time,
+    records on the partitions its group read, the CPU spent), polled by ``watch``. With ``spy``, py-spy samples the
+    process from ready to lag 0 into ``spy/<name>.txt`` (collapsed stacks, ``--format raw``)."""
+    name, group = name or service, group or service
+    env = {**(extra_env or {}), f"{service.upper()}_CONSUMER_GROUP": group}
+    port = sut.ports[service] if name == service else free_port()
     spawned = time.monotonic()
-    process = sut.spawn(service, sut.ports[service], f"crm-{service}", "serve")
+    process = sut.spawn(name, port, f"crm-{service}", "serve", extra_env={**env, PORT_VARIABLES[service]: str(port)})
     wait_ready(process, timeout=300)
     recorder = None
     if spy is not None:
         spy.mkdir(parents=True, exist_ok=True)
         argv = [SPY, "record", "--format", "raw", "--nonblocking", "-r", "100", "--pid", str(process.popen.pid)]
-        recorder = subprocess.Popen([*argv, "-o", str(spy / f"{service}.txt")], stdout=subprocess.DEVNULL)
+        recorder = subprocess.Popen([*argv, "-o", str(spy / f"{name}.txt")], stdout=subprocess.DEVNULL)
     try:
-        first, last, handled, records = watch(sut, [sut.url(service)], service, service, timeout)
+        first, last, handled, records, cpu = watch(sut, [name], group, name, timeout)
     finally:
         if recorder is not None:  # py-spy writes what it sampled on SIGINT
             recorder.send_signal(signal.SIGINT)
             recorder.wait(timeout=60)
-    return first - spawned, last - first, int(handled), records
+    return first - spawned, last - first, int(handled), records, cpu
+
+
+def drain_before(sut: System, service: str, sources: Path, spy: Path | None) -> tuple[float, int, CpuSplit]:
+    """``service`` as of the ``--before`` ref (its sources under ``sources``) drained like ``drain`` in a group of its
+    own, then stopped and its schema emptied for the current one: (seconds, events handled, CPU spent)."""
+    name = f"{service}-before"
+    path = before_path({}, sources, CONSUMERS)
+    _joined, seconds, timed, _records, cpu = drain(sut, service, spy=spy, name=name, group=name, extra_env=path)
+    sut.kill(name, signal.SIGTERM)
+    asyncio.run(empty_schema(sut.env["DATABASE_URL"], service))
+    return seconds, timed, cpu
 
 
 async def empty_schema(database_url: str, schema: str) -> None:
@@ -147,7 +253,7 @@ async def empty_schema(database_url: str, schema: str) -> None:
         await connection.close()
 
 
-def drain_replicas(sut: System, service: str, replicas: int, timeout: float = 3600) -> tuple[float, float, int]:
+def drain_replicas(sut: System, service: str, replicas: int, timeout: float = 3600) -> tuple[float, int, int]:
     """(seconds from the first poll that saw events handled by any of ``replicas`` processes to the last change,
     events handled in that time, records on the partitions) for ``service`` run as that many processes in a fresh
     group over an emptied schema, counted like ``drain``; the processes stop after."""
@@ -161,9 +267,8 @@ def drain_replicas(sut: System, service: str, replicas: int, timeout: float = 36
     try:
         for name in names:
             wait_ready(sut.processes[name], timeout=300)
-        urls = [sut.url(name) for name in names]
-        first, last, handled, records = watch(sut, urls, group, f"{replicas}× {service}", timeout)
-        return last - first, handled, records
+        first, last, handled, records, _cpu = watch(sut, names, group, f"{replicas}× {service}", timeout)
+        return last - first, int(handled), records
     finally:
         for name in names:
             sut.kill(name, signal.SIGTERM)
@@ -221,6 +326,9 @@ def main() -> None:
         "--replicas", default="", help="e.g. 1,2,3: also each service as that many processes in one group (step 4)"
     )
     parser.add_argument("--py-spy", metavar="DIR", type=Path, help="sample each service's drain with py-spy into DIR")
+    parser.add_argument(
+        "--before", metavar="GIT_REF", help="first drain each service as of GIT_REF too (before/after, same topics)"
+    )
     args = parser.parse_args()
     if args.py_spy and not Path(SPY).exists():
         parser.error("--py-spy needs py-spy on PATH or in ~/.local/bin (uv tool install py-spy)")
@@ -237,6 +345,7 @@ def main() -> None:
         first, peak = sampler.first[CONNECTOR] / 1024, sampler.peak[CONNECTOR] / 1024
         print(f"scale={args.scale}: the full sync published {sum(job['counts'].values())} events")
         print(f"connector RSS while it filled the topics: peak {peak:,.0f} MiB (just after start: {first:,.0f} MiB)")
+        sut.kill(CONNECTOR, signal.SIGTERM)  # its scheduled polls would share the cores with the drains
         lines.append(
             {
                 "name": f"connector peak RSS during the full sync ({args.scale})",
@@ -246,13 +355,18 @@ def main() -> None:
                 "baseline_name": "its RSS just after start",
             }
         )
+        sources = Path(tempfile.mkdtemp(prefix="consumer-before-")) / "src"
+        if args.before:
+            unpack(args.before, sources, CONSUMERS)
         for service in CONSUMERS:
-            joined, seconds, timed, records = drain(sut, service, spy=args.py_spy)
+            before = drain_before(sut, service, sources, args.py_spy) if args.before else None
+            joined, seconds, timed, records, cpu = drain(sut, service, spy=args.py_spy)
             partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + service))
             raw_records, positions, raw_seconds = asyncio.run(raw_consume(servers, partitions))
+            sut.kill(service, signal.SIGTERM)  # idle now, but its polls and probes would share the next one's cores
             if not seconds or not timed:
                 raise SystemExit(
-                    f"{service}: all {records} events were handled within one 20 ms poll; use a larger scale"
+                    f"{service}: all {records} events were handled within one {POLL:.1f} s poll; use a larger scale"
                 )
             rate, ceiling = timed / seconds, raw_records / raw_seconds
             print(
@@ -261,6 +375,22 @@ def main() -> None:
                 f"raw aiokafka consume of the same {raw_records} records: {ceiling:,.0f} records/s "
                 f"({rate / ceiling:.2f}×)"
             )
+            print(f"{service}: {cpu.per_event(timed, seconds)}")
+            if before is not None:
+                before_rate = before[1] / before[0]
+                print(
+                    f"{service} as of {args.before}: {before[1]} events in {before[0]:.2f}s = {before_rate:,.0f} "
+                    f"events/s (after/before {rate / before_rate:.2f}×); {before[2].per_event(before[1], before[0])}"
+                )
+                lines.append(
+                    {
+                        "name": f"{service} steady-state consume ({args.scale}), after vs before",
+                        "value": rate,
+                        "unit": "events/s",
+                        "baseline": before_rate,
+                        "baseline_name": f"as of {args.before}, same run",
+                    }
+                )
             lines.append(
                 {
                     "name": f"{service} steady-state consume ({args.scale}, {records} events)",
@@ -281,7 +411,6 @@ def main() -> None:
                     }
                 )
         for service in CONSUMERS if replica_counts else ():
-            sut.kill(service, signal.SIGTERM)  # the single process of steps 2-3: the replicas run alone
             single: float | None = None
             for replicas in replica_counts:
                 seconds, timed, records = drain_replicas(sut, service, replicas)
@@ -289,7 +418,7 @@ def main() -> None:
                     raise SystemExit(f"{service} × {replicas}: handled within one poll; use a larger scale")
                 rate = timed / seconds
                 single = rate if single is None else single
-                print(f"{service} × {replicas}: {timed:.0f} of its {records} records in {seconds:.2f}s = {rate:,.0f}/s")
+                print(f"{service} × {replicas}: {timed} of its {records} records in {seconds:.2f}s = {rate:,.0f}/s")
                 lines.append(
                     {
                         "name": f"{service} with {replicas} replica(s) ({args.scale}, {records} records)",

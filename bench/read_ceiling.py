@@ -49,7 +49,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from http_load import (  # bench/ is on sys.path
+from before_ref import before_path, unpack  # bench/ is on sys.path
+from http_load import (
     execute,
     finish,
     load,
@@ -492,18 +493,9 @@ def report(results: dict[str, dict[str, Any]], args: Any) -> None:
     finish(lines, {f"{n} {t}": m["errors"] for n, r in results.items() for t, m in r.items() if m["errors"]})
 
 
-def unpack(ref: str, into: Path) -> None:
-    """The services' and crm-common's sources as of ``ref`` (git archive: no worktree, the repository is untouched)."""
-    into.mkdir()
-    paths = ["libs/common/src", *(f"services/{service}/src" for service in SERVICES)]
-    archive = subprocess.run(["git", "archive", ref, *paths], check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-
-
 def before_env(env: dict[str, str], root: Path, service: str, port: int) -> dict[str, str]:
     """The service's environment with the sources as of the ``--before`` ref first on the path, on its own port."""
-    paths = [str(root / "libs/common/src"), *(str(root / f"services/{s}/src") for s in SERVICES)]
-    return {**env, "PYTHONPATH": os.pathsep.join(paths), f"{service.upper()}_PORT": str(port)}
+    return {**before_path(env, root, SERVICES), f"{service.upper()}_PORT": str(port)}
 
 
 def main() -> None:
@@ -519,7 +511,7 @@ def main() -> None:
     ports = {name: free_port() for name in (*SERVICES, "gateway", "ceiling", *befores)}
     with tempfile.TemporaryDirectory() as tmp:
         if args.before:
-            unpack(args.before, Path(tmp) / "before")
+            unpack(args.before, Path(tmp) / "before", SERVICES)
         jwks = Path(tmp) / "jwks.json"
         token = make_token(jwks, ("products:read", "inventory:read", "analytics:read"))
         env = {

@@ -9,12 +9,14 @@ from catalog_testkit import deleted_event, new_id, price, product_event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from catalog_service.consumers import apply_events
+from catalog_service.consumers import apply_events, register_consumers
 from catalog_service.products.models import ProductPriceRow, ProductRow
 from catalog_service.products.service import get_product
+from catalog_service.settings import CatalogSettings
 from crm_common.db import transaction
 from crm_common.errors import NotFound
 from crm_common.events.envelope import EventEnvelope
+from crm_common.messaging.broker import make_broker
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -72,3 +74,9 @@ async def test_a_delete_then_an_older_upsert_in_one_batch_stays_deleted(
         row = await session.get(ProductRow, pid)
     assert row is not None
     assert (row.name, row.source_version) == ("kept", 3)
+
+
+def test_the_consumer_takes_batches_of_the_configured_size() -> None:
+    broker = make_broker("127.0.0.1:9092", "catalog-wiring-test")  # nothing connects before start
+    register_consumers(broker, async_sessionmaker(), CatalogSettings(consume_batch=123))
+    assert [getattr(s, "max_records", None) for s in broker.subscribers] == [123]

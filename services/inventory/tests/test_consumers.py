@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import AssortmentKind
+from crm_common.messaging.broker import make_broker
 from crm_common.messaging.consumer import PoisonEvent
-from inventory_service.consumers import apply_event, apply_events
+from inventory_service.consumers import apply_event, apply_events, register_consumers
 from inventory_service.db import outbox
+from inventory_service.settings import InventorySettings
 from inventory_service.stock.models import StockRow
 
 pytestmark = pytest.mark.usefixtures("clean")
@@ -107,3 +109,9 @@ async def test_a_bad_event_in_the_middle_of_a_batch_writes_nothing_of_it(
         await _batch(sessions, stock_event(item, new_id(), 1, "1"), bad, stock_event(item, store, 1, "2"))
     async with sessions() as session:
         assert (await session.scalars(select(StockRow.id).where(StockRow.assortment_id == item))).all() == []
+
+
+def test_the_consumer_takes_batches_of_the_configured_size() -> None:
+    broker = make_broker("127.0.0.1:9092", "inventory-wiring-test")  # nothing connects before start
+    register_consumers(broker, async_sessionmaker(), InventorySettings(consume_batch=123))
+    assert [getattr(s, "max_records", None) for s in broker.subscribers] == [123]

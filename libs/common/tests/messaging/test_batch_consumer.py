@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -106,16 +107,40 @@ async def publish(*messages: EventEnvelope | bytes) -> None:
 
 
 @asynccontextmanager
-async def consuming(sessions: Callable[[], AsyncSession], recorder: Recorder) -> AsyncIterator[str]:
-    """Run a batch consumer (a group of its own) until the block ends; yields its inbox consumer name."""
+async def running(
+    sessions: Callable[[], AsyncSession], recorder: Recorder, max_records: int = 100
+) -> AsyncIterator[EventConsumer]:
+    """Run a batch consumer (a group of its own) until the block ends."""
     broker = make_broker(kafka_servers(), "common-batch-test")
     consumer = EventConsumer(broker, sessions, inbox, f"batch-{uuid.uuid4().hex[:8]}", backoff=0.01)  # type: ignore[arg-type]
-    consumer.subscribe_batch([FOLDERS], recorder, max_records=100, batch_timeout_ms=500)
+    consumer.subscribe_batch([FOLDERS], recorder, max_records=max_records, batch_timeout_ms=500)
     await broker.start()
     try:
-        yield consumer.group_id
+        yield consumer
     finally:
         await broker.stop()
+
+
+@asynccontextmanager
+async def consuming(sessions: Callable[[], AsyncSession], recorder: Recorder) -> AsyncIterator[str]:
+    """``running``, yielding the consumer's group (its inbox consumer name)."""
+    async with running(sessions, recorder) as consumer:
+        yield consumer.group_id
+
+
+async def committed_and_end(group: str) -> tuple[int, int]:
+    """The offset ``group`` committed on the folders topic's partition 0 (-1 if none), and the partition's end."""
+    tp = TopicPartition(FOLDERS.name, 0)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_servers())
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    async with topic_reader(FOLDERS.name) as reader:
+        end = (await reader.end_offsets([tp]))[tp]
+    meta = offsets.get(tp)
+    return (meta.offset if meta is not None else -1), end
 
 
 async def names(engine: AsyncEngine, ids: list[str]) -> dict[str, str]:
@@ -249,3 +274,53 @@ async def test_an_event_larger_than_kafkas_default_message_size_travels_and_appl
         found = await wait_for_ids(engine, [big.entity_id, small.entity_id])
 
     assert found == {big.entity_id: "Ж" * 2_500_000, small.entity_id: "after the big one"}
+
+
+class FailingFirst:
+    """A session factory whose first ``failures`` sessions reach no database (an infrastructure failure)."""
+
+    def __init__(
+        self, down: async_sessionmaker[AsyncSession], working: async_sessionmaker[AsyncSession], failures: int
+    ) -> None:
+        self.down, self.working, self.failures = down, working, failures
+
+    def __call__(self) -> AsyncSession:
+        if self.failures > 0:
+            self.failures -= 1
+            return self.down()
+        return self.working()
+
+
+async def test_batches_that_failed_on_the_database_come_again_and_apply_once_in_order(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    """Small batches, the first two sessions failing on the database: the batches come again, and every event
+    applies once and in Kafka order."""
+    tag = uuid.uuid4().hex[:6]
+    ids = [f"{tag}-{i}" for i in range(12)]
+    await publish(*(folder_event(i, f"name {i}") for i in ids))
+    nowhere = create_engine(f"postgresql+asyncpg://crm:crm@127.0.0.1:{free_port()}/crm_test", SCHEMA)
+    recorder = Recorder()
+    try:
+        async with running(FailingFirst(session_factory(nowhere), session_factory(engine), 2), recorder, 3):
+            applied = await wait_for_ids(engine, ids)
+        letters = await dead_letters(expect=0, idle=1.0)
+    finally:
+        await nowhere.dispose()
+    assert applied == {i: f"name {i}" for i in ids}
+    assert [i for batch in recorder.batches for i in batch] == ids  # each once, in order
+    assert letters == []
+
+
+async def test_the_last_batch_commits_its_offsets_with_no_batch_after_it(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    """Offsets are committed after each batch's transaction: the group reaches the end of the partition (lag 0)
+    without waiting for another batch to come."""
+    tag = uuid.uuid4().hex[:6]
+    ids = [f"{tag}-{i}" for i in range(7)]
+    await publish(*(folder_event(i, f"name {i}") for i in ids))
+    async with running(session_factory(engine), Recorder(), 5) as consumer:
+        await wait_for_ids(engine, ids)
+        for _ in range(100):
+            committed, end = await committed_and_end(consumer.group_id)
+            if committed == end:
+                break
+            await asyncio.sleep(0.1)
+    assert (committed, end) == (end, 7)

@@ -27,8 +27,9 @@ from analytics_testkit import (
     stock_event,
 )
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from analytics_service.consumers import register
 from analytics_service.db import SCHEMA
 from analytics_service.periods import Period
 from analytics_service.pipeline.batch import ProjectionBatch
@@ -41,6 +42,7 @@ from analytics_service.settings import AnalyticsSettings
 from crm_common.db import create_engine, session_factory
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, DocumentKind
+from crm_common.messaging.broker import make_broker
 from crm_testing import test_database_url
 
 SHIP, RETAIL, RETURN, ORDER = (
@@ -264,3 +266,9 @@ async def test_the_report_gives_the_same_answer_from_the_roll_ups_as_from_the_fa
         assert compared > 100  # the comparisons were about real numbers
     finally:
         await _drop(engine, schema)
+
+
+def test_the_projection_consumer_takes_batches_of_the_configured_size() -> None:
+    broker = make_broker("127.0.0.1:9092", "analytics-wiring-test")  # nothing connects before start
+    register(broker, async_sessionmaker(), AnalyticsSettings(consume_batch=123))
+    assert [getattr(s, "max_records", None) for s in broker.subscribers] == [123, 500]  # projections, then alerts

@@ -17,6 +17,9 @@ class CatalogSettings(ServiceSettings):
     port: int = Field(default=8002, ge=1, le=65535)
     consume_events: bool = Field(default=True, description="Run the Kafka consumers in this process.")
     consumer_group: str = Field(default="catalog", min_length=1)
+    consume_batch: int = Field(
+        default=500, ge=1, le=10_000, description="Most events the consumer applies per transaction."
+    )
     create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
     default_page_size: int = Field(default=50, ge=1, le=1000)
     max_page_size: int = Field(default=500, ge=1, le=5000)

@@ -18,6 +18,9 @@ class InventorySettings(ServiceSettings):
     port: int = Field(default=8003, ge=1, le=65535)
     consume_events: bool = Field(default=True, description="Run the Kafka consumers and the outbox relay here.")
     consumer_group: str = Field(default="inventory", min_length=1)
+    consume_batch: int = Field(
+        default=500, ge=1, le=10_000, description="Most events the consumer applies per transaction."
+    )
     create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
     outbox_interval: timedelta = Field(default=timedelta(milliseconds=500), description="Outbox relay poll period.")
     default_page_size: int = Field(default=50, ge=1, le=1000)
