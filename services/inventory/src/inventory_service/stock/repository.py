@@ -19,6 +19,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -58,35 +59,90 @@ store = aliased(StoreRow, name="store")
 per_store = aliased(ThresholdRow, name="per_store")
 every_store = aliased(ThresholdRow, name="every_store")
 
-# The minimum a stock row is held to: a threshold set through the API for this store, else one for every store, else
-# the minimum the source sent with the stock level, else the product's (a variant falls back to its product's).
-minimum = func.coalesce(
-    per_store.minimum, every_store.minimum, StockRow.minimum_stock, item.minimum_stock, parent.minimum_stock
+
+class _Derived:
+    """What a stock row shows from its item, the item's product and its thresholds, over either kind of join."""
+
+    def __init__(self, item: Any, parent: Any, per_store: Any, every_store: Any) -> None:
+        # The minimum a stock row is held to: a threshold set through the API for this store, else one for every
+        # store, else the minimum the source sent with the stock level, else the product's (a variant falls back to
+        # its product's).
+        self.minimum = func.coalesce(
+            per_store.minimum, every_store.minimum, StockRow.minimum_stock, item.minimum_stock, parent.minimum_stock
+        )
+        # Gone from the catalog: the item or its product is known and deleted.
+        self.catalog_deleted = or_(item.deleted_at.is_not(None), parent.deleted_at.is_not(None))
+        self.below = and_(self.minimum.is_not(None), StockRow.stock < self.minimum, ~self.catalog_deleted)
+        self.name = func.coalesce(item.name, parent.name)
+        self.code = func.coalesce(item.code, parent.code)
+        self.article = func.coalesce(item.article, parent.article)
+        self.folder_id = func.coalesce(item.folder_id, parent.folder_id)
+
+
+# Joined (hash joins over whole tables): what a listing that filters or sorts every stock row on these needs.
+JOINED = _Derived(item, parent, per_store, every_store)
+minimum, catalog_deleted, below, name, folder_id = (
+    JOINED.minimum,
+    JOINED.catalog_deleted,
+    JOINED.below,
+    JOINED.name,
+    JOINED.folder_id,
 )
-# Gone from the catalog: the item or its product is known and deleted.
-catalog_deleted = or_(item.deleted_at.is_not(None), parent.deleted_at.is_not(None))
-below = and_(minimum.is_not(None), StockRow.stock < minimum, ~catalog_deleted)
-name = func.coalesce(item.name, parent.name)
-folder_id = func.coalesce(item.folder_id, parent.folder_id)
+
+
+def _one(*columns: Any, where: ColumnElement[bool], alias: str) -> Any:
+    """A row looked up by its key for each stock row (LATERAL, LIMIT 1: PostgreSQL cannot fold it into a join, so it
+    stays one index probe per stock row)."""
+    return select(*columns).where(where).limit(1).lateral(alias)
+
+
+_ITEM_COLUMNS = (
+    AssortmentRow.name,
+    AssortmentRow.code,
+    AssortmentRow.article,
+    AssortmentRow.folder_id,
+    AssortmentRow.minimum_stock,
+    AssortmentRow.deleted_at,
+)
+_item = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == StockRow.assortment_id, alias="item")
+_parent = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == StockRow.product_id, alias="parent")
+_per_store = _one(
+    ThresholdRow.minimum,
+    where=and_(ThresholdRow.assortment_id == StockRow.assortment_id, ThresholdRow.store_id == StockRow.store_id),
+    alias="per_store",
+)
+_every_store = _one(
+    ThresholdRow.minimum,
+    where=and_(ThresholdRow.assortment_id == StockRow.assortment_id, ThresholdRow.store_id == ALL_STORES),
+    alias="every_store",
+)
+# Looked up row by row: what reading a few stock rows by key needs (a consumer's batch, a listing's page). Joined,
+# PostgreSQL hashed the whole assortment twice for them once it had more than a few thousand items (a batch of 500
+# levels: 27-37 ms at 20,000 items, most of the inventory's database time during a first sync).
+LOOKED_UP = _Derived(_item.c, _parent.c, _per_store.c, _every_store.c)
+
+
+def _listing_columns(derived: _Derived) -> tuple[Any, ...]:
+    """The listing's row, plain columns: no ORM object per row."""
+    return (
+        *LISTED,
+        derived.name.label("name"),
+        derived.code.label("code"),
+        derived.article.label("article"),
+        derived.folder_id.label("folder_id"),
+        store.name.label("store_name"),
+        derived.minimum.label("minimum"),
+        func.coalesce(derived.below, false()).label("below_minimum"),
+        derived.catalog_deleted.label("catalog_deleted"),
+    )
 
 
 def _levels(*columns: Any) -> Any:
     """Stock rows joined to their names, store and effective minimum; ``columns``: what to select (default: the
-    listing's row, plain columns: no ORM object per row)."""
+    listing's row)."""
     s = StockRow
-    listing = (
-        *LISTED,
-        name.label("name"),
-        func.coalesce(item.code, parent.code).label("code"),
-        func.coalesce(item.article, parent.article).label("article"),
-        folder_id.label("folder_id"),
-        store.name.label("store_name"),
-        minimum.label("minimum"),
-        func.coalesce(below, false()).label("below_minimum"),
-        catalog_deleted.label("catalog_deleted"),
-    )
     return (
-        select(*(columns or listing))
+        select(*(columns or _listing_columns(JOINED)))
         .select_from(s)
         .outerjoin(item, item.id == s.assortment_id)
         .outerjoin(parent, parent.id == s.product_id)
@@ -96,6 +152,34 @@ def _levels(*columns: Any) -> Any:
     )
 
 
+def _looked_up(*columns: Any) -> Any:
+    """``_levels`` for a few stock rows chosen by key: the same row, names and minimum looked up per stock row
+    (``LOOKED_UP``)."""
+    return (
+        select(*(columns or _listing_columns(LOOKED_UP)))
+        .select_from(StockRow)
+        .outerjoin(_item, true())
+        .outerjoin(_parent, true())
+        .outerjoin(store, store.id == StockRow.store_id)
+        .outerjoin(_per_store, true())
+        .outerjoin(_every_store, true())
+    )
+
+
+_LEVELS = _looked_up(
+    StockRow.id,
+    StockRow.account_id,
+    StockRow.assortment_id,
+    StockRow.product_id,
+    StockRow.store_id,
+    StockRow.stock,
+    LOOKED_UP.name.label("name"),
+    store.name.label("store_name"),
+    LOOKED_UP.minimum.label("minimum"),
+    func.coalesce(LOOKED_UP.below, false()).label("below_minimum"),
+)
+
+
 class StockRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -103,16 +187,7 @@ class StockRepository:
     async def levels(self, *conditions: ColumnElement[bool]) -> Sequence[Row[Any]]:
         """What settling low-stock state needs of each stock row: its keys, level, name, store name, effective minimum
         and whether it is below it (plain columns: no ORM objects on the consumer's hot path)."""
-        s = StockRow
-        columns = (s.id, s.account_id, s.assortment_id, s.product_id, s.store_id, s.stock)
-        selected = _levels(
-            *columns,
-            name.label("name"),
-            store.name.label("store_name"),
-            minimum.label("minimum"),
-            func.coalesce(below, false()).label("below_minimum"),
-        )
-        return (await self.session.execute(selected.where(*conditions))).all()
+        return (await self.session.execute(_LEVELS.where(*conditions))).all()
 
     async def search(self, query: StockQuery) -> tuple[Sequence[Any], int]:
         """One page of the stock levels matching ``query`` (rows read by column name), and how many match in all."""
@@ -171,7 +246,8 @@ def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
             .limit(bindparam("limit"))
             .offset(bindparam("offset"))
         )
-        found = _LISTINGS[shape] = (count, _levels().where(StockRow.id.in_(ids)).order_by(*order))
+        page = _looked_up().where(StockRow.id.in_(ids)).order_by(*_order_by(query.sort, LOOKED_UP))
+        found = _LISTINGS[shape] = (count, page)
     return found
 
 
@@ -238,16 +314,17 @@ def _conditions(query: StockQuery) -> list[ColumnElement[bool]]:
         conditions.append(s.stock < 0 if query.negative else s.stock >= 0)
     if query.text:
         pattern = bindparam("pattern", type_=Text)
-        code = func.coalesce(item.code, parent.code, literal(""))
-        article = func.coalesce(item.article, parent.article, literal(""))
+        code = func.coalesce(JOINED.code, literal(""))
+        article = func.coalesce(JOINED.article, literal(""))
         conditions.append(
             or_(name.ilike(pattern, escape="\\"), code.ilike(pattern, escape="\\"), article.ilike(pattern, escape="\\"))
         )
     return conditions
 
 
-def _order_by(sort: StockSort) -> list[Any]:
+def _order_by(sort: StockSort, derived: _Derived = JOINED) -> list[Any]:
     s = StockRow
+    name = derived.name
     columns: dict[str, Any] = {
         StockSort.NAME.field: name,
         StockSort.STORE.field: store.name,
