@@ -79,7 +79,7 @@ class _Derived:
         self.folder_id = func.coalesce(item.folder_id, parent.folder_id)
 
 
-# Joined (hash joins over whole tables): what a listing that filters or sorts every stock row on these needs.
+# Joined, the planner free to hash whole tables: right for a listing that filters or sorts every stock row on these.
 JOINED = _Derived(item, parent, per_store, every_store)
 minimum, catalog_deleted, below, name, folder_id = (
     JOINED.minimum,
