@@ -324,3 +324,29 @@ async def test_the_last_batch_commits_its_offsets_with_no_batch_after_it(engine,
                 break
             await asyncio.sleep(0.1)
     assert (committed, end) == (end, 7)
+
+
+class PlanModeRecorder(Recorder):
+    """Also remembers the plan cache mode in force inside each batch's transaction."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.modes: list[str] = []
+
+    async def __call__(self, session: AsyncSession, events: list[EventEnvelope]) -> None:
+        self.modes.append((await session.execute(text("SHOW plan_cache_mode"))).scalar_one())
+        await super().__call__(session, events)
+
+
+async def test_a_batch_is_planned_for_its_own_values_never_from_a_cached_generic_plan(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    """A generic plan cached while a table was empty (a first load) kept scanning the whole table once it had grown."""
+    tag = uuid.uuid4().hex[:6]
+    ids = [f"{tag}-{i}" for i in range(3)]
+    await publish(*(folder_event(i, f"name {i}") for i in ids))
+    recorder = PlanModeRecorder()
+    async with consuming(session_factory(engine), recorder):
+        await wait_for_ids(engine, ids)
+    assert recorder.modes
+    assert set(recorder.modes) == {"force_custom_plan"}
+    async with engine.connect() as conn:  # for this transaction only: the pooled connection is back to the default
+        assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one() == "auto"
