@@ -125,7 +125,11 @@ class CpuSplit:
 
     def _now(self) -> dict[str, float]:
         # PostgreSQL's backends are children of its postmaster and also listed on their own: each pid once, alone.
-        alone = {role: sum(_own_cpu(pid) for pid in pids) for role, pids in self.roles.items() if role != "service"}
+        alone = {
+            role: sum(cpu_seconds(pid, descendants=False) for pid in pids)
+            for role, pids in self.roles.items()
+            if role != "service"
+        }
         return {"service": sum(cpu_seconds(pid) for pid in self.roles["service"]), **alone, "machine": machine_busy()}
 
     def start(self) -> None:
@@ -141,15 +145,6 @@ class CpuSplit:
         parts = ", ".join(f"{role} {self.spent[role] * 1e6 / events:,.0f}" for role in self.spent if role != "machine")
         cores = self.spent["machine"] / seconds if seconds else 0.0
         return f"CPU per event (µs): {parts}; the machine busy {cores:.2f} of {os.cpu_count()} cores"
-
-
-def _own_cpu(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0  # ended meanwhile: what it spent is lost from the split (a pooled backend rarely ends)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def watch(

@@ -66,12 +66,15 @@ async def one_connection(port: int, request: bytes, stop_at: float, latencies: l
         writer.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its live descendants, from /proc (0 where /proc is missing)."""
+def cpu_seconds(pid: int, *, descendants: bool = True) -> float:
+    """CPU time (user + system) of a process and (by default) its live descendants, from /proc (0 where /proc is
+    missing, or the process has ended)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if not descendants:
+            return total
         children = []
         for task in os.listdir(f"/proc/{pid}/task"):  # a child started from another thread is listed under it
             with open(f"/proc/{pid}/task/{task}/children") as f:

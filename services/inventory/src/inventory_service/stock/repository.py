@@ -63,7 +63,10 @@ every_store = aliased(ThresholdRow, name="every_store")
 class _Derived:
     """What a stock row shows from its item, the item's product and its thresholds, over either kind of join."""
 
-    def __init__(self, item: Any, parent: Any, per_store: Any, every_store: Any) -> None:
+    def __init__(
+        self, item: Any, parent: Any, per_store: Any, every_store: Any, joins: Sequence[tuple[Any, Any]]
+    ) -> None:
+        self.joins = joins  # (what, on what) joined to the stock row, in order
         # The minimum a stock row is held to: a threshold set through the API for this store, else one for every
         # store, else the minimum the source sent with the stock level, else the product's (a variant falls back to
         # its product's).
@@ -80,7 +83,19 @@ class _Derived:
 
 
 # Joined, the planner free to hash whole tables: right for a listing that filters or sorts every stock row on these.
-JOINED = _Derived(item, parent, per_store, every_store)
+JOINED = _Derived(
+    item,
+    parent,
+    per_store,
+    every_store,
+    joins=(
+        (item, item.id == StockRow.assortment_id),
+        (parent, parent.id == StockRow.product_id),
+        (store, store.id == StockRow.store_id),
+        (per_store, and_(per_store.assortment_id == StockRow.assortment_id, per_store.store_id == StockRow.store_id)),
+        (every_store, and_(every_store.assortment_id == StockRow.assortment_id, every_store.store_id == ALL_STORES)),
+    ),
+)
 minimum, catalog_deleted, below, name, folder_id = (
     JOINED.minimum,
     JOINED.catalog_deleted,
@@ -119,7 +134,19 @@ _every_store = _one(
 # Looked up row by row: what reading a few stock rows by key needs (a consumer's batch, a listing's page). Joined,
 # PostgreSQL hashed the whole assortment twice for them once it had more than a few thousand items (a batch of 500
 # levels: 27-37 ms at 20,000 items, most of the inventory's database time during a first sync).
-LOOKED_UP = _Derived(_item.c, _parent.c, _per_store.c, _every_store.c)
+LOOKED_UP = _Derived(
+    _item.c,
+    _parent.c,
+    _per_store.c,
+    _every_store.c,
+    joins=(
+        (_item, true()),
+        (_parent, true()),
+        (store, store.id == StockRow.store_id),
+        (_per_store, true()),
+        (_every_store, true()),
+    ),
+)
 
 
 def _listing_columns(derived: _Derived) -> tuple[Any, ...]:
@@ -137,33 +164,23 @@ def _listing_columns(derived: _Derived) -> tuple[Any, ...]:
     )
 
 
+def _select(derived: _Derived, *columns: Any) -> Any:
+    """Stock rows with their names, store and effective minimum, over ``derived``'s joins; ``columns``: what to
+    select (default: the listing's row)."""
+    statement = select(*(columns or _listing_columns(derived))).select_from(StockRow)
+    for target, on in derived.joins:
+        statement = statement.outerjoin(target, on)
+    return statement
+
+
 def _levels(*columns: Any) -> Any:
-    """Stock rows joined to their names, store and effective minimum; ``columns``: what to select (default: the
-    listing's row)."""
-    s = StockRow
-    return (
-        select(*(columns or _listing_columns(JOINED)))
-        .select_from(s)
-        .outerjoin(item, item.id == s.assortment_id)
-        .outerjoin(parent, parent.id == s.product_id)
-        .outerjoin(store, store.id == s.store_id)
-        .outerjoin(per_store, and_(per_store.assortment_id == s.assortment_id, per_store.store_id == s.store_id))
-        .outerjoin(every_store, and_(every_store.assortment_id == s.assortment_id, every_store.store_id == ALL_STORES))
-    )
+    """``_select`` joined: for statements that filter or sort every stock row."""
+    return _select(JOINED, *columns)
 
 
 def _looked_up(*columns: Any) -> Any:
-    """``_levels`` for a few stock rows chosen by key: the same row, names and minimum looked up per stock row
-    (``LOOKED_UP``)."""
-    return (
-        select(*(columns or _listing_columns(LOOKED_UP)))
-        .select_from(StockRow)
-        .outerjoin(_item, true())
-        .outerjoin(_parent, true())
-        .outerjoin(store, store.id == StockRow.store_id)
-        .outerjoin(_per_store, true())
-        .outerjoin(_every_store, true())
-    )
+    """``_select`` looked up per stock row (``LOOKED_UP``): for a few stock rows chosen by key."""
+    return _select(LOOKED_UP, *columns)
 
 
 _LEVELS = _looked_up(
