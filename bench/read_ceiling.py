@@ -419,9 +419,12 @@ def measure(endpoint: Endpoint, ports: dict[str, int], pids: dict[str, int], tok
     out = {}
     for target, port, path, watch in plan:
         spy = None
-        if args.py_spy and target == "direct":  # sample the service while it serves the direct load
-            out_file = Path(args.py_spy) / f"{endpoint.name.replace(' ', '-')}.txt"
-            duration, pid = str(int(args.seconds + 1)), str(names["service"])
+        if args.py_spy and target in ("direct", "gateway"):  # sample the service, then the gateway, under load
+            sampled = "service" if target == "direct" else "gateway"
+            suffix = "" if target == "direct" else "-gateway"
+            out_file = Path(args.py_spy) / f"{endpoint.name.replace(' ', '-')}{suffix}.txt"
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            duration, pid = str(int(args.seconds + 1)), str(names[sampled])
             argv = ["py-spy", "record", "--format", "raw", "--nonblocking", "-r", "200", "-o", str(out_file)]
             spy = subprocess.Popen([*argv, "-d", duration, "--pid", pid], stdout=subprocess.DEVNULL)
         out[target] = asyncio.run(
@@ -502,7 +505,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     load_arguments(parser)
     parser.add_argument("--products", type=int, default=1000)
-    parser.add_argument("--py-spy", metavar="DIR", help="record the service under the direct load with py-spy into DIR")
+    parser.add_argument(
+        "--py-spy",
+        metavar="DIR",
+        help="record with py-spy into DIR the service under the direct load (NAME.txt) and the gateway under the "
+        "gateway's (NAME-gateway.txt)",
+    )
     parser.add_argument("--only", nargs="*", help="endpoint names, e.g. 'stock list'")
     parser.add_argument("--before", metavar="GIT_REF", help="also serve each service as of GIT_REF (before/after)")
     args = parser.parse_args()
