@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
@@ -132,3 +133,26 @@ async def test_openapi_documents_the_uniform_422_body() -> None:
     assert body == {"$ref": "#/components/schemas/ErrorBody"}
     assert "HTTPValidationError" not in str(spec)
     assert set(spec["components"]["schemas"]["ErrorBody"]["properties"]) == {"error", "detail"}
+
+
+async def test_routers_are_served_as_the_apps_own_routes_with_their_prefix_and_dependencies() -> None:
+    guarded = APIRouter(prefix="/api/v1/guarded", tags=["guarded"], dependencies=[Depends(require_permission("x:read"))])
+
+    @guarded.get("/items")
+    async def items() -> list[int]:
+        return [1]
+
+    app = create_service_app(service="t", title="t", routers=[router, guarded])
+    app.state.token_verifier = TokenVerifier(StaticKeySource({}), algorithm="EdDSA", issuer="i", audience="a")
+    paths = [getattr(route, "path", None) for route in app.routes]
+    assert "/api/v1/guarded/items" in paths and "/things/{thing_id}" in paths and "/health/live" in paths
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.get("/api/v1/guarded/items")).status_code == 401  # the router's dependency still guards it
+        assert (await c.get("/things/7")).json() == {"id": 7}
+    assert app.openapi()["paths"]["/api/v1/guarded/items"]["get"]["tags"] == ["guarded"]
+
+
+def test_a_router_with_hooks_of_its_own_is_refused() -> None:
+    hooked = APIRouter(on_startup=[lambda: None])
+    with pytest.raises(ValueError, match="lifespan"):
+        create_service_app(service="t", title="t", routers=[hooked])
