@@ -136,7 +136,8 @@ async def test_openapi_documents_the_uniform_422_body() -> None:
 
 
 async def test_routers_are_served_as_the_apps_own_routes_with_their_prefix_and_dependencies() -> None:
-    guarded = APIRouter(prefix="/api/v1/guarded", tags=["guarded"], dependencies=[Depends(require_permission("x:read"))])
+    permission = Depends(require_permission("x:read"))
+    guarded = APIRouter(prefix="/api/v1/guarded", tags=["guarded"], dependencies=[permission])
 
     @guarded.get("/items")
     async def items() -> list[int]:
@@ -145,7 +146,7 @@ async def test_routers_are_served_as_the_apps_own_routes_with_their_prefix_and_d
     app = create_service_app(service="t", title="t", routers=[router, guarded])
     app.state.token_verifier = TokenVerifier(StaticKeySource({}), algorithm="EdDSA", issuer="i", audience="a")
     paths = [getattr(route, "path", None) for route in app.routes]
-    assert "/api/v1/guarded/items" in paths and "/things/{thing_id}" in paths and "/health/live" in paths
+    assert {"/api/v1/guarded/items", "/things/{thing_id}", "/health/live"} <= set(paths)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert (await c.get("/api/v1/guarded/items")).status_code == 401  # the router's dependency still guards it
         assert (await c.get("/things/7")).json() == {"id": 7}
