@@ -73,3 +73,17 @@ async def test_a_service_keeps_a_fixed_pool_under_load_and_never_reopens_a_conne
         await rt.close()
     assert len(backends) <= 3
     assert len(opened) <= 3
+
+
+@pytest.mark.parametrize(("db_jit", "expected"), [(False, "off"), (True, "on")])
+async def test_a_services_connections_run_without_jit_unless_it_is_asked_for(db_jit: bool, expected: str) -> None:
+    """PostgreSQL compiled statements whose estimated cost ran high on fast-growing tables (~220 ms to compile a
+    21 ms statement); the services' connections switch it off, ``DB_JIT=true`` leaves the server's setting."""
+    settings = ServiceSettings(database_url=test_database_url(), db_pool_size=1, db_jit=db_jit)
+    rt = await Runtime.open(settings, schema="public", kafka=False, redis=False, client_id="test")
+    assert rt.engine is not None
+    try:
+        async with rt.engine.connect() as conn:
+            assert (await conn.execute(text("SHOW jit"))).scalar_one() == expected
+    finally:
+        await rt.close()

@@ -67,9 +67,17 @@ def create_engine(
     max_overflow: int | None = None,
     echo: bool = False,
     ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+    jit: bool = False,
 ) -> AsyncEngine:
     """An engine whose connections see ``schema`` first (then ``public`` for extensions); up to ``pool_size``
-    connections are kept, ``max_overflow`` more (default as many) are opened under load and closed when returned."""
+    connections are kept, ``max_overflow`` more (default as many) are opened under load and closed when returned.
+
+    Its connections run without PostgreSQL's JIT compilation unless ``jit``: PostgreSQL compiles a statement whose
+    estimated cost passes ``jit_above_cost``, and with inlining and optimization that took ~220 ms for a statement
+    that runs in 21 ms. Estimates are most wrong while tables grow fast (a first sync, statistics not yet
+    refreshed): inventory's low-stock re-read of a batch was compiled 40 times in one drain, 8.7 s of a 29 s drain
+    (docs/operations.md, "Plans made for an empty table"). The services' statements are short; none gains from it.
+    """
     engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
@@ -77,7 +85,13 @@ def create_engine(
         pool_recycle=1800,
         echo=echo,
         json_deserializer=orjson.loads,  # jsonb columns: the stdlib decoder was 13% of a product list's CPU
-        connect_args={"server_settings": {"search_path": f"{schema},public", "application_name": schema}},
+        connect_args={
+            "server_settings": {
+                "search_path": f"{schema},public",
+                "application_name": schema,
+                **({} if jit else {"jit": "off"}),
+            }
+        },
     )
     _ping_when_idle(engine, ping_after_idle)
     return engine

@@ -36,7 +36,9 @@ class Runtime:
         if schema is not None:
             # A fixed pool: connections opened beyond a pool's size are closed again as soon as they are returned,
             # and under steady load that was a new PostgreSQL backend (and TLS attempt) every few requests.
-            rt.engine = create_engine(settings.database_url, schema, pool_size=settings.db_pool_size, max_overflow=0)
+            rt.engine = create_engine(
+                settings.database_url, schema, pool_size=settings.db_pool_size, max_overflow=0, jit=settings.db_jit
+            )
             rt.sessions = session_factory(rt.engine)
             await check_database(rt.engine)
             engine = rt.engine

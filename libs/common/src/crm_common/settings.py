@@ -60,6 +60,10 @@ class ServiceSettings(BaseSettings):
     # PostgreSQL connections one process keeps at most (requests and consumers share them; one more waits for one to
     # be returned). Opened as needed and kept: size PostgreSQL's max_connections for the sum over every process.
     db_pool_size: int = env_field(20, "DB_POOL_SIZE", ge=1, le=500)
+    # PostgreSQL's JIT compilation for this process's statements: off, because compiling cost more than the
+    # statements it was triggered for, whose cost estimates ran high on fast-growing tables
+    # (crm_common.db.create_engine).
+    db_jit: bool = env_field(False, "DB_JIT")
     # Once started, the objects alive (modules, schemas, pools, the app) are moved out of the garbage collector's way
     # (gc.freeze): they are never garbage, and every full collection walked them all (docs/operations.md, "Memory and
     # garbage collection"). Test processes, which start many apps in one interpreter, turn it off.
