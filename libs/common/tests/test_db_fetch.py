@@ -6,7 +6,21 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Integer, String, bindparam, column, func, insert, literal, select, table
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -70,3 +84,27 @@ async def test_a_closed_connection_is_invalidated_and_the_next_session_gets_a_ne
         assert raised.value.connection_invalidated
     async with sessions() as session:
         assert [r["n"] for r in await fetch(session, SERIES, {"upto": 1})] == [1]
+
+
+async def test_a_session_that_maps_a_schema_elsewhere_reads_the_mapped_tables(engine: AsyncEngine) -> None:
+    """A rebuild's or a benchmark's session maps a service's schema to another; the same statement object, fetched
+    on both kinds of session, reads each one's own table."""
+    marker = Table("fetch_marker", MetaData(), Column("what", String), schema="fetch_home")
+    statement = select(marker.c.what)
+    async with engine.begin() as conn:
+        for schema in ("fetch_home", "fetch_elsewhere"):
+            await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            await conn.execute(text(f"CREATE SCHEMA {schema}"))
+            await conn.execute(text(f"CREATE TABLE {schema}.fetch_marker (what text)"))
+            await conn.execute(text(f"INSERT INTO {schema}.fetch_marker VALUES ('{schema}')"))
+    mapped = engine.execution_options(schema_translate_map={"fetch_home": "fetch_elsewhere"})
+    try:
+        for _ in range(2):  # compiled once per schema map, each used again
+            async with read_only_sessions(session_factory(engine))() as session:
+                assert [r["what"] for r in await fetch(session, statement)] == ["fetch_home"]
+            async with read_only_sessions(session_factory(mapped))() as session:
+                assert [r["what"] for r in await fetch(session, statement)] == ["fetch_elsewhere"]
+    finally:
+        async with engine.begin() as conn:
+            for schema in ("fetch_home", "fetch_elsewhere"):
+                await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))

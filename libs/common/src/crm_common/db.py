@@ -191,7 +191,7 @@ def like_pattern(text: str) -> str:
 
 # Compiled SQL of the statements ``fetch`` ran, by statement object (kept alive here, so its id stays its own).
 # Bounded: statements are built once, per module or per query shape.
-_COMPILED: dict[int, tuple[Any, str, tuple[str, ...], dict[str, Any]]] = {}
+_COMPILED: dict[tuple[int, tuple[Any, ...]], tuple[Any, str, tuple[str, ...], dict[str, Any]]] = {}
 
 
 async def fetch(
@@ -212,9 +212,8 @@ async def fetch(
     if not isinstance(statement, Select | CompoundSelect):
         raise ReadOnlyViolation(f"fetch runs only a SELECT, not {type(statement).__name__}")
     connection = await session.connection()
-    if connection.sync_connection and connection.sync_connection.get_execution_options().get("schema_translate_map"):
-        raise ValueError("fetch does not translate schemas; run the statement through the session")
-    sql, names, defaults = _compiled(statement, connection.dialect)
+    options = connection.sync_connection.get_execution_options() if connection.sync_connection else {}
+    sql, names, defaults = _compiled(statement, connection.dialect, options.get("schema_translate_map"))
     values = {**defaults, **params} if params else defaults
     args = [values[name] for name in names]
     driver = (await connection.get_raw_connection()).driver_connection
@@ -232,16 +231,24 @@ async def fetch(
         raise (DataError if refused else DBAPIError)(sql, args, exc, connection_invalidated=closed) from exc
 
 
-def _compiled(statement: Any, dialect: Dialect) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    found = _COMPILED.get(id(statement))
+def _compiled(
+    statement: Any, dialect: Dialect, translate: Mapping[str | None, str | None] | None = None
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The SQL, parameter names and defaults of ``statement``, compiled once per statement and schema map (a
+    rebuild's or a benchmark's session maps a service's schema elsewhere; the names are written into the SQL)."""
+    key = (id(statement), tuple(sorted((translate or {}).items(), key=repr)))
+    found = _COMPILED.get(key)
     if found is None or found[0] is not statement:
-        compiled = statement.compile(dialect=dialect)
+        if translate:
+            compiled = statement.compile(dialect=dialect, schema_translate_map=translate, render_schema_translate=True)
+        else:
+            compiled = statement.compile(dialect=dialect)
         if compiled.literal_execute_params or compiled.post_compile_params:
             raise ValueError("fetch needs a statement without expanding parameters (use = ANY(:ids), not IN)")
         found = (statement, compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
         if len(_COMPILED) >= 1_000:
             _COMPILED.clear()
-        _COMPILED[id(statement)] = found
+        _COMPILED[key] = found
     return found[1], found[2], found[3]
 
 

@@ -168,7 +168,7 @@ def main(
 async def run_sync(connector: Connector, settings: Any, integration_id: str, mode: str) -> str:
     """One job in the foreground, with its own engine and producer; returns the job's status."""
     await ensure_topics(settings.kafka_bootstrap_servers)
-    engine = create_engine(settings.database_url, connector.schema, pool_size=4)
+    engine = create_engine(settings.database_url, connector.schema, pool_size=4, jit=settings.db_jit)
     broker = make_broker(settings.kafka_bootstrap_servers, f"{connector.name}-cli")
     await broker.start()
     try:

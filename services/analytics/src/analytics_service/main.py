@@ -28,7 +28,7 @@ def _check_revenue_drop(args: argparse.Namespace, settings: AnalyticsSettings) -
     from crm_common.db import create_engine, session_factory, transaction
 
     async def run() -> None:
-        engine = create_engine(settings.database_url, SCHEMA, pool_size=1)
+        engine = create_engine(settings.database_url, SCHEMA, pool_size=1, jit=settings.db_jit)
         try:
             async with transaction(session_factory(engine)) as session:
                 alert = await check_revenue_drop(session, settings, args.day or last_complete_day(settings))

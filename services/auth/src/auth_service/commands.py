@@ -25,7 +25,7 @@ def _in_transaction(settings: AuthSettings, work: Callable[[AsyncSession], Await
     """Run ``work`` in one committed transaction on a short-lived engine (CLI commands)."""
 
     async def run() -> T:
-        engine = create_engine(settings.database_url, SCHEMA, pool_size=1)
+        engine = create_engine(settings.database_url, SCHEMA, pool_size=1, jit=settings.db_jit)
         try:
             async with transaction(session_factory(engine)) as session:
                 return await work(session)

@@ -151,7 +151,7 @@ async def rebuild(settings: AnalyticsSettings, *, engine: AsyncEngine | None = N
     """Replay the projection topics into fresh tables and swap them in; returns what was applied."""
     started = time.monotonic()
     own_engine = engine is None
-    engine = engine or create_engine(settings.database_url, SCHEMA, pool_size=2)
+    engine = engine or create_engine(settings.database_url, SCHEMA, pool_size=2, jit=settings.db_jit)
     result = RebuildResult(generation=uuid.uuid4().hex[:16])
     batch = ProjectionBatch(settings)
     try:
