@@ -98,7 +98,9 @@ async def app(scope, receive, send):
             if message["type"] == "lifespan.startup":
                 for schema in {s for s, _, _ in recorded.values()}:
                     pools[schema] = await asyncpg.create_pool(
-                        dsn, min_size=10, max_size=10, server_settings={"search_path": f"{schema},public"})
+                        dsn, min_size=10, max_size=10,
+                        # as the services' connections are set (crm_common.db.create_engine)
+                        server_settings={"search_path": f"{schema},public", "jit": "off"})
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 for pool in pools.values():
