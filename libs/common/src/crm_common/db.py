@@ -75,8 +75,8 @@ def create_engine(
     Its connections run without PostgreSQL's JIT compilation unless ``jit``: PostgreSQL compiles a statement whose
     estimated cost passes ``jit_above_cost``, and with inlining and optimization that took ~220 ms for a statement
     that runs in 21 ms. Estimates are most wrong while tables grow fast (a first sync, statistics not yet
-    refreshed): inventory's low-stock re-read of a batch was compiled 40 times in one drain, 8.7 s of a 29 s drain
-    (docs/operations.md, "Plans made for an empty table"). The services' statements are short; none gains from it.
+    refreshed): inventory's low-stock re-read of a batch was compiled 30 times in one drain, 7.6 s of it
+    (docs/operations.md, "No JIT compilation"). The services' statements are short; none gains from it.
     """
     engine = create_async_engine(
         async_url(url),
