@@ -46,10 +46,11 @@ BATCH_SECONDS = Histogram(
 )
 
 
-# A batch's statements are planned for their own values and the tables as they are now. Prepared once per
-# connection, they may otherwise run a generic plan PostgreSQL cached while a table was still empty during a first
-# load: a sequential scan filtering on an id array that stays in use as the table grows (inventory's lock statement
-# went from a few ms to ~325 ms a batch at 20,000 items; docs/operations.md, "Stock levels by key").
+# A consumer transaction's statements (a batch's, or one event's) are planned for their own values and the tables as
+# they are now. Prepared once per connection, they may otherwise run a generic plan PostgreSQL cached while a table
+# was still empty during a first load: a sequential scan filtering on an id array that stays in use as the table grows
+# (inventory's lock statement went from a few ms to ~325 ms a batch at 20,000 items; docs/operations.md, "Stock
+# levels by key").
 _CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
@@ -150,6 +151,7 @@ class EventConsumer:
             attempt += 1
             try:
                 async with transaction(self.sessions) as session:
+                    await session.execute(_CUSTOM_PLANS)
                     if not await claim(session, self.inbox, self.group_id, event.event_id):
                         EVENTS_CONSUMED.labels(self.group_id, record.topic, "duplicate").inc()
                         return

@@ -20,7 +20,9 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -197,9 +199,33 @@ _LEVELS = _looked_up(
 )
 
 
+def _rows_of(column: Any, key: str) -> Select[Any]:
+    """The ids of the stock rows whose ``column`` is one of the ``key`` array's values, looked up per value: the
+    lateral lookup's ``OFFSET 0`` keeps it a probe of ``column``'s index for each value, whatever the statistics say
+    (see ``ROWS_OF``)."""
+    wanted = func.unnest(bindparam(key, type_=ARRAY(String))).table_valued("value").render_derived(f"wanted_{key}")
+    found = select(StockRow.id).where(column == wanted.c.value).offset(0).lateral(f"found_{key}")
+    return select(found.c.id).select_from(wanted).join(found, true())
+
+
+# The stock rows of some products (their variants' rows too: each row names its product) and of some items. As one
+# IN list per column, a stale estimate (statistics lag the stock table while a first load grows it) had PostgreSQL
+# read the whole table for a few hundred products: 78,715 rows estimated, 1,966 read, 15-100 ms a batch (compiled
+# by its JIT as well before the services' connections turned that off: 220-300 ms; docs/operations.md).
+ROWS_OF = union(_rows_of(StockRow.product_id, "products"), _rows_of(StockRow.assortment_id, "items"))
+
+
 class StockRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def ids_of(self, *, products: Sequence[str] = (), items: Sequence[str] = ()) -> list[str]:
+        """The ids of the stock rows of ``products`` (with their variants' rows) and of ``items``."""
+        if not products and not items:
+            return []
+        return [
+            row["id"] for row in await fetch(self.session, ROWS_OF, {"products": list(products), "items": list(items)})
+        ]
 
     async def levels(self, *conditions: ColumnElement[bool]) -> Sequence[Row[Any]]:
         """What settling low-stock state needs of each stock row: its keys, level, name, store name, effective minimum
