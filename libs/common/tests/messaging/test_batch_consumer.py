@@ -350,3 +350,15 @@ async def test_a_batch_is_planned_for_its_own_values_never_from_a_cached_generic
     assert set(recorder.modes) == {"force_custom_plan"}
     async with engine.connect() as conn:  # for this transaction only: the pooled connection is back to the default
         assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar_one() == "auto"
+
+
+async def test_events_applied_one_at_a_time_after_a_poison_are_planned_for_their_values_too(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    tag = uuid.uuid4().hex[:6]
+    good = [f"{tag}-a", f"{tag}-b"]
+    await publish(folder_event(good[0], "first"), folder_event(f"{tag}-poison", "poison"), folder_event(good[1], "b"))
+    recorder = PlanModeRecorder()
+    async with consuming(session_factory(engine), recorder):
+        await wait_for_ids(engine, good)
+        await dead_letters(expect=1)
+    assert len(recorder.batches) > 1  # the batch, then its events one at a time
+    assert set(recorder.modes) == {"force_custom_plan"}
