@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from crm_testing import KID, TokenMint
 
 
@@ -171,7 +173,22 @@ def scratch_database(env: dict[str, str], services: tuple[str, ...]) -> Iterator
             subprocess.run([f"crm-{service}", "migrate"], env={**env, "DATABASE_URL": url}, check=True)
         yield url
     finally:
-        execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(base, name)
+
+
+def drop_database(base: str, name: str, *, seconds: float = 60) -> None:
+    """``DROP DATABASE … WITH (FORCE)``: it ends the database's sessions, but it may not end an autovacuum worker (a
+    superuser's process, which the services' role may not signal) still analysing a table the bench just filled;
+    tried again once a second until that worker is done."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.InsufficientPrivilegeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def seed_products(url: str, products: int) -> None:

@@ -318,9 +318,14 @@ def seed(url: str, products: int) -> None:
     execute(
         url,
         "INSERT INTO inventory.stock (id, source, account_id, assortment_id, assortment_kind, product_id, store_id,"
-        " stock, reserve, in_transit, available, unit_cost, as_of, source_version)"
-        " VALUES ($1 || ':' || $2, 'moysklad', 'bench', $1, 'product', $1, $2, $3, 0, 0, $3, 61.5, now(), 1)",
-        many=[(pid, f"s{n}", Decimal((i * 7 + n) % 40)) for i, pid in enumerate(ids) for n in range(3)],
+        " stock, reserve, in_transit, available, unit_cost, as_of, source_version, name, article, catalog_minimum)"
+        " VALUES ($1 || ':' || $2, 'moysklad', 'bench', $1, 'product', $1, $2, $3, 0, 0, $3, 61.5, now(), 1, $4, $5,"
+        " 5)",  # the item's name, article and minimum copied onto its levels, as the consumer does
+        many=[
+            (pid, f"s{n}", Decimal((i * 7 + n) % 40), f"Товар {i:05d}", f"A-{i:05d}")
+            for i, pid in enumerate(ids)
+            for n in range(3)
+        ],
     )
 
 

@@ -46,7 +46,8 @@ ROWS = VersionedBatch(
 
 
 async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> None:
-    """Apply a batch in Kafka order, then settle the low-stock state of every stock row a written change concerns.
+    """Apply a batch in Kafka order, then bring every stock row a written change concerns up to date with the catalog
+    and settle its low-stock state.
 
     The batch is split into runs in which no entity repeats, each written and settled before the next, so two
     versions of one level in a batch (below, then above the minimum) still raise and clear an alert as they did one
@@ -57,6 +58,9 @@ async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> No
     for run in without_repeats(events):
         concerned = await _concerned(session, await ROWS.write(session, run))
         if concerned:
+            # the rows' copies of their item's and product's names, folder, minimum and deletion first: settling
+            # reads them, and so does the stock list
+            await StockRepository(session).copy_catalog(concerned)
             # one array parameter, however many rows (an IN list is one parameter a row, and a batch may concern
             # more rows than a statement may carry); the consumer plans each batch for its values
             await reevaluate(session, StockRow.id == any_(bindparam("concerned", concerned, type_=ARRAY(String))))
@@ -86,10 +90,11 @@ def _assortment_ids(events: list[EventEnvelope]) -> set[str]:
 
 
 async def _concerned(session: AsyncSession, written: dict[VersionedTable, Written]) -> list[str]:
-    """The ids of the stock rows whose low-stock state a write may have changed: a level written; the rows of a
-    product whose minimum changed; the rows of a variant written; the rows of a deleted product or variant (and of
-    its variants). The rows of products and items are looked up by key (``StockRepository.ids_of``), and the levels
-    are then read by their primary key: an estimate never decides to read the whole stock table."""
+    """The ids of the stock rows whose low-stock state or copy of the catalog a write may have changed: a level
+    written; the rows of a product written (its variants' too); the rows of a variant written; the rows of a deleted
+    product or variant (and of its variants). The rows of products and items are looked up by key
+    (``StockRepository.ids_of``), and the levels are then read by their primary key: an estimate never decides to
+    read the whole stock table."""
     levels = list(written[STOCK_ROWS].final) if STOCK_ROWS in written else []
     products: list[str] = []
     items: list[str] = []

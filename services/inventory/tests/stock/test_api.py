@@ -129,6 +129,46 @@ async def test_deleted_product_stock_is_hidden(
     assert await _rows(client, store_id=shop["depot"]) == [("Milk", "Depot")]
 
 
+async def test_a_level_follows_its_product_through_the_catalog(
+    shop: dict[str, str], sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    """Stock first, then the product, renamed, moved, given a variant, deleted, written again; then its store
+    deleted: the list (name, folder, minimum, what is hidden) follows every step, each a batch of its own."""
+    kefir, variant, main = new_id(), new_id(), shop["main"]
+
+    async def row(**params: object) -> tuple[object, ...] | None:
+        body = (await client.get(STOCK, params={"product_id": kefir, **params})).json()
+        assert body["total"] == len(body["items"])
+        return tuple((i["name"], i["folder_id"], i["minimum"], i["below_minimum"]) for i in body["items"]) or None
+
+    await apply(sessions, apply_event, stock_event(kefir, main, 1, "2"))
+    assert await row() == ((None, None, None, False),)  # a level of an item the inventory has not heard of yet
+    await apply(
+        sessions, apply_event, product_event(kefir, 1, name="Kefir", folder_id=shop["dairy"], minimum_stock=Decimal(3))
+    )
+    assert await row() == (("Kefir", shop["dairy"], "3", True),)
+    assert await row(folder_id=shop["food"], q="kef") == (("Kefir", shop["dairy"], "3", True),)
+    await apply(sessions, apply_event, product_event(kefir, 2, name="Kefir 1%", folder_id=shop["tools"]))
+    assert await row() == (("Kefir 1%", shop["tools"], None, False),)
+    assert await row(folder_id=shop["food"]) is None
+    await apply(
+        sessions,
+        apply_event,
+        variant_event(variant, kefir, 1, name="Kefir 1% (0.5 l)"),
+        stock_event(variant, main, 1, "1", product_id=kefir, kind=AssortmentKind.VARIANT),
+    )
+    await apply(sessions, apply_event, product_event(kefir, 3, name="Kefir 2.5%", minimum_stock=Decimal(2)))
+    # the variant keeps its own name; its folder and minimum are its product's
+    assert await row() == (("Kefir 1% (0.5 l)", None, "2", True), ("Kefir 2.5%", None, "2", False))
+    await apply(sessions, apply_event, deleted_event("product", kefir, 4))
+    assert await row() is None
+    await apply(sessions, apply_event, product_event(kefir, 5, name="Kefir"))
+    assert await row() == (("Kefir", None, None, False), ("Kefir 1% (0.5 l)", None, None, False))
+    await apply(sessions, apply_event, deleted_event("store", main, 2))
+    assert await row() is None
+    assert await _rows(client) == [("Hammer", "Depot"), ("Milk", "Depot")]
+
+
 async def _sums(client: httpx.AsyncClient, **params: object) -> dict[str | None, dict[str, object]]:
     response = await client.get(BY_STORE, params=params)
     assert response.status_code == 200, response.text

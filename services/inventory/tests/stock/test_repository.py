@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import String, any_, bindparam, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
 from inventory_service.stock.models import StockRow
-from inventory_service.stock.repository import _LEVELS, ROWS_OF, StockRepository
+from inventory_service.stock.repository import _LEVELS, COPY_CATALOG, ROWS_OF, StockRepository, _listing
+from inventory_service.stock.schemas import StockQuery
 
 pytestmark = pytest.mark.usefixtures("clean")
 
 
-async def test_levels_read_by_key_look_their_items_up_instead_of_hashing_the_assortment(
+async def test_a_batchs_levels_copy_their_items_columns_by_key_instead_of_hashing_the_assortment(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     """20,000 items and a batch of 500 levels, as during a first sync: joined, PostgreSQL read and hashed the whole
-    assortment twice per batch (27-37 ms at this size, most of the inventory's database time); each level's item,
-    product and thresholds are looked up by key instead."""
+    assortment twice per batch (27-37 ms at this size, most of the inventory's database time); each level's item and
+    product are looked up by key instead, and reading the levels to settle them touches no assortment at all."""
     tag = uuid.uuid4().hex[:6]
     async with transaction(sessions) as session:
         await session.execute(
             text(
                 "INSERT INTO inventory.assortment "
-                "(id, source, account_id, kind, product_id, name, updated_at, source_version) "
-                "SELECT :tag || '-' || n, 'test', 'a', 'product', :tag || '-' || n, 'item ' || n, now(), 1 "
+                "(id, source, account_id, kind, product_id, name, article, updated_at, source_version) "
+                "SELECT :tag || '-' || n, 'test', 'a', 'product', :tag || '-' || n, 'item ' || n, 'A' || n, now(), 1 "
                 "FROM generate_series(1, 20000) AS n"
             ),
             {"tag": tag},
@@ -45,14 +48,81 @@ async def test_levels_read_by_key_look_their_items_up_instead_of_hashing_the_ass
         await session.execute(text("ANALYZE inventory.assortment"))
         await session.execute(text("ANALYZE inventory.stock"))
         ids = [f"{tag}-{n}@s" for n in range(1, 20000, 40)]
-        statement = _LEVELS.where(StockRow.id.in_(ids))
-        sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-        plan = "\n".join(row[0] for row in await session.execute(text(f"EXPLAIN {sql}")))
-        rows = (await session.execute(statement)).all()
+        copying = await _plan(session, COPY_CATALOG, {"ids": ids})
+        await StockRepository(session).copy_catalog(ids)
+        versions = await _row_versions(session, ids)
+        await StockRepository(session).copy_catalog(ids)  # nothing changed since: nothing written
+        assert await _row_versions(session, ids) == versions
+        statement = _LEVELS.where(StockRow.id == any_(bindparam("ids", type_=ARRAY(String))))
+        settling = await _plan(session, statement, {"ids": ids})
+        rows = (await session.execute(statement, {"ids": ids})).all()
     assert len(rows) == 500
     assert {row.name for row in rows} == {f"item {n}" for n in range(1, 20000, 40)}
-    assert "Seq Scan on assortment" not in plan, plan
-    assert "Index Scan using pk_assortment on assortment" in plan, plan
+    assert "Seq Scan on assortment" not in copying, copying
+    assert "Index Scan using pk_assortment on assortment" in copying, copying
+    assert " on assortment" not in settling, settling
+
+
+async def _plan(session: AsyncSession, statement: Any, params: dict[str, Any]) -> str:
+    """PostgreSQL's plan for ``statement`` with ``params``, sent as the driver sends it."""
+    connection = await session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    values = compiled.construct_params(params)
+    positional = tuple(values[name] for name in compiled.positiontup or ())
+    result = await connection.exec_driver_sql(f"EXPLAIN {compiled.string}", positional)
+    return "\n".join(row[0] for row in result)
+
+
+async def _row_versions(session: AsyncSession, ids: list[str]) -> dict[str, str]:
+    """Each row's ``ctid``: an UPDATE that writes a row puts a new version of it elsewhere, even with the same
+    values."""
+    rows = await session.execute(text("SELECT id, ctid::text FROM inventory.stock WHERE id = ANY(:ids)"), {"ids": ids})
+    return dict(rows.tuples().all())
+
+
+async def test_a_page_of_a_large_stock_list_is_read_in_name_order_not_sorted_whole(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """30,000 listed levels (10,000 products in three stores): the default page walks the index of the listed rows
+    by name (only the rows of equal names are sorted by store) instead of joining and sorting every row, and the
+    count reads the stock table alone (and the list of deleted stores); what it lists is what sorting everything
+    gives."""
+    tag = uuid.uuid4().hex[:6]
+    async with transaction(sessions) as session:
+        await session.execute(
+            text(
+                "INSERT INTO inventory.stock (id, source, account_id, assortment_id, assortment_kind, product_id, "
+                "store_id, stock, reserve, in_transit, available, as_of, source_version, name) "
+                "SELECT :tag || '-' || n || '@' || s, 'test', 'a', :tag || '-' || n, 'product', :tag || '-' || n, "
+                "'s' || s, n, 0, 0, n, now(), 1, 'item ' || lpad((n * 7919 % 10000)::text, 5, '0') "
+                "FROM generate_series(1, 10000) AS n, generate_series(1, 3) AS s"
+            ),
+            {"tag": tag},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO inventory.stores (id, source, account_id, name, updated_at, source_version) "
+                "SELECT 's' || s, 'test', 'a', 'store ' || (4 - s), now(), 1 FROM generate_series(1, 3) AS s"
+            )
+        )
+        await session.execute(text("ANALYZE inventory.stock"))
+    query = StockQuery(limit=50, offset=120)
+    count, page = _listing(query)
+    async with transaction(sessions) as session:
+        plan = await _plan(session, page, {"limit": 50, "offset": 120})
+        counting = await _plan(session, count, {})
+        listed, total = await StockRepository(session).search(query)
+    assert total == 30000
+    # the 120th-170th rows of everything by name, then store name, then id
+    names = sorted(
+        (f"item {n * 7919 % 10000:05d}", f"store {4 - s}", f"{tag}-{n}@{s}")
+        for n in range(1, 10001)
+        for s in range(1, 4)
+    )
+    assert [(row["name"], row["store_name"], row["id"]) for row in listed] == names[120:170]
+    assert "Index Scan using ix_stock_listed_by_name on stock" in plan, plan
+    assert "Seq Scan on stock" not in plan, plan
+    assert "Join" not in counting, counting
 
 
 async def test_the_rows_of_products_are_found_by_key_even_when_the_statistics_are_stale(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Index, Numeric, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Numeric, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory_service.db import Base
@@ -30,8 +30,22 @@ class StockRow(Base):
     minimum_stock: Mapped[Decimal | None] = mapped_column(Numeric)
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     source_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # What the listing shows, filters and sorts by of the row's item and the item's product (a variant falls back to
+    # its product's), copied onto the row whenever either changes (StockRepository.copy_catalog, in the consumer's
+    # transaction), so a page of a large shop's stock list reads the stock table alone, in its name index's order
+    # (docs/architecture.md, "API conventions").
+    name: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(Text)
+    article: Mapped[str | None] = mapped_column(Text)
+    folder_id: Mapped[str | None] = mapped_column(String)
+    catalog_minimum: Mapped[Decimal | None] = mapped_column(Numeric)
+    catalog_deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
 
-    __table_args__ = (Index("uq_stock_assortment_store", "assortment_id", "store_id", unique=True),)
+    __table_args__ = (
+        Index("uq_stock_assortment_store", "assortment_id", "store_id", unique=True),
+        # The rows a listing shows, by name (the store too: the count reads this index alone).
+        Index("ix_stock_listed_by_name", "name", "store_id", postgresql_where=text("NOT catalog_deleted")),
+    )
 
 
 ALL_STORES = "*"

@@ -13,14 +13,16 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     false,
     func,
-    literal,
     or_,
     select,
     true,
+    tuple_,
     union,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,56 +57,36 @@ LISTED = tuple(
     )
 )
 
-item = aliased(AssortmentRow, name="item")
-parent = aliased(AssortmentRow, name="parent")
 store = aliased(StoreRow, name="store")
 per_store = aliased(ThresholdRow, name="per_store")
 every_store = aliased(ThresholdRow, name="every_store")
 
 
 class _Derived:
-    """What a stock row shows from its item, the item's product and its thresholds, over either kind of join."""
+    """A stock row's effective minimum and whether it is below it, over either kind of join to its thresholds."""
 
-    def __init__(
-        self, item: Any, parent: Any, per_store: Any, every_store: Any, joins: Sequence[tuple[Any, Any]]
-    ) -> None:
+    def __init__(self, per_store: Any, every_store: Any, joins: Sequence[tuple[Any, Any]]) -> None:
         self.joins = joins  # (what, on what) joined to the stock row, in order
         # The minimum a stock row is held to: a threshold set through the API for this store, else one for every
-        # store, else the minimum the source sent with the stock level, else the product's (a variant falls back to
-        # its product's).
+        # store, else the minimum the source sent with the stock level, else the catalog's (the item's, else its
+        # product's: ``catalog_minimum``).
         self.minimum = func.coalesce(
-            per_store.minimum, every_store.minimum, StockRow.minimum_stock, item.minimum_stock, parent.minimum_stock
+            per_store.minimum, every_store.minimum, StockRow.minimum_stock, StockRow.catalog_minimum
         )
-        # Gone from the catalog: the item or its product is known and deleted.
-        self.catalog_deleted = or_(item.deleted_at.is_not(None), parent.deleted_at.is_not(None))
-        self.below = and_(self.minimum.is_not(None), StockRow.stock < self.minimum, ~self.catalog_deleted)
-        self.name = func.coalesce(item.name, parent.name)
-        self.code = func.coalesce(item.code, parent.code)
-        self.article = func.coalesce(item.article, parent.article)
-        self.folder_id = func.coalesce(item.folder_id, parent.folder_id)
+        self.below = and_(self.minimum.is_not(None), StockRow.stock < self.minimum, ~StockRow.catalog_deleted)
 
 
 # Joined, the planner free to hash whole tables: right for a listing that filters or sorts every stock row on these.
 JOINED = _Derived(
-    item,
-    parent,
     per_store,
     every_store,
     joins=(
-        (item, item.id == StockRow.assortment_id),
-        (parent, parent.id == StockRow.product_id),
         (store, store.id == StockRow.store_id),
         (per_store, and_(per_store.assortment_id == StockRow.assortment_id, per_store.store_id == StockRow.store_id)),
         (every_store, and_(every_store.assortment_id == StockRow.assortment_id, every_store.store_id == ALL_STORES)),
     ),
 )
-minimum, catalog_deleted, below, name, folder_id = (
-    JOINED.minimum,
-    JOINED.catalog_deleted,
-    JOINED.below,
-    JOINED.name,
-    JOINED.folder_id,
-)
+minimum, below = JOINED.minimum, JOINED.below
 
 
 def _one(*columns: Any, where: ColumnElement[bool], alias: str) -> Any:
@@ -113,16 +95,6 @@ def _one(*columns: Any, where: ColumnElement[bool], alias: str) -> Any:
     return select(*columns).where(where).limit(1).lateral(alias)
 
 
-_ITEM_COLUMNS = (
-    AssortmentRow.name,
-    AssortmentRow.code,
-    AssortmentRow.article,
-    AssortmentRow.folder_id,
-    AssortmentRow.minimum_stock,
-    AssortmentRow.deleted_at,
-)
-_item = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == StockRow.assortment_id, alias="item")
-_parent = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == StockRow.product_id, alias="parent")
 _per_store = _one(
     ThresholdRow.minimum,
     where=and_(ThresholdRow.assortment_id == StockRow.assortment_id, ThresholdRow.store_id == StockRow.store_id),
@@ -133,21 +105,11 @@ _every_store = _one(
     where=and_(ThresholdRow.assortment_id == StockRow.assortment_id, ThresholdRow.store_id == ALL_STORES),
     alias="every_store",
 )
-# Looked up row by row: what reading a few stock rows by key needs (a consumer's batch, a listing's page). Joined,
-# PostgreSQL hashed the whole assortment twice for them once it had more than a few thousand items (a batch of 500
-# levels: 27-37 ms at 20,000 items, most of the inventory's database time during a first sync).
+# Looked up row by row: what reading a few stock rows by key needs (a consumer's batch, a listing's page).
 LOOKED_UP = _Derived(
-    _item.c,
-    _parent.c,
     _per_store.c,
     _every_store.c,
-    joins=(
-        (_item, true()),
-        (_parent, true()),
-        (store, store.id == StockRow.store_id),
-        (_per_store, true()),
-        (_every_store, true()),
-    ),
+    joins=((store, store.id == StockRow.store_id), (_per_store, true()), (_every_store, true())),
 )
 
 
@@ -155,20 +117,20 @@ def _listing_columns(derived: _Derived) -> tuple[Any, ...]:
     """The listing's row, plain columns: no ORM object per row."""
     return (
         *LISTED,
-        derived.name.label("name"),
-        derived.code.label("code"),
-        derived.article.label("article"),
-        derived.folder_id.label("folder_id"),
+        StockRow.name,
+        StockRow.code,
+        StockRow.article,
+        StockRow.folder_id,
         store.name.label("store_name"),
         derived.minimum.label("minimum"),
         func.coalesce(derived.below, false()).label("below_minimum"),
-        derived.catalog_deleted.label("catalog_deleted"),
+        StockRow.catalog_deleted,
     )
 
 
 def _select(derived: _Derived, *columns: Any) -> Any:
-    """Stock rows with their names, store and effective minimum, over ``derived``'s joins; ``columns``: what to
-    select (default: the listing's row)."""
+    """Stock rows with their store and effective minimum, over ``derived``'s joins; ``columns``: what to select
+    (default: the listing's row)."""
     statement = select(*(columns or _listing_columns(derived))).select_from(StockRow)
     for target, on in derived.joins:
         statement = statement.outerjoin(target, on)
@@ -192,10 +154,47 @@ _LEVELS = _looked_up(
     StockRow.product_id,
     StockRow.store_id,
     StockRow.stock,
-    LOOKED_UP.name.label("name"),
+    StockRow.name,
     store.name.label("store_name"),
     LOOKED_UP.minimum.label("minimum"),
     func.coalesce(LOOKED_UP.below, false()).label("below_minimum"),
+)
+
+_ITEM_COLUMNS = (
+    AssortmentRow.name,
+    AssortmentRow.code,
+    AssortmentRow.article,
+    AssortmentRow.folder_id,
+    AssortmentRow.minimum_stock,
+    AssortmentRow.deleted_at,
+)
+_item = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == StockRow.assortment_id, alias="item")
+_parent = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == StockRow.product_id, alias="parent")
+# The catalog's columns of a stock row (StockRow.name …): its item's, else its product's; deleted when either is.
+_CATALOG = {
+    "name": func.coalesce(_item.c.name, _parent.c.name),
+    "code": func.coalesce(_item.c.code, _parent.c.code),
+    "article": func.coalesce(_item.c.article, _parent.c.article),
+    "folder_id": func.coalesce(_item.c.folder_id, _parent.c.folder_id),
+    "catalog_minimum": func.coalesce(_item.c.minimum_stock, _parent.c.minimum_stock),
+    "catalog_deleted": or_(_item.c.deleted_at.is_not(None), _parent.c.deleted_at.is_not(None)),
+}
+_copied = (
+    select(StockRow.id, *(value.label(column) for column, value in _CATALOG.items()))
+    .select_from(StockRow)
+    .outerjoin(_item, true())
+    .outerjoin(_parent, true())
+    .where(StockRow.id == any_(bindparam("ids", type_=ARRAY(String))))
+    .subquery("copied")
+)
+# Written only where a value differs: a stock level's new version leaves its catalog columns as they were.
+COPY_CATALOG = (
+    update(StockRow)
+    .where(
+        StockRow.id == _copied.c.id,
+        tuple_(*(stock_table.c[c] for c in _CATALOG)).is_distinct_from(tuple_(*(_copied.c[c] for c in _CATALOG))),
+    )
+    .values({column: _copied.c[column] for column in _CATALOG})
 )
 
 
@@ -226,6 +225,11 @@ class StockRepository:
         return [
             row["id"] for row in await fetch(self.session, ROWS_OF, {"products": list(products), "items": list(items)})
         ]
+
+    async def copy_catalog(self, ids: Sequence[str]) -> None:
+        """Bring the catalog's columns of the stock rows ``ids`` up to date with their items and products."""
+        if ids:
+            await self.session.execute(COPY_CATALOG, {"ids": list(ids)})
 
     async def levels(self, *conditions: ColumnElement[bool]) -> Sequence[Row[Any]]:
         """What settling low-stock state needs of each stock row: its keys, level, name, store name, effective minimum
@@ -289,7 +293,7 @@ def _listing(query: StockQuery) -> tuple[Select[Any], Select[Any]]:
             .limit(bindparam("limit"))
             .offset(bindparam("offset"))
         )
-        page = _looked_up().where(StockRow.id.in_(ids)).order_by(*_order_by(query.sort, LOOKED_UP))
+        page = _looked_up().where(StockRow.id.in_(ids)).order_by(*order)
         found = _LISTINGS[shape] = (count, page)
     return found
 
@@ -340,7 +344,11 @@ def _params(query: StockQuery) -> dict[str, Any]:
 
 def _conditions(query: StockQuery) -> list[ColumnElement[bool]]:
     s = StockRow
-    conditions: list[ColumnElement[bool]] = [~catalog_deleted, or_(store.id.is_(None), store.deleted_at.is_(None))]
+    # Not of a deleted item, product or store (a store the inventory has not heard of yet is listed).
+    conditions: list[ColumnElement[bool]] = [
+        ~s.catalog_deleted,
+        s.store_id.not_in(select(StoreRow.id).where(StoreRow.deleted_at.is_not(None))),
+    ]
     if query.store_id is not None:
         conditions.append(s.store_id == bindparam("store_id", type_=String))
     if query.product_id is not None:
@@ -348,7 +356,7 @@ def _conditions(query: StockQuery) -> list[ColumnElement[bool]]:
         conditions.append(or_(s.product_id == product_id, s.assortment_id == product_id))
     if query.folder_id is not None:
         folder = bindparam("folder_id", type_=String)
-        conditions.append(or_(folder_id == folder, folder_id.in_(folder_subtree(folder))))
+        conditions.append(or_(s.folder_id == folder, s.folder_id.in_(folder_subtree(folder))))
     if query.below_minimum is not None:
         conditions.append(below if query.below_minimum else ~func.coalesce(below, false()))
     if query.zero is not None:
@@ -357,17 +365,13 @@ def _conditions(query: StockQuery) -> list[ColumnElement[bool]]:
         conditions.append(s.stock < 0 if query.negative else s.stock >= 0)
     if query.text:
         pattern = bindparam("pattern", type_=Text)
-        code = func.coalesce(JOINED.code, literal(""))
-        article = func.coalesce(JOINED.article, literal(""))
-        conditions.append(
-            or_(name.ilike(pattern, escape="\\"), code.ilike(pattern, escape="\\"), article.ilike(pattern, escape="\\"))
-        )
+        conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in (s.name, s.code, s.article))))
     return conditions
 
 
-def _order_by(sort: StockSort, derived: _Derived = JOINED) -> list[Any]:
+def _order_by(sort: StockSort) -> list[Any]:
     s = StockRow
-    name = derived.name
+    name = s.name
     columns: dict[str, Any] = {
         StockSort.NAME.field: name,
         StockSort.STORE.field: store.name,
