@@ -7,10 +7,11 @@ repositories and use cases take the session and never commit.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import asyncpg
@@ -24,6 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 
 from crm_common.errors import InfrastructureMissing
+
+if TYPE_CHECKING:
+    from crm_common.settings import ServiceSettings
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -265,6 +271,21 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """One unit of work: commit if the block succeeds, roll back if it raises."""
     async with sessions() as session, session.begin():
         yield session
+
+
+def run_in_transaction(settings: ServiceSettings, schema: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """A command's ``work`` (``crm-<svc> <command>``, ``migrate``'s after-step) in one committed transaction, on a
+    short-lived engine set as the service's own are (``DB_JIT``), from synchronous code."""
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url, schema, pool_size=1, jit=settings.db_jit)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 async def check_database(engine: AsyncEngine) -> None:

@@ -25,18 +25,11 @@ def _rebuild(args: argparse.Namespace, settings: AnalyticsSettings) -> None:
 def _check_revenue_drop(args: argparse.Namespace, settings: AnalyticsSettings) -> None:
     from analytics_service.alerts.revenue_drop import check_revenue_drop, last_complete_day
     from analytics_service.db import SCHEMA
-    from crm_common.db import create_engine, session_factory, transaction
+    from crm_common.db import run_in_transaction
 
-    async def run() -> None:
-        engine = create_engine(settings.database_url, SCHEMA, pool_size=1, jit=settings.db_jit)
-        try:
-            async with transaction(session_factory(engine)) as session:
-                alert = await check_revenue_drop(session, settings, args.day or last_complete_day(settings))
-            print(f"raised {alert.id}" if alert else "no revenue drop")
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
+    day = args.day or last_complete_day(settings)
+    alert = run_in_transaction(settings, SCHEMA, lambda session: check_revenue_drop(session, settings, day))
+    print(f"raised {alert.id}" if alert else "no revenue drop")
 
 
 def _day_argument(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -16,23 +15,13 @@ from auth_service.db import SCHEMA
 from auth_service.keys.service import create_key
 from auth_service.roles.builtin import sync_permissions
 from auth_service.settings import AuthSettings
-from crm_common.db import create_engine, session_factory, transaction
+from crm_common.db import run_in_transaction
 
 T = TypeVar("T")
 
 
 def _in_transaction(settings: AuthSettings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one committed transaction on a short-lived engine (CLI commands)."""
-
-    async def run() -> T:
-        engine = create_engine(settings.database_url, SCHEMA, pool_size=1, jit=settings.db_jit)
-        try:
-            async with transaction(session_factory(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return run_in_transaction(settings, SCHEMA, work)
 
 
 def sync_permission_catalog(settings: AuthSettings) -> None:

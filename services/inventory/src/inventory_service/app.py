@@ -8,6 +8,7 @@ from crm_common.events.topics import ALERTS, DEAD_LETTER
 from crm_common.security.jwt import TokenVerifier
 from crm_common.service import Outbox, ServiceSpec, build_app
 from inventory_service.alerts.api import router as thresholds_router
+from inventory_service.commands import copy_catalog_everywhere
 from inventory_service.consumers import TOPICS, register_consumers
 from inventory_service.db import SCHEMA, SERVICE_ROOT, outbox
 from inventory_service.settings import InventorySettings
@@ -25,6 +26,7 @@ SPEC = ServiceSpec(
     consumers=register_consumers,
     # Low-stock alerts leave through the outbox; with consumers off nothing raises them, so no Kafka is opened.
     outbox=Outbox(outbox, interval=lambda settings: settings.outbox_interval),
+    after_migrate=copy_catalog_everywhere,
 )
 
 

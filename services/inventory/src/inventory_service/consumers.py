@@ -55,12 +55,18 @@ async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> No
     (they travel on different partitions).
     """
     await AlertRepository(session).lock_assortment(_assortment_ids(events))
+    stock = StockRepository(session)
     for run in without_repeats(events):
-        concerned = await _concerned(session, await ROWS.write(session, run))
+        prepared = ROWS.prepare(run)
+        # A level carries its item's and product's names, folder, minimum and deletion (settling reads them, and so
+        # does the stock list): written with the level, and copied again onto the levels of an item or product the
+        # run writes.
+        await stock.fill_catalog([level.row for level in prepared.get(STOCK_ROWS, ())])
+        written = {target: await target.write(session, items) for target, items in prepared.items()}
+        levels, of_items = await _concerned(session, written)
+        await stock.copy_catalog(of_items)
+        concerned = sorted({*levels, *of_items})
         if concerned:
-            # the rows' copies of their item's and product's names, folder, minimum and deletion first: settling
-            # reads them, and so does the stock list
-            await StockRepository(session).copy_catalog(concerned)
             # one array parameter, however many rows (an IN list is one parameter a row, and a batch may concern
             # more rows than a statement may carry); the consumer plans each batch for its values
             await reevaluate(session, StockRow.id == any_(bindparam("concerned", concerned, type_=ARRAY(String))))
@@ -89,12 +95,11 @@ def _assortment_ids(events: list[EventEnvelope]) -> set[str]:
     return ids
 
 
-async def _concerned(session: AsyncSession, written: dict[VersionedTable, Written]) -> list[str]:
-    """The ids of the stock rows whose low-stock state or copy of the catalog a write may have changed: a level
-    written; the rows of a product written (its variants' too); the rows of a variant written; the rows of a deleted
-    product or variant (and of its variants). The rows of products and items are looked up by key
-    (``StockRepository.ids_of``), and the levels are then read by their primary key: an estimate never decides to
-    read the whole stock table."""
+async def _concerned(session: AsyncSession, written: dict[VersionedTable, Written]) -> tuple[list[str], list[str]]:
+    """The ids of the stock rows whose low-stock state or copy of the catalog a write may have changed: the levels
+    written, and the rows of the products (with their variants' rows) and variants written or deleted. The rows of
+    products and items are looked up by key (``StockRepository.ids_of``), and the levels are then read by their
+    primary key: an estimate never decides to read the whole stock table."""
     levels = list(written[STOCK_ROWS].final) if STOCK_ROWS in written else []
     products: list[str] = []
     items: list[str] = []
@@ -108,8 +113,7 @@ async def _concerned(session: AsyncSession, written: dict[VersionedTable, Writte
                 items.append(key)
             else:
                 products.append(key)
-    found = await StockRepository(session).ids_of(products=products, items=items)
-    return sorted({*levels, *found})
+    return levels, await StockRepository(session).ids_of(products=products, items=items)
 
 
 def register_consumers(

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
     Row,
     Select,
     String,
@@ -168,33 +169,59 @@ _ITEM_COLUMNS = (
     AssortmentRow.minimum_stock,
     AssortmentRow.deleted_at,
 )
-_item = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == StockRow.assortment_id, alias="item")
-_parent = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == StockRow.product_id, alias="parent")
-# The catalog's columns of a stock row (StockRow.name …): its item's, else its product's; deleted when either is.
-_CATALOG = {
-    "name": func.coalesce(_item.c.name, _parent.c.name),
-    "code": func.coalesce(_item.c.code, _parent.c.code),
-    "article": func.coalesce(_item.c.article, _parent.c.article),
-    "folder_id": func.coalesce(_item.c.folder_id, _parent.c.folder_id),
-    "catalog_minimum": func.coalesce(_item.c.minimum_stock, _parent.c.minimum_stock),
-    "catalog_deleted": or_(_item.c.deleted_at.is_not(None), _parent.c.deleted_at.is_not(None)),
-}
-_copied = (
-    select(StockRow.id, *(value.label(column) for column, value in _CATALOG.items()))
-    .select_from(StockRow)
-    .outerjoin(_item, true())
-    .outerjoin(_parent, true())
-    .where(StockRow.id == any_(bindparam("ids", type_=ARRAY(String))))
-    .subquery("copied")
-)
-# Written only where a value differs: a stock level's new version leaves its catalog columns as they were.
-COPY_CATALOG = (
-    update(StockRow)
-    .where(
-        StockRow.id == _copied.c.id,
-        tuple_(*(stock_table.c[c] for c in _CATALOG)).is_distinct_from(tuple_(*(_copied.c[c] for c in _CATALOG))),
+CATALOG_COLUMNS = ("name", "code", "article", "folder_id", "catalog_minimum", "catalog_deleted")
+
+
+def _catalog_of(item_id: Any, product_id: Any) -> tuple[Any, Any, list[Any]]:
+    """The item ``item_id`` and the product ``product_id`` looked up by key, and the values of ``CATALOG_COLUMNS``
+    from them: the item's, else its product's; deleted when either is (a row not found is not deleted)."""
+    item = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == item_id, alias="item")
+    parent = _one(*_ITEM_COLUMNS, where=AssortmentRow.id == product_id, alias="parent")
+    values = [
+        func.coalesce(item.c.name, parent.c.name),
+        func.coalesce(item.c.code, parent.c.code),
+        func.coalesce(item.c.article, parent.c.article),
+        func.coalesce(item.c.folder_id, parent.c.folder_id),
+        func.coalesce(item.c.minimum_stock, parent.c.minimum_stock),
+        or_(item.c.deleted_at.is_not(None), parent.c.deleted_at.is_not(None)),
+    ]
+    return item, parent, [value.label(column) for column, value in zip(CATALOG_COLUMNS, values, strict=True)]
+
+
+def _copy_catalog(which: ColumnElement[bool]) -> Any:
+    """An UPDATE of the catalog's columns of the stock rows ``which`` selects, written only where a value differs."""
+    item, parent, values = _catalog_of(StockRow.assortment_id, StockRow.product_id)
+    copied = (
+        select(StockRow.id, *values)
+        .select_from(StockRow)
+        .outerjoin(item, true())
+        .outerjoin(parent, true())
+        .where(which)
+        .subquery("copied")
     )
-    .values({column: _copied.c[column] for column in _CATALOG})
+    stored, current = (tuple_(*(table.c[c] for c in CATALOG_COLUMNS)) for table in (stock_table, copied))
+    return (
+        update(StockRow)
+        # ``which`` again on the rows updated, so they are found by it too (by key), not by reading the whole table
+        .where(which, StockRow.id == copied.c.id, stored.is_distinct_from(current))
+        .values({column: copied.c[column] for column in CATALOG_COLUMNS})
+    )
+
+
+COPY_CATALOG = _copy_catalog(StockRow.id == any_(bindparam("ids", type_=ARRAY(String))))
+COPY_CATALOG_EVERYWHERE = _copy_catalog(true())
+_wanted = (
+    func.unnest(bindparam("items", type_=ARRAY(String)), bindparam("products", type_=ARRAY(String)))
+    .table_valued("item_id", "product_id")
+    .render_derived("wanted")
+)
+_wanted_item, _wanted_parent, _wanted_values = _catalog_of(_wanted.c.item_id, _wanted.c.product_id)
+# The catalog's columns for stock rows about to be written, by (item, product).
+CATALOG_OF = (
+    select(_wanted.c.item_id, _wanted.c.product_id, *_wanted_values)
+    .select_from(_wanted)
+    .outerjoin(_wanted_item, true())
+    .outerjoin(_wanted_parent, true())
 )
 
 
@@ -226,10 +253,29 @@ class StockRepository:
             row["id"] for row in await fetch(self.session, ROWS_OF, {"products": list(products), "items": list(items)})
         ]
 
+    async def fill_catalog(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Put the catalog's columns into stock rows about to be written (each with its ``assortment_id`` and
+        ``product_id``), as they are now: a new level is written once, whole. A run that also writes its item or
+        product copies them again after (``copy_catalog``)."""
+        pairs = sorted({(row["assortment_id"], row["product_id"]) for row in rows})
+        if not pairs:
+            return
+        params = {"items": [item for item, _ in pairs], "products": [product for _, product in pairs]}
+        found = {
+            (r["item_id"], r["product_id"]): {c: r[c] for c in CATALOG_COLUMNS}
+            for r in await fetch(self.session, CATALOG_OF, params)
+        }
+        for row in rows:
+            row.update(found[row["assortment_id"], row["product_id"]])
+
     async def copy_catalog(self, ids: Sequence[str]) -> None:
         """Bring the catalog's columns of the stock rows ``ids`` up to date with their items and products."""
         if ids:
             await self.session.execute(COPY_CATALOG, {"ids": list(ids)})
+
+    async def copy_catalog_everywhere(self) -> int:
+        """``copy_catalog`` for every stock row; how many rows it changed."""
+        return cast(CursorResult[Any], await self.session.execute(COPY_CATALOG_EVERYWHERE)).rowcount
 
     async def levels(self, *conditions: ColumnElement[bool]) -> Sequence[Row[Any]]:
         """What settling low-stock state needs of each stock row: its keys, level, name, store name, effective minimum
