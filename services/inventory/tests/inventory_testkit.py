@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import (
     AssortmentKind,
@@ -29,6 +35,29 @@ from crm_testing import product_event as product_event
 from crm_testing import publish as publish
 from crm_testing import variant_event as variant_event
 from crm_testing import wait_drained as wait_drained
+
+
+@asynccontextmanager
+async def autovacuum_off(sessions: async_sessionmaker[AsyncSession], table: str) -> AsyncIterator[None]:
+    """Within the block, ``table``'s statistics stay those a test's own ANALYZE took, however the table grows: as
+    they lag a table a first load is filling."""
+    async with transaction(sessions) as session:
+        await session.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)"))
+    try:
+        yield
+    finally:
+        async with transaction(sessions) as session:
+            await session.execute(text(f"ALTER TABLE {table} RESET (autovacuum_enabled)"))
+
+
+async def plan(session: AsyncSession, statement: Any, params: dict[str, Any]) -> str:
+    """PostgreSQL's plan (EXPLAIN) for ``statement`` with ``params``, sent as the driver sends it."""
+    connection = await session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    values = compiled.construct_params(params)
+    positional = tuple(values[name] for name in compiled.positiontup or ())
+    result = await connection.exec_driver_sql(f"EXPLAIN {compiled.string}", positional)
+    return "\n".join(row[0] for row in result)
 
 
 def store_event(store_id: str, version: int, name: str, **fields: Any) -> EventEnvelope:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
+from inventory_testkit import autovacuum_off, plan
 from sqlalchemy import String, any_, bindparam, text
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -48,29 +47,19 @@ async def test_a_batchs_levels_copy_their_items_columns_by_key_instead_of_hashin
         await session.execute(text("ANALYZE inventory.assortment"))
         await session.execute(text("ANALYZE inventory.stock"))
         ids = [f"{tag}-{n}@s" for n in range(1, 20000, 40)]
-        copying = await _plan(session, COPY_CATALOG, {"ids": ids})
+        copying = await plan(session, COPY_CATALOG, {"ids": ids})
         await StockRepository(session).copy_catalog(ids)
         versions = await _row_versions(session, ids)
         await StockRepository(session).copy_catalog(ids)  # nothing changed since: nothing written
         assert await _row_versions(session, ids) == versions
         statement = _LEVELS.where(StockRow.id == any_(bindparam("ids", type_=ARRAY(String))))
-        settling = await _plan(session, statement, {"ids": ids})
+        settling = await plan(session, statement, {"ids": ids})
         rows = (await session.execute(statement, {"ids": ids})).all()
     assert len(rows) == 500
     assert {row.name for row in rows} == {f"item {n}" for n in range(1, 20000, 40)}
     assert "Seq Scan on assortment" not in copying, copying
     assert "Index Scan using pk_assortment on assortment" in copying, copying
     assert " on assortment" not in settling, settling
-
-
-async def _plan(session: AsyncSession, statement: Any, params: dict[str, Any]) -> str:
-    """PostgreSQL's plan for ``statement`` with ``params``, sent as the driver sends it."""
-    connection = await session.connection()
-    compiled = statement.compile(dialect=connection.dialect)
-    values = compiled.construct_params(params)
-    positional = tuple(values[name] for name in compiled.positiontup or ())
-    result = await connection.exec_driver_sql(f"EXPLAIN {compiled.string}", positional)
-    return "\n".join(row[0] for row in result)
 
 
 async def _row_versions(session: AsyncSession, ids: list[str]) -> dict[str, str]:
@@ -109,8 +98,8 @@ async def test_a_page_of_a_large_stock_list_is_read_in_name_order_not_sorted_who
     query = StockQuery(limit=50, offset=120)
     count, page = _listing(query)
     async with transaction(sessions) as session:
-        plan = await _plan(session, page, {"limit": 50, "offset": 120})
-        counting = await _plan(session, count, {})
+        page_plan = await plan(session, page, {"limit": 50, "offset": 120})
+        counting = await plan(session, count, {})
         listed, total = await StockRepository(session).search(query)
     assert total == 30000
     # the 120th-170th rows of everything by name, then store name, then id
@@ -120,8 +109,8 @@ async def test_a_page_of_a_large_stock_list_is_read_in_name_order_not_sorted_who
         for s in range(1, 4)
     )
     assert [(row["name"], row["store_name"], row["id"]) for row in listed] == names[120:170]
-    assert "Index Scan using ix_stock_listed_by_name on stock" in plan, plan
-    assert "Seq Scan on stock" not in plan, plan
+    assert "Index Scan using ix_stock_listed_by_name on stock" in page_plan, page_plan
+    assert "Seq Scan on stock" not in page_plan, page_plan
     assert "Join" not in counting, counting
 
 
@@ -139,25 +128,17 @@ async def test_the_rows_of_products_are_found_by_key_even_when_the_statistics_ar
         ":tag || '-' || {item}, 's' || s, 1, 0, 0, 1, now(), 1 "
         "FROM generate_series(1, {count}) AS n, generate_series(1, 4) AS s"
     )
-    async with transaction(sessions) as session:
-        await session.execute(text("ALTER TABLE inventory.stock SET (autovacuum_enabled = false)"))
-    try:
-        async with transaction(sessions) as session:
-            await session.execute(
-                text(insert.format(item="(n % 10)", count=1000) + " ON CONFLICT DO NOTHING"), {"tag": tag}
-            )
-            await session.execute(text("ANALYZE inventory.stock"))
-            await session.execute(text("DELETE FROM inventory.stock"))
-            await session.execute(text(insert.format(item="n", count=5000)), {"tag": tag})
-            products = [f"{tag}-{n}" for n in range(1, 5000, 7)]
-            items = [f"{tag}-{n}" for n in range(3, 5000, 50)]
-            statement = ROWS_OF.params(products=products, items=items)
-            sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-            plan = "\n".join(row[0] for row in await session.execute(text(f"EXPLAIN {sql}")))
-            found = await StockRepository(session).ids_of(products=products, items=items)
-    finally:
-        async with transaction(sessions) as session:
-            await session.execute(text("ALTER TABLE inventory.stock RESET (autovacuum_enabled)"))
+    async with autovacuum_off(sessions, "inventory.stock"), transaction(sessions) as session:
+        await session.execute(
+            text(insert.format(item="(n % 10)", count=1000) + " ON CONFLICT DO NOTHING"), {"tag": tag}
+        )
+        await session.execute(text("ANALYZE inventory.stock"))
+        await session.execute(text("DELETE FROM inventory.stock"))
+        await session.execute(text(insert.format(item="n", count=5000)), {"tag": tag})
+        products = [f"{tag}-{n}" for n in range(1, 5000, 7)]
+        items = [f"{tag}-{n}" for n in range(3, 5000, 50)]
+        found_by = await plan(session, ROWS_OF, {"products": products, "items": items})
+        found = await StockRepository(session).ids_of(products=products, items=items)
     expected = {f"{item}@{s}" for item in {*products, *items} for s in range(1, 5)}
     assert sorted(found) == sorted(expected)
-    assert "Seq Scan on stock" not in plan, plan
+    assert "Seq Scan on stock" not in found_by, found_by

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import String, Table, any_, bindparam, delete, func, literal, select
+from sqlalchemy import String, Table, any_, bindparam, delete, func, literal, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +30,11 @@ _KEY = func.hashtextextended(literal("inventory.low_stock:") + _NAMED.c.id, 0).l
 _KEYS = select(_KEY).distinct().order_by(_KEY).subquery("keys")
 _LOCK = select(func.pg_advisory_xact_lock(_KEYS.c.k))
 _WANTED = given_rows(LOW_STOCK.c.assortment_id, LOW_STOCK.c.store_id)
-_LOCKED_STATES = (
+# Each wanted state looked up by its key and locked (a LATERAL with OFFSET 0, which the planner may not turn into a
+# join), one after the other in the order the keys are given. Joined, a stale estimate (statistics lag the table
+# while a first load fills it) had PostgreSQL read and hash the whole table for each batch: 14 ms a batch at ~100,000
+# states, a tenth of the inventory's drain.
+_STATE = (
     select(
         LowStockRow.assortment_id,
         LowStockRow.store_id,
@@ -41,13 +45,12 @@ _LOCKED_STATES = (
         LowStockRow.stock,
         LowStockRow.minimum,
     )
-    .join(
-        _WANTED,
-        (LowStockRow.assortment_id == _WANTED.c.assortment_id) & (LowStockRow.store_id == _WANTED.c.store_id),
-    )
-    .order_by(LowStockRow.assortment_id, LowStockRow.store_id)
+    .where(LowStockRow.assortment_id == _WANTED.c.assortment_id, LowStockRow.store_id == _WANTED.c.store_id)
+    .offset(0)
     .with_for_update(of=LowStockRow)
+    .lateral("state")
 )
+_LOCKED_STATES = select(*_STATE.c).select_from(_WANTED).join(_STATE, true())
 
 
 class AlertRepository:
@@ -67,7 +70,8 @@ class AlertRepository:
 
     async def locked_states(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], LowStock]:
         """The stored low-stock states of these products/stores (those that have one), locked until the transaction
-        ends, in key order. One statement whatever the number of keys: they travel as two array parameters.
+        ends, in key order (each looked up by its key). One statement whatever the number of keys: they travel as two
+        array parameters.
 
         Two evaluations of one product never run side by side: every caller holds ``lock_assortment`` first, which
         is what keeps a state that does not exist yet from being created twice."""

@@ -1,0 +1,41 @@
+"""How PostgreSQL reads the low-stock states a consumer batch settles (the plan, not the time)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from inventory_testkit import autovacuum_off, plan
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_common.db import transaction
+from inventory_service.alerts.repository import _LOCKED_STATES, AlertRepository
+
+pytestmark = pytest.mark.usefixtures("clean")
+
+
+async def test_a_batchs_states_are_found_by_key_even_when_the_statistics_are_stale(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Statistics taken while the table held a few states, then 5,000 products × 4 stores, as a first load leaves
+    it: 700 keys asked (some without a state) are each looked up by key, not found by reading the whole table."""
+    tag = uuid.uuid4().hex[:6]
+    insert = (
+        "INSERT INTO inventory.low_stock_state (assortment_id, store_id, active, crossings, changed_at, stock, minimum)"
+        " SELECT :tag || '-' || n, 's' || s, n % 3 = 0, n % 3, now(), n, 5"
+        " FROM generate_series(1, {count}) AS n, generate_series(1, 4) AS s"
+    )
+    async with autovacuum_off(sessions, "inventory.low_stock_state"), transaction(sessions) as session:
+        await session.execute(text(insert.format(count=3)), {"tag": tag})
+        await session.execute(text("ANALYZE inventory.low_stock_state"))
+        await session.execute(text("DELETE FROM inventory.low_stock_state"))
+        await session.execute(text(insert.format(count=5000)), {"tag": tag})
+        keys = sorted({(f"{tag}-{n}", f"s{1 + n % 5}") for n in range(1, 5000, 7)})
+        params = {"assortment_id": [a for a, _ in keys], "store_id": [s for _, s in keys]}
+        found_by = await plan(session, _LOCKED_STATES, params)
+        states = await AlertRepository(session).locked_states(keys)
+    expected = {(a, s) for a, s in keys if s != "s5"}  # four stores hold a state; s5 none
+    assert set(states) == expected
+    assert all(state.stock == int(state.assortment_id.split("-")[1]) for state in states.values())
+    assert "Seq Scan on low_stock_state" not in found_by, found_by
