@@ -31,9 +31,9 @@ class StockRow(Base):
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     source_version: Mapped[int] = mapped_column(BigInteger, nullable=False)
     # What the listing shows, filters and sorts by of the row's item and the item's product (a variant falls back to
-    # its product's), copied onto the row whenever either changes (StockRepository.copy_catalog, in the consumer's
-    # transaction), so a page of a large shop's stock list reads the stock table alone, in its name index's order
-    # (docs/architecture.md, "API conventions").
+    # its product's), written with the level and copied again whenever either changes (StockRepository.fill_catalog
+    # and copy_catalog, in the consumer's transaction), so a page of a large shop's stock list reads the stock table
+    # alone, in its name index's order (docs/architecture.md, "API conventions").
     name: Mapped[str | None] = mapped_column(Text)
     code: Mapped[str | None] = mapped_column(Text)
     article: Mapped[str | None] = mapped_column(Text)
@@ -43,7 +43,7 @@ class StockRow(Base):
 
     __table_args__ = (
         Index("uq_stock_assortment_store", "assortment_id", "store_id", unique=True),
-        # The rows a listing shows, by name (the store too: the count reads this index alone).
+        # The rows a listing shows, by name (the store too, so a count can read this index alone).
         Index("ix_stock_listed_by_name", "name", "store_id", postgresql_where=text("NOT catalog_deleted")),
     )
 
