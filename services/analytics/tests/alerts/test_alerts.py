@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 from analytics_testkit import ACCOUNT, document_event, msk, new_id, position
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from analytics_service.alerts.revenue_drop import check_revenue_drop
 from analytics_service.alerts.service import apply_alert_raised, apply_sync_completed, apply_sync_failed
 from analytics_service.db import outbox
+from analytics_service.main import main
 from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import Alert, AlertKind, DocumentKind, SyncStatus
 
@@ -104,3 +106,18 @@ async def test_a_normal_day_raises_nothing(session, apply, settings) -> None:  #
             document_event(DocumentKind.RETAIL_SALE, new_id(), 1, msk(date(2025, 3, d)), [position("p1", 1, 10000)]),
         )
     assert await check_revenue_drop(session, settings, date(2025, 3, 10)) is None
+
+
+async def test_the_check_revenue_drop_command_raises_a_drop_once(sessions, apply, clean, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``crm-analytics check-revenue-drop --day``: its own committed transaction, as a cron job runs it."""
+    async with sessions() as s, s.begin():
+        for d, revenue in [*((d, 10000) for d in range(3, 10)), (10, 2000)]:
+            await apply(
+                s,
+                document_event(
+                    DocumentKind.RETAIL_SALE, new_id(), 1, msk(date(2025, 3, d)), [position("p1", 1, revenue)]
+                ),
+            )
+    await asyncio.to_thread(main, ["check-revenue-drop", "--day", "2025-03-10"])
+    await asyncio.to_thread(main, ["check-revenue-drop", "--day", "2025-03-10"])
+    assert capsys.readouterr().out.splitlines()[-2:] == ["raised revenue_drop:2025-03-10", "no revenue drop"]
