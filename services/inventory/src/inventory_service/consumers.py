@@ -63,7 +63,7 @@ async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> No
         # run writes.
         await stock.fill_catalog([level.row for level in prepared.get(STOCK_ROWS, ())])
         written = {target: await target.write(session, items) for target, items in prepared.items()}
-        levels, of_items = await _concerned(session, written)
+        levels, of_items = await _concerned(stock, written)
         await stock.copy_catalog(of_items)
         concerned = sorted({*levels, *of_items})
         if concerned:
@@ -95,7 +95,7 @@ def _assortment_ids(events: list[EventEnvelope]) -> set[str]:
     return ids
 
 
-async def _concerned(session: AsyncSession, written: dict[VersionedTable, Written]) -> tuple[list[str], list[str]]:
+async def _concerned(stock: StockRepository, written: dict[VersionedTable, Written]) -> tuple[list[str], list[str]]:
     """The ids of the stock rows whose low-stock state or copy of the catalog a write may have changed: the levels
     written, and the rows of the products (with their variants' rows) and variants written or deleted. The rows of
     products and items are looked up by key (``StockRepository.ids_of``), and the levels are then read by their
@@ -113,7 +113,7 @@ async def _concerned(session: AsyncSession, written: dict[VersionedTable, Writte
                 items.append(key)
             else:
                 products.append(key)
-    return levels, await StockRepository(session).ids_of(products=products, items=items)
+    return levels, await stock.ids_of(products=products, items=items)
 
 
 def register_consumers(

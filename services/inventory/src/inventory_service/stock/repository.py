@@ -87,7 +87,7 @@ JOINED = _Derived(
         (every_store, and_(every_store.assortment_id == StockRow.assortment_id, every_store.store_id == ALL_STORES)),
     ),
 )
-minimum, below = JOINED.minimum, JOINED.below
+below = JOINED.below
 
 
 def _one(*columns: Any, where: ColumnElement[bool], alias: str) -> Any:
