@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
+from sqlalchemy.orm import DeclarativeBase
 
 from crm_common.errors import InfrastructureMissing
 
@@ -131,48 +131,57 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-class ReadOnlySession(Session):
-    """A session for reads: every statement runs on its own (autocommit), and anything but a SELECT is refused.
-
-    A read that runs its statements in one READ COMMITTED transaction gets nothing from it (each statement takes its
-    own snapshot anyway), and pays a BEGIN and a ROLLBACK round trip per request, and the server's work for them.
-    The client's CPU is not lower for it: measured interleaved in one process (issue #16), a product detail costs the
-    same 1.42-1.47 ms either way (SQLAlchemy's handling of an engine with its own execution options costs what the
-    two statements did). Since nothing is rolled back any more, a write through this session must fail rather than
-    commit on its own.
-    """
-
-
 class ReadOnlyViolation(RuntimeError):
     pass
 
 
-@event.listens_for(ReadOnlySession, "do_orm_execute")
-def _only_selects(state: ORMExecuteState) -> None:
-    if not state.is_select:
-        raise ReadOnlyViolation(f"a read-only session cannot run {type(state.statement).__name__}")
+# A read's connection or session: ``reading``'s pooled connection, or a session (a read-only one, or a unit of work's
+# when a write path reads). Both run Core statements (``execute``, ``scalar``) and ``fetch``.
+Reads = AsyncSession | AsyncConnection
 
 
-@event.listens_for(ReadOnlySession, "before_flush")
-def _no_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if session.new or session.dirty or session.deleted:
-        raise ReadOnlyViolation("a read-only session cannot write")
+def session_of(reads: Reads) -> AsyncSession:
+    """``reads`` as the session it must be where a session is needed (ORM objects loaded, a unit of work's writes);
+    ``reading``'s connection is refused there."""
+    if not isinstance(reads, AsyncSession):
+        raise ReadOnlyViolation("this needs a session (ORM objects or a unit of work), not a read-only connection")
+    return reads
+
+
+_READ_ONLY_ENGINES: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
+
+
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` (same pool) with every statement on its own and anything but a SELECT refused; made once per engine.
+
+    A read that runs its statements in one READ COMMITTED transaction gets nothing from it (each statement takes its
+    own snapshot anyway), and pays a BEGIN and a ROLLBACK round trip per request, and the server's work for them.
+    Since nothing is rolled back any more, a write on such a connection must fail rather than commit on its own: the
+    check is the engine's (``before_execute``), so it holds for its sessions (their flushes too) and its connections.
+    """
+    found = _READ_ONLY_ENGINES.get(engine)
+    if found is None:
+        found = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+        @event.listens_for(found.sync_engine, "before_execute")
+        def _only_selects(_conn: Any, statement: Any, *_args: Any) -> None:
+            if not getattr(statement, "is_select", False):
+                raise ReadOnlyViolation(f"a read-only connection cannot run {type(statement).__name__}")
+
+        _READ_ONLY_ENGINES[engine] = found
+    return found
 
 
 _READ_ONLY: WeakKeyDictionary[async_sessionmaker[AsyncSession], async_sessionmaker[AsyncSession]] = WeakKeyDictionary()
 
 
 def read_only_sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
-    """Read-only autocommit sessions on the same engine and pool as ``sessions`` (made once per factory)."""
+    """Sessions of ``read_only_engine`` on the engine and pool of ``sessions`` (made once per factory), for reads
+    that load ORM objects; a read of Core statements takes ``reading``'s connection."""
     found = _READ_ONLY.get(sessions)
     if found is None:
         engine: AsyncEngine = sessions.kw["bind"]
-        found = async_sessionmaker(
-            engine.execution_options(isolation_level="AUTOCOMMIT"),
-            sync_session_class=ReadOnlySession,
-            expire_on_commit=False,
-            autoflush=False,
-        )
+        found = async_sessionmaker(read_only_engine(engine), expire_on_commit=False, autoflush=False)
         _READ_ONLY[sessions] = found
     return found
 
@@ -201,23 +210,23 @@ _COMPILED: dict[tuple[int, tuple[Any, ...]], tuple[Any, str, tuple[str, ...], di
 
 
 async def fetch(
-    session: AsyncSession, statement: Select[Any] | CompoundSelect[Any], params: Mapping[str, Any] | None = None
+    reads: Reads, statement: Select[Any] | CompoundSelect[Any], params: Mapping[str, Any] | None = None
 ) -> list[Any]:
     """The rows of a SELECT built once (bind parameters by name, ``= ANY(:ids)`` rather than an expanding ``IN``),
-    run on the session's own connection by asyncpg itself: ``asyncpg.Record`` rows, read by column name.
+    run on the connection (or the session's own) by asyncpg itself: ``asyncpg.Record`` rows, read by column name.
 
     Compiled once per statement object, then each call is one driver round trip (docs/architecture.md, "API
     conventions"). Through the session instead, every statement paid SQLAlchemy's statement handling, execution
     context and result wrapping: measured in one process (issue #16), a two-statement read cost 0.58 ms of CPU that
     way and 0.35 ms this way (raw asyncpg: 0.25 ms), on a read endpoint of 1.5-3 ms.
-    What the session would do is kept: only a SELECT runs (a read-only session, above), jsonb arrives decoded (the
-    engine's codec), and a database error is raised as SQLAlchemy's ``DataError`` or ``DBAPIError`` around the
-    driver's, so the error handlers answer as they did (a value Postgres refuses is a 422); a connection found closed
-    is invalidated, so the pool replaces it.
+    What the session would do is kept: only a SELECT runs (as on a read-only connection, above), jsonb arrives
+    decoded (the engine's codec), and a database error is raised as SQLAlchemy's ``DataError`` or ``DBAPIError``
+    around the driver's, so the error handlers answer as they did (a value Postgres refuses is a 422); a connection
+    found closed is invalidated, so the pool replaces it.
     """
     if not isinstance(statement, Select | CompoundSelect):
         raise ReadOnlyViolation(f"fetch runs only a SELECT, not {type(statement).__name__}")
-    connection = await session.connection()
+    connection = reads if isinstance(reads, AsyncConnection) else await reads.connection()
     options = connection.sync_connection.get_execution_options() if connection.sync_connection else {}
     sql, names, defaults = _compiled(statement, connection.dialect, options.get("schema_translate_map"))
     values = {**defaults, **params} if params else defaults
@@ -258,12 +267,18 @@ def _compiled(
     return found[1], found[2], found[3]
 
 
-def reading(request: Any) -> AsyncSession:
-    """A read-only session of the app's ``state.sessions``, opened by a route itself: ``async with reading(request) as
-    session``. The hot read routes take it so rather than as a generator dependency, whose handling by FastAPI cost
-    about 0.15 ms a request, a sixth of a store list (docs/architecture.md, "API conventions")."""
+@asynccontextmanager
+async def reading(request: Any) -> AsyncIterator[AsyncConnection]:
+    """A read-only connection (``read_only_engine``) from the pool of the app's ``state.sessions``, opened by a route
+    itself: ``async with reading(request) as connection``.
+
+    A connection rather than a session: the read routes run Core statements (``fetch``, ``execute``) and load no ORM
+    object, and a session's transaction bookkeeping around its connection cost ~0.15 ms a request, a sixth of a store
+    list's CPU, measured in one process (issue #16). Opened by the route rather than as a generator dependency, whose
+    handling by FastAPI cost about as much again (docs/architecture.md, "API conventions")."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    return read_only_sessions(sessions)()
+    async with read_only_engine(sessions.kw["bind"]).connect() as connection:
+        yield connection
 
 
 @asynccontextmanager

@@ -23,9 +23,9 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.checkpoints.repository import token
+from crm_common.db import Reads
 from crm_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -53,14 +53,14 @@ class ReportCache:
     def __init__(self, redis: Redis | None, ttl: timedelta, prefix: str = "analytics:report") -> None:
         self.redis, self.ttl, self.prefix = redis, ttl, prefix
 
-    async def key(self, session: AsyncSession, report: str, params: dict[str, Any]) -> str:
+    async def key(self, session: Reads, report: str, params: dict[str, Any]) -> str:
         raw = orjson.dumps(params, default=_default, option=orjson.OPT_SORT_KEYS)
         digest = hashlib.sha256(raw + b"#" + (await token(session)).encode()).hexdigest()[:32]
         return f"{self.prefix}:{report}:{digest}"
 
     async def get_or_compute_json(
         self,
-        session: AsyncSession,
+        session: Reads,
         report: str,
         params: dict[str, Any],
         compute: Callable[[], Awaitable[Any]],

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.checkpoints.models import Checkpoint
-from crm_common.db import fetch
+from crm_common.db import Reads, fetch
 from crm_common.versioned import Versioned
 
 # Live handlers hold this advisory lock shared for their transaction; the rebuild's swap takes it exclusively, so no
@@ -55,7 +55,7 @@ _checkpoints = cast(Table, Checkpoint.__table__)
 TOKEN = select(_checkpoints.c.projection, _checkpoints.c.version, _checkpoints.c.generation)
 
 
-async def token(session: AsyncSession) -> str:
+async def token(session: Reads) -> str:
     """A short string that changes whenever any projection moves on or is rebuilt; cache keys include it."""
     rows = await fetch(session, TOKEN)  # every cached report's lookup runs it: on the driver, not the session
     return "|".join(f"{p}:{v}:{g}" for p, v, g in sorted(tuple(r) for r in rows)) or "empty"

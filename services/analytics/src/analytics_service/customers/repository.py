@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.catalog.models import ProductDim, VariantDim
 from analytics_service.customers.identity.models import CustomerMember
@@ -16,10 +15,11 @@ from analytics_service.customers.rfm import CustomerStats
 from analytics_service.funnel.models import DealRow, PipelineStageRow
 from analytics_service.periods import Period
 from analytics_service.sales.models import SalesDailyCustomer, SalesFact
+from crm_common.db import Reads, session_of
 
 
 class CustomerRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Reads) -> None:
         self.session = session
 
     async def stats(self, window: Period) -> list[CustomerStats]:
@@ -43,7 +43,7 @@ class CustomerRepository:
 
     async def member_ids(self, customer_or_counterparty_id: str) -> tuple[str, list[str]]:
         """(the customer's id, the counterparties that are it); a counterparty without membership is its own."""
-        members = await IdentityRepository(self.session).members_of(customer_or_counterparty_id)
+        members = await IdentityRepository(session_of(self.session)).members_of(customer_or_counterparty_id)
         if not members:
             return customer_or_counterparty_id, [customer_or_counterparty_id]
         return members[0].customer_id, [m.counterparty_id for m in members]
@@ -57,7 +57,7 @@ class CustomerRepository:
         return {k: v for k, v in rows}
 
     async def counterparty(self, customer_id: str) -> CounterpartyDim | None:
-        return await self.session.get(CounterpartyDim, customer_id)
+        return await session_of(self.session).get(CounterpartyDim, customer_id)
 
     async def lifetime(self, counterparty_ids: list[str]) -> dict[str, Any]:
         c = SalesDailyCustomer

@@ -19,6 +19,7 @@ from analytics_service.customers.schemas import (
 )
 from analytics_service.money import percent, qty, rub
 from analytics_service.periods import Period
+from crm_common.db import Reads
 from crm_common.errors import NotFound, ValidationFailed
 
 DEALS = 20  # the newest deals a profile lists
@@ -38,9 +39,7 @@ def _scored_out(s: Scored, names: dict[str, str]) -> ScoredCustomer:
     )
 
 
-async def segments(
-    session: AsyncSession, window: Period, *, segment: str | None, limit: int, offset: int
-) -> dict[str, Any]:
+async def segments(session: Reads, window: Period, *, segment: str | None, limit: int, offset: int) -> dict[str, Any]:
     if segment is not None and segment not in SEGMENTS:
         raise ValidationFailed(f"unknown segment {segment!r}; known: {', '.join(SEGMENTS)}")
     repo = CustomerRepository(session)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from analytics_service.dashboard.repository import DashboardRepository
 from analytics_service.dashboard.schemas import (
     Dashboard,
@@ -18,6 +16,7 @@ from analytics_service.dashboard.schemas import (
 )
 from analytics_service.money import change, percent, qty, rub
 from analytics_service.periods import Period
+from crm_common.db import Reads
 
 COMPARED = ("revenue", "profit", "margin_percent", "sales_count", "orders_count", "average_check", "units_sold")
 
@@ -55,7 +54,7 @@ def _changes(current: Metrics, previous: Metrics) -> dict[str, Decimal | None]:
     return out
 
 
-async def build_dashboard(session: AsyncSession, period: Period, previous: Period, top: int) -> dict[str, Any]:
+async def build_dashboard(session: Reads, period: Period, previous: Period, top: int) -> dict[str, Any]:
     repo = DashboardRepository(session)
     current, before = await metrics(repo, period), await metrics(repo, previous)
     stock = await repo.stock_summary()

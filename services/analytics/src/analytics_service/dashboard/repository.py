@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, Table, and_, case, distinct, func, or_, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.catalog.models import ProductDim, VariantDim
 from analytics_service.customers.models import CounterpartyDim
@@ -29,6 +28,7 @@ from analytics_service.sales.models import (
     SalesMonthlyProduct,
 )
 from analytics_service.stock.models import StockLevelRow
+from crm_common.db import Reads
 
 ZERO = Decimal(0)
 Columns = Callable[[Table, int], list[ColumnElement[Any]]]
@@ -91,7 +91,7 @@ def _customers(covered: Cover) -> Subquery:
 
 
 class DashboardRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Reads) -> None:
         self.session = session
         self._covers: dict[Period, Cover] = {}
         self._totals: dict[Period, dict[str, Any]] = {}

@@ -7,14 +7,13 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from analytics_service.inventory.classify import abc, coefficient_of_variation, xyz
 from analytics_service.inventory.repository import InventoryRepository
 from analytics_service.inventory.schemas import InventoryItem, InventoryReport, InventorySummary
 from analytics_service.money import qty, rub
 from analytics_service.periods import Period
 from analytics_service.settings import AnalyticsSettings
+from crm_common.db import Reads
 
 ZERO = Decimal(0)
 SORTS = {"value_at_cost", "revenue", "profit", "stock", "days_of_cover", "sold_quantity", "assortment_id"}
@@ -25,7 +24,7 @@ def _ratio(a: Decimal, b: Decimal, places: str = "0.01") -> Decimal | None:
 
 
 async def inventory_report(
-    session: AsyncSession,
+    session: Reads,
     settings: AnalyticsSettings,
     window: Period,
     *,

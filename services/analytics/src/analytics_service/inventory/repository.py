@@ -7,18 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.catalog.models import ProductDim, VariantDim
 from analytics_service.periods import Period
 from analytics_service.sales.models import SalesDailyProduct
 from analytics_service.stock.models import StockLevelRow
+from crm_common.db import Reads
 
 ZERO = Decimal(0)
 
 
 class InventoryRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Reads) -> None:
         self.session = session
 
     async def stock(self, store_id: str | None) -> dict[str, dict[str, Any]]:

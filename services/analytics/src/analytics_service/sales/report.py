@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, cast, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Date
 
 from analytics_service.catalog.models import FolderDim, ProductDim, StoreDim, VariantDim
@@ -27,6 +26,7 @@ from analytics_service.sales.schemas import (
     SortField,
     TimeGrouping,
 )
+from crm_common.db import Reads
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _filtered(
     return query
 
 
-async def _names(session: AsyncSession, dimension: Dimension, keys: set[str]) -> dict[str, str]:
+async def _names(session: Reads, dimension: Dimension, keys: set[str]) -> dict[str, str]:
     if not keys or dimension is Dimension.NONE:
         return {}
     if dimension is Dimension.PRODUCT:
@@ -146,7 +146,7 @@ def _row(values: dict[str, Any], name: str | None) -> ReportRow:
 
 
 async def sales_report(
-    session: AsyncSession,
+    session: Reads,
     period: Period,
     *,
     time: TimeGrouping,

@@ -7,10 +7,9 @@ from typing import Any, cast
 
 from sqlalchemy import BindParameter, Select, String, Table, any_, bindparam, func, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.models import FolderRow
-from crm_common.db import fetch
+from crm_common.db import Reads, fetch
 from crm_common.versioned import VersionedTable
 
 # A folder tree deeper than this is a cycle in bad data, not a catalog.
@@ -54,7 +53,7 @@ PATHS = _paths_statement()
 
 
 class FolderRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Reads) -> None:
         self.session = session
 
     async def live(self) -> Sequence[Any]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from catalog_service.folders.repository import FolderRepository
+from crm_common.db import Reads
 from crm_common.events.models import Folder
 
 
@@ -24,7 +23,7 @@ def folder_row(folder: Folder) -> dict[str, Any]:
     }
 
 
-async def folder_tree(session: AsyncSession) -> dict[str, Any]:
+async def folder_tree(session: Reads) -> dict[str, Any]:
     """The live folders as a forest, the plain data of ``FolderTree``; a folder whose parent is unknown or deleted is
     shown as a root."""
     rows = await FolderRepository(session).live()

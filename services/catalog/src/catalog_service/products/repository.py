@@ -22,14 +22,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.folders.repository import subtree_ids
 from catalog_service.money import PRICE_FIELDS
 from catalog_service.products.models import ProductPriceRow, ProductRow
 from catalog_service.products.schemas import ProductQuery, ProductSort
 from catalog_service.variants.models import VariantRow
-from crm_common.db import fetch, like_pattern
+from crm_common.db import Reads, fetch, like_pattern, session_of
 from crm_common.versioned import VersionedTable, insert_rows
 
 products = cast(Table, ProductRow.__table__)
@@ -42,7 +41,7 @@ NOT_LISTED = frozenset({"components", "description", "weight", "volume", "delete
 
 
 class ProductRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Reads) -> None:
         self.session = session
 
     async def replace_prices(self, prices: dict[str, list[dict[str, Any]]]) -> None:
@@ -55,7 +54,7 @@ class ProductRepository:
             for product_id, listed in prices.items()
             for i, price in enumerate(listed)
         ]
-        await insert_rows(self.session, prices_table, rows)
+        await insert_rows(session_of(self.session), prices_table, rows)
 
     async def get(self, product_id: str) -> Any | None:
         """The product unless it is unknown or deleted (a row read by column name)."""

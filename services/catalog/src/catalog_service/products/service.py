@@ -13,6 +13,7 @@ from catalog_service.products.repository import ProductRepository
 from catalog_service.products.schemas import ProductQuery
 from catalog_service.variants.repository import VariantRepository
 from catalog_service.variants.service import variant_out
+from crm_common.db import Reads
 from crm_common.errors import NotFound
 from crm_common.events.models import AssortmentKind, Product, ProductKind
 from crm_common.versioned import Versioned
@@ -58,7 +59,7 @@ async def replace_sale_prices(session: AsyncSession, written: Iterable[Versioned
     await ProductRepository(session).replace_prices(prices)
 
 
-async def list_products(session: AsyncSession, query: ProductQuery) -> dict[str, Any]:
+async def list_products(session: Reads, query: ProductQuery) -> dict[str, Any]:
     """One page of products as the plain data of ``ProductPage``, encoded once by the route (``json_response``)."""
     repo = ProductRepository(session)
     rows, total = await repo.search(query)
@@ -68,7 +69,7 @@ async def list_products(session: AsyncSession, query: ProductQuery) -> dict[str,
     return {"items": items, "total": total, "limit": query.limit, "offset": query.offset}
 
 
-async def get_product(session: AsyncSession, product_id: str) -> dict[str, Any]:
+async def get_product(session: Reads, product_id: str) -> dict[str, Any]:
     """The product with its prices, variants and bundle components as the plain data of ``ProductDetail``;
     NotFound if unknown or deleted."""
     repo = ProductRepository(session)

@@ -7,10 +7,9 @@ from typing import Any, cast
 
 from sqlalchemy import String, Table, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_service.variants.models import VariantRow
-from crm_common.db import fetch
+from crm_common.db import Reads, fetch
 from crm_common.versioned import VersionedTable
 
 variants = cast(Table, VariantRow.__table__)
@@ -34,7 +33,7 @@ NAMES = select(variants.c.id, variants.c.name).where(
 
 
 class VariantRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Reads) -> None:
         self.session = session
 
     async def of_product(self, product_id: str) -> Sequence[Any]:

@@ -26,10 +26,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm_common.db import fetch, like_pattern
+from crm_common.db import Reads, fetch, like_pattern
 from crm_common.versioned import VersionedTable
 from inventory_service.assortment.models import AssortmentRow
 from inventory_service.assortment.repository import folder_subtree
@@ -242,7 +241,7 @@ ROWS_OF = union(_rows_of(StockRow.product_id, "products"), _rows_of(StockRow.ass
 
 
 class StockRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Reads) -> None:
         self.session = session
 
     async def ids_of(self, *, products: Sequence[str] = (), items: Sequence[str] = ()) -> list[str]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from crm_common.db import Reads
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import AssortmentKind, StockLevel
 from crm_common.messaging.consumer import PoisonEvent
@@ -43,14 +42,14 @@ def prepare_stock(event: EventEnvelope) -> Versioned:
     return Versioned(entity_id, event.source_version, row, False, event.occurred_at, level)
 
 
-async def list_stock(session: AsyncSession, query: StockQuery) -> dict[str, Any]:
+async def list_stock(session: Reads, query: StockQuery) -> dict[str, Any]:
     """One page of stock levels as the plain data of ``StockPage``, encoded once by the route
     (crm_common.web.responses)."""
     rows, total = await StockRepository(session).search(query)
     return {"items": [_item(r) for r in rows], "total": total, "limit": query.limit, "offset": query.offset}
 
 
-async def stock_by_store(session: AsyncSession, query: StockQuery) -> dict[str, Any]:
+async def stock_by_store(session: Reads, query: StockQuery) -> dict[str, Any]:
     """One page of ``StoreTotalsPage``: the stock list's rows summed per store."""
     rows, total = await StockRepository(session).totals_by_store(query)
     return {"items": [_totals(r) for r in rows], "total": total, "limit": query.limit, "offset": query.offset}

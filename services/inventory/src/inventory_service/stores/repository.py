@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_common.db import fetch
+from crm_common.db import Reads, fetch
 from crm_common.versioned import VersionedTable
 from inventory_service.stores.models import StoreRow
 
@@ -35,7 +34,7 @@ LISTINGS = {archived: _listing(archived) for archived in (None, True, False)}
 
 
 class StoreRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Reads) -> None:
         self.session = session
 
     async def live(self, *, archived: bool | None, limit: int, offset: int) -> tuple[Sequence[Any], int]:

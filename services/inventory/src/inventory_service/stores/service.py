@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from crm_common.db import Reads
 from crm_common.events.models import Store
 from inventory_service.stores.repository import StoreRepository
 
@@ -24,7 +23,7 @@ def store_row(store: Store) -> dict[str, Any]:
     }
 
 
-async def list_stores(session: AsyncSession, *, archived: bool | None, limit: int, offset: int) -> dict[str, Any]:
+async def list_stores(session: Reads, *, archived: bool | None, limit: int, offset: int) -> dict[str, Any]:
     """One page of stores as the plain data of ``StorePage`` (its rows hold ``StoreOut``'s fields in its order), encoded
     once by the route (crm_common.web.responses)."""
     rows, total = await StoreRepository(session).live(archived=archived, limit=limit, offset=offset)
