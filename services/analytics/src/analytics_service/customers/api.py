@@ -38,12 +38,12 @@ async def get_segments(
     settings, cache = report_context(request)
     window = _window(window_days, as_of, settings)
     params = {"window": window, "segment": segment, "page": (limit, offset)}
-    async with reading(request) as session:
+    async with reading(request) as connection:
         body = await cache.get_or_compute_json(
-            session,
+            connection,
             "segments",
             params,
-            lambda: segments(session, window, segment=segment, limit=limit, offset=offset),
+            lambda: segments(connection, window, segment=segment, limit=limit, offset=offset),
             Segments,
         )
     return EncodedJSON(body)

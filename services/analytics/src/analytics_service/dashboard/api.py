@@ -38,8 +38,8 @@ async def get_dashboard(
         period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
     )
     params = {"current": current, "previous": previous, "top": top}
-    async with reading(request) as session:
+    async with reading(request) as connection:
         body = await cache.get_or_compute_json(
-            session, "dashboard", params, lambda: build_dashboard(session, current, previous, top), Dashboard
+            connection, "dashboard", params, lambda: build_dashboard(connection, current, previous, top), Dashboard
         )
     return EncodedJSON(body)

@@ -43,11 +43,11 @@ async def get_inventory_report(
     window = Period(end - timedelta(days=window_days - 1), end)
     params = {"window": window, "store": store_id, "sort": sort, "dir": direction, "page": (limit, offset)}
 
-    async with reading(request) as session:
+    async with reading(request) as connection:
 
         async def compute() -> dict[str, Any]:
             return await inventory_report(
-                session,
+                connection,
                 settings,
                 window,
                 store_id=store_id,
@@ -57,5 +57,5 @@ async def get_inventory_report(
                 offset=offset,
             )
 
-        body = await cache.get_or_compute_json(session, "inventory_report", params, compute, InventoryReport)
+        body = await cache.get_or_compute_json(connection, "inventory_report", params, compute, InventoryReport)
     return EncodedJSON(body)

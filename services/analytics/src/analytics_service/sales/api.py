@@ -84,11 +84,11 @@ async def get_sales_report(
         "direction": direction,
         "page": None if exporting else (limit, offset),
     }
-    async with reading(request) as session:
+    async with reading(request) as connection:
 
         async def compute() -> dict[str, Any]:
             report = await sales_report(
-                session,
+                connection,
                 current,
                 time=group_by_time,
                 dimension=group_by,
@@ -100,7 +100,7 @@ async def get_sales_report(
             )
             return report.model_dump(mode="json")
 
-        body = await cache.get_or_compute_json(session, "sales_report", params, compute, SalesReport)
+        body = await cache.get_or_compute_json(connection, "sales_report", params, compute, SalesReport)
     if not exporting:
         return EncodedJSON(body)
     report = SalesReport.model_validate_json(body)

@@ -22,5 +22,5 @@ router = APIRouter(
 @router.get("/", response_model=FolderTree)
 async def folder_tree(request: Request) -> EncodedJSON:
     """Show the product folder tree."""
-    async with reading(request) as session:
-        return json_response(await service.folder_tree(session))
+    async with reading(request) as connection:
+        return json_response(await service.folder_tree(connection))

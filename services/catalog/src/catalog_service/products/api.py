@@ -76,12 +76,12 @@ async def list_products(
         limit=page_size,
         offset=offset,
     )
-    async with reading(request) as session:
-        return json_response(await service.list_products(session, query))
+    async with reading(request) as connection:
+        return json_response(await service.list_products(connection, query))
 
 
 @router.get("/{product_id}", response_model=ProductDetail, responses=error_responses(NotFound))
 async def get_product(product_id: str, request: Request) -> EncodedJSON:
     """Show one product with its prices, variants and bundle components."""
-    async with reading(request) as session:
-        return json_response(await service.get_product(session, product_id))
+    async with reading(request) as connection:
+        return json_response(await service.get_product(connection, product_id))

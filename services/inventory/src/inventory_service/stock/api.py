@@ -79,8 +79,8 @@ async def list_stock(
 ) -> EncodedJSON:
     """List stock per product or variant per store, with filters, sorting and pagination."""
     query = filters.query(request, paging, sort)
-    async with reading(request) as session:
-        return json_response(await service.list_stock(session, query))
+    async with reading(request) as connection:
+        return json_response(await service.list_stock(connection, query))
 
 
 @router.get("/stock/by-store", response_model=StoreTotalsPage, responses=error_responses(ValidationFailed))
@@ -88,5 +88,5 @@ async def stock_by_store(request: Request, filters: Annotated[StockFilters, Depe
     """The stock list summed per store (quantities, value at cost, rows below their minimum), with the same
     filters; stores by name."""
     query = filters.query(request, paging)
-    async with reading(request) as session:
-        return json_response(await service.stock_by_store(session, query))
+    async with reading(request) as connection:
+        return json_response(await service.stock_by_store(connection, query))

@@ -35,5 +35,5 @@ async def list_stores(
     page_size = limit if limit is not None else config.default_page_size
     if page_size > config.max_page_size:
         raise ValidationFailed(f"limit must be at most {config.max_page_size}")
-    async with reading(request) as session:
-        return json_response(await service.list_stores(session, archived=archived, limit=page_size, offset=offset))
+    async with reading(request) as connection:
+        return json_response(await service.list_stores(connection, archived=archived, limit=page_size, offset=offset))
