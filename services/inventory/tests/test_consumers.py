@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from inventory_testkit import apply, deleted_event, new_id, product_event, stock_event, variant_event
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_common.db import transaction
@@ -55,6 +55,39 @@ async def test_every_crossing_inside_one_batch_raises_and_clears_as_one_at_a_tim
     )
     assert await _alert_types(sessions, f"{item}:{store}") == ["alert.raised", "alert.cleared", "alert.raised"]
     assert await _stock(sessions, f"{item}:{store}") == {f"{item}:{store}": Decimal(1)}
+
+
+async def test_a_level_and_its_product_in_one_batch_are_written_once_with_the_products_columns(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The level comes first in Kafka order (its topic and the product's are consumed side by side); the run writes
+    the product first, so the level is inserted with its name and minimum and never written again by the copy
+    (PostgreSQL's counts of this transaction's own row writes: one insert, no update)."""
+    item, other, store = new_id(), new_id(), new_id()
+    async with transaction(sessions) as session:
+        await apply_events(
+            session,
+            [
+                stock_event(item, store, 1, "2"),
+                stock_event(other, store, 1, "9"),
+                product_event(item, 1, name="Чай", minimum_stock=Decimal(5)),
+                product_event(other, 1, name="Кофе"),
+            ],
+        )
+        writes = (
+            await session.execute(
+                text(
+                    "SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables "
+                    "WHERE schemaname = 'inventory' AND relname = 'stock'"
+                )
+            )
+        ).one()
+        rows = await session.execute(
+            select(StockRow.assortment_id, StockRow.name, StockRow.catalog_minimum).where(StockRow.store_id == store)
+        )
+        assert sorted(tuple(r) for r in rows) == sorted([(item, "Чай", Decimal(5)), (other, "Кофе", None)])
+    assert tuple(writes) == (2, 0)
+    assert await _alert_types(sessions, f"{item}:{store}") == ["alert.raised"]
 
 
 async def test_a_batch_leaves_the_rows_and_alerts_that_one_event_at_a_time_leaves(

@@ -60,9 +60,13 @@ async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> No
         prepared = ROWS.prepare(run)
         # A level carries its item's and product's names, folder, minimum and deletion (settling reads them, and so
         # does the stock list): written with the level, and copied again onto the levels of an item or product the
-        # run writes.
-        await stock.fill_catalog([level.row for level in prepared.get(STOCK_ROWS, ())])
+        # run writes. The run's stores, folders, products and variants are written first, so a level whose product
+        # comes in the same run is filled from it and written once (the copy then finds nothing to change).
+        levels_of_run = prepared.pop(STOCK_ROWS, [])
         written = {target: await target.write(session, items) for target, items in prepared.items()}
+        if levels_of_run:
+            await stock.fill_catalog([level.row for level in levels_of_run])
+            written[STOCK_ROWS] = await STOCK_ROWS.write(session, levels_of_run)
         levels, of_items = await _concerned(stock, written)
         await stock.copy_catalog(of_items)
         concerned = sorted({*levels, *of_items})
