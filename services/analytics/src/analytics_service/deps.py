@@ -22,7 +22,7 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """For reports: no transaction around their statements, and no writes (crm_common.db.ReadOnlySession)."""
+    """For reports: no transaction around their statements, and no writes (crm_common.db.read_only_engine)."""
     async with read_only_sessions(request.app.state.sessions)() as s:
         yield s
 
@@ -38,7 +38,8 @@ async def cache(request: Request) -> ReportCache:
 
 def report_context(request: Request) -> tuple[AnalyticsSettings, ReportCache]:
     """The settings and the report cache, for the cached report routes: read off the app by the route itself, as it
-    opens its session (crm_common.db.reading), rather than as three dependencies FastAPI solves per request."""
+    opens its read-only connection (crm_common.db.reading), rather than as three dependencies FastAPI solves per
+    request."""
     state = request.app.state
     return state.settings, state.report_cache
 

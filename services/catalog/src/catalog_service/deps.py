@@ -1,4 +1,4 @@
-"""What the routes read of the app: the settings (sessions: crm_common.db.reading)."""
+"""What the routes read of the app: the settings (reads: crm_common.db.reading)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Request-scoped sessions (the hot read routes open theirs: crm_common.db.reading) and settings."""
+"""Request-scoped sessions (the hot read routes open a read-only connection themselves: crm_common.db.reading) and
+settings."""
 
 from __future__ import annotations
 
