@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -58,10 +60,50 @@ def use_test_environment(*, redis: bool = False, extra: Mapping[str, str] | None
     os.environ.update(extra or {})
 
 
+_HANDED_OUT: set[int] = set()
+_HANDING_OUT = threading.Lock()
+_LOWEST = 10_000
+
+
 def free_port() -> int:
+    """A port of 127.0.0.1 nothing is bound to, never one this process handed out before.
+
+    Taken below the kernel's range for the local ports of outgoing connections when there is room there: a port found
+    by binding port 0 comes from that range, where a client's connection (Kafka's, PostgreSQL's) can take it before
+    the server it was meant for binds, and where the kernel hands the same port out again once the probe is closed —
+    two services of one test system were once given one port, and the second exited on "address already in use".
+    """
+    ephemeral_low, _ = _ephemeral_range()
+    with _HANDING_OUT:
+        for _ in range(1_000):
+            port = random.randrange(_LOWEST, ephemeral_low) if ephemeral_low - _LOWEST >= 1_000 else _kernel_port()  # noqa: S311
+            if port not in _HANDED_OUT and _bindable(port):
+                _HANDED_OUT.add(port)
+                return port
+    raise RuntimeError(f"no free port found on 127.0.0.1 ({len(_HANDED_OUT)} handed out by this process)")
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32_768, 60_999  # Linux's default
+
+
+def _kernel_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @contextlib.contextmanager

@@ -1,0 +1,42 @@
+"""Ports for the processes of a test system: distinct, free, and out of the way of outgoing connections."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from crm_testing import free_port, infra
+from crm_testing.infra import _ephemeral_range
+
+
+def test_ports_handed_out_are_never_handed_out_again() -> None:
+    ports = [free_port() for _ in range(3_000)]
+    assert len(set(ports)) == len(ports)
+
+
+def test_a_port_handed_out_can_be_bound_and_lies_below_the_range_of_outgoing_connections() -> None:
+    low, _ = _ephemeral_range()
+    port = free_port()
+    assert port < low
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen()
+
+
+def test_a_port_something_listens_on_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    low, _ = _ephemeral_range()
+    with socket.socket() as taken:
+        busy = next(p for p in range(low - 1, 10_000, -1) if _binds(taken, p))
+        taken.listen()
+        picks = iter([busy, busy, busy - 1])
+        monkeypatch.setattr(infra.random, "randrange", lambda *_: next(picks))
+        assert free_port() == busy - 1
+
+
+def _binds(sock: socket.socket, port: int) -> bool:
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    return True
