@@ -7,20 +7,26 @@ raw consume of the same topics by the same Kafka client library (aiokafka), in o
    connector does not pace itself) is synced in full by the connector while catalog, inventory and analytics are
    not running: their topics fill up. The connector's peak RSS meanwhile is printed (it follows the largest
    document it holds).
-2. Each consuming service is then started alone (so it has the machine to itself) and timed from the first event its
-   consumers handled to the last (its /metrics, polled every 100 ms; the start-up and group join before it are printed
-   apart): events/s, and for analytics positions/s (the positions of the documents on its topics).
+2. Each consuming service is then started alone (so it has the machine to itself, once the machine is idle and the
+   database vacuumed: ``quiet``) and timed from the first event its consumers handled to the last (its /metrics,
+   polled every 100 ms; the start-up and group join before it are printed apart): events/s, and for analytics
+   positions/s (the positions of the documents on its topics).
 3. Ceiling, same run, right after each service: the topic partitions that service's group committed, read from the
    beginning by a fresh aiokafka consumer group, every value decoded with orjson, offsets committed per batch:
    records/s.
    Where the CPU went meanwhile is printed per event: the service's process, PostgreSQL's processes, the Kafka
    broker, and how many of the machine's cores were busy (from /proc): what a faster service could still gain.
-   With ``--before GIT_REF``, each service is first drained as of that commit (its sources from ``git archive``
-   first on ``PYTHONPATH``, a consumer group of its own), then its schema emptied, then drained as it is now: the
-   ratio of the two is the change's, measured over the same topics in the same run. The order is not neutral: an
-   A/A run (``--before HEAD``, the same code twice) gave inventory 0.75×, analytics 0.90×, catalog 1.01× on this
-   machine (the second drain, over the emptied schema, is slower by itself), so hold a change's ratio against an
-   A/A run's.
+   With ``--before GIT_REF``, each service is drained four times, in the order: as of that commit (its sources from
+   ``git archive`` first on ``PYTHONPATH``), as it is now, as it is now again, as of that commit again; each drain in
+   a consumer group of its own, into a database of its own freshly migrated, after the run's database was vacuumed
+   and no autovacuum worker ran. The ratio of the two sides' totals is the change's, measured over the same topics in
+   the same run. Both precautions are measured: with one drain each, the second into the run's database over a
+   schema emptied by ``TRUNCATE``, an A/A run (``--before HEAD``, the same code on both sides) gave inventory 0.75×;
+   each into a fresh database, but still one each, 0.95-1.28×. With four drains, three A/A runs at ``medium`` gave
+   catalog 1.10, 1.12, 0.85×, inventory 1.02, 0.97, 1.14×, analytics 0.97, 1.14, 1.12×: single drains of the same
+   code differ by up to ±20% on this machine, so one run resolves a change of about 15% or more, no finer. Every
+   topic is read once before the first drain (a warm-up, added after those runs: the run's very first drain had been
+   its service's slowest in three runs of four).
 4. With ``--replicas 1,2,3``: after that, each consuming service again, from an emptied schema and a fresh consumer
    group, as that many processes in one group (the way `replicas: N` runs it), timed like step 2 over the sum of
    their /metrics (a record redelivered by a rebalance counts again, and the number of such repeats is printed).
@@ -56,6 +62,7 @@ from before_ref import before_path, unpack
 from http_load import cpu_seconds
 from memory_rss import RssSampler
 from pipeline_system import (
+    BIN,
     CONNECTOR,
     PORT_VARIABLES,
     System,
@@ -63,6 +70,7 @@ from pipeline_system import (
     bench_system,
     finished_full_sync,
     free_port,
+    fresh_database,
     start_connector,
     wait_ready,
 )
@@ -92,11 +100,23 @@ def consumed(url: str) -> float:
     return sum(float(m.group(1)) for m in re.finditer(r"^crm_events_consumed_total\{[^}]*\} ([0-9.eE+]+)$", text, re.M))
 
 
-def machine_busy() -> float:
-    """CPU seconds the whole machine spent busy (every core, everything but idle and I/O wait), from /proc/stat."""
+def machine_busy(*, waiting: bool = False) -> float:
+    """CPU seconds the whole machine spent busy (every core, everything but idle and I/O wait), from /proc/stat; with
+    ``waiting`` the seconds spent in I/O wait counted too."""
     with open("/proc/stat") as f:
         fields = [int(v) for v in f.readline().split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    return (sum(fields[:8]) - fields[3] - (0 if waiting else fields[4])) / os.sysconf("SC_CLK_TCK")
+
+
+async def machine_idle(timeout: float = 60, cores: float = 0.25) -> None:
+    """Wait until a second passes with the machine busy (I/O wait included) less than ``cores``: after the sync, the
+    writes of its ~200,000 events still reaching the disk made the first drain the slowest in every A/A run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = machine_busy(waiting=True)
+        await asyncio.sleep(1.0)
+        if machine_busy(waiting=True) - before < cores:
+            return
 
 
 def infrastructure_pids() -> dict[str, list[int]]:
@@ -150,6 +170,11 @@ class CpuSplit:
         return f"CPU per event (µs): {parts}; the machine busy {cores:.2f} of {os.cpu_count()} cores"
 
 
+# What a drain gives: seconds from spawn to its first events handled, seconds from then to its last, events handled in
+# that time, records on the partitions its group read, the CPU spent.
+Drained = tuple[float, float, int, int, CpuSplit]
+
+
 def watch(
     sut: System, names: list[str], group: str, label: str, timeout: float
 ) -> tuple[float, float, float, int, CpuSplit]:
@@ -201,7 +226,7 @@ def drain(
     name: str | None = None,
     group: str | None = None,
     extra_env: dict[str, str] | None = None,
-) -> tuple[float, float, int, int, CpuSplit]:
+) -> Drained:
     """Start ``service`` (as process ``name``, in consumer group ``group``: both the service's name by default);
     (seconds from spawn to the first events it handled, seconds from then to its last, events handled in that time,
     records on the partitions its group read, the CPU spent), polled by ``watch``. With ``spy``, py-spy samples the
@@ -226,15 +251,30 @@ def drain(
     return first - spawned, last - first, int(handled), records, cpu
 
 
-def drain_before(sut: System, service: str, sources: Path, spy: Path | None) -> tuple[float, int, CpuSplit]:
-    """``service`` as of the ``--before`` ref (its sources under ``sources``) drained like ``drain`` in a group of its
-    own, then stopped and its schema emptied for the current one: (seconds, events handled, CPU spent)."""
-    name = f"{service}-before"
-    path = before_path({}, sources, CONSUMERS)
-    _joined, seconds, timed, _records, cpu = drain(sut, service, spy=spy, name=name, group=name, extra_env=path)
-    sut.kill(name, signal.SIGTERM)
-    asyncio.run(empty_schema(sut.env["DATABASE_URL"], service))
-    return seconds, timed, cpu
+def drain_fresh(
+    sut: System, service: str, spy: Path | None, *, name: str, extra_env: dict[str, str] | None = None
+) -> Drained:
+    """``drain`` (process and consumer group ``name``) into a database of its own, freshly migrated by the current
+    code, after ``quiet``; the process stopped and the database dropped after. With ``--before`` every drain of a
+    service runs this way, so that each starts from the same state (see the module's description)."""
+    settled = asyncio.run(quiet(sut.database_url))
+    with fresh_database(sut.database_url) as url:
+        migrate = subprocess.run(
+            [str(BIN / f"crm-{service}"), "migrate"],
+            env={**sut.env, "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if migrate.returncode != 0:
+            output = migrate.stdout + migrate.stderr
+            raise SystemExit(f"crm-{service} migrate of a fresh database failed:\n{output}")
+        env = {**(extra_env or {}), "DATABASE_URL": url}
+        try:
+            return drain(sut, service, spy=spy, name=name, group=name, extra_env=env)
+        finally:
+            sut.kill(name, signal.SIGTERM)
+            print(f"{name}: drained into a fresh database after {settled:.1f}s waiting for a quiet machine")
 
 
 async def empty_schema(database_url: str, schema: str) -> None:
@@ -249,6 +289,32 @@ async def empty_schema(database_url: str, schema: str) -> None:
             await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
         await connection.close()
+
+
+async def quiet(database_url: str, timeout: float = 180) -> float:
+    """Wait for an idle machine, vacuum and analyze every table of the run's database, wait until no autovacuum worker
+    runs on the server and for an idle machine again: seconds taken. Called before each timed drain, so that none
+    shares the machine with the clean-up of the writes before it (the sync's, or the previous drain's)."""
+    started = time.monotonic()
+    await machine_idle()
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        tables = await connection.fetch(
+            "SELECT schemaname, tablename FROM pg_tables WHERE tableowner = current_user "
+            "AND schemaname NOT IN ('pg_catalog', 'information_schema')"
+        )
+        if tables:
+            names = ", ".join(f'"{t["schemaname"]}"."{t["tablename"]}"' for t in tables)
+            await connection.execute(f"VACUUM (ANALYZE) {names}")
+        workers = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+        while time.monotonic() - started < timeout:
+            if not await connection.fetchval(workers):
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await connection.close()
+    await machine_idle()
+    return time.monotonic() - started
 
 
 def drain_replicas(sut: System, service: str, replicas: int, timeout: float = 3600) -> tuple[float, int, int]:
@@ -282,6 +348,18 @@ async def record_count(servers: str, partitions: list[TopicPartition]) -> int:
         # aiokafka's group-less consumer can raise CancelledError from its own coordinator task while stopping
         with contextlib.suppress(asyncio.CancelledError):
             await consumer.stop()
+
+
+async def run_partitions(servers: str, prefix: str) -> list[TopicPartition]:
+    """Every partition of the run's topics (those named with ``prefix``)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        described = await admin.describe_topics(names) if names else []
+    finally:
+        await admin.close()
+    return sorted(TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"])
 
 
 async def raw_consume(servers: str, partitions: list[TopicPartition]) -> tuple[int, int, float]:
@@ -353,12 +431,26 @@ def main() -> None:
                 "baseline_name": "its RSS just after start",
             }
         )
+        # Every topic read once before the timed drains: in three A/A runs the very first drain of the run was the
+        # slowest of its service's four (catalog: 4,533-4,714 events/s against 5,013-7,247 for the other three).
+        warm = asyncio.run(raw_consume(servers, asyncio.run(run_partitions(servers, sut.topic_prefix))))
+        print(f"warm-up: the run's {warm[0]} records read once in {warm[2]:.1f}s before the drains")
         sources = Path(tempfile.mkdtemp(prefix="consumer-before-")) / "src"
         if args.before:
             unpack(args.before, sources, CONSUMERS)
         for service in CONSUMERS:
-            before = drain_before(sut, service, sources, args.py_spy) if args.before else None
-            joined, seconds, timed, records, cpu = drain(sut, service, spy=args.py_spy)
+            before: tuple[Drained, Drained] | None = None
+            again: Drained | None = None
+            if args.before:  # in the order before, after, after, before: what the order adds cancels out
+                path = before_path({}, sources, CONSUMERS)
+                opening = drain_fresh(sut, service, args.py_spy, name=f"{service}-before", extra_env=path)
+                joined, seconds, timed, records, cpu = drain_fresh(sut, service, args.py_spy, name=service)
+                again = drain_fresh(sut, service, None, name=f"{service}-again")
+                before = (opening, drain_fresh(sut, service, None, name=f"{service}-before-again", extra_env=path))
+            else:
+                settled = asyncio.run(quiet(sut.database_url))
+                joined, seconds, timed, records, cpu = drain(sut, service, spy=args.py_spy)
+                print(f"{service}: drained after {settled:.1f}s waiting for a quiet machine")
             partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + service))
             raw_records, positions, raw_seconds = asyncio.run(raw_consume(servers, partitions))
             sut.kill(service, signal.SIGTERM)  # idle now, but its polls and probes would share the next one's cores
@@ -374,19 +466,23 @@ def main() -> None:
                 f"({rate / ceiling:.2f}×)"
             )
             print(f"{service}: {cpu.per_event(timed, seconds)}")
-            if before is not None:
-                before_rate = before[1] / before[0]
+            if before is not None and again is not None:
+                before_rate = sum(b[2] for b in before) / sum(b[1] for b in before)
+                after_rate = (timed + again[2]) / (seconds + again[1])
                 print(
-                    f"{service} as of {args.before}: {before[1]} events in {before[0]:.2f}s = {before_rate:,.0f} "
-                    f"events/s (after/before {rate / before_rate:.2f}×); {before[2].per_event(before[1], before[0])}"
+                    f"{service} as of {args.before}: {before[0][2] / before[0][1]:,.0f} then "
+                    f"{before[1][2] / before[1][1]:,.0f} events/s; as it is: {rate:,.0f} then "
+                    f"{again[2] / again[1]:,.0f} events/s (drained before, after, after, before); after/before "
+                    f"{after_rate / before_rate:.2f}×; first drain as of {args.before}: "
+                    f"{before[0][4].per_event(before[0][2], before[0][1])}"
                 )
                 lines.append(
                     {
                         "name": f"{service} steady-state consume ({args.scale}), after vs before",
-                        "value": rate,
+                        "value": after_rate,
                         "unit": "events/s",
                         "baseline": before_rate,
-                        "baseline_name": f"as of {args.before}, same run",
+                        "baseline_name": f"as of {args.before}, same run (two drains each, ABBA)",
                     }
                 )
             lines.append(

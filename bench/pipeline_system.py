@@ -42,6 +42,7 @@ from moysklad_simulator import Settings as SimSettings  # noqa: E402
 from moysklad_simulator.testing import RunningSimulator, serve_in_thread  # noqa: E402
 
 ADMIN = e2e_harness.ADMIN
+BIN = e2e_harness.BIN  # this environment's console scripts (crm-<service>)
 PORT_VARIABLES = e2e_harness.PORT_VARIABLES  # for the benchmarks that start more processes of a service
 # SIGTERM (a runner's timeout) unwinds like Ctrl-C, so the service processes are stopped and the database dropped.
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
