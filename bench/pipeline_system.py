@@ -37,6 +37,7 @@ from e2e_harness import (  # noqa: E402
 )
 
 from crm_testing import free_port  # noqa: E402
+from crm_testing.kafka import delete_run_topics  # noqa: E402
 from gateway_service.health.lag import consumer_lag  # noqa: E402
 from moysklad_simulator import Settings as SimSettings  # noqa: E402
 from moysklad_simulator.testing import RunningSimulator, serve_in_thread  # noqa: E402
@@ -95,6 +96,10 @@ def bench_system(
                 yield sut, sim
             finally:
                 sut.stop()
+                try:
+                    asyncio.run(delete_run_topics(prefix, env["KAFKA_BOOTSTRAP_SERVERS"]))
+                except Exception as exc:  # cleanup only; never hide the run's own result
+                    print(f"(could not delete the run's topics {prefix}*: {exc})")
 
 
 def start_connector(sut: System) -> float:

@@ -19,6 +19,8 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from crm_testing.kafka import delete_run_topics
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SUITES = [
     "libs/common/tests",
@@ -49,27 +51,6 @@ def totals(junit: Path) -> dict[str, int]:
     return counts
 
 
-async def delete_topics(prefix: str) -> None:
-    """Delete the suite's topics and consumer groups, so test runs do not pile up in a shared (dev) cluster."""
-    from aiokafka.admin import AIOKafkaAdminClient
-    from aiokafka.protocol.admin import DeleteGroupsRequest
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
-    try:
-        await admin.start()
-        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
-        if names:
-            await admin.delete_topics(names)
-        groups = [str(g[0]) for g in await admin.list_consumer_groups() if str(g[0]).startswith(prefix)]
-        if groups:
-            # aiokafka has no delete_consumer_groups; the request itself is simple. Any broker of a single-node
-            # cluster is the coordinator; on a larger one a group it does not coordinate is just left behind.
-            node = admin._client.get_random_node()
-            await admin._client.send(node, DeleteGroupsRequest(groups))
-    finally:
-        await admin.close()
-
-
 def run_suite(path: str, extra: list[str], out: Path) -> tuple[int, dict[str, int], float]:
     prefix = f"test-{uuid.uuid4().hex[:8]}."
     junit = out / (path.replace("/", "_") + ".xml")
@@ -80,7 +61,7 @@ def run_suite(path: str, extra: list[str], out: Path) -> tuple[int, dict[str, in
     cmd = [sys.executable, "-m", "pytest", path, "-q", f"--junitxml={junit}", *extra]
     code = subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode
     try:
-        asyncio.run(delete_topics(prefix))
+        asyncio.run(delete_run_topics(prefix))
     except Exception as exc:  # cleanup only; never hide the tests' own result
         print(f"(could not delete test topics {prefix}*: {exc})")
     return code, totals(junit), time.monotonic() - start
