@@ -431,8 +431,8 @@ def main() -> None:
                 "baseline_name": "its RSS just after start",
             }
         )
-        # Every topic read once before the timed drains: in three A/A runs the very first drain of the run was the
-        # slowest of its service's four (catalog: 4,533-4,714 events/s against 5,013-7,247 for the other three).
+        # Every topic read once before the timed drains: in three A/A runs of four, the run's very first drain was its
+        # service's slowest (catalog: 4,533-4,714 events/s; its other drains 5,013-7,247).
         warm = asyncio.run(raw_consume(servers, asyncio.run(run_partitions(servers, sut.topic_prefix))))
         print(f"warm-up: the run's {warm[0]} records read once in {warm[2]:.1f}s before the drains")
         sources = Path(tempfile.mkdtemp(prefix="consumer-before-")) / "src"
