@@ -26,12 +26,22 @@ def test_a_port_handed_out_can_be_bound_and_lies_below_the_range_of_outgoing_con
 
 def test_a_port_something_listens_on_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
     low, _ = _ephemeral_range()
+    draw = infra.random.randrange
     with socket.socket() as taken:
         busy = next(p for p in range(low - 1, 10_000, -1) if _binds(taken, p))
         taken.listen()
-        picks = iter([busy, busy, busy - 1])
-        monkeypatch.setattr(infra.random, "randrange", lambda *_: next(picks))
-        assert free_port() == busy - 1
+        drawn: list[int] = []
+        forced = iter([busy, busy])  # the busy port drawn twice, then the real draws
+
+        def randrange(*bounds: int) -> int:
+            drawn.append(next(forced, None) or draw(*bounds))
+            return drawn[-1]
+
+        monkeypatch.setattr(infra.random, "randrange", randrange)
+        port = free_port()
+        assert drawn[:2] == [busy, busy]
+        assert port != busy
+        assert port == drawn[-1]
 
 
 def _binds(sock: socket.socket, port: int) -> bool:
