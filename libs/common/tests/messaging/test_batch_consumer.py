@@ -7,6 +7,7 @@ and really go through the batch path (the handler records the batches it is give
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -25,7 +26,7 @@ from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import Folder
 from crm_common.events.topics import DEAD_LETTER, FOLDERS
 from crm_common.messaging.broker import ensure_topics, make_broker
-from crm_common.messaging.consumer import EventConsumer, PoisonEvent
+from crm_common.messaging.consumer import EventConsumer, PoisonEvent, split_lanes
 from crm_common.messaging.inbox import inbox_table
 from crm_common.messaging.publisher import EventPublisher
 from crm_common.versioned import VersionedBatch, VersionedTable, upsert_route
@@ -94,26 +95,26 @@ async def own_topics() -> AsyncIterator[None]:
     os.environ["KAFKA_TOPIC_PREFIX"] = previous
 
 
-async def publish(*messages: EventEnvelope | bytes) -> None:
-    """Everything to partition 0, so one fetch returns it in this order."""
+async def publish(*messages: EventEnvelope | bytes, partition: int = 0) -> None:
+    """Everything to one partition (0 unless told), so one fetch returns it in this order."""
     producer = AIOKafkaProducer(bootstrap_servers=kafka_servers(), acks="all")
     await producer.start()
     try:
         for m in messages:
             value = m.to_bytes() if isinstance(m, EventEnvelope) else m
-            await producer.send_and_wait(FOLDERS.name, value, key=b"k", partition=0)
+            await producer.send_and_wait(FOLDERS.name, value, key=b"k", partition=partition)
     finally:
         await producer.stop()
 
 
 @asynccontextmanager
 async def running(
-    sessions: Callable[[], AsyncSession], recorder: Recorder, max_records: int = 100
+    sessions: Callable[[], AsyncSession], recorder: Recorder, max_records: int = 100, lanes: int = 1
 ) -> AsyncIterator[EventConsumer]:
     """Run a batch consumer (a group of its own) until the block ends."""
     broker = make_broker(kafka_servers(), "common-batch-test")
     consumer = EventConsumer(broker, sessions, inbox, f"batch-{uuid.uuid4().hex[:8]}", backoff=0.01)  # type: ignore[arg-type]
-    consumer.subscribe_batch([FOLDERS], recorder, max_records=max_records, batch_timeout_ms=500)
+    consumer.subscribe_batch([FOLDERS], recorder, max_records=max_records, batch_timeout_ms=500, lanes=lanes)
     await broker.start()
     try:
         yield consumer
@@ -362,3 +363,165 @@ async def test_events_applied_one_at_a_time_after_a_poison_are_planned_for_their
         await dead_letters(expect=1)
     assert len(recorder.batches) > 1  # the batch, then its events one at a time
     assert set(recorder.modes) == {"force_custom_plan"}
+
+
+# --- Lanes: a batch split by partition, the parts applied side by side -------------------------------------------
+
+
+async def publish_lanes(
+    tag: str, partitions: int = 2, entities: int = 3, versions: int = 3, name: Callable[[str], str] = str
+) -> list[str]:
+    """On each of ``partitions`` partitions, ``entities`` entities (each keyed by its id, as the publisher keys)
+    with ``versions`` versions each, interleaved; their ids. Version ``v`` of entity ``i`` is named ``name(i)`` if it
+    is the last, else ``"<i> v<v>"``: only an entity whose versions applied in order ends with ``name(i)``."""
+    ids: list[str] = []
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_servers(), acks="all")
+    await producer.start()
+    try:
+        for p in range(partitions):
+            ours = [f"{tag}-p{p}-{i}" for i in range(entities)]
+            for v in range(1, versions + 1):
+                for i in ours:
+                    event = folder_event(i, name(i) if v == versions else f"{i} v{v}", version=v)
+                    await producer.send_and_wait(FOLDERS.name, event.to_bytes(), key=i.encode(), partition=p)
+            ids += ours
+    finally:
+        await producer.stop()
+    return ids
+
+
+class Overlapping(Recorder):
+    """Each handler call waits (up to 3 s) until another call has begun while it is still open, which only calls
+    running side by side see (``overlapped``). Remembers each call's transaction id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open = 0
+        self.overlapped = asyncio.Event()
+        self.transactions: list[int] = []
+
+    async def __call__(self, session: AsyncSession, events: list[EventEnvelope]) -> None:
+        self.open += 1
+        if self.open > 1:
+            self.overlapped.set()
+        try:
+            self.transactions.append((await session.execute(text("SELECT txid_current()"))).scalar_one())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.overlapped.wait(), 3)
+            await super().__call__(session, events)
+        finally:
+            self.open -= 1
+
+
+async def test_lanes_apply_a_batch_in_transactions_side_by_side_each_partition_whole_and_in_order(  # type: ignore[no-untyped-def]
+    engine, own_topics
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    ids = await publish_lanes(tag, name=lambda i: f"name {i}")
+    recorder = Overlapping()
+    async with running(session_factory(engine), recorder, max_records=100, lanes=2):
+        applied = await wait_for_ids(engine, ids)
+        letters = await dead_letters(expect=0, idle=1.0)
+    assert applied == {i: f"name {i}" for i in ids}
+    assert letters == []
+    assert recorder.overlapped.is_set()
+    assert len(set(recorder.transactions)) == len(recorder.transactions) > 1  # a transaction of its own per lane
+    seen = [i for batch in recorder.batches for i in batch]
+    assert sorted(seen) == sorted(ids * 3)  # each version once
+    for batch in recorder.batches:  # one entity's versions never split between two lanes of one batch
+        assert all(batch.count(i) in (0, 3) for i in ids)
+
+
+async def test_a_lane_that_failed_on_the_database_comes_again_with_its_batch_and_every_event_applies_once(  # type: ignore[no-untyped-def]
+    engine, own_topics
+) -> None:
+    """The first session reaches no database: its lane fails while the other commits; the whole batch is
+    redelivered, the committed lane's events are found in the inbox and not applied again."""
+    tag = uuid.uuid4().hex[:6]
+    ids = await publish_lanes(tag, name=lambda i: f"name {i}")
+    nowhere = create_engine(f"postgresql+asyncpg://crm:crm@127.0.0.1:{free_port()}/crm_test", SCHEMA)
+    recorder = Recorder()
+    try:
+        async with running(FailingFirst(session_factory(nowhere), session_factory(engine), 1), recorder, lanes=2):
+            applied = await wait_for_ids(engine, ids)
+        letters = await dead_letters(expect=0, idle=1.0)
+    finally:
+        await nowhere.dispose()
+    assert applied == {i: f"name {i}" for i in ids}
+    assert letters == []
+    assert sorted(i for batch in recorder.batches for i in batch) == sorted(ids * 3)  # each version applied once
+
+
+async def test_a_poison_event_in_one_lane_is_dead_lettered_alone_and_every_other_event_applies(  # type: ignore[no-untyped-def]
+    engine, own_topics
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    poison = f"{tag}-p1-2"  # its last version
+    ids = await publish_lanes(tag, name=lambda i: "poison" if i == poison else f"name {i}")
+    good = [i for i in ids if i != poison]
+    recorder = Recorder()
+    async with running(session_factory(engine), recorder, lanes=2):
+        applied = await wait_for_ids(engine, good)
+        letters = await dead_letters(expect=1)
+    assert applied == {i: f"name {i}" for i in good}
+    assert [h["dlq_reason"] for h in letters] == ["unapplicable"]
+    assert await names(engine, [poison]) == {poison: f"{poison} v2"}  # its versions before the poison applied
+
+
+def test_split_lanes_keeps_each_keys_records_whole_and_in_order_and_evens_the_parts() -> None:
+    class Record:
+        def __init__(self, topic: str, partition: int, key: bytes | None) -> None:
+            self.topic, self.partition, self.key = topic, partition, key
+
+    sizes = {("a", 0, b"x"): 7, ("a", 0, b"y"): 3, ("b", 1, b"x"): 3, ("a", 2, None): 1, ("a", 3, None): 1}
+    batch: list[Any] = []
+    for n in range(max(sizes.values())):  # interleaved, the way a fetch of several keys and partitions comes
+        for (topic, partition, key), size in sizes.items():
+            if n < size:
+                batch.append((Record(topic, partition, key), b"", (topic, partition, key, n)))
+    parts = split_lanes(batch, 2)
+    assert sorted(len(p) for p in parts) == [7, 8]
+    for part in parts:
+        for group in {(r.topic, r.partition, r.key) for r, _, _ in part}:
+            kept = [e for r, _, e in part if (r.topic, r.partition, r.key) == group]
+            assert kept == [(*group, n) for n in range(sizes[group])]  # whole and in order
+    assert sorted(e for part in parts for _, _, e in part) == sorted(e for _, _, e in batch)
+    assert len(split_lanes(batch, 8)) == 5  # never more parts than keys (keyless records: per partition)
+    assert len(split_lanes(batch, 1)) == 1
+
+
+class CrossLocking(Recorder):
+    """The first two calls take two advisory locks in opposite orders, each waiting for the other to hold its
+    first: a deadlock PostgreSQL breaks by rolling one of them back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.both_hold_one = asyncio.Event()
+        self.holding = 0
+
+    async def __call__(self, session: AsyncSession, events: list[EventEnvelope]) -> None:
+        self.calls += 1
+        if self.calls <= 2:
+            first, second = (1, 2) if self.calls == 1 else (2, 1)
+            await session.execute(text("SELECT pg_advisory_xact_lock(7301, :k)"), {"k": first})
+            self.holding += 1
+            if self.holding == 2:
+                self.both_hold_one.set()
+            with contextlib.suppress(TimeoutError):  # not side by side: no deadlock, and the count below fails
+                await asyncio.wait_for(self.both_hold_one.wait(), 5)
+            await session.execute(text("SELECT pg_advisory_xact_lock(7301, :k)"), {"k": second})
+        await super().__call__(session, events)
+
+
+async def test_a_lane_rolled_back_by_a_deadlock_is_tried_again_as_a_batch(engine, own_topics) -> None:  # type: ignore[no-untyped-def]
+    tag = uuid.uuid4().hex[:6]
+    ids = await publish_lanes(tag, partitions=1, entities=2, versions=2, name=lambda i: f"name {i}")
+    recorder = CrossLocking()
+    async with running(session_factory(engine), recorder, lanes=2):
+        applied = await wait_for_ids(engine, ids)
+        letters = await dead_letters(expect=0, idle=1.0)
+    assert applied == {i: f"name {i}" for i in ids}
+    assert letters == []
+    assert recorder.calls == 3  # two lanes, and the one PostgreSQL rolled back once more
+    assert sorted(recorder.batches) == [[ids[0]] * 2, [ids[1]] * 2]  # each lane applied whole, never event by event

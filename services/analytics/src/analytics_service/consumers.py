@@ -60,6 +60,12 @@ def register(
         await hold_projection_lock(session)
         await batch(session, events)
 
-    consumer.subscribe_batch(PROJECTION_TOPICS, live, event_types=batch.event_types, max_records=settings.consume_batch)
+    consumer.subscribe_batch(
+        PROJECTION_TOPICS,
+        live,
+        event_types=batch.event_types,
+        max_records=settings.consume_batch,
+        lanes=settings.consume_lanes,
+    )
     consumer.subscribe_batch(ALERT_TOPICS, apply_alerts, event_types=ALERT_HANDLERS.keys())
     return consumer

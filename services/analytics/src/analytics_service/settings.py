@@ -45,6 +45,14 @@ class AnalyticsSettings(ServiceSettings):
     consume_batch: int = Field(
         default=500, ge=1, le=10_000, description="Most projection events the live consumer applies per transaction."
     )
+    consume_lanes: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        # 1: its documents all take the sales rollups' lock, so a second lane waits for the first; measured at
+        # `medium` (bench/consumer_throughput.py), two lanes gave 0.89x of one.
+        description="Parts of a batch (by record key) applied side by side, each in its own transaction.",
+    )
     replay_batch: int = Field(default=2000, ge=1, le=100_000, description="Events per transaction during a rebuild.")
 
     @field_validator("timezone")

@@ -55,5 +55,6 @@ def register_consumers(
         apply_events,
         event_types=ROWS.event_types,
         max_records=settings.consume_batch,
+        lanes=settings.consume_lanes,
     )
     return consumer

@@ -126,5 +126,11 @@ def register_consumers(
     consumer = EventConsumer(broker, sessions, inbox, settings.consumer_group)
     # One transaction, one inbox statement and one write per table per batch; a poison event falls back to
     # one-by-one and is dead-lettered alone (crm_common.messaging.consumer).
-    consumer.subscribe_batch(TOPICS, apply_events, event_types=ROWS.event_types, max_records=settings.consume_batch)
+    consumer.subscribe_batch(
+        TOPICS,
+        apply_events,
+        event_types=ROWS.event_types,
+        max_records=settings.consume_batch,
+        lanes=settings.consume_lanes,
+    )
     return consumer

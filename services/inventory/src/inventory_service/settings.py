@@ -21,6 +21,12 @@ class InventorySettings(ServiceSettings):
     consume_batch: int = Field(
         default=500, ge=1, le=10_000, description="Most events the consumer applies per transaction."
     )
+    consume_lanes: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Parts of a batch (by record key) applied side by side, each in its own transaction.",
+    )
     create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
     outbox_interval: timedelta = Field(default=timedelta(milliseconds=500), description="Outbox relay poll period.")
     default_page_size: int = Field(default=50, ge=1, le=1000)

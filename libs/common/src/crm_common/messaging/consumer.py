@@ -58,6 +58,16 @@ class PoisonEvent(Exception):
     """The event is well-formed but can never be applied (e.g. a reference that cannot exist)."""
 
 
+# SQLSTATEs of a transaction PostgreSQL rolled back for what ran beside it (a deadlock, a serialization failure): the
+# same transaction tried again succeeds.
+_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, DBAPIError) and getattr(orig, "sqlstate", None) in _CONFLICTS
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError | ConnectionError | OSError | TimeoutError):
         return True
@@ -84,6 +94,27 @@ async def claim_many(
 async def _raw_bodies(message: Any) -> Any:
     """Skip FastStream's JSON decoding of a batch: ``handle_batch`` parses each record, and junk must reach it."""
     return message.body
+
+
+def split_lanes(
+    parsed: list[tuple[Any, bytes, EventEnvelope]], lanes: int
+) -> list[list[tuple[Any, bytes, EventEnvelope]]]:
+    """Split a batch into at most ``lanes`` parts, each record key's records (one entity's: the publisher keys by
+    entity id) whole and in order in one part, the parts as even in records as that allows (the largest key first,
+    to the part holding fewest). Records without a key stay together per partition.
+
+    Kafka orders one key's records and nothing else: records of two keys may share a partition or not (by their
+    hash and the partition count), so no consumer relies on their relative order, and a batch's keys can be applied
+    side by side."""
+    by_key: dict[tuple[str, int, bytes | None], list[tuple[Any, bytes, EventEnvelope]]] = {}
+    for item in parsed:
+        record = item[0]
+        key = record.key
+        by_key.setdefault((record.topic, -1 if key is not None else record.partition, key), []).append(item)
+    parts: list[list[tuple[Any, bytes, EventEnvelope]]] = [[] for _ in range(min(lanes, len(by_key)))]
+    for records in sorted(by_key.values(), key=len, reverse=True):
+        min(parts, key=len).extend(records)
+    return parts
 
 
 class EventConsumer:
@@ -194,6 +225,7 @@ class EventConsumer:
         event_types: Collection[str] | None = None,
         max_records: int = 500,
         batch_timeout_ms: int = 200,
+        lanes: int = 1,
     ) -> None:
         """Register one subscriber that applies up to ``max_records`` events in one transaction.
 
@@ -206,7 +238,17 @@ class EventConsumer:
 
         ``handler`` gets the new events in Kafka order (per partition). ``event_types`` limits what is accepted
         (default: every type the topics carry).
+
+        ``lanes`` > 1 splits each batch by record key into that many parts applied side by side, each in its own
+        transaction (`split_lanes`): while PostgreSQL works on one part's statements, this process prepares
+        another's. Replicas, each owning some of the partitions, apply events of different keys side by side too,
+        so ``handler`` must already be safe for it (every consuming service is: it runs as several replicas). The
+        batch is acknowledged once every lane has committed; a lane that fails alone is redelivered with the batch,
+        its committed siblings' events then found in the inbox. A lane rolled back by a deadlock or a serialization
+        failure (with a lane beside it, or a replica) is tried again at once.
         """
+        if lanes < 1:
+            raise ValueError(f"lanes must be at least 1, got {lanes}")
         by_name = {topic.name: topic for topic in topics}
         accepted = set(event_types) if event_types is not None else {t for tp in by_name.values() for t in tp.events}
 
@@ -226,10 +268,16 @@ class EventConsumer:
             decoder=_raw_bodies,
         )
         async def on_batch(body: Any, message: KafkaMessage) -> None:
-            await self.handle_batch(message.raw_message, by_name, handler, singles)
+            await self.handle_batch(message.raw_message, by_name, handler, singles, lanes=lanes)
 
     async def handle_batch(
-        self, records: Any, topics: dict[str, Topic], handler: BatchHandler, singles: dict[str, Handler]
+        self,
+        records: Any,
+        topics: dict[str, Topic],
+        handler: BatchHandler,
+        singles: dict[str, Handler],
+        *,
+        lanes: int = 1,
     ) -> None:
         """Parse, de-duplicate and apply one batch of records (see ``subscribe_batch``)."""
         batch = list(records) if isinstance(records, tuple | list) else [records]
@@ -241,43 +289,74 @@ class EventConsumer:
                 parsed.append((record, raw, self._parse(raw, topics[record.topic], singles)))
             except (ValidationError, ValueError, KeyError) as exc:
                 invalid.append((record, raw, str(exc)))
-        if parsed:
+        if len(parsed) > 1 and lanes > 1:
+            await self._apply_lanes(split_lanes(parsed, lanes), handler, singles)
+        elif parsed:
             await self._apply_batch(parsed, handler, singles)
         # After the commit: a batch redelivered because the database was down does not dead-letter its junk twice.
         for record, raw, detail in invalid:
             await self._dead_letter(record, raw, "invalid_event", detail)
 
+    async def _commit_batch(
+        self, parsed: list[tuple[Any, bytes, EventEnvelope]], handler: BatchHandler
+    ) -> tuple[list[tuple[Any, EventEnvelope]], list[Any]]:
+        """Claim the batch's events in the inbox and apply the new ones, in one transaction; (applied, duplicates)."""
+        async with transaction(self.sessions) as session:
+            await session.execute(_CUSTOM_PLANS)
+            claimed = await claim_many(session, self.inbox, self.group_id, [e.event_id for _, _, e in parsed])
+            fresh: list[tuple[Any, EventEnvelope]] = []
+            duplicates: list[Any] = []
+            for record, _raw, event in parsed:
+                if event.event_id in claimed:
+                    claimed.discard(event.event_id)  # a copy later in the same batch is a duplicate
+                    fresh.append((record, event))
+                else:
+                    duplicates.append(record)
+            if fresh:
+                await handler(session, [event for _, event in fresh])
+        return fresh, duplicates
+
+    async def _apply_lanes(
+        self, lanes: list[list[tuple[Any, bytes, EventEnvelope]]], handler: BatchHandler, singles: dict[str, Handler]
+    ) -> None:
+        """Apply each lane in its own transaction, side by side; raise (the batch redelivered) only after every lane
+        has ended, so no lane is cut off half way."""
+        outcomes = await asyncio.gather(
+            *(self._apply_batch(lane, handler, singles) for lane in lanes), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
     async def _apply_batch(
         self, parsed: list[tuple[Any, bytes, EventEnvelope]], handler: BatchHandler, singles: dict[str, Handler]
     ) -> None:
         started = time.perf_counter()
-        try:
-            async with transaction(self.sessions) as session:
-                await session.execute(_CUSTOM_PLANS)
-                claimed = await claim_many(session, self.inbox, self.group_id, [e.event_id for _, _, e in parsed])
-                fresh: list[tuple[Any, EventEnvelope]] = []
-                duplicates: list[Any] = []
-                for record, _raw, event in parsed:
-                    if event.event_id in claimed:
-                        claimed.discard(event.event_id)  # a copy later in the same batch is a duplicate
-                        fresh.append((record, event))
-                    else:
-                        duplicates.append(record)
-                if fresh:
-                    await handler(session, [event for _, event in fresh])
-        except Exception as exc:
-            if _is_transient(exc):
-                # Infrastructure, not the events: never dead-letter; let Kafka redeliver the batch after a pause.
-                self._transient_streak += 1
-                log.warning("transient failure, batch will be redelivered", error=repr(exc)[:300], size=len(parsed))
-                BATCH_SECONDS.labels(self.group_id, "transient").observe(time.perf_counter() - started)
-                await asyncio.sleep(min(self.backoff * 2**self._transient_streak, 5.0))
-                raise
-            log.warning("batch failed, applying its events one by one", error=repr(exc)[:300], size=len(parsed))
-            for record, raw, event in parsed:
-                await self._apply(record, raw, event, singles[event.event_type])
-            BATCH_SECONDS.labels(self.group_id, "one_by_one").observe(time.perf_counter() - started)
-            return
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                fresh, duplicates = await self._commit_batch(parsed, handler)
+                break
+            except Exception as exc:
+                if _is_conflict(exc) and attempt < self.max_attempts:
+                    # Another transaction (a lane beside it, a replica) held what this one needed in the other order:
+                    # PostgreSQL rolled this one back, and the batch is simply tried again.
+                    log.info("batch lost a lock conflict, trying it again", error=repr(exc)[:200], attempt=attempt)
+                    await asyncio.sleep(self.backoff * attempt)
+                    continue
+                if _is_transient(exc):
+                    # Infrastructure, not the events: never dead-letter; let Kafka redeliver the batch after a pause.
+                    self._transient_streak += 1
+                    log.warning("transient failure, batch will be redelivered", error=repr(exc)[:300], size=len(parsed))
+                    BATCH_SECONDS.labels(self.group_id, "transient").observe(time.perf_counter() - started)
+                    await asyncio.sleep(min(self.backoff * 2**self._transient_streak, 5.0))
+                    raise
+                log.warning("batch failed, applying its events one by one", error=repr(exc)[:300], size=len(parsed))
+                for record, raw, event in parsed:
+                    await self._apply(record, raw, event, singles[event.event_type])
+                BATCH_SECONDS.labels(self.group_id, "one_by_one").observe(time.perf_counter() - started)
+                return
         self._transient_streak = 0
         BATCH_SECONDS.labels(self.group_id, "applied").observe(time.perf_counter() - started)
         for record, _event in fresh:

@@ -89,6 +89,10 @@ class ProjectionBatch:
             "deal.upserted": (DEALS, funnel.prepare_deal),
             "deal.deleted": (DEALS, funnel.prepare_deleted),
         }
+        # The targets are written in this order whatever the batch's: two transactions side by side (lanes of a
+        # batch, replicas) then take their locks (the sales rollups' lock, each projection's checkpoint row) in the
+        # same order, and never wait on each other in a circle. Documents first: their lock is the one held longest.
+        self.order = (DOCUMENTS, *self.tables, PIPELINES, DEALS)
         for kind in SALES_TOPIC_KINDS:
             self.routes[f"{kind.value}.upserted"] = (DOCUMENTS, lambda e: sales.prepare_document(e, zone))
             self.routes[f"{kind.value}.deleted"] = (DOCUMENTS, sales.prepare_document_deleted)
@@ -104,11 +108,13 @@ class ProjectionBatch:
 
     async def apply_prepared(self, session: AsyncSession, prepared: Iterable[Prepared]) -> int:
         """Write prepared events (in Kafka order); returns how many rows changed."""
-        by_target: dict[str, list[Versioned]] = {}
+        by_target: dict[str, list[Versioned]] = {target: [] for target in self.order}
         for target, item in prepared:
-            by_target.setdefault(target, []).append(item)
+            by_target[target].append(item)
         changed = 0
         for target, items in by_target.items():
+            if not items:
+                continue
             if target == DOCUMENTS:
                 changed += await sales.apply_prepared(session, items, self.zone)
             elif target == PIPELINES:
