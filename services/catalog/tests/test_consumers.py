@@ -78,5 +78,8 @@ async def test_a_delete_then_an_older_upsert_in_one_batch_stays_deleted(
 
 def test_the_consumer_takes_batches_of_the_configured_size() -> None:
     broker = make_broker("127.0.0.1:9092", "catalog-wiring-test")  # nothing connects before start
-    register_consumers(broker, async_sessionmaker(), CatalogSettings(consume_batch=123))
+    consumer = register_consumers(broker, async_sessionmaker(), CatalogSettings(consume_batch=123, consume_lanes=3))
     assert [getattr(s, "max_records", None) for s in broker.subscribers] == [123]
+    assert set(consumer.lanes.values()) == {3}
+    consumer = register_consumers(make_broker("127.0.0.1:9092", "wiring"), async_sessionmaker(), CatalogSettings())
+    assert set(consumer.lanes.values()) == {2}  # the default: two lanes

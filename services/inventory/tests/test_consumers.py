@@ -145,5 +145,8 @@ async def test_a_bad_event_in_the_middle_of_a_batch_writes_nothing_of_it(
 
 def test_the_consumer_takes_batches_of_the_configured_size() -> None:
     broker = make_broker("127.0.0.1:9092", "inventory-wiring-test")  # nothing connects before start
-    register_consumers(broker, async_sessionmaker(), InventorySettings(consume_batch=123))
+    consumer = register_consumers(broker, async_sessionmaker(), InventorySettings(consume_batch=123, consume_lanes=3))
     assert [getattr(s, "max_records", None) for s in broker.subscribers] == [123]
+    assert set(consumer.lanes.values()) == {3}
+    consumer = register_consumers(make_broker("127.0.0.1:9092", "wiring"), async_sessionmaker(), InventorySettings())
+    assert set(consumer.lanes.values()) == {2}  # the default: two lanes

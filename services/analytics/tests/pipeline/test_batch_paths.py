@@ -271,7 +271,44 @@ async def test_the_report_gives_the_same_answer_from_the_roll_ups_as_from_the_fa
 
 def test_the_projection_consumer_takes_batches_of_the_configured_size() -> None:
     broker = make_broker("127.0.0.1:9092", "analytics-wiring-test")  # nothing connects before start
-    register(broker, async_sessionmaker(), AnalyticsSettings(consume_batch=123))
+    consumer = register(broker, async_sessionmaker(), AnalyticsSettings(consume_batch=123, consume_lanes=3))
+    assert (consumer.lanes[topics.SALES.name], consumer.lanes[topics.ALERTS.name]) == (3, 1)
+    assert register(
+        make_broker("127.0.0.1:9092", "w"), async_sessionmaker(), AnalyticsSettings()
+    ).lanes == dict.fromkeys(consumer.lanes, 1)  # the default: one lane
     # by topic: the broker does not keep its subscribers in the order they were made
     sizes = {topic: getattr(s, "max_records", None) for s in broker.subscribers for topic in s.topic_names}
     assert (sizes[topics.SALES.name], sizes[topics.ALERTS.name]) == (123, 500)  # the projections' setting, the alerts'
+
+
+def test_a_batch_writes_its_targets_in_one_order_documents_first_whatever_the_events_order() -> None:
+    """Two transactions side by side (lanes, replicas) take their locks in the targets' order: one order for every
+    batch keeps them from waiting on each other in a circle. Every target an event can have is in it."""
+    batch = ProjectionBatch(AnalyticsSettings())
+    assert batch.order[0] == "documents"
+    assert sorted(batch.order) == sorted({target for target, _ in batch.routes.values()})
+    assert len(set(batch.order)) == len(batch.order)
+
+
+async def test_apply_prepared_writes_documents_before_the_catalog_even_when_the_batch_has_them_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from analytics_service.pipeline import batch as batch_module
+
+    written: list[str] = []
+
+    async def documents(session: Any, items: Any, zone: Any) -> int:
+        written.append("documents")
+        return len(items)
+
+    async def versioned(session: Any, table: Any, projection: str, items: Any) -> int:
+        written.append(table.name)
+        return len(items)
+
+    monkeypatch.setattr(batch_module.sales, "apply_prepared", documents)
+    monkeypatch.setattr(batch_module, "apply_versioned", versioned)
+    batch = ProjectionBatch(AnalyticsSettings())
+    item = object()
+    changed = await batch.apply_prepared(None, [("stores", item), ("products", item), ("documents", item)])  # type: ignore[arg-type, list-item]
+    assert changed == 3
+    assert written == ["documents", "products", "stores"]

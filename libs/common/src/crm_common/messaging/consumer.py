@@ -96,24 +96,21 @@ async def _raw_bodies(message: Any) -> Any:
     return message.body
 
 
-def split_lanes(
-    parsed: list[tuple[Any, bytes, EventEnvelope]], lanes: int
-) -> list[list[tuple[Any, bytes, EventEnvelope]]]:
-    """Split a batch into at most ``lanes`` parts, each record key's records (one entity's: the publisher keys by
-    entity id) whole and in order in one part, the parts as even in records as that allows (the largest key first,
-    to the part holding fewest). Records without a key stay together per partition.
+def split_lanes(records: list[Any], lanes: int) -> list[list[Any]]:
+    """Split a batch of Kafka records into at most ``lanes`` parts, each key's records (one entity's: the publisher
+    keys by entity id) whole and in order in one part, the parts as even in records as that allows (the largest key
+    first, to the part holding fewest). Records without a key stay together per partition.
 
     Kafka orders one key's records and nothing else: records of two keys may share a partition or not (by their
     hash and the partition count), so no consumer relies on their relative order, and a batch's keys can be applied
     side by side."""
-    by_key: dict[tuple[str, int, bytes | None], list[tuple[Any, bytes, EventEnvelope]]] = {}
-    for item in parsed:
-        record = item[0]
+    by_key: dict[tuple[str, int, bytes | None], list[Any]] = {}
+    for record in records:
         key = record.key
-        by_key.setdefault((record.topic, -1 if key is not None else record.partition, key), []).append(item)
-    parts: list[list[tuple[Any, bytes, EventEnvelope]]] = [[] for _ in range(min(lanes, len(by_key)))]
-    for records in sorted(by_key.values(), key=len, reverse=True):
-        min(parts, key=len).extend(records)
+        by_key.setdefault((record.topic, -1 if key is not None else record.partition, key), []).append(record)
+    parts: list[list[Any]] = [[] for _ in range(min(lanes, len(by_key)))]
+    for grouped in sorted(by_key.values(), key=len, reverse=True):
+        min(parts, key=len).extend(grouped)
     return parts
 
 
@@ -132,6 +129,7 @@ class EventConsumer:
         self.group_id = topic_prefix() + group_id
         self.max_attempts, self.backoff = max_attempts, backoff
         self._transient_streak = 0  # consecutive batches that failed on infrastructure, for the back-off
+        self.lanes: dict[str, int] = {}  # topic name -> the lanes its batches are applied in (subscribe_batch)
 
     def subscribe(self, topics: Iterable[Topic], handlers: dict[str, Handler]) -> None:
         """Register one subscriber (one Kafka consumer in the group) for all ``topics``.
@@ -240,9 +238,9 @@ class EventConsumer:
         (default: every type the topics carry).
 
         ``lanes`` > 1 splits each batch by record key into that many parts applied side by side, each in its own
-        transaction (`split_lanes`): while PostgreSQL works on one part's statements, this process prepares
-        another's. Replicas, each owning some of the partitions, apply events of different keys side by side too,
-        so ``handler`` must already be safe for it (every consuming service is: it runs as several replicas). The
+        transaction (`split_lanes`): while PostgreSQL works on one part's statements, this process parses and
+        prepares another's. Replicas, each owning some of the partitions, apply events of different keys side by side
+        too, so ``handler`` must already be safe for it (every consuming service is: it runs as several replicas). The
         batch is acknowledged once every lane has committed; a lane that fails alone is redelivered with the batch,
         its committed siblings' events then found in the inbox. A lane rolled back by a deadlock or a serialization
         failure (with a lane beside it, or a replica) is tried again at once.
@@ -250,6 +248,7 @@ class EventConsumer:
         if lanes < 1:
             raise ValueError(f"lanes must be at least 1, got {lanes}")
         by_name = {topic.name: topic for topic in topics}
+        self.lanes.update(dict.fromkeys(by_name, lanes))
         accepted = set(event_types) if event_types is not None else {t for tp in by_name.values() for t in tp.events}
 
         async def one(session: AsyncSession, event: EventEnvelope) -> None:
@@ -281,6 +280,26 @@ class EventConsumer:
     ) -> None:
         """Parse, de-duplicate and apply one batch of records (see ``subscribe_batch``)."""
         batch = list(records) if isinstance(records, tuple | list) else [records]
+        if lanes > 1 and len(batch) > 1:
+            # Each lane parses its own records: while PostgreSQL runs one lane's first statements, the next parses.
+            outcomes = await asyncio.gather(
+                *(self._parse_and_apply(part, topics, handler, singles) for part in split_lanes(batch, lanes)),
+                return_exceptions=True,
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome  # the batch is redelivered: its junk is dead-lettered then, once
+            invalid = [item for outcome in outcomes if not isinstance(outcome, BaseException) for item in outcome]
+        else:
+            invalid = await self._parse_and_apply(batch, topics, handler, singles)
+        # After the commit: a batch redelivered because the database was down does not dead-letter its junk twice.
+        for record, raw, detail in invalid:
+            await self._dead_letter(record, raw, "invalid_event", detail)
+
+    async def _parse_and_apply(
+        self, batch: list[Any], topics: dict[str, Topic], handler: BatchHandler, singles: dict[str, Handler]
+    ) -> list[tuple[Any, bytes, str]]:
+        """Parse ``batch`` and apply its events in one transaction; the records that did not parse, with why."""
         parsed: list[tuple[Any, bytes, EventEnvelope]] = []
         invalid: list[tuple[Any, bytes, str]] = []
         for record in batch:
@@ -289,13 +308,9 @@ class EventConsumer:
                 parsed.append((record, raw, self._parse(raw, topics[record.topic], singles)))
             except (ValidationError, ValueError, KeyError) as exc:
                 invalid.append((record, raw, str(exc)))
-        if len(parsed) > 1 and lanes > 1:
-            await self._apply_lanes(split_lanes(parsed, lanes), handler, singles)
-        elif parsed:
+        if parsed:
             await self._apply_batch(parsed, handler, singles)
-        # After the commit: a batch redelivered because the database was down does not dead-letter its junk twice.
-        for record, raw, detail in invalid:
-            await self._dead_letter(record, raw, "invalid_event", detail)
+        return invalid
 
     async def _commit_batch(
         self, parsed: list[tuple[Any, bytes, EventEnvelope]], handler: BatchHandler
@@ -315,18 +330,6 @@ class EventConsumer:
             if fresh:
                 await handler(session, [event for _, event in fresh])
         return fresh, duplicates
-
-    async def _apply_lanes(
-        self, lanes: list[list[tuple[Any, bytes, EventEnvelope]]], handler: BatchHandler, singles: dict[str, Handler]
-    ) -> None:
-        """Apply each lane in its own transaction, side by side; raise (the batch redelivered) only after every lane
-        has ended, so no lane is cut off half way."""
-        outcomes = await asyncio.gather(
-            *(self._apply_batch(lane, handler, singles) for lane in lanes), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
 
     async def _apply_batch(
         self, parsed: list[tuple[Any, bytes, EventEnvelope]], handler: BatchHandler, singles: dict[str, Handler]
