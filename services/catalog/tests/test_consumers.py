@@ -81,5 +81,7 @@ def test_the_consumer_takes_batches_of_the_configured_size() -> None:
     consumer = register_consumers(broker, async_sessionmaker(), CatalogSettings(consume_batch=123, consume_lanes=3))
     assert [getattr(s, "max_records", None) for s in broker.subscribers] == [123]
     assert set(consumer.lanes.values()) == {3}
-    consumer = register_consumers(make_broker("127.0.0.1:9092", "wiring"), async_sessionmaker(), CatalogSettings())
-    assert set(consumer.lanes.values()) == {2}  # the default: two lanes
+    defaults = make_broker("127.0.0.1:9092", "wiring")
+    consumer = register_consumers(defaults, async_sessionmaker(), CatalogSettings())
+    assert set(consumer.lanes.values()) == {2}  # the defaults: two lanes sharing batches of 1,000
+    assert [getattr(s, "max_records", None) for s in defaults.subscribers] == [1000]

@@ -18,7 +18,7 @@ class CatalogSettings(ServiceSettings):
     consume_events: bool = Field(default=True, description="Run the Kafka consumers in this process.")
     consumer_group: str = Field(default="catalog", min_length=1)
     consume_batch: int = Field(
-        default=500, ge=1, le=10_000, description="Most events the consumer applies per transaction."
+        default=1000, ge=1, le=10_000, description="Most events the consumer takes at once (its lanes share them)."
     )
     consume_lanes: int = Field(
         default=2,

@@ -19,7 +19,7 @@ class InventorySettings(ServiceSettings):
     consume_events: bool = Field(default=True, description="Run the Kafka consumers and the outbox relay here.")
     consumer_group: str = Field(default="inventory", min_length=1)
     consume_batch: int = Field(
-        default=500, ge=1, le=10_000, description="Most events the consumer applies per transaction."
+        default=500, ge=1, le=10_000, description="Most events the consumer takes at once (its lanes share them)."
     )
     consume_lanes: int = Field(
         default=2,
