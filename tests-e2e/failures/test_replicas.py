@@ -60,10 +60,10 @@ def start_replica(sut: System, service: str, name: str) -> None:
 def test_three_replicas_with_one_killed_mid_stream_end_equal_to_one(infra: PrivateInfra, baseline: Baseline) -> None:
     injected: list[str] = []
     with full_system(infra=infra.infra, defer=CONSUMERS) as sut:
-        # A backlog first, consumed slowly, so that the kill lands while every group still has work: about 40 s of
+        # A backlog first, consumed slowly, so that the kill lands while every group still has work: 20-40 s of
         # work per replica for each group (a replica applies its share of ~80 catalog, ~220 inventory and ~560
-        # analytics events in one transaction), well beyond the time the kills below take; normal_speed ends the
-        # slowness at once afterwards.
+        # analytics events in one batch; catalog's and inventory's in two lanes side by side), well beyond the time
+        # the kills below take; normal_speed ends the slowness at once afterwards.
         wait_until("the sync to publish", lambda: (latest_job(sut) or {}).get("published", 0) >= 40, timeout=120)
         slow_down_consumers(sut, {"catalog": 1.5, "inventory": 0.6, "analytics": 0.25})
         names = {s: [s if n == 1 else f"{s}-{n}" for n in range(1, REPLICAS + 1)] for s in CONSUMERS}
