@@ -286,10 +286,11 @@ class EventConsumer:
                 *(self._parse_and_apply(part, topics, handler, singles) for part in split_lanes(batch, lanes)),
                 return_exceptions=True,
             )
+            invalid: list[tuple[Any, bytes, str]] = []
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     raise outcome  # the batch is redelivered: its junk is dead-lettered then, once
-            invalid = [item for outcome in outcomes if not isinstance(outcome, BaseException) for item in outcome]
+                invalid += outcome
         else:
             invalid = await self._parse_and_apply(batch, topics, handler, singles)
         # After the commit: a batch redelivered because the database was down does not dead-letter its junk twice.
