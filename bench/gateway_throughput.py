@@ -39,7 +39,7 @@ from http_load import (  # bench/ is on sys.path
     wait_live,
 )
 
-from crm_testing import free_port
+from crm_testing import free_port, redis_url
 
 UPSTREAM_CODE = """
 import json, sys
@@ -100,7 +100,7 @@ def main() -> None:
             **os.environ,
             "ENVIRONMENT": "test",
             "LOG_LEVEL": "WARNING",
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL") or redis_url(15),
             "JWKS_URL": f"http://127.0.0.1:{up_port}/api/v1/auth/.well-known/jwks.json",
             "GATEWAY_NOTIFICATIONS_ENABLED": "false",
             "GATEWAY_RATE_LIMIT_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",

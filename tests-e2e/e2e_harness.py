@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import psycopg_compat
 
-from crm_testing import free_port, kafka_servers, test_database_url
+from crm_testing import free_port, kafka_servers, redis_url, test_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / ".local" / "logs" / "e2e"
@@ -274,7 +274,7 @@ def system(simulator_api_url: str, login: str, password: str) -> Iterator[System
             "ENVIRONMENT": "test",
             "DATABASE_URL": database_url,
             "KAFKA_BOOTSTRAP_SERVERS": kafka_servers(),
-            "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14"),
+            "REDIS_URL": redis_url(14),
             "JWKS_URL": f"http://127.0.0.1:{ports['auth']}/api/v1/auth/.well-known/jwks.json",
             "LOG_JSON": "true",
             "AUTH_PORT": str(ports["auth"]),
@@ -340,7 +340,7 @@ class Infra:
 
     @classmethod
     def shared(cls) -> Infra:
-        return cls(kafka_servers(), test_database_url(), os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14"))
+        return cls(kafka_servers(), test_database_url(), redis_url(14))
 
 
 def full_env(infra: Infra, database_url: str, ports: dict[str, int], sim: SimulatorSpec, prefix: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Ports for the processes of a test system: distinct, free, and out of the way of outgoing connections."""
+"""Where tests find the infrastructure, and ports for the processes of a test system: distinct, free, out of the way."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from crm_testing import free_port, infra
+from crm_testing import free_port, infra, redis_url
 from crm_testing.infra import _ephemeral_range
 
 
@@ -50,3 +50,17 @@ def _binds(sock: socket.socket, port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def test_the_test_redis_is_the_running_systems_redis_with_a_database_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The infra may run on other ports (INFRA_REDIS_PORT): REDIS_URL says where; tests never use database 0.
+    monkeypatch.delenv("TEST_REDIS_URL", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://:secret@127.0.0.1:24379/0")
+    assert redis_url() == "redis://:secret@127.0.0.1:24379/15"
+    assert redis_url(14) == "redis://:secret@127.0.0.1:24379/14"
+    monkeypatch.delenv("REDIS_URL")
+    assert redis_url(14) == "redis://127.0.0.1:6379/14"
+    monkeypatch.setenv("TEST_REDIS_URL", "redis://10.0.0.1:6380/3")
+    assert redis_url(14) == "redis://10.0.0.1:6380/3"

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client import REGISTRY
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -214,6 +215,14 @@ async def test_a_copy_inside_a_batch_and_a_redelivered_event_apply_once(engine, 
     assert recorder.batches[0] == [f"{tag}-x", f"{tag}-x", f"{tag}-y"]
     assert claimed == 3
     assert await dead_letters(expect=0, idle=1.0) == []
+    # Counted per outcome: three applied, the two copies of the first as duplicates.
+    counted = {
+        outcome: REGISTRY.get_sample_value(
+            "crm_events_consumed_total", {"consumer": group, "topic": FOLDERS.name, "outcome": outcome}
+        )
+        for outcome in ("applied", "duplicate")
+    }
+    assert counted == {"applied": 3.0, "duplicate": 2.0}
 
 
 class Switchable:

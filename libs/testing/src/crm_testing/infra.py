@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -26,8 +27,13 @@ def kafka_servers() -> str:
     return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
-def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+def redis_url(db: int = 15) -> str:
+    """``TEST_REDIS_URL``, else the Redis of ``REDIS_URL`` (or the local default) with database ``db``: a test never
+    shares the database of a running system (0), and the infra may sit on another port (``INFRA_REDIS_PORT``)."""
+    if url := os.environ.get("TEST_REDIS_URL"):
+        return url
+    base = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    return urlunsplit(base._replace(path=f"/{db}"))
 
 
 def test_database_url() -> str:

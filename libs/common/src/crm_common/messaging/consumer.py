@@ -8,6 +8,7 @@ database is unreachable the handler raises, the message is not acknowledged, and
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
@@ -363,7 +364,8 @@ class EventConsumer:
                 return
         self._transient_streak = 0
         BATCH_SECONDS.labels(self.group_id, "applied").observe(time.perf_counter() - started)
-        for record, _event in fresh:
-            EVENTS_CONSUMED.labels(self.group_id, record.topic, "applied").inc()
-        for record in duplicates:
-            EVENTS_CONSUMED.labels(self.group_id, record.topic, "duplicate").inc()
+        # Counted per topic, not per record (a label lookup and increment per record costs ~1-2 µs).
+        counts = collections.Counter((record.topic, "applied") for record, _event in fresh)
+        counts.update((record.topic, "duplicate") for record in duplicates)
+        for (topic, outcome), n in counts.items():
+            EVENTS_CONSUMED.labels(self.group_id, topic, outcome).inc(n)
