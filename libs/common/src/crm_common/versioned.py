@@ -154,15 +154,19 @@ async def insert_rows(
     rows: Sequence[dict[str, Any]],
     *,
     skip_existing: bool = False,
-    update_existing: bool = False,
+    update_existing: bool | Sequence[str] = False,
+    update_sql: Mapping[str, str] | None = None,
+    update_if: str | None = None,
 ) -> None:
     """Plain INSERT of many rows (same columns) with one statement, the rows travelling as one jsonb parameter (for
     the rows that follow a versioned write, e.g. a product's sale prices); ``skip_existing``: keys already stored
-    are left as they are; ``update_existing``: their other given columns are overwritten (no version check)."""
+    are left as they are; ``update_existing``: their other given columns are overwritten (no version check), or
+    only the columns named. With an update, ``update_sql`` sets more columns to SQL expressions (e.g. ``now()``) and
+    ``update_if`` (SQL over the stored row ``t`` and ``EXCLUDED``) says which stored rows are updated at all."""
     if rows:
         qualified, names = _qualified(session, table), ", ".join(f'"{c}"' for c in rows[0])
         sql = (
-            f"INSERT INTO {qualified} ({names}) SELECT {names} "  # noqa: S608 - names come from the table's columns
+            f"INSERT INTO {qualified} AS t ({names}) SELECT {names} "  # noqa: S608 - names come from the table's columns
             f"FROM jsonb_populate_recordset(NULL::{qualified}, CAST(CAST(:rows AS text) AS jsonb))"
         )
         if skip_existing:
@@ -170,8 +174,12 @@ async def insert_rows(
         elif update_existing:
             keys = _keys(table)
             conflict = ", ".join(f'"{k}"' for k in keys)
-            sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in rows[0] if c not in keys)
-            sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+            updated = [c for c in rows[0] if c not in keys] if update_existing is True else list(update_existing)
+            sets = [f'"{c}" = EXCLUDED."{c}"' for c in updated]
+            sets += [f'"{c}" = {expression}' for c, expression in (update_sql or {}).items()]
+            sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {', '.join(sets)}"
+            if update_if:
+                sql += f" WHERE {update_if}"
         await session.execute(text(sql), {"rows": _to_json(list(rows))})
 
 

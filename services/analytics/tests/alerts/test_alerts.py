@@ -6,10 +6,12 @@ import asyncio
 from datetime import UTC, date, datetime
 
 from analytics_testkit import ACCOUNT, document_event, msk, new_id, position
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
+from analytics_service.alerts.models import AlertRow
 from analytics_service.alerts.revenue_drop import check_revenue_drop
 from analytics_service.alerts.service import apply_alert_raised, apply_sync_completed, apply_sync_failed
+from analytics_service.consumers import ALERT_HANDLERS, apply_alerts
 from analytics_service.db import outbox
 from analytics_service.main import main
 from crm_common.events.envelope import EventEnvelope, make_event
@@ -121,3 +123,71 @@ async def test_the_check_revenue_drop_command_raises_a_drop_once(sessions, apply
     await asyncio.to_thread(main, ["check-revenue-drop", "--day", "2025-03-10"])
     await asyncio.to_thread(main, ["check-revenue-drop", "--day", "2025-03-10"])
     assert capsys.readouterr().out.splitlines()[-2:] == ["raised revenue_drop:2025-03-10", "no revenue drop"]
+
+
+def _raised(alert_id: str, at: datetime, title: str, source: str = "inventory") -> EventEnvelope:
+    alert = Alert(
+        id=alert_id, kind=AlertKind.LOW_STOCK, title=title, message=title, permission="inventory:read", raised_at=at
+    )
+    return make_event(
+        "alert.raised", source=source, account_id=ACCOUNT, entity_id=alert_id, source_version=1, payload=alert
+    )
+
+
+def _cleared(alert_id: str, at: datetime) -> EventEnvelope:
+    alert = Alert(
+        id=alert_id, kind=AlertKind.LOW_STOCK, title="", message="", permission="inventory:read", raised_at=at
+    )
+    return make_event(
+        "alert.cleared", source="inventory", account_id=ACCOUNT, entity_id=alert_id, source_version=1, payload=alert
+    )
+
+
+async def test_a_batch_of_alert_events_leaves_what_they_leave_one_at_a_time(sessions, clean) -> None:  # type: ignore[no-untyped-def]
+    t = [datetime(2026, 3, 1, 10, m, tzinfo=UTC) for m in range(6)]
+    events = [
+        _raised("low:a", t[1], "a first"),
+        _raised("low:b", t[1], "b first"),
+        _raised("low:a", t[3], "a again"),
+        _raised("low:a", t[0], "a late and older"),  # raised before what is stored: changes nothing
+        _raised("low:s", t[2], "stored, newer"),  # refreshes the stored alert, keeps its acknowledgement
+        _raised("low:s2", t[0], "stored, older"),  # older than the stored one: changes nothing
+        _raised("low:c", t[2], "c first", source="first-source"),
+        _raised("low:c", t[2], "c tie", source="other-source"),  # same moment: the later one refreshes, source stays
+        _cleared("low:b", t[4]),
+        _raised("low:b", t[5], "b after its clear"),
+        _cleared("low:c", t[5]),
+    ]
+
+    async def state(apply_batch: bool) -> list[dict[str, object]]:
+        async with sessions() as s, s.begin():
+            await s.execute(delete(AlertRow))
+            for stored_id in ("low:s", "low:s2"):
+                await apply_alert_raised(s, _raised(stored_id, t[1], "stored"))
+            await s.execute(update(AlertRow).values(acknowledged_at=t[1], acknowledged_by="owner"))
+        async with sessions() as s, s.begin():
+            if apply_batch:
+                await apply_alerts(s, events)
+            else:
+                for event in events:
+                    await ALERT_HANDLERS[event.event_type](s, event)
+        async with sessions() as s:
+            columns = [c for c in AlertRow.__table__.columns if c.name != "updated_at"]
+            rows = await s.execute(select(*columns).order_by(AlertRow.id))
+            return [dict(r._mapping) for r in rows]
+
+    one_by_one = await state(apply_batch=False)
+    assert await state(apply_batch=True) == one_by_one
+    by_id = {r["id"]: r for r in one_by_one}
+    assert (by_id["low:a"]["title"], by_id["low:b"]["title"], by_id["low:b"]["cleared_at"]) == (
+        "a again",
+        "b after its clear",
+        None,
+    )
+    assert (by_id["low:c"]["title"], by_id["low:c"]["source"]) == ("c tie", "first-source")
+    assert by_id["low:c"]["cleared_at"] is not None
+    assert (by_id["low:s"]["title"], by_id["low:s"]["acknowledged_by"], by_id["low:s2"]["title"]) == (
+        "stored, newer",
+        "owner",
+        "stored",
+    )

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from analytics_service.checkpoints.repository import all_checkpoints
 from analytics_service.dashboard.repository import DashboardRepository
 from analytics_service.periods import Period
+from analytics_service.sales.facts import build_facts
 from analytics_service.sales.models import SalesFact
-from crm_common.events.models import DocumentKind
+from crm_common.events.models import Document, DocumentKind
 from crm_common.messaging.consumer import PoisonEvent
 
 DAY = date(2025, 3, 10)
@@ -29,6 +30,26 @@ async def test_a_shipment_counts_as_a_sale(session, apply) -> None:  # type: ign
     await apply(session, document_event(SHIPMENT, new_id(), 1, msk(DAY), [position("p1", 2, 500, cost=300)]))
     t = await totals(session)
     assert (t["revenue"], t["cost"], t["profit"], t["units_sold"]) == (1000, 600, 400, 2)
+
+
+async def test_the_stored_facts_are_the_built_facts_column_for_column(session, apply, settings) -> None:  # type: ignore[no-untyped-def]
+    # Sums to the hundredth of a kopeck, VAT on top, a fractional quantity, a variant, a position without a cost: what
+    # the batch's one-statement insert writes must read back exactly as `build_facts` made it.
+    doc = new_id()
+    lines = [
+        position("p1", "1.5", "99.99", cost="60.05", vat=20),
+        position("p2", 3, "0.33", vat=10, variant_id="v2"),
+        position("p3", 1, "1234.5678", cost="0.0001", vat=0),
+    ]
+    event = document_event(SHIPMENT, doc, 1, msk(DAY), lines, customer="c1", vat_enabled=True, vat_included=False)
+    await apply(session, event)
+    expected = build_facts(event.parsed(Document), settings.zone)
+    columns = list(SalesFact.__table__.columns)
+    rows = (await session.execute(select(*columns).where(SalesFact.document_id == doc))).mappings().all()
+    by_position = {r["position_id"]: dict(r) for r in rows}
+    assert by_position == {f["position_id"]: f for f in expected}
+    assert all(f["vat"] != 0 for f in expected[:2])
+    assert expected[1]["assortment_kind"] == "variant"
 
 
 async def test_a_newer_version_replaces_the_old_positions(session, apply) -> None:  # type: ignore[no-untyped-def]

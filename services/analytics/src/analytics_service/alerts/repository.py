@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,23 +11,27 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.alerts.models import AlertRow
+from crm_common.versioned import insert_rows
+
+# What raising an alert again changes; the rest (kind, permission, subject, source) stays as first raised.
+REFRESHED = ("severity", "title", "message", "data", "raised_at")
 
 
 class AlertRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def upsert(self, row: dict[str, Any]) -> bool:
-        """Insert a raised alert, or refresh its text if it is raised again; acknowledgements survive."""
-        table = AlertRow.__table__
-        stmt = insert(table).values(**row)
-        refreshed = ("severity", "title", "message", "data", "raised_at")
-        upsert = stmt.on_conflict_do_update(
-            index_elements=[table.c.id],
-            set_={**{k: stmt.excluded[k] for k in refreshed}, "cleared_at": None, "updated_at": func.now()},
-            where=table.c.raised_at <= stmt.excluded.raised_at,
-        ).returning(table.c.id)
-        return (await self.session.execute(upsert)).first() is not None
+    async def upsert_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert raised alerts (one row per id), or refresh the text of those raised again, unless stored as raised
+        later; acknowledgements survive. One statement, the rows as one jsonb parameter."""
+        await insert_rows(
+            self.session,
+            AlertRow.__table__,
+            rows,
+            update_existing=REFRESHED,
+            update_sql={"cleared_at": "NULL", "updated_at": "now()"},
+            update_if="t.raised_at <= EXCLUDED.raised_at",
+        )
 
     async def insert_new(self, row: dict[str, Any]) -> bool:
         """Insert only if no alert with this id exists; True if inserted."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.alerts.models import AlertRow
-from analytics_service.alerts.repository import AlertRepository
+from analytics_service.alerts.repository import REFRESHED, AlertRepository
 from crm_common.errors import Conflict, NotFound
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Alert, AlertKind, SyncStatus
@@ -31,8 +32,26 @@ def alert_row(alert: Alert, source: str) -> dict[str, object]:
     }
 
 
+async def apply_alerts_raised(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+    """`alert.raised` events in Kafka order, written as one statement, to the same rows as one at a time.
+
+    One at a time, a raise inserts a new alert or refreshes a stored one (`REFRESHED`), unless the stored one was
+    raised later. So per alert the last raise with the latest ``raised_at`` decides what those columns hold, and a new
+    alert keeps the rest as its first raise gave it."""
+    first: dict[str, dict[str, Any]] = {}
+    decides: dict[str, dict[str, Any]] = {}
+    for event in events:
+        row = alert_row(event.parsed(Alert), event.source)
+        key = str(row["id"])
+        first.setdefault(key, row)
+        if key not in decides or decides[key]["raised_at"] <= row["raised_at"]:
+            decides[key] = row
+    rows = [{**first[key], **{c: row[c] for c in REFRESHED}} for key, row in decides.items()]
+    await AlertRepository(session).upsert_many(rows)
+
+
 async def apply_alert_raised(session: AsyncSession, event: EventEnvelope) -> None:
-    await AlertRepository(session).upsert(alert_row(event.parsed(Alert), event.source))
+    await apply_alerts_raised(session, [event])
 
 
 async def apply_alert_cleared(session: AsyncSession, event: EventEnvelope) -> None:
