@@ -8,6 +8,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -281,34 +282,46 @@ def test_the_projection_consumer_takes_batches_of_the_configured_size() -> None:
     assert (sizes[topics.SALES.name], sizes[topics.ALERTS.name]) == (123, 500)  # the projections' setting, the alerts'
 
 
-def test_a_batch_writes_its_targets_in_one_order_documents_first_whatever_the_events_order() -> None:
+def test_a_batch_writes_its_targets_in_one_order_documents_last_whatever_the_events_order() -> None:
     """Two transactions side by side (lanes, replicas) take their locks in the targets' order: one order for every
-    batch keeps them from waiting on each other in a circle. Every target an event can have is in it."""
+    batch keeps them from waiting on each other in a circle. Every target an event can have is in it; documents
+    (whose sales rollups' lock is then held until the commit) last."""
     batch = ProjectionBatch(AnalyticsSettings())
-    assert batch.order[0] == "documents"
+    assert batch.order[-1] == "documents"
     assert sorted(batch.order) == sorted({target for target, _ in batch.routes.values()})
     assert len(set(batch.order)) == len(batch.order)
 
 
-async def test_apply_prepared_writes_documents_before_the_catalog_even_when_the_batch_has_them_after(
+async def test_apply_prepared_writes_documents_last_and_the_checkpoints_after_every_target(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from analytics_service.checkpoints import repository as checkpoints
     from analytics_service.pipeline import batch as batch_module
 
     written: list[str] = []
 
     async def documents(session: Any, items: Any, zone: Any) -> int:
         written.append("documents")
+        await checkpoints.advance(session, "sales", msk(DAY), steps=len(items))
         return len(items)
 
     async def versioned(session: Any, table: Any, projection: str, items: Any) -> int:
         written.append(table.name)
+        await checkpoints.advance(session, projection, msk(DAY, 9 if table.name == "stores" else 8), steps=len(items))
         return len(items)
+
+    async def write_advance(session: Any, projection: str, occurred_at: Any, steps: int) -> None:
+        written.append(f"checkpoint {projection} {steps} {occurred_at:%H}")
 
     monkeypatch.setattr(batch_module.sales, "apply_prepared", documents)
     monkeypatch.setattr(batch_module, "apply_versioned", versioned)
+    monkeypatch.setattr(checkpoints, "_write_advance", write_advance)
     batch = ProjectionBatch(AnalyticsSettings())
     item = object()
-    changed = await batch.apply_prepared(None, [("stores", item), ("products", item), ("documents", item)])  # type: ignore[arg-type, list-item]
-    assert changed == 3
-    assert written == ["documents", "products", "stores"]
+    session = SimpleNamespace(info={})
+    prepared = [("documents", item), ("stores", item), ("products", item), ("documents", item)]
+    changed = await batch.apply_prepared(session, prepared)  # type: ignore[arg-type]
+    assert changed == 4
+    # Catalog's two targets advance its checkpoint once, by both, to the later moment (Moscow 09:00 is 06 UTC).
+    assert written == ["products", "stores", "documents", "checkpoint catalog 2 06", "checkpoint sales 2 09"]
+    assert session.info == {}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import cast
 
@@ -36,8 +37,39 @@ async def take_projection_lock_exclusive(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PROJECTION_LOCK_KEY})
 
 
+_DEFERRED = "analytics.checkpoint_advances"  # session.info key: {projection: (latest moment, steps)} while deferred
+
+
+@asynccontextmanager
+async def advances_at_the_end(session: AsyncSession) -> AsyncIterator[None]:
+    """Hold the block's ``advance`` calls and write them when it ends, in projection order, as the transaction's
+    last statements. A checkpoint row an advance updates stays locked until commit: written as each target is, it
+    made two transactions side by side (lanes of a batch, replicas) wait for each other's whole transaction even
+    where their rows differ. Written last, they wait only for each other's commit."""
+    held: dict[str, tuple[datetime | None, int]] = {}
+    session.info[_DEFERRED] = held
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED, None)
+    for projection in sorted(held):
+        moment, steps = held[projection]
+        await _write_advance(session, projection, moment, steps)
+
+
 async def advance(session: AsyncSession, projection: str, occurred_at: datetime | None, steps: int = 1) -> None:
-    """Move a projection's checkpoint on, in the caller's transaction (the one that wrote its rows)."""
+    """Move a projection's checkpoint on, in the caller's transaction (the one that wrote its rows); inside
+    ``advances_at_the_end``, when that block ends."""
+    held: dict[str, tuple[datetime | None, int]] | None = session.info.get(_DEFERRED)
+    if held is not None:
+        moment, total = held.get(projection, (None, 0))
+        latest = max((m for m in (moment, occurred_at) if m is not None), default=None)
+        held[projection] = (latest, total + steps)
+    else:
+        await _write_advance(session, projection, occurred_at, steps)
+
+
+async def _write_advance(session: AsyncSession, projection: str, occurred_at: datetime | None, steps: int) -> None:
     table = Checkpoint.__table__
     stmt = insert(table).values(projection=projection, version=steps, last_event_at=occurred_at, offsets={})
     stmt = stmt.on_conflict_do_update(

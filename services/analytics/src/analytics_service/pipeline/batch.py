@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.catalog import projection as catalog
 from analytics_service.catalog.models import FolderDim, ProductDim, StoreDim, VariantDim
-from analytics_service.checkpoints.repository import advance, latest_moment
+from analytics_service.checkpoints.repository import advance, advances_at_the_end, latest_moment
 from analytics_service.customers import projection as customers
 from analytics_service.customers.identity import projection as identity
 from analytics_service.customers.models import CounterpartyDim
@@ -89,10 +89,11 @@ class ProjectionBatch:
             "deal.upserted": (DEALS, funnel.prepare_deal),
             "deal.deleted": (DEALS, funnel.prepare_deleted),
         }
-        # The targets are written in this order whatever the batch's: two transactions side by side (lanes of a
-        # batch, replicas) then take their locks (the sales rollups' lock, each projection's checkpoint row) in the
-        # same order, and never wait on each other in a circle. Documents first: their lock is the one held longest.
-        self.order = (DOCUMENTS, *self.tables, PIPELINES, DEALS)
+        # The targets are written in this order whatever the batch's, and the checkpoints after all of them (in
+        # projection order): two transactions side by side (lanes of a batch, replicas) take their locks in the same
+        # order and never wait on each other in a circle. Documents last: the sales rollups' lock, which every
+        # document batch takes, is then held from there to the commit, not while the other targets are written.
+        self.order = (*self.tables, PIPELINES, DEALS, DOCUMENTS)
         for kind in SALES_TOPIC_KINDS:
             self.routes[f"{kind.value}.upserted"] = (DOCUMENTS, lambda e: sales.prepare_document(e, zone))
             self.routes[f"{kind.value}.deleted"] = (DOCUMENTS, sales.prepare_document_deleted)
@@ -112,20 +113,21 @@ class ProjectionBatch:
         for target, item in prepared:
             by_target[target].append(item)
         changed = 0
-        for target, items in by_target.items():
-            if not items:
-                continue
-            if target == DOCUMENTS:
-                changed += await sales.apply_prepared(session, items, self.zone)
-            elif target == PIPELINES:
-                changed += await funnel.apply_pipelines(session, items)
-            elif target == DEALS:
-                changed += await funnel.apply_deals(session, items)
-            else:
-                table, projection = self.tables[target]
-                changed += await apply_versioned(session, table, projection, items)
-                if target == "counterparties":  # which customer each belongs to follows its keys
-                    await identity.refresh(session, {str(item.key) for item in items})
+        async with advances_at_the_end(session):
+            for target, items in by_target.items():
+                if not items:
+                    continue
+                if target == DOCUMENTS:
+                    changed += await sales.apply_prepared(session, items, self.zone)
+                elif target == PIPELINES:
+                    changed += await funnel.apply_pipelines(session, items)
+                elif target == DEALS:
+                    changed += await funnel.apply_deals(session, items)
+                else:
+                    table, projection = self.tables[target]
+                    changed += await apply_versioned(session, table, projection, items)
+                    if target == "counterparties":  # which customer each belongs to follows its keys
+                        await identity.refresh(session, {str(item.key) for item in items})
         return changed
 
     async def __call__(self, session: AsyncSession, events: list[EventEnvelope]) -> None:

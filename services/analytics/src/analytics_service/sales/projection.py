@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analytics_service.checkpoints.repository import advance, hold_sales_rollup_lock, latest_moment
 from analytics_service.sales.facts import SALES_TOPIC_KINDS, build_facts, business_day
 from analytics_service.sales.repository import SalesRepository
-from analytics_service.sales.rollups import FACT_KEY_COLUMNS
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import Deleted, Document
 from crm_common.messaging.consumer import PoisonEvent
@@ -100,7 +99,7 @@ async def apply_prepared(session: AsyncSession, items: Sequence[Versioned], zone
             facts += build_facts(final.payload, zone)
     await repo.insert_facts(facts)
     await repo.add_into_rollups(sorted({f["document_id"] for f in facts}), emptied)
-    await repo.recompute_rollups(keys + [{k: f[k] for k in FACT_KEY_COLUMNS} for f in facts])
+    await repo.recompute_rollups(keys + facts)  # a fact holds its key columns (and more, unread)
     await advance(session, PROJECTION, latest_moment(reduced.final[d] for d in changed), steps=len(changed))
     return len(changed)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import text
@@ -247,7 +248,9 @@ async def recompute_for(session: AsyncSession, schema: str, fact_keys: Iterable[
     """Recompute every roll-up row that facts with these key columns (old or new) fall into."""
     rows = list(fact_keys)
     for rollup in ROLLUPS:
-        await rollup.recompute(session, schema, (tuple(r[k] for k in rollup.keys) for r in rows))
+        pick = itemgetter(*rollup.keys)  # a tuple of the key columns (one column: its value alone)
+        keys = map(pick, rows) if len(rollup.keys) > 1 else ((pick(r),) for r in rows)
+        await rollup.recompute(session, schema, keys)
 
 
 async def build_all(session: AsyncSession, schema: str) -> None:
