@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import (
     AssortmentKind,
@@ -27,6 +23,7 @@ from crm_testing import TokenMint as TokenMint
 from crm_testing import apply as apply
 from crm_testing import assert_model_bytes as assert_model_bytes
 from crm_testing import at as at
+from crm_testing import autovacuum_off as autovacuum_off
 from crm_testing import deleted_event as deleted_event
 from crm_testing import eventually as eventually
 from crm_testing import folder_event as folder_event
@@ -35,19 +32,6 @@ from crm_testing import product_event as product_event
 from crm_testing import publish as publish
 from crm_testing import variant_event as variant_event
 from crm_testing import wait_drained as wait_drained
-
-
-@asynccontextmanager
-async def autovacuum_off(sessions: async_sessionmaker[AsyncSession], table: str) -> AsyncIterator[None]:
-    """Within the block, ``table``'s statistics stay those a test's own ANALYZE took, however the table grows: as
-    they lag a table a first load is filling."""
-    async with transaction(sessions) as session:
-        await session.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)"))
-    try:
-        yield
-    finally:
-        async with transaction(sessions) as session:
-            await session.execute(text(f"ALTER TABLE {table} RESET (autovacuum_enabled)"))
 
 
 async def plan(session: AsyncSession, statement: Any, params: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ shared fixtures (``crm_testing.plugin``).
 """
 
 from crm_testing.bodies import assert_model_bytes
-from crm_testing.db import apply, slow_commits, truncate
+from crm_testing.db import apply, autovacuum_off, slow_commits, truncate
 from crm_testing.events import (
     ACCOUNT,
     BASE_TIME,
@@ -41,6 +41,7 @@ __all__ = [
     "assert_logout_refused",
     "assert_model_bytes",
     "at",
+    "autovacuum_off",
     "deleted_event",
     "eventually",
     "folder_event",

@@ -1,9 +1,10 @@
-"""Database helpers for tests on the real PostgreSQL: applying events, emptying a schema, slow commits."""
+"""Database helpers for tests on the real PostgreSQL: applying events, emptying a schema, slow commits, stale
+statistics."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,3 +46,16 @@ def slow_commits(seconds: float = 0.3) -> Iterator[None]:
         yield
     finally:
         event.remove(Session, "before_commit", slow)
+
+
+@contextlib.asynccontextmanager
+async def autovacuum_off(sessions: async_sessionmaker[AsyncSession], table: str) -> AsyncIterator[None]:
+    """Within the block, ``table``'s statistics stay those a test's own ANALYZE took, however the table grows: as
+    they lag a table a first load is filling."""
+    async with transaction(sessions) as session:
+        await session.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)"))
+    try:
+        yield
+    finally:
+        async with transaction(sessions) as session:
+            await session.execute(text(f"ALTER TABLE {table} RESET (autovacuum_enabled)"))

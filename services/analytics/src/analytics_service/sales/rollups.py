@@ -30,8 +30,9 @@ KEY_TYPES = {"business_day": "date", "month": "date"}  # every other key column 
 MONTH = "CAST(date_trunc('month', CAST(f.business_day AS timestamp)) AS date)"
 
 
-def _unnest(keys: tuple[str, ...]) -> str:
-    arrays = ", ".join(f"CAST(:{k} AS {KEY_TYPES.get(k, 'text')}[])" for k in keys)
+def _unnest(keys: tuple[str, ...], params: tuple[str, ...] | None = None) -> str:
+    """The keys given as one array parameter per column (named as the column unless ``params`` says), as rows `k`."""
+    arrays = ", ".join(f"CAST(:{p} AS {KEY_TYPES.get(k, 'text')}[])" for k, p in zip(keys, params or keys, strict=True))
     return f"unnest({arrays}) AS k({', '.join(keys)})"
 
 
@@ -41,6 +42,28 @@ def _matches(keys: tuple[str, ...], left: str, right: str) -> str:
 
 def _insert(schema: str, table: str, columns: tuple[str, ...]) -> str:
     return f'INSERT INTO "{schema}".{table} ({", ".join(columns)}) '
+
+
+# A batch's statements find their rows key by key: a LATERAL subquery with OFFSET 0 (or LIMIT 1) is one the planner
+# may not fold into a join, so each key is a probe of an index, whatever the statistics say. Joined to the keys, the
+# tables were read whole for every batch while their statistics lagged behind their growth (a first sync, autovacuum
+# not yet come by): per batch ~6 ms at ~140,000 facts, and each lane or smaller batch paid it again.
+def _per_key(
+    keys: tuple[str, ...], table: str, alias: str, fence: str = "OFFSET 0", params: tuple[str, ...] | None = None
+) -> str:
+    """``table``'s rows (their columns and their row address ``address``, aliased ``alias``) for each key of the
+    arrays ``:<key>``."""
+    rows = f"SELECT x.ctid AS address, x.* FROM {table} x WHERE {_matches(keys, 'x', 'k')} {fence}"  # noqa: S608
+    return f"{_unnest(keys, params)} CROSS JOIN LATERAL ({rows}) {alias}"
+
+
+def _delete_per_key(schema: str, table: str, keys: tuple[str, ...], condition: str = "TRUE") -> str:
+    """Delete the row of each key of the arrays ``:<key>`` (the table's primary key) where ``condition`` (over
+    ``r``) holds. By row address, found key by key: only ever run under the sales rollups' lock
+    (`hold_sales_rollup_lock`), so no other transaction moves a row between the lookup and the delete."""
+    qualified = f'"{schema}".{table}'
+    found = f"SELECT r.address FROM {_per_key(keys, qualified, 'r', 'LIMIT 1')} WHERE {condition}"  # noqa: S608
+    return f"DELETE FROM {qualified} WHERE ctid = ANY(ARRAY({found}))"  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -54,26 +77,21 @@ class Rollup:
     source: str = "sales_facts"
     where: str = "TRUE"  # which source rows count, over `f`
 
-    def _select(self, schema: str) -> str:
+    def _sums(self, schema: str, source: str) -> str:
+        """The roll-up's rows summed from ``source`` (SQL naming the source rows `f`)."""
         keys = ", ".join("f." + k for k in self.keys)
-        return f'SELECT {keys}, {self.aggregates} FROM "{schema}".{self.source} f'  # noqa: S608
+        insert = _insert(schema, self.table, self.keys + self.columns)
+        return f"{insert}SELECT {keys}, {self.aggregates} FROM {source} WHERE {self.where} GROUP BY {keys}"  # noqa: S608
 
     def build_sql(self, schema: str) -> str:
         """Fill the (empty) roll-up from every source row."""
-        group = ", ".join(f"f.{k}" for k in self.keys)
-        insert = _insert(schema, self.table, self.keys + self.columns)
-        return f"{insert}{self._select(schema)} WHERE {self.where} GROUP BY {group}"
+        return self._sums(schema, f'"{schema}".{self.source} f')
 
     def delete_sql(self, schema: str) -> str:
-        match = _matches(self.keys, "r", "k")
-        return f'DELETE FROM "{schema}".{self.table} r USING {_unnest(self.keys)} WHERE {match}'  # noqa: S608
+        return _delete_per_key(schema, self.table, self.keys)
 
     def recompute_sql(self, schema: str) -> str:
-        match = _matches(self.keys, "f", "k")
-        group = ", ".join(f"f.{k}" for k in self.keys)
-        insert = _insert(schema, self.table, self.keys + self.columns)
-        joined = f"{self._select(schema)} JOIN {_unnest(self.keys)} ON {match}"
-        return f"{insert}{joined} WHERE {self.where} GROUP BY {group}"
+        return self._sums(schema, _per_key(self.keys, f'"{schema}".{self.source}', "f"))
 
     async def recompute(self, session: AsyncSession, schema: str, keys: Iterable[tuple[Any, ...]]) -> None:
         """Replace the rows of ``keys`` (distinct tuples in ``self.keys`` order) with fresh sums of their facts."""
@@ -121,7 +139,17 @@ class RollupDrift(RuntimeError):
     facts, and only a rebuild (`crm-analytics rebuild`) can make it whole again."""
 
 
-BATCH_DOCUMENTS = "f.document_id = ANY(CAST(:documents AS text[]))"
+def _batch_facts(schema: str) -> str:
+    """The facts of the documents ``:documents``, document by document (see `_per_key`), aliased `f`."""
+    return _per_key(("document_id",), f'"{schema}".sales_facts', "f", params=("documents",))
+
+
+def delete_facts_sql(schema: str) -> str:
+    """Delete the facts of the documents ``:documents``, returning each one's roll-up key columns (by row address,
+    found document by document: under the sales rollups' lock, as `_delete_per_key`)."""
+    found = f"SELECT f.address FROM {_batch_facts(schema)}"  # noqa: S608
+    returning = ", ".join(FACT_KEY_COLUMNS)
+    return f'DELETE FROM "{schema}".sales_facts WHERE ctid = ANY(ARRAY({found})) RETURNING {returning}'  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -138,14 +166,16 @@ class DeltaRollup:
     def key_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.keys)
 
-    def _select(self, schema: str, where: str) -> str:
+    def _select(self, schema: str, batch: bool) -> str:
+        """The roll-up's groups over every fact, or over the facts of the documents ``:documents``."""
         keys = ", ".join(f"{sql} AS {name}" for name, sql in self.keys)
         group = ", ".join(sql for _, sql in self.keys)
-        return f'SELECT {keys}, {self.aggregates} FROM "{schema}".sales_facts f WHERE {where} GROUP BY {group}'  # noqa: S608
+        source = _batch_facts(schema) if batch else f'"{schema}".sales_facts f'
+        return f"SELECT {keys}, {self.aggregates} FROM {source} GROUP BY {group}"  # noqa: S608
 
     def sums_sql(self, schema: str) -> str:
         """The rows the roll-up must hold: its aggregate over every fact."""
-        return self._select(schema, "TRUE")
+        return self._select(schema, batch=False)
 
     def build_sql(self, schema: str) -> str:
         """Fill the (empty) roll-up from every fact."""
@@ -156,7 +186,7 @@ class DeltaRollup:
         into = f'INSERT INTO "{schema}".{self.table} AS r ({", ".join(self.key_names + self.columns)}) '
         added = ", ".join(f"{c} = r.{c} + excluded.{c}" for c in self.columns)
         conflict = f"ON CONFLICT ({', '.join(self.key_names)}) DO UPDATE SET {added}"
-        return f"{into}{self._select(schema, BATCH_DOCUMENTS)} {conflict}"
+        return f"{into}{self._select(schema, batch=True)} {conflict}"
 
     def take_out_sql(self, schema: str) -> str:
         """Subtract the sums of the facts of ``:documents`` from their rows; per group, whether its row is now
@@ -167,13 +197,12 @@ class DeltaRollup:
         groups = ", ".join("d." + k for k in self.key_names)
         updated = f"{update} RETURNING {keys}, ({self.empty}) AS empty"
         joined = f"FROM d LEFT JOIN u ON {_matches(self.key_names, 'u', 'd')}"
-        batch = self._select(schema, BATCH_DOCUMENTS)
+        batch = self._select(schema, batch=True)
         named = ", ".join(self.key_names + self.columns)
         return f"WITH d ({named}) AS ({batch}), u AS ({updated}) SELECT {groups}, u.empty {joined}"
 
     def prune_sql(self, schema: str) -> str:
-        match = _matches(self.key_names, "r", "k")
-        return f'DELETE FROM "{schema}".{self.table} r USING {_unnest(self.key_names)} WHERE {match} AND {self.empty}'  # noqa: S608
+        return _delete_per_key(schema, self.table, self.key_names, self.empty)
 
     async def take_out(self, session: AsyncSession, schema: str, documents: list[str]) -> list[tuple[Any, ...]]:
         """Take these documents' facts (still stored) out; return the keys of the rows left empty."""
