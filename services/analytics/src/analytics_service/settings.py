@@ -50,7 +50,8 @@ class AnalyticsSettings(ServiceSettings):
         ge=1,
         le=16,
         # 1: its documents all take the sales rollups' lock, so a second lane waits for the first; measured at
-        # `medium` (bench/consumer_throughput.py), two lanes gave 0.89x of one.
+        # `medium` (bench/consumer_throughput.py), two lanes gave 0.89x, 0.73x and 0.82x of one (docs/operations.md,
+        # "Lanes").
         description="Parts of a batch (by record key) applied side by side, each in its own transaction.",
     )
     replay_batch: int = Field(default=2000, ge=1, le=100_000, description="Events per transaction during a rebuild.")
