@@ -68,3 +68,16 @@ async def test_a_batchs_facts_and_rollup_rows_are_found_key_by_key_even_when_the
             }
     for name, plan in plans.items():
         assert "Seq Scan on sales_" not in plan, f"{name}:\n{plan}"
+
+
+async def test_a_document_or_key_given_twice_counts_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Looked up key by key, a key given twice would bring its rows twice into a sum: each statement takes every key
+    once (as ``= ANY`` did)."""
+    async with transaction(sessions) as session:
+        await session.execute(text(FACTS.format(count=4)))  # facts 1-4 of d0, d1, d1, d2 on 2025-01-01: 10 each
+        await DAILY_TOTALS.add_in(session, SCHEMA, ["d1", "d1", "d2"], [])
+        totals = (await session.execute(text(f"SELECT sales_docs, revenue FROM {SCHEMA}.sales_daily_totals"))).all()
+        await PRODUCTS.recompute(session, SCHEMA, [(DAY, "a1", "s1"), (DAY, "a1", "s1")])
+        daily = (await session.execute(text(f"SELECT documents, revenue FROM {SCHEMA}.sales_daily_products"))).all()
+    assert [tuple(r) for r in totals] == [(2, 30)]
+    assert [tuple(r) for r in daily] == [(1, 10)]

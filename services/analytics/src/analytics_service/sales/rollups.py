@@ -51,10 +51,11 @@ def _insert(schema: str, table: str, columns: tuple[str, ...]) -> str:
 def _per_key(
     keys: tuple[str, ...], table: str, alias: str, fence: str = "OFFSET 0", params: tuple[str, ...] | None = None
 ) -> str:
-    """``table``'s rows (their columns and their row address ``address``, aliased ``alias``) for each key of the
-    arrays ``:<key>``."""
+    """``table``'s rows (their columns and their row address ``address``, aliased ``alias``) for each distinct key of
+    the arrays ``:<key>`` (a key given twice must not bring its rows twice into a sum)."""
+    distinct = f"(SELECT DISTINCT * FROM {_unnest(keys, params)}) AS k"  # noqa: S608
     rows = f"SELECT x.ctid AS address, x.* FROM {table} x WHERE {_matches(keys, 'x', 'k')} {fence}"  # noqa: S608
-    return f"{_unnest(keys, params)} CROSS JOIN LATERAL ({rows}) {alias}"
+    return f"{distinct} CROSS JOIN LATERAL ({rows}) {alias}"
 
 
 def _delete_per_key(schema: str, table: str, keys: tuple[str, ...], condition: str = "TRUE") -> str:
