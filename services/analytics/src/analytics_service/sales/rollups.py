@@ -58,13 +58,19 @@ def _per_key(
     return f"{distinct} CROSS JOIN LATERAL ({rows}) {alias}"
 
 
+def _delete_found(
+    table: str, keys: tuple[str, ...], *, fence: str, condition: str = "TRUE", params: tuple[str, ...] | None = None
+) -> str:
+    """Delete ``table``'s rows found key by key (`_per_key`, aliased ``r``) where ``condition`` (over ``r``) holds.
+    By row address: only ever run under the sales rollups' lock (`hold_sales_rollup_lock`), so no other transaction
+    moves a row between the lookup and the delete."""
+    found = f"SELECT r.address FROM {_per_key(keys, table, 'r', fence, params)} WHERE {condition}"  # noqa: S608
+    return f"DELETE FROM {table} WHERE ctid = ANY(ARRAY({found}))"  # noqa: S608
+
+
 def _delete_per_key(schema: str, table: str, keys: tuple[str, ...], condition: str = "TRUE") -> str:
-    """Delete the row of each key of the arrays ``:<key>`` (the table's primary key) where ``condition`` (over
-    ``r``) holds. By row address, found key by key: only ever run under the sales rollups' lock
-    (`hold_sales_rollup_lock`), so no other transaction moves a row between the lookup and the delete."""
-    qualified = f'"{schema}".{table}'
-    found = f"SELECT r.address FROM {_per_key(keys, qualified, 'r', 'LIMIT 1')} WHERE {condition}"  # noqa: S608
-    return f"DELETE FROM {qualified} WHERE ctid = ANY(ARRAY({found}))"  # noqa: S608
+    """Delete the row of each key of the arrays ``:<key>`` (the table's primary key) where ``condition`` holds."""
+    return _delete_found(f'"{schema}".{table}', keys, fence="LIMIT 1", condition=condition)
 
 
 @dataclass(frozen=True)
@@ -146,11 +152,10 @@ def _batch_facts(schema: str) -> str:
 
 
 def delete_facts_sql(schema: str) -> str:
-    """Delete the facts of the documents ``:documents``, returning each one's roll-up key columns (by row address,
-    found document by document: under the sales rollups' lock, as `_delete_per_key`)."""
-    found = f"SELECT f.address FROM {_batch_facts(schema)}"  # noqa: S608
-    returning = ", ".join(FACT_KEY_COLUMNS)
-    return f'DELETE FROM "{schema}".sales_facts WHERE ctid = ANY(ARRAY({found})) RETURNING {returning}'  # noqa: S608
+    """Delete the facts of the documents ``:documents`` (found document by document, `_delete_found`), returning
+    each one's roll-up key columns."""
+    deleted = _delete_found(f'"{schema}".sales_facts', ("document_id",), fence="OFFSET 0", params=("documents",))
+    return f"{deleted} RETURNING {', '.join(FACT_KEY_COLUMNS)}"
 
 
 @dataclass(frozen=True)
