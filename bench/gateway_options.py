@@ -1,6 +1,7 @@
 """The gateway's serving options side by side, in one run, each against the same trivial upstream called directly.
 
     uv run python bench/gateway_options.py [--seconds 5] [--concurrency 32] [--rounds 2] [--only NAME ...]
+        [--before GIT_REF]
 
 Options (one gateway process tree at a time, all in front of one trivial upstream, the stand-in of
 bench/gateway_throughput.py: a FastAPI app under uvicorn answering a constant JSON body):
@@ -11,7 +12,9 @@ bench/gateway_throughput.py: a FastAPI app under uvicorn answering a constant JS
 - ``uvicorn x1 no fast path``: ``GATEWAY_PROXY_FAST_PATH=false``, proxied requests through FastAPI's router and
   endpoint machinery (proxy/fastpath.py says what the fast path skips);
 - ``granian x1`` and ``granian x2``: the same app factory under granian (Rust HTTP server, ASGI interface, uvloop),
-  when granian can be started (``--granian`` names the command; by default ``uv run --with granian==2.8.7``).
+  when granian can be started (``--granian`` names the command; by default ``uv run --with granian==2.8.7``);
+- with ``--before GIT_REF``, ``uvicorn x1 as of GIT_REF`` first: the gateway's and crm-common's sources as of that
+  commit (bench/before_ref.py) served the same way, so a change is measured against what it replaces in one run.
 
 Each option is measured right after the upstream is measured directly, so each ratio compares two loads a few
 seconds apart on this shared machine; ``--rounds`` repeats the whole series and the best round of each option is
@@ -36,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from gateway_throughput import TRIVIAL_PATH, UPSTREAM_CODE  # bench/ is on sys.path
+from before_ref import before_path, unpack  # bench/ is on sys.path
+from gateway_throughput import TRIVIAL_PATH, UPSTREAM_CODE
 from http_load import finish, load, load_arguments, make_token, stop, wait_live
 
 from crm_testing import free_port
@@ -136,9 +140,15 @@ def main() -> None:
     parser.add_argument("--granian", default="uv run --with granian==2.8.7 granian", help="how to start granian")
     parser.add_argument("--only", nargs="*", help="option names, e.g. 'uvicorn x2'")
     parser.add_argument("--py-spy", metavar="DIR", help="record each gateway under the load with py-spy into DIR")
+    parser.add_argument("--before", metavar="GIT_REF", help="add 'uvicorn x1' as of that commit (before/after)")
     args = parser.parse_args()
     chosen = [o for o in options(shlex.split(args.granian)) if not args.only or o.name in args.only]
     with tempfile.TemporaryDirectory() as tmp:
+        if args.before:
+            unpack(args.before, Path(tmp) / "before", ["gateway"])
+            pythonpath = before_path({}, Path(tmp) / "before", ["gateway"])
+            serve = ["crm-gateway", "serve", "--port", "{port}", "--workers", "1"]
+            chosen.insert(0, Option(f"uvicorn x1 as of {args.before}", serve, pythonpath))
         jwks_path = Path(tmp) / "jwks.json"
         token = make_token(jwks_path)
         up_port = free_port()

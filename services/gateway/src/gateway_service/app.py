@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiohttp
 import httpx
 from fastapi import FastAPI
 from starlette.middleware import Middleware
@@ -29,9 +28,10 @@ from gateway_service.health import api as health_api
 from gateway_service.notifications import api as notifications_api
 from gateway_service.notifications.feed import NotificationFeed, NotificationStore
 from gateway_service.proxy import api as proxy_api
-from gateway_service.proxy.client import make_side_client, make_upstream_session
+from gateway_service.proxy.client import make_side_client, make_upstream_pool
 from gateway_service.proxy.fastpath import ProxyFastPath
 from gateway_service.proxy.forward import Forwarder
+from gateway_service.proxy.upstream import UpstreamPool
 from gateway_service.routing.table import RoutingTable, build_routes
 from gateway_service.settings import GatewaySettings
 from gateway_service.web.metrics import GatewayMetricsMiddleware
@@ -42,7 +42,7 @@ OWN_ROUTERS = [docs_api.router, health_api.router, notifications_api.router]
 
 
 def build_gateway(
-    s: GatewaySettings, rt: Runtime, session: aiohttp.ClientSession, jwks_client: httpx.AsyncClient
+    s: GatewaySettings, rt: Runtime, pool: UpstreamPool, jwks_client: httpx.AsyncClient
 ) -> proxy_api.Gateway:
     assert rt.redis is not None
     breaker = RedisBreaker(cool_down=s.redis_retry_after.total_seconds())
@@ -58,10 +58,11 @@ def build_gateway(
         rt.redis, s.rate_limits, breaker, fail_open=s.rate_limit_fail_open, namespace=s.rate_limit_namespace
     )
     forwarder = Forwarder(
-        session,
+        pool,
         max_body_bytes=s.max_body_bytes,
         retries=s.idempotent_retries,
         timeout=s.upstream_timeout.total_seconds(),
+        read_timeout=s.upstream_timeout.total_seconds(),
     )
     guard = AccessGuard(rt.redis, breaker, limiter, revocation_fail_open=s.revocation_fail_open)
     return proxy_api.Gateway(RoutingTable(build_routes(s), s.public_paths), authenticator, guard, forwarder)
@@ -70,8 +71,8 @@ def build_gateway(
 async def prepare(running: Running) -> None:
     """The upstream clients, the gateway (routing table, authentication, rate limits, proxy) and the docs cache."""
     s: GatewaySettings = running.settings
-    session = make_upstream_session(s)
-    running.close_later(session.close)
+    pool = make_upstream_pool(s)
+    running.close_later(pool.close)
     client = make_side_client(s)
     running.close_later(client.aclose)
     # JWKS fetches use their own small client so a saturated upstream pool never delays key refreshes.
@@ -79,7 +80,7 @@ async def prepare(running: Running) -> None:
     running.close_later(jwks_client.aclose)
     app = running.app
     app.state.upstream_client = client
-    app.state.gateway = build_gateway(s, running.runtime, session, jwks_client)
+    app.state.gateway = build_gateway(s, running.runtime, pool, jwks_client)
     services = app.state.gateway.table.services()
     app.state.spec_cache = SpecCache(
         client, services, ttl=s.docs_cache.total_seconds(), timeout=s.docs_fetch_timeout.total_seconds()

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -160,3 +161,22 @@ async def test_a_post_on_a_pooled_connection_the_upstream_closed_is_sent_again(g
     assert created.status_code == 200, created.text
     # The POST went out on the pooled connection first (dropped unanswered), then once more on a new one.
     assert [(n, line.split(b" ")[0]) for n, line in upstream.requests] == [(1, b"PUT"), (1, b"POST"), (2, b"POST")]
+
+
+async def test_a_full_pool_answers_503_and_frees_up_when_the_upstream_answers(gateway_factory: Any, keys: Any) -> None:
+    """One request in flight at most: a second one waits the connect timeout for it, then gets 503, not 502 (the
+    upstream is fine, the gateway is saturated); once the first is answered the pool serves again."""
+    with gateway_factory(max_connections=1, connect_timeout=timedelta(seconds=0.5)) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10.0) as c:
+            token = keys.mint()
+            slow = asyncio.create_task(c.get("/api/v1/analytics/report/slow?seconds=1.5", headers=bearer(token)))
+            await asyncio.sleep(0.3)
+            refused = await c.get("/api/v1/products/", headers=bearer(token))
+            assert (await slow).status_code == 200
+            after = await c.get("/api/v1/products/", headers=bearer(token))
+    assert refused.status_code == 503
+    assert refused.json() == {
+        "error": "ServiceUnavailable",
+        "detail": "too many requests in flight to catalog; retry shortly",
+    }
+    assert after.status_code == 200

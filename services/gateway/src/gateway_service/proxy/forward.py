@@ -14,19 +14,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from functools import cache, partial
+from urllib.parse import urlsplit
 
-import aiohttp
-from multidict import CIMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from yarl import URL
 
-from crm_common.errors import PayloadTooLarge
+from crm_common.errors import PayloadTooLarge, ServiceUnavailable
 from crm_common.logging import get_logger
 from gateway_service.errors import BadGateway, GatewayTimeout
-from gateway_service.proxy.client import Attempt
 from gateway_service.proxy.headers import downstream_response_headers, upstream_request_headers
+from gateway_service.proxy.upstream import (
+    ConnectFailed,
+    ConnectTimeout,
+    Disconnected,
+    PoolExhausted,
+    UpstreamConnection,
+    UpstreamError,
+    UpstreamPool,
+)
 from gateway_service.routing.table import Route
 from gateway_service.web.metrics import UPSTREAM_ERRORS
 
@@ -44,15 +51,19 @@ class BodyTooLarge(Exception):
 
 
 class UpstreamResponse(Response):
-    """Relays an upstream answer chunk by chunk; releases the upstream connection whatever happens to the client."""
+    """Relays an upstream answer chunk by chunk; hands the connection back (or closes it) whatever happens to the
+    client."""
 
     def __init__(
         self,
-        upstream: aiohttp.ClientResponse,
+        upstream: UpstreamConnection,
         raw_headers: list[tuple[bytes, bytes]],
+        *,
+        read_timeout: float,
+        release: Callable[[], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
-        self.upstream, self.on_error = upstream, on_error
+        self.upstream, self.read_timeout, self.release, self.on_error = upstream, read_timeout, release, on_error
         self.status_code = upstream.status
         self.raw_headers = raw_headers
         self.background = None
@@ -65,19 +76,20 @@ class UpstreamResponse(Response):
                 pass
             elif length is not None and length <= SINGLE_MESSAGE_BYTES:
                 # A small body of declared length goes out in one message (one trip through the middleware).
-                await send({"type": "http.response.body", "body": await self.upstream.read(), "more_body": False})
+                body = await self.upstream.read_all(self.read_timeout)
+                await send({"type": "http.response.body", "body": body, "more_body": False})
                 return
             else:
-                async for chunk in self.upstream.content.iter_any():
+                while (chunk := await self.upstream.read(self.read_timeout)) is not None:
                     if chunk:
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (UpstreamError, TimeoutError) as exc:
             # Too late for a 502: the status line is out. Dropping the connection tells the client it is incomplete.
             self.on_error(exc)
             raise
         finally:
-            self.upstream.release()
+            self.release()
 
 
 def declared_length(request: Request) -> int | None:
@@ -100,21 +112,33 @@ async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
             yield chunk
 
 
-# A pooled keep-alive connection the upstream has just closed, or an upstream restarting: safe to send again.
-RETRYABLE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
-# How a reused connection that the upstream had already closed fails (no answer byte was read).
-STALE = (aiohttp.ServerDisconnectedError, aiohttp.ClientConnectionResetError)
+# Safe to send again: no connection was made, or it broke (an upstream restarting, a reset, a pooled keep-alive
+# connection the upstream had just closed).
+RETRYABLE = (ConnectFailed, Disconnected)
+
+
+@cache
+def _address(upstream: str) -> tuple[str, int, bytes]:
+    """Host, port and ``Host`` header of an upstream base URL (``http://catalog:8002``)."""
+    parts = urlsplit(upstream)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"upstream {upstream!r}: only http://host[:port] is proxied")
+    port = parts.port or 80
+    return parts.hostname, port, parts.netloc.encode("latin-1")
 
 
 class Forwarder:
-    def __init__(self, session: aiohttp.ClientSession, *, max_body_bytes: int, retries: int, timeout: float) -> None:
-        self.session, self.max_body, self.retries, self.timeout = session, max_body_bytes, retries, timeout
+    def __init__(
+        self, pool: UpstreamPool, *, max_body_bytes: int, retries: int, timeout: float, read_timeout: float
+    ) -> None:
+        self.pool, self.max_body, self.retries = pool, max_body_bytes, retries
+        self.timeout, self.read_timeout = timeout, read_timeout
 
     async def forward(self, request: Request, route: Route) -> Response:
         scope = request.scope
+        host, port, host_header = _address(route.upstream)
         query = scope.get("query_string", b"")
-        target = route.upstream + scope["raw_path"].decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
-        url = URL(target, encoded=True)  # the path goes upstream byte for byte, never re-quoted
+        target = scope["raw_path"] + (b"?" + query if query else b"")  # the path goes upstream byte for byte
         headers = upstream_request_headers(
             request.headers,
             request_id=scope.get("state", {}).get("request_id", ""),
@@ -123,36 +147,58 @@ class Forwarder:
             host=request.headers.get("host"),
         )
         body, attempts = await self._body(request)
-        idempotent = request.method in IDEMPOTENT
+        method = request.method
+        idempotent = method in IDEMPOTENT
         for attempt in range(1, attempts + 1):
             content = body if isinstance(body, bytes) else _limited(request, self.max_body)
-            tried = Attempt()
+            head, chunked = _request_head(method, target, host_header, headers, body, declared_length(request))
+            connection: UpstreamConnection | None = None
             try:
-                upstream = await self._send(request.method, url, headers, content, tried)
+                connection = await self.pool.acquire(host, port, head_only=method == "HEAD")
+                await self._send(connection, head, content, chunked)
             except BodyTooLarge as exc:
+                self._discard(connection, host, port)
                 raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
-            except aiohttp.ConnectionTimeoutError as exc:
+            except ConnectTimeout as exc:
                 raise self._failure(route, "connect", exc) from exc
+            except PoolExhausted as exc:
+                self._count(route, "pool", exc)
+                raise ServiceUnavailable(f"too many requests in flight to {route.service}; retry shortly") from exc
             except RETRYABLE as exc:
-                if _caused_by_body_limit(exc):
-                    raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
-                if attempt < attempts and (idempotent or (tried.reused and isinstance(exc, STALE))):
-                    if idempotent:
+                self._discard(connection, host, port)
+                reused = connection is not None and connection.reused
+                stale = reused and isinstance(exc, Disconnected) and not exc.answered
+                if attempt < attempts and (idempotent or stale):
+                    if idempotent and not stale:
                         await asyncio.sleep(RETRY_PAUSE * attempt)
                     continue
                 raise self._failure(route, "connect", exc) from exc
             except TimeoutError as exc:
+                self._discard(connection, host, port)
                 raise self._failure(route, "timeout", exc) from exc
-            except aiohttp.ClientError as exc:
-                if _caused_by_body_limit(exc):
-                    raise PayloadTooLarge(f"request body larger than {self.max_body} bytes") from exc
+            except UpstreamError as exc:
+                self._discard(connection, host, port)
                 raise self._failure(route, "protocol", exc) from exc
+            except BaseException:
+                self._discard(connection, host, port)
+                raise
             public_base = f"{scope.get('scheme', 'http')}://{request.headers.get('host', '')}"
             raw_headers = downstream_response_headers(
-                list(upstream.raw_headers), upstream_base=route.upstream.encode(), public_base=public_base.encode()
+                connection.raw_headers, upstream_base=route.upstream.encode(), public_base=public_base.encode()
             )
-            return UpstreamResponse(upstream, raw_headers, lambda exc: self._count(route, "stream", exc))
+            return UpstreamResponse(
+                connection,
+                raw_headers,
+                read_timeout=self.read_timeout,
+                release=partial(self.pool.release, connection, host, port),
+                on_error=lambda exc: self._count(route, "stream", exc),
+            )
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _discard(self, connection: UpstreamConnection | None, host: str, port: int) -> None:
+        if connection is not None:
+            connection.close()
+            self.pool.release(connection, host, port)
 
     async def _body(self, request: Request) -> tuple[bytes | None, int]:
         """Read a small body (so the request may be sent again), else leave it to stream."""
@@ -169,24 +215,12 @@ class Forwarder:
         return None, 1
 
     async def _send(
-        self,
-        method: str,
-        url: URL,
-        headers: list[tuple[str, str]],
-        content: bytes | AsyncIterator[bytes],
-        tried: Attempt,
-    ) -> aiohttp.ClientResponse:
-        # The read timeout is per read; this bounds the wait for the status line as a whole.
+        self, connection: UpstreamConnection, head: bytes, content: bytes | AsyncIterator[bytes], chunked: bool
+    ) -> None:
+        # Bounds the request going out and the wait for the status line as a whole.
         async with asyncio.timeout(self.timeout):
-            return await self.session.request(
-                method,
-                url,
-                headers=CIMultiDict(headers),
-                data=content,
-                allow_redirects=False,
-                compress=None,
-                trace_request_ctx=tried,
-            )
+            await connection.send(head, content, chunked=chunked)
+            await connection.answer()
 
     def _failure(self, route: Route, kind: str, exc: BaseException) -> BadGateway | GatewayTimeout:
         self._count(route, kind, exc)
@@ -199,11 +233,29 @@ class Forwarder:
         log.warning("upstream failed", service=route.service, kind=kind, error=repr(exc)[:200])
 
 
-def _caused_by_body_limit(exc: BaseException) -> bool:
-    """aiohttp may wrap the error our body iterator raised while the request was being written."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, BodyTooLarge):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+# The request's own framing is the gateway's to write (the body is sent as read, or re-chunked).
+_FRAMING = frozenset({"content-length", "expect"})
+
+
+def _request_head(
+    method: str,
+    target: bytes,
+    host: bytes,
+    headers: list[tuple[str, str]],
+    body: bytes | None,
+    declared: int | None,
+) -> tuple[bytes, bool]:
+    """The request line and headers; whether the body goes chunked (a streamed body of unknown length)."""
+    lines = [b"%s %s HTTP/1.1\r\nhost: %s\r\n" % (method.encode("ascii"), target, host)]
+    lines += [b"%s: %s\r\n" % (k.encode("latin-1"), v.encode("latin-1")) for k, v in headers if k not in _FRAMING]
+    chunked = False
+    if body is not None:
+        if body or method in ("POST", "PUT", "PATCH"):
+            lines.append(b"content-length: %d\r\n" % len(body))
+    elif declared is not None:
+        lines.append(b"content-length: %d\r\n" % declared)
+    else:
+        lines.append(b"transfer-encoding: chunked\r\n")
+        chunked = True
+    lines.append(b"\r\n")
+    return b"".join(lines), chunked
