@@ -78,6 +78,7 @@ from crm_common.events.models import AssortmentKind, Document, DocumentKind, Pos
 from crm_common.events.topics import DEAD_LETTER, SALES
 from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.consumer import EventConsumer
+from crm_common.resp import RespClient
 
 SCHEMA_LIVE, SCHEMA_REBUILD = "analytics_bench_live", "analytics_bench"
 KINDS = [DocumentKind.SHIPMENT] * 6 + [DocumentKind.RETAIL_SALE] * 3 + [DocumentKind.SALES_RETURN]
@@ -400,10 +401,11 @@ async def time_cache(sessions: Any, n: int) -> None:
         async with sessions() as s:
             return await build_dashboard(s, month(i), month(i).before(), 10)
 
-    warm = ReportCache(redis, timedelta(minutes=5), prefix=f"{run}:warm")
+    resp = RespClient(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    warm = ReportCache(resp, timedelta(minutes=5), prefix=f"{run}:warm")
     try:
         plain = await timed(n, uncached)
-        cold = await timed(n, lambda i: cached(ReportCache(redis, timedelta(minutes=5), prefix=f"{run}:{i}"), i))
+        cold = await timed(n, lambda i: cached(ReportCache(resp, timedelta(minutes=5), prefix=f"{run}:{i}"), i))
         for i in range(12):  # prime
             await cached(warm, i)
         hits, misses = cache_count("hit"), cache_count("miss")
@@ -417,6 +419,7 @@ async def time_cache(sessions: Any, n: int) -> None:
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
+        await resp.close()
     ratio = hits / max(hits + misses, 1)
     print(
         f"dashboard cache     uncached p95 {pct(plain, 0.95):7.1f} ms | cold p95 {pct(cold, 0.95):7.1f} ms"

@@ -18,8 +18,9 @@ from analytics_service.consumers import projection_handlers
 from analytics_service.db import SCHEMA, SERVICE_ROOT, load_metadata
 from analytics_service.settings import AnalyticsSettings
 from crm_common.events.envelope import EventEnvelope
+from crm_common.resp import RespClient
 from crm_common.security.revocation import session_check
-from crm_testing import ServiceUnderTest, TokenMint
+from crm_testing import ServiceUnderTest, TokenMint, redis_url
 
 SERVICE_UNDER_TEST = ServiceUnderTest(
     name="analytics",
@@ -45,15 +46,27 @@ def apply(settings: AnalyticsSettings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+async def resp() -> AsyncIterator[RespClient]:
+    """The lean Redis client the report cache uses (crm_common.resp), on the tests' Redis database."""
+    client = RespClient(redis_url())
+    yield client
+    await client.close()
+
+
+@pytest.fixture
 async def api(
-    sessions: async_sessionmaker[AsyncSession], settings: AnalyticsSettings, mint: TokenMint, redis: Redis
+    sessions: async_sessionmaker[AsyncSession],
+    settings: AnalyticsSettings,
+    mint: TokenMint,
+    redis: Redis,
+    resp: RespClient,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The HTTP API in-process over committed data, without consumers; the caller holds `analytics:read`."""
     app = create_app(settings, token_verifier=mint.verifier)
     app.state.settings = settings
     app.state.sessions = sessions
     # A prefix per test: checkpoint versions restart after each truncate, so two tests can reach the same token.
-    app.state.report_cache = ReportCache(redis, settings.cache_ttl, prefix=f"analytics-test:{uuid.uuid4().hex}")
+    app.state.report_cache = ReportCache(resp, settings.cache_ttl, prefix=f"analytics-test:{uuid.uuid4().hex}")
     app.state.token_verifier = mint.verifier
     app.state.session_check = session_check(redis, settings)
     transport = httpx.ASGITransport(app=app)

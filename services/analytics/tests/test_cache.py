@@ -9,7 +9,6 @@ import orjson
 import pytest
 from analytics_testkit import customer_event, document_event, msk, new_id, position, product_event, stock_event
 from pydantic import BaseModel
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.cache import ReportCache, cache_prefix, schema_fingerprint
@@ -18,6 +17,8 @@ from analytics_service.dashboard.schemas import Dashboard
 from analytics_service.inventory.schemas import InventoryReport
 from analytics_service.sales.schemas import SalesReport
 from crm_common.events.models import DocumentKind
+from crm_common.resp import RespClient
+from crm_testing import free_port
 
 SHIP = DocumentKind.SHIPMENT
 
@@ -64,8 +65,8 @@ class After(BaseModel):
     total: str
 
 
-async def test_a_report_cached_with_another_shape_is_computed_again(session: AsyncSession, redis: Redis) -> None:
-    cache = ReportCache(redis, timedelta(minutes=1), prefix=f"analytics-test:shape:{id(session)}")
+async def test_a_report_cached_with_another_shape_is_computed_again(session: AsyncSession, resp: RespClient) -> None:
+    cache = ReportCache(resp, timedelta(minutes=1), prefix=f"analytics-test:shape:{id(session)}")
     calls: list[str] = []
 
     async def compute(value: Any) -> Any:
@@ -78,3 +79,13 @@ async def test_a_report_cached_with_another_shape_is_computed_again(session: Asy
     assert (first, again, reshaped) == (b'{"total":1}', b'{"total":1}', b'{"total":"1"}')
     assert calls == ["1", "'1'"]
     assert schema_fingerprint(Before) != schema_fingerprint(After)
+
+
+async def test_a_redis_that_cannot_be_reached_only_makes_a_report_computed(session: AsyncSession) -> None:
+    nowhere = RespClient(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
+    cache = ReportCache(nowhere, timedelta(minutes=1), prefix=f"analytics-test:down:{id(session)}")
+
+    async def compute() -> Any:
+        return {"total": 3}
+
+    assert await cache.get_or_compute_json(session, "r", {"p": 1}, compute, Before) == b'{"total":3}'
