@@ -107,6 +107,7 @@ class UpstreamConnection(asyncio.Protocol):
             self._fail(Disconnected(reason, answered=self._received))
         if self._writable is not None and not self._writable.done():
             self._writable.set_exception(Disconnected("connection closed while sending", answered=self._received))
+            self._writable.exception()  # retrieved: the sender may have stopped waiting
 
     def pause_writing(self) -> None:
         self._writable = self.loop.create_future()
