@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from crm_common.settings import ServiceSettings
@@ -61,6 +62,18 @@ class GatewaySettings(ServiceSettings):
     analytics_url: str = "http://127.0.0.1:8004"
     connector_url: str = "http://127.0.0.1:8005"
     bitrix24_connector_url: str = "http://127.0.0.1:8006"
+
+    @field_validator(
+        "auth_url", "catalog_url", "inventory_url", "analytics_url", "connector_url", "bitrix24_connector_url"
+    )
+    @classmethod
+    def _plain_http(cls, value: str) -> str:
+        """The proxy's client speaks plain HTTP/1.1 to the services (proxy/upstream.py): refused at start-up rather
+        than at the first request."""
+        parts = urlsplit(value)
+        if parts.scheme != "http" or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"{value!r}: an upstream is http://host[:port][/path], plain HTTP inside the cluster")
+        return value.rstrip("/")
 
     # Paths let through without a token: exact paths, or a prefix ending in ``/*``. The services still check.
     public_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_PUBLIC_PATHS))

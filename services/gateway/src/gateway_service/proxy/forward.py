@@ -118,13 +118,12 @@ RETRYABLE = (ConnectFailed, Disconnected)
 
 
 @cache
-def _address(upstream: str) -> tuple[str, int, bytes]:
-    """Host, port and ``Host`` header of an upstream base URL (``http://catalog:8002``)."""
+def _address(upstream: str) -> tuple[str, int, bytes, bytes]:
+    """Host, port, ``Host`` header and path prefix of an upstream base URL (``http://catalog:8002``; the settings
+    admit plain HTTP only)."""
     parts = urlsplit(upstream)
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(f"upstream {upstream!r}: only http://host[:port] is proxied")
-    port = parts.port or 80
-    return parts.hostname, port, parts.netloc.encode("latin-1")
+    assert parts.hostname is not None
+    return parts.hostname, parts.port or 80, parts.netloc.encode("latin-1"), parts.path.rstrip("/").encode("latin-1")
 
 
 class Forwarder:
@@ -136,9 +135,9 @@ class Forwarder:
 
     async def forward(self, request: Request, route: Route) -> Response:
         scope = request.scope
-        host, port, host_header = _address(route.upstream)
+        host, port, host_header, prefix = _address(route.upstream)
         query = scope.get("query_string", b"")
-        target = scope["raw_path"] + (b"?" + query if query else b"")  # the path goes upstream byte for byte
+        target = prefix + scope["raw_path"] + (b"?" + query if query else b"")  # the path goes byte for byte
         headers = upstream_request_headers(
             request.headers,
             request_id=scope.get("state", {}).get("request_id", ""),
