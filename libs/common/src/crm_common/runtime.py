@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from crm_common.db import check_database, create_engine, session_factory
 from crm_common.errors import InfrastructureMissing
 from crm_common.messaging.broker import check_kafka, make_broker
+from crm_common.resp import RespClient
 from crm_common.security.jwt import JWKSKeySource, TokenVerifier
 from crm_common.security.revocation import SessionCheck, session_check
 from crm_common.settings import ServiceSettings
@@ -24,6 +25,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession] | None = None
     broker: KafkaBroker | None = None
     redis: Redis | None = None
+    resp: RespClient | None = None  # the same Redis for per-request commands (crm_common.resp); connects lazily
     revocation_redis: Redis | None = None  # opened lazily by session_check() when the service needs no other Redis
     checks: dict[str, Check] = field(default_factory=dict)
 
@@ -51,6 +53,7 @@ class Runtime:
         if redis:
             rt.redis = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
             await check_redis(rt.redis, settings.redis_url)
+            rt.resp = RespClient(settings.redis_url, timeout=2.0)
             client = rt.redis
             rt.checks["redis"] = lambda: check_redis(client, settings.redis_url)
         return rt
@@ -78,6 +81,8 @@ class Runtime:
     async def close(self) -> None:
         if self.broker is not None:
             await self.broker.stop()
+        if self.resp is not None:
+            await self.resp.close()
         for client in (self.redis, self.revocation_redis):
             if client is not None:
                 await client.aclose()

@@ -17,7 +17,6 @@ from analytics_service.inventory.api import router as inventory_router
 from analytics_service.sales.api import router as sales_router
 from analytics_service.settings import AnalyticsSettings
 from crm_common.events.topics import TOPICS
-from crm_common.resp import RespClient
 from crm_common.security import TokenVerifier
 from crm_common.service import BackgroundTask, Outbox, Running, ServiceSpec, build_app
 
@@ -33,12 +32,8 @@ ROUTERS = (
 
 
 def report_cache(running: Running) -> None:
-    client = None
-    if running.runtime.redis is not None:
-        client = RespClient(running.settings.redis_url, timeout=2.0)
-        running.close_later(client.close)
     running.app.state.report_cache = ReportCache(
-        client, running.settings.cache_ttl, cache_prefix(running.settings.database_url)
+        running.runtime.resp, running.settings.cache_ttl, cache_prefix(running.settings.database_url)
     )
 
 

@@ -12,7 +12,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from crm_common.logging import configure_logging
-from crm_common.resp import RespClient
 from crm_common.runtime import Runtime
 from crm_common.security import JWKSKeySource, TokenVerifier
 from crm_common.security.revocation import RevocationStore
@@ -43,9 +42,10 @@ OWN_ROUTERS = [docs_api.router, health_api.router, notifications_api.router]
 
 
 def build_gateway(
-    s: GatewaySettings, rt: Runtime, pool: UpstreamPool, jwks_client: httpx.AsyncClient, access: RespClient
+    s: GatewaySettings, rt: Runtime, pool: UpstreamPool, jwks_client: httpx.AsyncClient
 ) -> proxy_api.Gateway:
     assert rt.redis is not None
+    assert rt.resp is not None
     breaker = RedisBreaker(cool_down=s.redis_retry_after.total_seconds())
     keys = JWKSKeySource(
         s.jwks_url,
@@ -63,9 +63,9 @@ def build_gateway(
         max_body_bytes=s.max_body_bytes,
         retries=s.idempotent_retries,
         timeout=s.upstream_timeout.total_seconds(),
-        read_timeout=s.upstream_timeout.total_seconds(),
     )
-    guard = AccessGuard(access, breaker, limiter, revocation_fail_open=s.revocation_fail_open)
+    # The access check of every proxied request (revocation, rate limits) on the lean pipelined connection.
+    guard = AccessGuard(rt.resp, breaker, limiter, revocation_fail_open=s.revocation_fail_open)
     return proxy_api.Gateway(RoutingTable(build_routes(s), s.public_paths), authenticator, guard, forwarder)
 
 
@@ -81,10 +81,7 @@ async def prepare(running: Running) -> None:
     running.close_later(jwks_client.aclose)
     app = running.app
     app.state.upstream_client = client
-    # The access check of every proxied request (revocation, rate limits) on one lean pipelined connection.
-    access = RespClient(s.redis_url, timeout=2.0)
-    running.close_later(access.close)
-    app.state.gateway = build_gateway(s, running.runtime, pool, jwks_client, access)
+    app.state.gateway = build_gateway(s, running.runtime, pool, jwks_client)
     services = app.state.gateway.table.services()
     app.state.spec_cache = SpecCache(
         client, services, ttl=s.docs_cache.total_seconds(), timeout=s.docs_fetch_timeout.total_seconds()

@@ -127,11 +127,9 @@ def _address(upstream: str) -> tuple[str, int, bytes, bytes]:
 
 
 class Forwarder:
-    def __init__(
-        self, pool: UpstreamPool, *, max_body_bytes: int, retries: int, timeout: float, read_timeout: float
-    ) -> None:
-        self.pool, self.max_body, self.retries = pool, max_body_bytes, retries
-        self.timeout, self.read_timeout = timeout, read_timeout
+    def __init__(self, pool: UpstreamPool, *, max_body_bytes: int, retries: int, timeout: float) -> None:
+        # ``timeout`` bounds the request going out and the status line, and then each wait for a piece of the body.
+        self.pool, self.max_body, self.retries, self.timeout = pool, max_body_bytes, retries, timeout
 
     async def forward(self, request: Request, route: Route) -> Response:
         scope = request.scope
@@ -148,9 +146,9 @@ class Forwarder:
         body, attempts = await self._body(request)
         method = request.method
         idempotent = method in IDEMPOTENT
+        head, chunked = _request_head(method, target, host_header, headers, body, declared_length(request))
         for attempt in range(1, attempts + 1):
             content = body if isinstance(body, bytes) else _limited(request, self.max_body)
-            head, chunked = _request_head(method, target, host_header, headers, body, declared_length(request))
             connection: UpstreamConnection | None = None
             try:
                 connection = await self.pool.acquire(host, port, head_only=method == "HEAD")
@@ -188,7 +186,7 @@ class Forwarder:
             return UpstreamResponse(
                 connection,
                 raw_headers,
-                read_timeout=self.read_timeout,
+                read_timeout=self.timeout,
                 release=partial(self.pool.release, connection, host, port),
                 on_error=lambda exc: self._count(route, "stream", exc),
             )

@@ -94,9 +94,6 @@ class UpstreamConnection(asyncio.Protocol):
             self._fail(ProtocolError(f"invalid answer: {exc}"))
             self.close()
 
-    def eof_received(self) -> bool | None:
-        return None  # close the transport
-
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self._until_eof and self._head.done() and not self.complete:
