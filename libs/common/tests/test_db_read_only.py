@@ -108,3 +108,16 @@ async def test_what_needs_a_session_refuses_a_reading_connection(engine: AsyncEn
     async with reading(_request(sessions)) as connection:
         with pytest.raises(ReadOnlyViolation, match="needs a session"):
             session_of(connection)
+
+
+async def test_a_reading_connection_invalidated_on_the_way_reconnects_for_its_next_fetch(engine: AsyncEngine) -> None:
+    """``fetch`` takes the driver connection straight off a valid connection; one invalidated (its driver connection
+    given back as dead) is reconnected by SQLAlchemy first, which needs the greenlet ``get_raw_connection`` runs in."""
+    async with reading(_request(session_factory(engine))) as connection:
+        before = await connection.scalar(select(func.pg_backend_pid()))
+        await connection.invalidate()
+        await connection.rollback()  # what SQLAlchemy asks before it reconnects
+        assert connection.invalidated
+        rows = await fetch(connection, select(func.pg_backend_pid().label("pid")))
+        assert rows[0]["pid"] != before
+        assert [r["n"] for r in await fetch(connection, select(func.generate_series(1, 2).label("n")))] == [1, 2]
