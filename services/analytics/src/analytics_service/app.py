@@ -8,6 +8,7 @@ from analytics_service import consumers
 from analytics_service.alerts.api import router as alerts_router
 from analytics_service.alerts.revenue_drop import run_checker
 from analytics_service.cache import ReportCache, cache_prefix
+from analytics_service.checkpoints.watch import CheckpointWatch
 from analytics_service.customers.api import router as customers_router
 from analytics_service.customers.identity.api import router as identity_router
 from analytics_service.dashboard.api import router as dashboard_router
@@ -32,8 +33,14 @@ ROUTERS = (
 
 
 def report_cache(running: Running) -> None:
+    settings: AnalyticsSettings = running.settings
+    watch = None
+    if settings.cache_watch_checkpoints:
+        watch = CheckpointWatch(settings.database_url, SCHEMA)
+        watch.start()
+        running.close_later(watch.stop)
     running.app.state.report_cache = ReportCache(
-        running.runtime.resp, running.settings.cache_ttl, cache_prefix(running.settings.database_url)
+        running.runtime.resp, settings.cache_ttl, cache_prefix(settings.database_url), watch
     )
 
 

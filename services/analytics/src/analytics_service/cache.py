@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from functools import cache
 from typing import Any, cast
@@ -24,6 +25,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 
 from analytics_service.checkpoints.repository import token
+from analytics_service.checkpoints.watch import CheckpointWatch
 from crm_common.db import Reads
 from crm_common.logging import get_logger
 from crm_common.resp import RespClient
@@ -50,41 +52,72 @@ def cache_prefix(database_url: str) -> str:
 
 
 class ReportCache:
-    """On ``crm_common.resp``'s lean client: a hit is one GET, and redis-py's layers cost more than the GET itself."""
+    """On ``crm_common.resp``'s lean client: a hit is one GET, and redis-py's layers cost more than the GET itself.
 
-    def __init__(self, redis: RespClient | None, ttl: timedelta, prefix: str = "analytics:report") -> None:
-        self.redis, self.ttl, self.prefix = redis, ttl, prefix
+    With a ``CheckpointWatch`` that holds the current token, a hit opens no database connection at all: the key is
+    made from the token in memory. Otherwise (no watch, or one that cannot vouch for its token) the token is read
+    from the table on the request's connection."""
 
-    async def key(self, session: Reads, report: str, params: dict[str, Any]) -> str:
+    def __init__(
+        self,
+        redis: RespClient | None,
+        ttl: timedelta,
+        prefix: str = "analytics:report",
+        watch: CheckpointWatch | None = None,
+    ) -> None:
+        self.redis, self.ttl, self.prefix, self.watch = redis, ttl, prefix, watch
+
+    def key(self, checkpoint: str, report: str, params: dict[str, Any]) -> str:
         raw = orjson.dumps(params, default=_default, option=orjson.OPT_SORT_KEYS)
-        digest = hashlib.sha256(raw + b"#" + (await token(session)).encode()).hexdigest()[:32]
+        digest = hashlib.sha256(raw + b"#" + checkpoint.encode()).hexdigest()[:32]
         return f"{self.prefix}:{report}:{digest}"
 
     async def get_or_compute_json(
         self,
-        session: Reads,
+        reads: Callable[[], AbstractAsyncContextManager[Reads]],
         report: str,
         params: dict[str, Any],
-        compute: Callable[[], Awaitable[Any]],
+        compute: Callable[[Reads], Awaitable[Any]],
         model: type[BaseModel],
     ) -> bytes:
-        """The report as JSON, as ``model`` dumps it (``compute`` returns ``model.model_dump(mode="json")``), from
-        the cache at the current checkpoint or computed and cached on a miss: a hit and a miss give the same bytes."""
+        """The report as JSON, as ``model`` dumps it (``compute`` returns ``model.model_dump(mode="json")`` from the
+        connection it is given), from the cache at the current checkpoint or computed and cached on a miss: a hit
+        and a miss give the same bytes. ``reads`` opens the request's connection (``lambda: reading(request)``),
+        only when the token or the report has to be read from the database."""
         if self.redis is None:
-            return orjson.dumps(await compute(), default=_default)
-        key = await self.key(session, f"{report}:{schema_fingerprint(model)}", params)
+            async with reads() as connection:
+                return orjson.dumps(await compute(connection), default=_default)
+        name = f"{report}:{schema_fingerprint(model)}"
+        checkpoint = self.watch.known() if self.watch is not None else None
+        if checkpoint is not None:
+            key = self.key(checkpoint, name, params)
+            cached = await self._get(report, key)
+            if cached is not None:
+                return cached
+            async with reads() as connection:
+                return await self._compute(key, compute, connection)
+        async with reads() as connection:
+            checkpoint = await (self.watch.read(connection) if self.watch is not None else token(connection))
+            key = self.key(checkpoint, name, params)
+            cached = await self._get(report, key)
+            if cached is not None:
+                return cached
+            return await self._compute(key, compute, connection)
+
+    async def _get(self, report: str, key: str) -> bytes | None:
         try:
-            cached = cast(bytes | None, await self.redis.call("GET", key))
+            cached = cast(bytes | None, await self.redis.call("GET", key)) if self.redis is not None else None
         except (RedisError, TimeoutError) as exc:
             log.warning("report cache unavailable", error=repr(exc)[:200])
             cached = None
-        if cached is not None:
-            CACHE.labels(report, "hit").inc()
-            return cached
-        CACHE.labels(report, "miss").inc()
-        body = orjson.dumps(await compute(), default=_default)
+        CACHE.labels(report, "miss" if cached is None else "hit").inc()
+        return cached
+
+    async def _compute(self, key: str, compute: Callable[[Reads], Awaitable[Any]], connection: Reads) -> bytes:
+        body = orjson.dumps(await compute(connection), default=_default)
         try:
-            await self.redis.call("SET", key, body, "EX", int(self.ttl.total_seconds()))
+            if self.redis is not None:
+                await self.redis.call("SET", key, body, "EX", int(self.ttl.total_seconds()))
         except (RedisError, TimeoutError) as exc:
             log.warning("report cache unavailable", error=repr(exc)[:200])
         return body

@@ -24,6 +24,12 @@ class AnalyticsSettings(ServiceSettings):
     create_topics: bool = Field(default=True, description="Create missing topics at start-up.")
     sale_price_type: str = Field(default="Цена продажи", description="Price type used to value stock at sale price.")
     cache_ttl: timedelta = Field(default=timedelta(minutes=5), description="Lifetime of a cached report.")
+    cache_watch_checkpoints: bool = Field(
+        default=True,
+        description="Keep the checkpoint token in memory, told of changes by PostgreSQL (LISTEN on a connection of "
+        "its own): a cached report is then served without a database query. Off, the token is read on every "
+        "report request (e.g. behind a transaction-pooling PgBouncer, which does not pass LISTEN through).",
+    )
     dead_stock_days: int = Field(default=90, ge=1, le=3650)
     abc_a_share: Decimal = Field(default=Decimal("0.80"), gt=0, lt=1)
     abc_b_share: Decimal = Field(default=Decimal("0.95"), gt=0, lt=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -89,7 +89,11 @@ TOKEN = select(_checkpoints.c.projection, _checkpoints.c.version, _checkpoints.c
 
 async def token(session: Reads) -> str:
     """A short string that changes whenever any projection moves on or is rebuilt; cache keys include it."""
-    rows = await fetch(session, TOKEN)  # every cached report's lookup runs it: on the driver, not the session
+    return token_of(await fetch(session, TOKEN))  # on the driver, not the session
+
+
+def token_of(rows: Iterable[Any]) -> str:
+    """The token of the checkpoint rows ``TOKEN`` reads (projection, version, generation)."""
     return "|".join(f"{p}:{v}:{g}" for p, v, g in sorted(tuple(r) for r in rows)) or "empty"
 
 

@@ -38,14 +38,13 @@ async def get_segments(
     settings, cache = report_context(request)
     window = _window(window_days, as_of, settings)
     params = {"window": window, "segment": segment, "page": (limit, offset)}
-    async with reading(request) as connection:
-        body = await cache.get_or_compute_json(
-            connection,
-            "segments",
-            params,
-            lambda: segments(connection, window, segment=segment, limit=limit, offset=offset),
-            Segments,
-        )
+    body = await cache.get_or_compute_json(
+        lambda: reading(request),
+        "segments",
+        params,
+        lambda connection: segments(connection, window, segment=segment, limit=limit, offset=offset),
+        Segments,
+    )
     return EncodedJSON(body)
 
 

@@ -38,8 +38,11 @@ async def get_dashboard(
         period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
     )
     params = {"current": current, "previous": previous, "top": top}
-    async with reading(request) as connection:
-        body = await cache.get_or_compute_json(
-            connection, "dashboard", params, lambda: build_dashboard(connection, current, previous, top), Dashboard
-        )
+    body = await cache.get_or_compute_json(
+        lambda: reading(request),
+        "dashboard",
+        params,
+        lambda connection: build_dashboard(connection, current, previous, top),
+        Dashboard,
+    )
     return EncodedJSON(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ from analytics_service.funnel.repository import FunnelRepository
 from analytics_service.funnel.schemas import FunnelReport, Pipelines
 from analytics_service.periods import PeriodKind, resolve
 from analytics_service.sales.schemas import ExportFormat
+from crm_common.db import Reads, session_of
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 from crm_common.web.responses import EncodedJSON
 
@@ -52,8 +54,8 @@ async def get_funnel(
         period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
     )
 
-    async def compute() -> dict[str, Any]:
-        repo = FunnelRepository(session)
+    async def compute(reads: Reads) -> dict[str, Any]:
+        repo = FunnelRepository(session_of(reads))
         pipelines = await repo.pipelines()
         if pipeline_id is None:
             chosen = next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
@@ -74,7 +76,7 @@ async def get_funnel(
         return report.model_dump(mode="json")
 
     params = {"period": current, "pipeline": pipeline_id, "responsible": responsible_id, "currency": currency}
-    body = await cache.get_or_compute_json(session, "funnel", params, compute, FunnelReport)
+    body = await cache.get_or_compute_json(lambda: nullcontext(session), "funnel", params, compute, FunnelReport)
     if format is ExportFormat.JSON:
         return EncodedJSON(body)
     report = FunnelReport.model_validate_json(body)

@@ -11,7 +11,7 @@ from analytics_service.deps import Reader, report_context
 from analytics_service.inventory.report import SORTS, inventory_report
 from analytics_service.inventory.schemas import InventoryReport
 from analytics_service.periods import Period, today_in
-from crm_common.db import reading
+from crm_common.db import Reads, reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON
@@ -43,19 +43,19 @@ async def get_inventory_report(
     window = Period(end - timedelta(days=window_days - 1), end)
     params = {"window": window, "store": store_id, "sort": sort, "dir": direction, "page": (limit, offset)}
 
-    async with reading(request) as connection:
+    async def compute(connection: Reads) -> dict[str, Any]:
+        return await inventory_report(
+            connection,
+            settings,
+            window,
+            store_id=store_id,
+            sort=sort,
+            descending=direction == "desc",
+            limit=limit,
+            offset=offset,
+        )
 
-        async def compute() -> dict[str, Any]:
-            return await inventory_report(
-                connection,
-                settings,
-                window,
-                store_id=store_id,
-                sort=sort,
-                descending=direction == "desc",
-                limit=limit,
-                offset=offset,
-            )
-
-        body = await cache.get_or_compute_json(connection, "inventory_report", params, compute, InventoryReport)
+    body = await cache.get_or_compute_json(
+        lambda: reading(request), "inventory_report", params, compute, InventoryReport
+    )
     return EncodedJSON(body)

@@ -20,7 +20,7 @@ from analytics_service.sales.schemas import (
     SortField,
     TimeGrouping,
 )
-from crm_common.db import reading
+from crm_common.db import Reads, reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.web.pages import Offset
 from crm_common.web.responses import EncodedJSON
@@ -84,23 +84,22 @@ async def get_sales_report(
         "direction": direction,
         "page": None if exporting else (limit, offset),
     }
-    async with reading(request) as connection:
 
-        async def compute() -> dict[str, Any]:
-            report = await sales_report(
-                connection,
-                current,
-                time=group_by_time,
-                dimension=group_by,
-                filters=filters,
-                sort=sort,
-                descending=direction == "desc",
-                limit=EXPORT_LIMIT if exporting else limit,
-                offset=0 if exporting else offset,
-            )
-            return report.model_dump(mode="json")
+    async def compute(connection: Reads) -> dict[str, Any]:
+        report = await sales_report(
+            connection,
+            current,
+            time=group_by_time,
+            dimension=group_by,
+            filters=filters,
+            sort=sort,
+            descending=direction == "desc",
+            limit=EXPORT_LIMIT if exporting else limit,
+            offset=0 if exporting else offset,
+        )
+        return report.model_dump(mode="json")
 
-        body = await cache.get_or_compute_json(connection, "sales_report", params, compute, SalesReport)
+    body = await cache.get_or_compute_json(lambda: reading(request), "sales_report", params, compute, SalesReport)
     if not exporting:
         return EncodedJSON(body)
     report = SalesReport.model_validate_json(body)
