@@ -4,7 +4,8 @@ A report cache hit needs the checkpoint token (its key includes it). Read from t
 and a query on every hit, a third of a cached report's CPU (issue #16, bench/read_ceiling.py). With this trigger each
 API process keeps the token in memory and forgets it when PostgreSQL tells it the checkpoints changed
 (analytics_service.checkpoints.watch). One notification per statement, sent when its transaction commits: whatever
-writes the checkpoints (a batch's advance, a rebuild's swap, a truncate) is announced.
+writes the checkpoints (a batch's advance, a rebuild's swap, a truncate) is announced. A checkpoints table a rebuild
+or a bulk load creates gets the same trigger from the table's metadata (analytics_service.checkpoints.models).
 
 Revision ID: 0006
 Revises: 0005
@@ -38,5 +39,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER checkpoints_announced ON analytics.checkpoints")
+    op.execute("DROP TRIGGER IF EXISTS checkpoints_announced ON analytics.checkpoints")
     op.execute("DROP FUNCTION analytics.announce_checkpoints()")

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from analytics_service.cache import ReportCache
 from analytics_service.checkpoints import watch as watch_module
 from analytics_service.checkpoints.repository import advance, token
 from analytics_service.checkpoints.watch import CheckpointWatch
 from analytics_service.db import SCHEMA
+from analytics_service.pipeline.rebuild import create_projection_schema
 from crm_common.db import Reads
 from crm_common.resp import RespClient
 from crm_testing import eventually
@@ -168,3 +169,18 @@ async def test_a_cache_hit_with_the_token_in_memory_opens_no_connection(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_checkpoints_table_a_rebuild_creates_announces_its_changes_too(engine: AsyncEngine) -> None:
+    """A rebuild (or a bulk load) swaps in a checkpoints table of its own making for the migrated one."""
+    async with engine.begin() as conn:
+        await create_projection_schema(conn, "watch_rebuilt")
+    try:
+        async with engine.connect() as conn:
+            triggers = await conn.scalars(
+                text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'watch_rebuilt.checkpoints'::regclass")
+            )
+            assert list(triggers) == ["checkpoints_announced"]
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA watch_rebuilt CASCADE"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, String, func
+from sqlalchemy import DDL, BigInteger, DateTime, String, event, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,3 +24,16 @@ class Checkpoint(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+# Every statement that writes the checkpoints announces it on `analytics_checkpoints` when its transaction commits
+# (checkpoints/watch.py; the function is migration 0006's). Part of the table wherever it is created: a rebuild or a
+# bulk load creates its own checkpoints table from this metadata and swaps it in for the migrated one.
+event.listen(
+    Checkpoint.__table__,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER checkpoints_announced AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %(fullname)s "
+        "FOR EACH STATEMENT EXECUTE FUNCTION analytics.announce_checkpoints()"
+    ),
+)
