@@ -13,10 +13,10 @@ customer segments, dashboard. For every endpoint:
 - direct: the service called on its own port; gateway: the same request through the gateway;
 - ceiling: the SQL statements the service's use case runs for that request, recorded from the real use case in this
   process (SQLAlchemy ``before_cursor_execute``, and asyncpg's query logger for what ``crm_common.db.fetch`` runs on
-  the driver itself), replayed with raw asyncpg (a pool of the services' size) in a bare ASGI app under the same
-  uvicorn (uvloop, httptools), the rows encoded with orjson. It skips what the service adds
-  (token check, session revocation check, session, ORM row loading, response models, FastAPI): the most this machine
-  can serve for those rows;
+  the driver itself), replayed with raw asyncpg (a pool of the services' size, a connection given back without a
+  reset query, as theirs are) in a bare ASGI app under the same uvicorn (uvloop, httptools), the rows encoded with
+  orjson. It skips what the service adds (token check, session revocation check, session, ORM row loading, response
+  models, FastAPI): the most this machine can serve for those rows;
 - cache ceiling, for the analytics reports (which the service answers from its Redis report cache after the first
   call): a key derived from the checkpoint token held in memory (as the service's CheckpointWatch holds it; the
   ceiling reads it once with the token SQL a lookup would run), and one Redis GET of the very key the service
@@ -84,6 +84,11 @@ pools, keys, tokens = {}, {}, {}
 def default(value):
     return str(value)
 
+async def returned_as_is(connection):
+    # asyncpg resets a connection given back to its pool with a query (RESET ALL, UNLISTEN, ...), a round trip per
+    # request; the services' pool gives a connection back as it is (nothing to roll back), and so does the ceiling.
+    pass
+
 async def cached(report, conn, statements, target):
     # What a report cache hit needs at least: a key derived from the checkpoint token held in memory (the service's
     # CheckpointWatch; read here once), one GET.
@@ -101,7 +106,7 @@ async def app(scope, receive, send):
             if message["type"] == "lifespan.startup":
                 for schema in {s for s, _, _ in recorded.values()}:
                     pools[schema] = await asyncpg.create_pool(
-                        dsn, min_size=10, max_size=10,
+                        dsn, min_size=10, max_size=10, reset=returned_as_is,
                         # as the services' connections are set (crm_common.db.create_engine)
                         server_settings={"search_path": f"{schema},public", "jit": "off"})
                 await send({"type": "lifespan.startup.complete"})
