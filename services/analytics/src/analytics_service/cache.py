@@ -89,19 +89,16 @@ class ReportCache:
                 return orjson.dumps(await compute(connection), default=_default)
         name = f"{report}:{schema_fingerprint(model)}"
         checkpoint = self.watch.known() if self.watch is not None else None
-        if checkpoint is not None:
+        if checkpoint is not None:  # looked up before any connection is opened
             key = self.key(checkpoint, name, params)
-            cached = await self._get(report, key)
-            if cached is not None:
+            if (cached := await self._get(report, key)) is not None:
                 return cached
-            async with reads() as connection:
-                return await self._compute(key, compute, connection)
         async with reads() as connection:
-            checkpoint = await (self.watch.read(connection) if self.watch is not None else token(connection))
-            key = self.key(checkpoint, name, params)
-            cached = await self._get(report, key)
-            if cached is not None:
-                return cached
+            if checkpoint is None:  # the token from the table, then the lookup
+                checkpoint = await (self.watch.read(connection) if self.watch is not None else token(connection))
+                key = self.key(checkpoint, name, params)
+                if (cached := await self._get(report, key)) is not None:
+                    return cached
             return await self._compute(key, compute, connection)
 
     async def _get(self, report: str, key: str) -> bytes | None:

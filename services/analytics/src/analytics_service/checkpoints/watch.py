@@ -91,7 +91,7 @@ class CheckpointWatch:
         self.announced += 1
         self._changed()
 
-    def _stopped_listening(self, *_: Any) -> None:
+    def _stopped_listening(self) -> None:
         self._listening = False
         self._changed()
 
