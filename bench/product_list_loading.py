@@ -75,7 +75,7 @@ async def cpu_per_call(sessions: Any, use_case: Any, calls: int) -> float:
     started = time.process_time()
     for _ in range(calls):
         async with sessions() as session:
-            await use_case(session, ProductQuery())
+            await use_case(session, ProductQuery(limit=50))
     return (time.process_time() - started) * 1000 / calls
 
 
@@ -92,7 +92,10 @@ async def compare(url: str, calls: int, rounds: int) -> tuple[float, float]:
     try:
         new_sessions, old_sessions = session_factory(current), session_factory(before)
         async with new_sessions() as a, old_sessions() as b:
-            new_page, old_page = await service.list_products(a, ProductQuery()), await orm_list(b, ProductQuery())
+            new_page, old_page = (
+                await service.list_products(a, ProductQuery(limit=50)),
+                await orm_list(b, ProductQuery(limit=50)),
+            )
         if ProductPage.model_validate(new_page).model_dump() != old_page.model_dump() or not new_page["items"]:
             raise SystemExit("side check failed: Core rows and ORM objects give different product pages")
         new, old = [], []

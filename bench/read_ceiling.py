@@ -183,7 +183,9 @@ def endpoints(products: int) -> list[Endpoint]:
     year = Period(date.fromordinal(DAYS[2].toordinal() - 364), DAYS[2])  # the segments' 365 days
     june_query = f"period=custom&date_from={DAYS[1]}&date_to={DAYS[2]}"
     return [
-        Endpoint("products list", "catalog", "/api/v1/products/?limit=50", lambda s: list_products(s, ProductQuery())),
+        Endpoint(
+            "products list", "catalog", "/api/v1/products/?limit=50", lambda s: list_products(s, ProductQuery(limit=50))
+        ),
         Endpoint("product detail", "catalog", f"/api/v1/products/{one}", lambda s: get_product(s, one)),
         Endpoint("folders", "catalog", "/api/v1/products/folders/", folder_tree, _folder_ids),
         Endpoint(
@@ -192,7 +194,9 @@ def endpoints(products: int) -> list[Endpoint]:
             "/api/v1/inventory/stores?limit=50",
             lambda s: list_stores(s, archived=None, limit=50, offset=0),
         ),
-        Endpoint("stock list", "inventory", "/api/v1/inventory/stock?limit=50", lambda s: list_stock(s, StockQuery())),
+        Endpoint(
+            "stock list", "inventory", "/api/v1/inventory/stock?limit=50", lambda s: list_stock(s, StockQuery(limit=50))
+        ),
         Endpoint(
             "sales report",  # by product over June, the top 100 by revenue
             "analytics",

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
 
 from crm_common.errors import NotFound
 from crm_common.security import Permission, Principal, StaticKeySource, TokenVerifier, require_permission
 from crm_common.web.app import create_service_app
+from crm_common.web.query import QueryParameters
 
 router = APIRouter()
 
@@ -16,8 +19,16 @@ class Body(BaseModel):
     name: str
 
 
+class ThingQuery(BaseModel):
+    limit: int = Field(10, le=100)
+
+
+class NulQuery(BaseModel):
+    q: str = ""
+
+
 @router.get("/things/{thing_id}")
-async def get_thing(thing_id: int, limit: int = Query(10, le=100)) -> dict[str, int]:
+async def get_thing(thing_id: int, _: Annotated[ThingQuery, Depends(QueryParameters(ThingQuery))]) -> dict[str, int]:
     if thing_id == 0:
         raise NotFound("thing 0 does not exist")
     return {"id": thing_id}
@@ -34,10 +45,10 @@ async def overflow() -> None:
 
 
 @router.get("/nul")
-async def nul(q: str = "") -> None:
+async def nul(query: Annotated[NulQuery, Depends(QueryParameters(NulQuery))]) -> None:
     from sqlalchemy.exc import DataError
 
-    raise DataError("select ...", {"q": q}, ValueError("invalid byte sequence for encoding UTF8: 0x00"))
+    raise DataError("select ...", {"q": query.q}, ValueError("invalid byte sequence for encoding UTF8: 0x00"))
 
 
 @router.get("/secret")

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from crm_common.errors import ValidationFailed
@@ -116,3 +117,23 @@ def resolve(
     prev_start = (start - timedelta(days=1)).replace(day=1)
     prev_end = min(prev_start + timedelta(days=today.day - 1), start - timedelta(days=1))
     return Period(start, today), Period(prev_start, prev_end)
+
+
+class AskedPeriod(Protocol):
+    """The period a report's query parameters ask for (its query model's fields)."""
+
+    @property
+    def period(self) -> PeriodKind: ...
+    @property
+    def date_from(self) -> date | None: ...
+    @property
+    def date_to(self) -> date | None: ...
+    @property
+    def as_of(self) -> date | None: ...
+
+
+def resolve_asked(asked: AskedPeriod, *, zone: ZoneInfo, max_days: int) -> tuple[Period, Period]:
+    """``resolve`` for the period a report's query parameters ask for."""
+    return resolve(
+        asked.period, zone=zone, date_from=asked.date_from, date_to=asked.date_to, as_of=asked.as_of, max_days=max_days
+    )

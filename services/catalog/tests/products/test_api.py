@@ -243,6 +243,24 @@ async def test_invalid_query_parameters_get_422_with_the_uniform_body(
     assert set(response.json()) == {"error", "detail"}
 
 
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"kind": "variant"}, "query.kind"),
+        ({"q": ""}, "query.q"),
+        ({"updated_since": "2025-01-01T00:00:00"}, "query.updated_since"),
+        ({"offset": -1}, "query.offset"),
+    ],
+)
+async def test_a_refused_parameter_is_named_in_the_422(
+    client: httpx.AsyncClient, params: dict[str, object], named: str
+) -> None:
+    """The parameters are read as one model (crm_common.web.query): a refusal still names the query parameter."""
+    response = await client.get(LIST, params=params)
+    assert (response.status_code, response.json()["error"]) == (422, "ValidationError")
+    assert response.json()["detail"].startswith(f"{named}: ")
+
+
 async def test_after_absurd_offsets_the_listing_still_answers(client: httpx.AsyncClient) -> None:
     """Refused offsets leave nothing behind (a database error used to leave the request's connection unusable)."""
     for _ in range(12):

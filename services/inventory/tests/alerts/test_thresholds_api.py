@@ -80,6 +80,13 @@ async def test_invalid_threshold_gets_422(writer: httpx.AsyncClient, body: dict[
     assert set(response.json()) == {"error", "detail"}
 
 
+async def test_removing_with_an_empty_store_id_gets_422_naming_it(writer: httpx.AsyncClient) -> None:
+    async with writer:
+        response = await writer.delete(f"{THRESHOLDS}{new_id()}", params={"store_id": ""})
+    assert (response.status_code, response.json()["error"]) == (422, "ValidationError")
+    assert response.json()["detail"].startswith("query.store_id: ")
+
+
 async def test_a_write_is_seen_by_the_very_next_read_however_slow_its_commit(
     client: httpx.AsyncClient, writer: httpx.AsyncClient
 ) -> None:

@@ -242,6 +242,26 @@ async def test_invalid_query_parameters_get_422_with_the_uniform_body(
     assert set(response.json()) == {"error", "detail"}
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "named"),
+    [
+        (STOCK, {"sort": "price"}, "query.sort"),
+        (STOCK, {"q": ""}, "query.q"),
+        (BY_STORE, {"zero": "perhaps"}, "query.zero"),
+        (BY_STORE, {"offset": -5}, "query.offset"),
+        ("/api/v1/inventory/stores", {"archived": "maybe"}, "query.archived"),
+        ("/api/v1/inventory/thresholds/", {"limit": 501}, "query.limit"),
+    ],
+)
+async def test_a_refused_parameter_is_named_in_the_422(
+    client: httpx.AsyncClient, path: str, params: dict[str, object], named: str
+) -> None:
+    """The parameters are read as one model (crm_common.web.query): a refusal still names the query parameter."""
+    response = await client.get(path, params=params)
+    assert (response.status_code, response.json()["error"]) == (422, "ValidationError")
+    assert response.json()["detail"].startswith(f"{named}: ")
+
+
 @pytest.mark.parametrize("path", [STOCK, BY_STORE])
 async def test_stock_needs_inventory_read(api_url: str, mint: TokenMint, path: str) -> None:
     async with httpx.AsyncClient(base_url=api_url) as c:

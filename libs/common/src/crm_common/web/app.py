@@ -13,6 +13,7 @@ from crm_common.tracing import instrument_app, setup_tracing
 from crm_common.web.errors import install_error_handlers
 from crm_common.web.health import router as health_router
 from crm_common.web.middleware import MetricsMiddleware, RequestIdMiddleware
+from crm_common.web.query import document_query_parameters, refuse_loose_query_parameters
 
 
 def create_service_app(
@@ -42,6 +43,7 @@ def create_service_app(
     install_error_handlers(app)
     for router in (health_router, *routers):
         _add_routes(app, router)
+    refuse_loose_query_parameters(app.routes)
     app.add_middleware(MetricsMiddleware, service=service)
     app.add_middleware(RequestIdMiddleware)
     _document_uniform_errors(app)
@@ -65,13 +67,15 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
 
 def _document_uniform_errors(app: FastAPI) -> None:
     """Make the OpenAPI document describe the 422 body the error handler really sends (``ErrorBody``), not
-    FastAPI's default ``HTTPValidationError``."""
+    FastAPI's default ``HTTPValidationError``, and list the query parameters routes read as one model
+    (``crm_common.web.query``)."""
     from fastapi.openapi.utils import get_openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        document_query_parameters(app, schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
         for item in schema.get("paths", {}).values():

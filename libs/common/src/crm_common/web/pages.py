@@ -17,8 +17,10 @@ T = TypeVar("T")
 # The farthest a list may be paged: a bound PostgreSQL's OFFSET (bigint) takes and far beyond any real list, so a
 # larger number is a 422 naming the parameter, never a database error.
 MAX_OFFSET = 1_000_000_000
-# Every list endpoint's `offset` parameter: `offset: Offset = 0`.
+# Every list endpoint's `offset` parameter: `offset: Offset = 0`, or in a query model (crm_common.web.query)
+# `offset: OffsetField = 0`.
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")]
+OffsetField = Annotated[int, Field(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")]
 
 
 class Page(BaseModel, Generic[T]):

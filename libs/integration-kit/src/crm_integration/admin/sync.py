@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, Field
 
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, error_responses
 from crm_common.security import Permission, require_permission
-from crm_common.web.pages import Offset
+from crm_common.web.pages import OffsetField
+from crm_common.web.query import QueryParameters
 from crm_integration.admin.deps import DbSession, typed
 from crm_integration.jobs import SyncTables
 from crm_integration.service import JobService
@@ -37,6 +38,27 @@ class JobSchemas(Protocol):
         ...
 
 
+class JobsQuery(BaseModel):
+    """The query parameters of ``GET …/jobs`` (crm_common.web.query)."""
+
+    integration_id: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: OffsetField = 0
+
+
+class SkippedQuery(BaseModel):
+    """The query parameters of ``GET …/skipped``."""
+
+    integration_id: str | None = None
+    job_id: uuid.UUID | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: OffsetField = 0
+
+
+JOBS_QUERY = QueryParameters(JobsQuery)
+SKIPPED_QUERY = QueryParameters(SkippedQuery)
+
+
 def job_service(request: Request) -> JobService[Any]:
     service: JobService[Any] = request.app.state.sync_service
     return service
@@ -56,14 +78,10 @@ def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any], prefix: str =
         job = await service.start(body.integration_id, body.mode.value, "manual")
         return of.of(job)
 
-    async def list_jobs(
-        session: DbSession,
-        integration_id: str | None = None,
-        limit: int = Query(50, ge=1, le=500),
-        offset: Offset = 0,
-    ) -> Any:
+    async def list_jobs(session: DbSession, query: Annotated[JobsQuery, Depends(JOBS_QUERY)]) -> Any:
         """List sync jobs, newest first."""
-        jobs, total = await tables.jobs(session).page(integration_id, limit, offset)
+        limit, offset = query.limit, query.offset
+        jobs, total = await tables.jobs(session).page(query.integration_id, limit, offset)
         return schemas.job_page(items=[of.of(j) for j in jobs], total=total, limit=limit, offset=offset)
 
     async def get_job(job_id: uuid.UUID, session: DbSession) -> Any:
@@ -73,15 +91,10 @@ def sync_router(schemas: JobSchemas, tables: SyncTables[Any, Any], prefix: str =
             raise NotFound(f"sync job {job_id} not found")
         return of.of(job)
 
-    async def list_skipped(
-        session: DbSession,
-        integration_id: str | None = None,
-        job_id: uuid.UUID | None = None,
-        limit: int = Query(50, ge=1, le=500),
-        offset: Offset = 0,
-    ) -> Any:
+    async def list_skipped(session: DbSession, query: Annotated[SkippedQuery, Depends(SKIPPED_QUERY)]) -> Any:
         """List objects a sync skipped, with the raw object and the reason, newest first."""
-        rows, total = await tables.dead_letters(session).page(integration_id, limit, offset, job_id=job_id)
+        limit, offset = query.limit, query.offset
+        rows, total = await tables.dead_letters(session).page(query.integration_id, limit, offset, job_id=query.job_id)
         items = [schemas.letter.model_validate(r) for r in rows]
         return schemas.letter_page(items=items, total=total, limit=limit, offset=offset)
 

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends
 
-from analytics_service.alerts.schemas import AlertOut, AlertPage
+from analytics_service.alerts.schemas import AlertOut, AlertPage, AlertQuery
 from analytics_service.alerts.service import acknowledge, list_alerts
 from analytics_service.deps import Reader, Session
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
-from crm_common.web.pages import Offset
+from crm_common.web.query import QueryParameters
 
 router = APIRouter(prefix="/api/v1/analytics/alerts", tags=["analytics"])
+ALERT_QUERY = QueryParameters(AlertQuery)
 
 
 @router.get("", response_model=AlertPage, responses=error_responses(Unauthorized, Forbidden, ValidationFailed))
 async def get_alerts(
     session: Session,
     principal: Reader,
-    status: Literal["open", "acknowledged", "cleared", "all"] = "open",
-    kind: str | None = None,
-    limit: int = Query(default=50, ge=1, le=500),
-    offset: Offset = 0,
+    query: Annotated[AlertQuery, Depends(ALERT_QUERY)],
 ) -> AlertPage:
     """List the alerts the caller may see, newest first."""
+    status, kind, limit, offset = query.status, query.kind, query.limit, query.offset
     rows, total = await list_alerts(
         session, principal.permissions, status=status, kind=kind, limit=limit, offset=offset
     )

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from crm_common.web.pages import Page
+from crm_common.web.pages import OffsetField, Page
+
+
+class AlertQuery(BaseModel):
+    """The query parameters of `GET /alerts` (crm_common.web.query)."""
+
+    status: Literal["open", "acknowledged", "cleared", "all"] = "open"
+    kind: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: OffsetField = 0
 
 
 class AlertOut(BaseModel):

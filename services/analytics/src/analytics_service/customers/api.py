@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 
-from analytics_service.customers.schemas import CustomerProfile, Segments
+from analytics_service.customers.schemas import CustomerProfile, ProfileQuery, Segments, SegmentsQuery
 from analytics_service.customers.segments import profile, segments
 from analytics_service.deps import Reader, ReadSession, Settings, report_context
 from analytics_service.periods import Period, today_in
 from crm_common.db import reading
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
-from crm_common.web.pages import Offset
+from crm_common.web.query import QueryParameters
 from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics/customers", tags=["analytics"])
+SEGMENTS_QUERY = QueryParameters(SegmentsQuery)
+PROFILE_QUERY = QueryParameters(ProfileQuery)
 
 
 def _window(days: int, as_of: date | None, settings: Any) -> Period:
@@ -25,18 +27,11 @@ def _window(days: int, as_of: date | None, settings: Any) -> Period:
 
 
 @router.get("/segments", response_model=Segments, responses=error_responses(Unauthorized, Forbidden, ValidationFailed))
-async def get_segments(
-    request: Request,
-    _: Reader,
-    window_days: int = Query(default=365, ge=7, le=1100),
-    as_of: date | None = None,
-    segment: str | None = Query(default=None, description="List the customers of this segment code."),
-    limit: int = Query(default=100, ge=1, le=5000),
-    offset: Offset = 0,
-) -> Any:
+async def get_segments(request: Request, _: Reader, query: Annotated[SegmentsQuery, Depends(SEGMENTS_QUERY)]) -> Any:
     """Segment customers by recency, frequency and monetary value."""
     settings, cache = report_context(request)
-    window = _window(window_days, as_of, settings)
+    window = _window(query.window_days, query.as_of, settings)
+    segment, limit, offset = query.segment, query.limit, query.offset
     params = {"window": window, "segment": segment, "page": (limit, offset)}
     body = await cache.get_or_compute_json(
         lambda: reading(request),
@@ -58,9 +53,7 @@ async def get_customer(
     session: ReadSession,
     settings: Settings,
     _: Reader,
-    window_days: int = Query(default=365, ge=7, le=1100),
-    as_of: date | None = None,
-    top: int = Query(default=10, ge=1, le=100),
+    query: Annotated[ProfileQuery, Depends(PROFILE_QUERY)],
 ) -> Any:
     """Show one customer's purchases, RFM scores and favourite products."""
-    return await profile(session, customer_id, _window(window_days, as_of, settings), top)
+    return await profile(session, customer_id, _window(query.window_days, query.as_of, settings), query.top)

@@ -7,6 +7,26 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from crm_common.web.pages import OffsetField
+
+
+class SegmentsQuery(BaseModel):
+    """The query parameters of `GET /customers/segments` (crm_common.web.query)."""
+
+    window_days: int = Field(default=365, ge=7, le=1100)
+    as_of: date | None = None
+    segment: str | None = Field(default=None, description="List the customers of this segment code.")
+    limit: int = Field(default=100, ge=1, le=5000)
+    offset: OffsetField = 0
+
+
+class ProfileQuery(BaseModel):
+    """The query parameters of `GET /customers/{customer_id}` (crm_common.web.query)."""
+
+    window_days: int = Field(default=365, ge=7, le=1100)
+    as_of: date | None = None
+    top: int = Field(default=10, ge=1, le=100)
+
 
 class SegmentSummary(BaseModel):
     code: str

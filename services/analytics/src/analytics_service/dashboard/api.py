@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from analytics_service.dashboard.report import build_dashboard
-from analytics_service.dashboard.schemas import Dashboard
+from analytics_service.dashboard.schemas import Dashboard, DashboardQuery
 from analytics_service.deps import Reader, report_context
-from analytics_service.periods import PeriodKind, resolve
+from analytics_service.periods import resolve_asked
 from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.query import QueryParameters
 from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+DASHBOARD_QUERY = QueryParameters(DashboardQuery)
 
 
 @router.get(
@@ -23,20 +24,11 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
     response_model=Dashboard,
     responses=error_responses(Unauthorized, Forbidden, ValidationFailed),
 )
-async def get_dashboard(
-    request: Request,
-    _: Reader,
-    period: PeriodKind = PeriodKind.TODAY,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    as_of: date | None = Query(default=None, description="Treat this business day as today."),
-    top: int = Query(default=10, ge=1, le=100),
-) -> Any:
+async def get_dashboard(request: Request, _: Reader, query: Annotated[DashboardQuery, Depends(DASHBOARD_QUERY)]) -> Any:
     """Show revenue, profit, customers and stock for a period against the period before."""
     settings, cache = report_context(request)
-    current, previous = resolve(
-        period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
-    )
+    current, previous = resolve_asked(query, zone=settings.zone, max_days=settings.max_report_days)
+    top = query.top
     params = {"current": current, "previous": previous, "top": top}
     body = await cache.get_or_compute_json(
         lambda: reading(request),

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from analytics_service.periods import PeriodKind
+
+
+class DashboardQuery(BaseModel):
+    """The query parameters of `GET /dashboard` (crm_common.web.query)."""
+
+    period: PeriodKind = PeriodKind.TODAY
+    date_from: date | None = None
+    date_to: date | None = None
+    as_of: date | None = Field(default=None, description="Treat this business day as today.")
+    top: int = Field(default=10, ge=1, le=100)
 
 
 class PeriodOut(BaseModel):

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from analytics_service.deps import Cache, Reader, ReadSession, Settings
 from analytics_service.funnel.export import to_csv, to_xlsx
 from analytics_service.funnel.report import funnel, summary
 from analytics_service.funnel.repository import FunnelRepository
-from analytics_service.funnel.schemas import FunnelReport, Pipelines
-from analytics_service.periods import PeriodKind, resolve
+from analytics_service.funnel.schemas import FunnelQuery, FunnelReport, Pipelines, PipelinesQuery
+from analytics_service.periods import resolve_asked
 from analytics_service.sales.schemas import ExportFormat
 from crm_common.db import Reads, session_of
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
+from crm_common.web.query import QueryParameters
 from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics/funnel", tags=["analytics"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CURRENCY = Query(default="RUB", pattern="^[A-Z]{3}$", description="Values sum the deals in this currency only.")
+FUNNEL_QUERY = QueryParameters(FunnelQuery)
+PIPELINES_QUERY = QueryParameters(PipelinesQuery)
 
 
 @router.get(
@@ -39,20 +40,12 @@ async def get_funnel(
     settings: Settings,
     cache: Cache,
     _: Reader,
-    pipeline_id: str | None = Query(default=None, description="Default: the CRM's default pipeline."),
-    period: PeriodKind = PeriodKind.MONTH,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    as_of: date | None = None,
-    responsible_id: str | None = None,
-    currency: str = CURRENCY,
-    format: ExportFormat = ExportFormat.JSON,
+    query: Annotated[FunnelQuery, Depends(FUNNEL_QUERY)],
 ) -> Any:
     """The sales funnel of one pipeline for the deals created in the period: stages, conversion, win rate, cycle
     length, open pipeline value by stage and by responsible person."""
-    current, _previous = resolve(
-        period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
-    )
+    current, _previous = resolve_asked(query, zone=settings.zone, max_days=settings.max_report_days)
+    pipeline_id, responsible_id, currency = query.pipeline_id, query.responsible_id, query.currency
 
     async def compute(reads: Reads) -> dict[str, Any]:
         repo = FunnelRepository(session_of(reads))
@@ -77,11 +70,11 @@ async def get_funnel(
 
     params = {"period": current, "pipeline": pipeline_id, "responsible": responsible_id, "currency": currency}
     body = await cache.get_or_compute_json(lambda: nullcontext(session), "funnel", params, compute, FunnelReport)
-    if format is ExportFormat.JSON:
+    if query.format is ExportFormat.JSON:
         return EncodedJSON(body)
     report = FunnelReport.model_validate_json(body)
     name = f"funnel_{report.pipeline_id}_{current.start.isoformat()}_{current.end.isoformat()}"
-    if format is ExportFormat.CSV:
+    if query.format is ExportFormat.CSV:
         return Response(
             to_csv(report),
             media_type="text/csv; charset=utf-8",
@@ -99,16 +92,11 @@ async def get_pipelines(
     session: ReadSession,
     settings: Settings,
     _: Reader,
-    period: PeriodKind = PeriodKind.MONTH,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    as_of: date | None = None,
-    currency: str = CURRENCY,
+    query: Annotated[PipelinesQuery, Depends(PIPELINES_QUERY)],
 ) -> Pipelines:
     """Every pipeline (deal category) with its deals created in the period: open, won, lost, win rate, open value."""
-    current, _previous = resolve(
-        period, zone=settings.zone, date_from=date_from, date_to=date_to, as_of=as_of, max_days=settings.max_report_days
-    )
+    current, _previous = resolve_asked(query, zone=settings.zone, max_days=settings.max_report_days)
+    currency = query.currency
     repo = FunnelRepository(session)
     deals = await repo.deals(current, settings.zone)
     return Pipelines(

@@ -7,6 +7,34 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from analytics_service.periods import PeriodKind
+from analytics_service.sales.schemas import ExportFormat
+
+CURRENCY = Field(default="RUB", pattern="^[A-Z]{3}$", description="Values sum the deals in this currency only.")
+
+
+class FunnelQuery(BaseModel):
+    """The query parameters of `GET /funnel` (crm_common.web.query)."""
+
+    pipeline_id: str | None = Field(default=None, description="Default: the CRM's default pipeline.")
+    period: PeriodKind = PeriodKind.MONTH
+    date_from: date | None = None
+    date_to: date | None = None
+    as_of: date | None = None
+    responsible_id: str | None = None
+    currency: str = CURRENCY
+    format: ExportFormat = ExportFormat.JSON
+
+
+class PipelinesQuery(BaseModel):
+    """The query parameters of `GET /funnel/pipelines` (crm_common.web.query)."""
+
+    period: PeriodKind = PeriodKind.MONTH
+    date_from: date | None = None
+    date_to: date | None = None
+    as_of: date | None = None
+    currency: str = CURRENCY
+
 
 class FunnelStage(BaseModel):
     stage_id: str

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from analytics_service.deps import Reader, report_context
 from analytics_service.inventory.report import SORTS, inventory_report
-from analytics_service.inventory.schemas import InventoryReport
+from analytics_service.inventory.schemas import InventoryQuery, InventoryReport
 from analytics_service.periods import Period, today_in
 from crm_common.db import Reads, reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
-from crm_common.web.pages import Offset
+from crm_common.web.query import QueryParameters
 from crm_common.web.responses import EncodedJSON
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+INVENTORY_QUERY = QueryParameters(InventoryQuery)
 
 
 @router.get(
@@ -25,22 +26,15 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
     responses=error_responses(Unauthorized, Forbidden, ValidationFailed),
 )
 async def get_inventory_report(
-    request: Request,
-    _: Reader,
-    window_days: int = Query(default=90, ge=7, le=1100, description="Days of sales the analysis looks at."),
-    as_of: date | None = Query(default=None, description="Last business day of the window (default today)."),
-    store_id: str | None = None,
-    sort: str = "value_at_cost",
-    direction: str = Query(default="desc", pattern="^(asc|desc)$"),
-    limit: int = Query(default=100, ge=1, le=5000),
-    offset: Offset = 0,
+    request: Request, _: Reader, query: Annotated[InventoryQuery, Depends(INVENTORY_QUERY)]
 ) -> Any:
     """Report stock value, turnover, days of cover, dead stock and ABC/XYZ classes."""
     settings, cache = report_context(request)
+    store_id, sort, direction, limit, offset = query.store_id, query.sort, query.direction, query.limit, query.offset
     if sort not in SORTS:
         raise ValidationFailed(f"sort must be one of {', '.join(sorted(SORTS))}")
-    end = as_of or today_in(settings.zone)
-    window = Period(end - timedelta(days=window_days - 1), end)
+    end = query.as_of or today_in(settings.zone)
+    window = Period(end - timedelta(days=query.window_days - 1), end)
     params = {"window": window, "store": store_id, "sort": sort, "dir": direction, "page": (limit, offset)}
 
     async def compute(connection: Reads) -> dict[str, Any]:

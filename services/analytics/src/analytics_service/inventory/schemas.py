@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from crm_common.web.pages import OffsetField
+
+
+class InventoryQuery(BaseModel):
+    """The query parameters of `GET /inventory/report` (crm_common.web.query)."""
+
+    window_days: int = Field(default=90, ge=7, le=1100, description="Days of sales the analysis looks at.")
+    as_of: date | None = Field(default=None, description="Last business day of the window (default today).")
+    store_id: str | None = None
+    sort: str = "value_at_cost"
+    direction: str = Field(default="desc", pattern="^(asc|desc)$")
+    limit: int = Field(default=100, ge=1, le=5000)
+    offset: OffsetField = 0
 
 
 class InventoryItem(BaseModel):

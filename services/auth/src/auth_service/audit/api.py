@@ -6,15 +6,30 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
 
 from auth_service.audit.repository import AuditRepository
 from auth_service.deps import Admin, DbSession
 from crm_common.errors import Forbidden, Unauthorized, error_responses
-from crm_common.web.pages import Offset, Page
+from crm_common.web.pages import OffsetField, Page
+from crm_common.web.query import QueryParameters
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["admin: audit"])
+
+
+class AuditQuery(BaseModel):
+    """The query parameters of `GET /api/v1/admin/audit` (crm_common.web.query)."""
+
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: OffsetField = 0
+    actor_id: uuid.UUID | None = None
+    action: str | None = Field(default=None, max_length=64)
+    target_type: str | None = Field(default=None, max_length=32)
+    target_id: str | None = Field(default=None, max_length=128)
+
+
+AUDIT_QUERY = QueryParameters(AuditQuery)
 
 
 class AuditEntryOut(BaseModel):
@@ -34,17 +49,16 @@ class AuditEntryOut(BaseModel):
 
 @router.get("", responses=error_responses(Unauthorized, Forbidden))
 async def list_audit(
-    admin: Admin,
-    session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Offset = 0,
-    actor_id: uuid.UUID | None = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-    target_type: Annotated[str | None, Query(max_length=32)] = None,
-    target_id: Annotated[str | None, Query(max_length=128)] = None,
+    admin: Admin, session: DbSession, query: Annotated[AuditQuery, Depends(AUDIT_QUERY)]
 ) -> Page[AuditEntryOut]:
     """List admin actions, newest first."""
     rows, total = await AuditRepository(session).page(
-        limit=limit, offset=offset, actor_id=actor_id, action=action, target_type=target_type, target_id=target_id
+        limit=query.limit,
+        offset=query.offset,
+        actor_id=query.actor_id,
+        action=query.action,
+        target_type=query.target_type,
+        target_id=query.target_id,
     )
-    return Page(items=[AuditEntryOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+    items = [AuditEntryOut.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=query.limit, offset=query.offset)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from auth_service.deadletters import service
 from auth_service.deadletters.schemas import (
     DeadLetterDetail,
     DeadLetterOut,
+    DeadLettersQuery,
     DiscardIn,
     RedriveFilter,
     RedriveResult,
-    Status,
 )
 from auth_service.deps import Client, Context, DbSession
 from crm_common.errors import (
@@ -28,11 +28,13 @@ from crm_common.errors import (
 )
 from crm_common.security.jwt import Principal
 from crm_common.security.permissions import Permission, require_permission
-from crm_common.web.pages import Offset, Page
+from crm_common.web.pages import Page
+from crm_common.web.query import QueryParameters
 
 router = APIRouter(prefix="/api/v1/admin/dead-letters", tags=["admin: dead letters"])
 Operator = Annotated[Principal, Depends(require_permission(Permission.ADMIN_DEAD_LETTERS))]
 ERRORS = (Unauthorized, Forbidden, ServiceUnavailable)
+DEAD_LETTERS_QUERY = QueryParameters(DeadLettersQuery)
 
 
 @router.get("", responses=error_responses(*ERRORS, ValidationFailed))
@@ -40,16 +42,12 @@ async def list_dead_letters(
     operator: Operator,
     ctx: Context,
     session: DbSession,
-    service_name: Annotated[str | None, Query(alias="service", max_length=255)] = None,
-    topic: Annotated[str | None, Query(max_length=255)] = None,
-    reason: Annotated[str | None, Query(max_length=64)] = None,
-    status: Status | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Offset = 0,
+    query: Annotated[DeadLettersQuery, Depends(DEAD_LETTERS_QUERY)],
 ) -> Page[DeadLetterOut]:
     """List dead letters, newest first, filtered by service (consumer group), original topic, reason or status."""
-    filters = RedriveFilter(service=service_name, topic=topic, reason=reason)
-    found = await service.list_letters(session, ctx.settings.kafka_bootstrap_servers, filters, status)
+    filters = RedriveFilter(service=query.service_name, topic=query.topic, reason=query.reason)
+    found = await service.list_letters(session, ctx.settings.kafka_bootstrap_servers, filters, query.status)
+    limit, offset = query.limit, query.offset
     return Page(items=found[offset : offset + limit], total=len(found), limit=limit, offset=offset)
 
 

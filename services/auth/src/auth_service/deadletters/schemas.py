@@ -5,11 +5,26 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_common.web.pages import OffsetField
+
 
 class Status(StrEnum):
     PENDING = "pending"
     REDRIVEN = "redriven"
     DISCARDED = "discarded"
+
+
+class DeadLettersQuery(BaseModel):
+    """The query parameters of `GET /api/v1/admin/dead-letters` (crm_common.web.query); ``service_name`` is read
+    from ``service``."""
+
+    service_name: str | None = Field(default=None, alias="service", max_length=255)
+    topic: str | None = Field(default=None, max_length=255)
+    reason: str | None = Field(default=None, max_length=64)
+    # the title FastAPI gives a parameter (pydantic gives none to an optional enum), so the OpenAPI document keeps it
+    status: Status | None = Field(default=None, title="Status")
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: OffsetField = 0
 
 
 class DeadLetterOut(BaseModel):

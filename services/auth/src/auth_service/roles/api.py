@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, status
 
 from auth_service.deps import Admin, Client, DbSession
 from auth_service.roles import service
 from auth_service.roles.repository import PermissionRepository, RoleRepository
-from auth_service.roles.schemas import PermissionOut, RoleCreate, RoleOut, RoleUpdate
+from auth_service.roles.schemas import PermissionOut, RoleCreate, RoleOut, RolesQuery, RoleUpdate
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
-from crm_common.web.pages import Offset, Page
+from crm_common.web.pages import Page
+from crm_common.web.query import QueryParameters
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: roles"])
 AUTHZ = (Unauthorized, Forbidden)
+ROLES_QUERY = QueryParameters(RolesQuery)
 
 
 @router.get("/permissions", responses=error_responses(*AUTHZ))
@@ -25,14 +27,11 @@ async def list_permissions(admin: Admin, session: DbSession) -> list[PermissionO
 
 @router.get("/roles", responses=error_responses(*AUTHZ))
 async def list_roles(
-    admin: Admin,
-    session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Offset = 0,
+    admin: Admin, session: DbSession, query: Annotated[RolesQuery, Depends(ROLES_QUERY)]
 ) -> Page[RoleOut]:
     """List roles with their permissions, by name."""
-    roles, total = await RoleRepository(session).page(limit, offset)
-    return Page(items=await service.to_out(session, roles), total=total, limit=limit, offset=offset)
+    roles, total = await RoleRepository(session).page(query.limit, query.offset)
+    return Page(items=await service.to_out(session, roles), total=total, limit=query.limit, offset=query.offset)
 
 
 @router.post(

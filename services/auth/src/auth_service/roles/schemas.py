@@ -4,7 +4,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_common.web.pages import OffsetField
+
 ROLE_NAME = r"^[a-z][a-z0-9_-]{1,63}$"
+
+
+class RolesQuery(BaseModel):
+    """The query parameters of `GET /api/v1/admin/roles` (crm_common.web.query)."""
+
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: OffsetField = 0
 
 
 class RoleCreate(BaseModel):

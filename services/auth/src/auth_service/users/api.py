@@ -3,38 +3,45 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, status
 
 from auth_service.deps import Admin, Client, Context, DbSession
 from auth_service.sessions.schemas import SessionOut
 from auth_service.users import passwords, service
 from auth_service.users.repository import UserRepository
-from auth_service.users.schemas import PasswordResetIssued, RolesAssignment, UserCreate, UserOut, UserUpdate
+from auth_service.users.schemas import (
+    PasswordResetIssued,
+    RolesAssignment,
+    UserCreate,
+    UserOut,
+    UsersQuery,
+    UserUpdate,
+)
 from crm_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
-from crm_common.web.pages import Offset, Page
+from crm_common.web.pages import Page
+from crm_common.web.query import QueryParameters
 
 router = APIRouter(prefix="/api/v1/admin/users", tags=["admin: users"])
 ERRORS = (Unauthorized, Forbidden, NotFound)
+USERS_QUERY = QueryParameters(UsersQuery)
 
 
 @router.get("", responses=error_responses(Unauthorized, Forbidden))
 async def list_users(
-    admin: Admin,
-    session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Offset = 0,
-    email: Annotated[str | None, Query(max_length=254, description="Part of the email")] = None,
-    is_active: bool | None = None,
-    sort: Literal["email", "created_at", "last_login_at"] = "email",
-    direction: Literal["asc", "desc"] = "asc",
+    admin: Admin, session: DbSession, query: Annotated[UsersQuery, Depends(USERS_QUERY)]
 ) -> Page[UserOut]:
     """List users, filtered and sorted."""
     users, total = await UserRepository(session).page(
-        limit=limit, offset=offset, email=email, is_active=is_active, sort=sort, descending=direction == "desc"
+        limit=query.limit,
+        offset=query.offset,
+        email=query.email,
+        is_active=query.is_active,
+        sort=query.sort,
+        descending=query.direction == "desc",
     )
-    return Page(items=await service.to_out(session, users), total=total, limit=limit, offset=offset)
+    return Page(items=await service.to_out(session, users), total=total, limit=query.limit, offset=query.offset)
 
 
 @router.post(

@@ -3,8 +3,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crm_common.web.pages import OffsetField
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -14,6 +17,17 @@ def valid_email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError("not a valid email address")
     return value
+
+
+class UsersQuery(BaseModel):
+    """The query parameters of `GET /api/v1/admin/users` (crm_common.web.query)."""
+
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: OffsetField = 0
+    email: str | None = Field(default=None, max_length=254, description="Part of the email")
+    is_active: bool | None = None
+    sort: Literal["email", "created_at", "last_login_at"] = "email"
+    direction: Literal["asc", "desc"] = "asc"
 
 
 class UserCreate(BaseModel):

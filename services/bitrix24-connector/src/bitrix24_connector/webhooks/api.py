@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitrix24_connector import metrics
@@ -25,10 +26,21 @@ from bitrix24_connector.tables import WebhookReceipt
 from bitrix24_connector.webhooks.registration import EVENTS
 from bitrix24_connector.webhooks.tokens import token_matches
 from crm_common.errors import Forbidden, NotFound, error_responses
+from crm_common.web.query import QueryParameters
 from crm_integration.admin.deps import DbSession
 from crm_integration.webhooks import ReceiptRepository
 
 router = APIRouter(prefix="/api/v1/integrations/bitrix24", tags=["webhooks"])
+
+
+class WebhookQuery(BaseModel):
+    """The query parameters of the webhook (crm_common.web.query)."""
+
+    integration: str = Field(DEFAULT_INTEGRATION, max_length=64)
+    token: str | None = Field(None, max_length=128)
+
+
+WEBHOOK_QUERY = QueryParameters(WebhookQuery)
 
 
 def _settings(request: Request) -> ConnectorSettings:
@@ -60,13 +72,13 @@ def hint_types(event: str) -> frozenset[str] | None:
 async def receive_event(
     request: Request,
     session: DbSession,
-    integration: str = Query(DEFAULT_INTEGRATION, max_length=64),
-    token: str | None = Query(None, max_length=128),
+    query: Annotated[WebhookQuery, Depends(WEBHOOK_QUERY)],
 ) -> Response:
     """Accept a Bitrix24 outbound event and sync the integration sooner."""
+    integration = query.integration
     settings = _settings(request)
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
-    if not token_matches(settings, integration, token) or not await _application_token_ok(
+    if not token_matches(settings, integration, query.token) or not await _application_token_ok(
         session, settings, integration, form.get("auth[application_token]")
     ):
         metrics.WEBHOOKS.labels("rejected").inc()

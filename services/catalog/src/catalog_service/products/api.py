@@ -3,20 +3,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Depends, Request
 
 from catalog_service.deps import settings
 from catalog_service.products import service
-from catalog_service.products.schemas import ProductDetail, ProductPage, ProductQuery, ProductSort
+from catalog_service.products.schemas import ProductDetail, ProductPage, ProductQuery
 from crm_common.db import reading
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
-from crm_common.events.models import ProductKind
 from crm_common.security import Permission, require_permission
-from crm_common.web.pages import Offset
+from crm_common.web.query import QueryParameters
 from crm_common.web.responses import EncodedJSON, json_response
 
 router = APIRouter(
@@ -25,57 +22,19 @@ router = APIRouter(
     dependencies=[Depends(require_permission(Permission.PRODUCTS_READ))],
     responses=error_responses(Unauthorized, Forbidden),
 )
+PRODUCT_QUERY = QueryParameters(ProductQuery)
 
 
 @router.get("/", response_model=ProductPage, responses=error_responses(ValidationFailed))
-async def list_products(
-    request: Request,
-    kind: Annotated[ProductKind | None, Query(description="product, service or bundle")] = None,
-    source: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=32,
-            pattern=r"^[a-z0-9_-]+$",
-            description="Only products of this source: `moysklad` or `bitrix24` (the event envelope's `source`)",
-        ),
-    ] = None,
-    folder_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    include_subfolders: Annotated[bool, Query(description="With folder_id: also products of subfolders")] = True,
-    archived: Annotated[bool | None, Query(description="Only archived (true) or active (false); all if absent")] = None,
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Text in name/code/article, or a barcode")
-    ] = None,
-    price_type: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
-    price_min: Annotated[Decimal | None, Query(ge=0, max_digits=20, decimal_places=4)] = None,
-    price_max: Annotated[Decimal | None, Query(ge=0, max_digits=20, decimal_places=4)] = None,
-    updated_since: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
-    sort: Annotated[ProductSort, Query()] = ProductSort.NAME,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Offset = 0,
-) -> EncodedJSON:
+async def list_products(request: Request, query: Annotated[ProductQuery, Depends(PRODUCT_QUERY)]) -> EncodedJSON:
     """List products, services and bundles with filters, sorting and pagination."""
     config = settings(request)
-    page_size = limit if limit is not None else config.default_page_size
+    page_size = query.limit if query.limit is not None else config.default_page_size
     if page_size > config.max_page_size:
         raise ValidationFailed(f"limit must be at most {config.max_page_size}")
-    if price_min is not None and price_max is not None and price_min > price_max:
+    if query.price_min is not None and query.price_max is not None and query.price_min > query.price_max:
         raise ValidationFailed("price_min must not exceed price_max")
-    query = ProductQuery(
-        kind=kind,
-        source=source,
-        folder_id=folder_id,
-        include_subfolders=include_subfolders,
-        archived=archived,
-        text=q,
-        price_type=price_type,
-        price_min=price_min,
-        price_max=price_max,
-        updated_since=updated_since,
-        sort=sort,
-        limit=page_size,
-        offset=offset,
-    )
+    query = query.model_copy(update={"limit": page_size})
     async with reading(request) as connection:
         return json_response(await service.list_products(connection, query))
 

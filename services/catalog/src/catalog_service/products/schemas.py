@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from catalog_service.money import PriceOut
 from crm_common.events.models import AssortmentKind, ProductKind
-from crm_common.web.pages import Page
+from crm_common.web.pages import OffsetField, Page
 from crm_common.web.types import DecimalStr, MoneyOut
 
 
@@ -38,23 +37,35 @@ class ProductSort(StrEnum):
         return self.value.startswith("-")
 
 
-@dataclass(frozen=True)
-class ProductQuery:
-    """Filters, order and page of a product listing."""
+class ProductQuery(BaseModel):
+    """Filters, order and page of a product listing, read from the query string of `GET /products/` as one model
+    (crm_common.web.query; `text` is the `q` parameter). The use case needs `limit`: the route sets it, absent from
+    the query, to the service's default page size."""
 
-    kind: ProductKind | None = None
-    source: str | None = None
-    folder_id: str | None = None
-    include_subfolders: bool = True
-    archived: bool | None = None
-    text: str | None = None
-    price_type: str | None = None
-    price_min: Decimal | None = None
-    price_max: Decimal | None = None
-    updated_since: datetime | None = None
+    model_config = ConfigDict(frozen=True, validate_by_name=True)
+
+    # The title FastAPI gave the parameter (pydantic gives none to an optional enum's field): the same OpenAPI.
+    kind: ProductKind | None = Field(default=None, title="Kind", description="product, service or bundle")
+    source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z0-9_-]+$",
+        description="Only products of this source: `moysklad` or `bitrix24` (the event envelope's `source`)",
+    )
+    folder_id: str | None = Field(default=None, min_length=1, max_length=100)
+    include_subfolders: bool = Field(default=True, description="With folder_id: also products of subfolders")
+    archived: bool | None = Field(default=None, description="Only archived (true) or active (false); all if absent")
+    text: str | None = Field(
+        default=None, alias="q", min_length=1, max_length=200, description="Text in name/code/article, or a barcode"
+    )
+    price_type: str | None = Field(default=None, min_length=1, max_length=255)
+    price_min: Decimal | None = Field(default=None, ge=0, max_digits=20, decimal_places=4)
+    price_max: Decimal | None = Field(default=None, ge=0, max_digits=20, decimal_places=4)
+    updated_since: AwareDatetime | None = Field(default=None, description="ISO 8601 with offset")
     sort: ProductSort = ProductSort.NAME
-    limit: int = 50
-    offset: int = 0
+    limit: int | None = Field(default=None, ge=1)
+    offset: OffsetField = 0
 
 
 class ProductItem(BaseModel):

@@ -8,13 +8,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from crm_common.errors import Forbidden, ServiceUnavailable, Unauthorized, error_responses
 from crm_common.logging import get_logger
 from crm_common.security import Permission, Principal
+from crm_common.web.query import QueryParameters
 from gateway_service.access.deps import require
 from gateway_service.notifications.feed import stream_key
 
@@ -24,6 +26,15 @@ router = APIRouter(tags=["notifications"])
 
 READ_BLOCK_MS = 1000  # below the Redis client's socket timeout
 _STREAM_ID = "0123456789-"
+
+
+class StreamQuery(BaseModel):
+    """The query parameters of the stream (crm_common.web.query); ``Last-Event-ID`` stays a header parameter."""
+
+    after: str | None = Field(default=None, description="Resume after this event id (for clients without headers).")
+
+
+STREAM_QUERY = QueryParameters(StreamQuery)
 
 
 @router.get(
@@ -37,12 +48,12 @@ _STREAM_ID = "0123456789-"
 async def stream(
     request: Request,
     principal: Annotated[Principal, Depends(require(Permission.NOTIFICATIONS_READ))],
+    query: Annotated[StreamQuery, Depends(STREAM_QUERY)],
     last_event_id: str | None = Header(default=None, description="Resume after this event id (sent by browsers)."),
-    after: str | None = Query(default=None, description="Resume after this event id (for clients without headers)."),
 ) -> StreamingResponse:
     """Stream alerts and sync failures the caller may see; reconnect with Last-Event-ID to resume."""
     redis: Redis = request.app.state.runtime.redis
-    resume = last_event_id or after
+    resume = last_event_id or query.after
     if resume is not None and (not resume or any(c not in _STREAM_ID for c in resume)):
         resume = None
     start = resume or await _current_end(redis)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_common.errors import Forbidden, NotFound, Unauthorized, error_responses
 from crm_common.security import Permission, Principal, require_permission
-from crm_common.web.pages import Offset
+from crm_common.web.query import QueryParameters
 from inventory_service.alerts import service
-from inventory_service.alerts.schemas import ThresholdIn, ThresholdList, ThresholdOut
+from inventory_service.alerts.schemas import (
+    ThresholdIn,
+    ThresholdList,
+    ThresholdOut,
+    ThresholdsQuery,
+    ThresholdStoreQuery,
+)
 from inventory_service.deps import read_session, write_session
 
 router = APIRouter(
@@ -20,19 +26,18 @@ router = APIRouter(
 
 Reader = Annotated[Principal, Depends(require_permission(Permission.INVENTORY_READ))]
 Writer = Annotated[Principal, Depends(require_permission(Permission.INVENTORY_WRITE))]
-StoreParam = Annotated[str | None, Query(min_length=1, max_length=100, description="Absent: the every-store threshold")]
+THRESHOLDS_QUERY = QueryParameters(ThresholdsQuery)
+THRESHOLD_STORE_QUERY = QueryParameters(ThresholdStoreQuery)
 
 
 @router.get("/", response_model=ThresholdList)
 async def list_thresholds(
     _: Reader,
     session: Annotated[AsyncSession, Depends(read_session)],
-    assortment_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Offset = 0,
+    query: Annotated[ThresholdsQuery, Depends(THRESHOLDS_QUERY)],
 ) -> ThresholdList:
     """List minimum-stock thresholds set through the API."""
-    return await service.list_thresholds(session, assortment_id, limit, offset)
+    return await service.list_thresholds(session, query.assortment_id, query.limit, query.offset)
 
 
 @router.put("/{assortment_id}", response_model=ThresholdOut)
@@ -51,7 +56,7 @@ async def delete_threshold(
     assortment_id: str,
     _: Writer,
     session: Annotated[AsyncSession, Depends(write_session, scope="function")],
-    store_id: StoreParam = None,
+    query: Annotated[ThresholdStoreQuery, Depends(THRESHOLD_STORE_QUERY)],
 ) -> None:
     """Remove a threshold; the source's minimum stock applies again."""
-    await service.delete_threshold(session, assortment_id, store_id)
+    await service.delete_threshold(session, assortment_id, query.store_id)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from crm_common.events.models import AssortmentKind
-from crm_common.web.pages import Page
+from crm_common.web.pages import OffsetField, Page
 from crm_common.web.types import DecimalStr
 
 # Quantities and money leave the API as exact decimal strings, never JSON floats
@@ -39,18 +38,43 @@ class StockSort(StrEnum):
         return self.value.startswith("-")
 
 
-@dataclass(frozen=True)
-class StockQuery:
-    store_id: str | None = None
-    product_id: str | None = None
-    folder_id: str | None = None
+class StockFilters(BaseModel):
+    """The filters of the stock list, shared by its per-store sums (query parameters: crm_common.web.query; `text` is
+    the `q` parameter)."""
+
+    model_config = ConfigDict(frozen=True, validate_by_name=True)
+
+    store_id: str | None = Field(default=None, min_length=1, max_length=100)
+    product_id: str | None = Field(
+        default=None, min_length=1, max_length=100, description="A product with its variants, or one variant"
+    )
+    folder_id: str | None = Field(default=None, min_length=1, max_length=100, description="Includes subfolders")
     below_minimum: bool | None = None
-    zero: bool | None = None
-    negative: bool | None = None
-    text: str | None = None
+    zero: bool | None = Field(default=None, description="Stock exactly zero (true) or not zero (false)")
+    negative: bool | None = Field(default=None, description="Stock below zero (true) or not (false)")
+    text: str | None = Field(
+        default=None, alias="q", min_length=1, max_length=200, description="Text in name, code or article"
+    )
+
+
+# Each model declares its page itself: a subclass's fields come after its base's, and the parameters keep their
+# documented order (the filters, the sort, the page).
+
+
+class StockQuery(StockFilters):
+    """The query parameters of `GET /stock`, and what both stock use cases take (the per-store sums ignore the sort).
+    The use cases need `limit`: the route sets it, absent from the query, to the service's default page size."""
+
     sort: StockSort = StockSort.NAME
-    limit: int = 50
-    offset: int = 0
+    limit: int | None = Field(default=None, ge=1)
+    offset: OffsetField = 0
+
+
+class StoreTotalsQuery(StockFilters):
+    """The query parameters of `GET /stock/by-store`: the stock list's, without a sort (stores by name)."""
+
+    limit: int | None = Field(default=None, ge=1)
+    offset: OffsetField = 0
 
 
 class StockItem(BaseModel):

@@ -9,12 +9,14 @@ data anyway.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel, Field
 
 from crm_common.errors import Forbidden, error_responses
+from crm_common.web.query import QueryParameters
 from crm_integration.admin.deps import DbSession
 from crm_integration.webhooks import ReceiptRepository
 from moysklad_connector import metrics
@@ -27,6 +29,17 @@ from moysklad_connector.webhooks.tokens import token_matches
 router = APIRouter(prefix="/api/v1/integrations/moysklad", tags=["webhooks"])
 
 
+class WebhookQuery(BaseModel):
+    """The query parameters of the webhook (crm_common.web.query); ``request_id`` is read from ``requestId``."""
+
+    integration: str = Field(DEFAULT_INTEGRATION, max_length=64)
+    token: str | None = Field(None, max_length=128)
+    request_id: str | None = Field(None, alias="requestId", max_length=64)
+
+
+WEBHOOK_QUERY = QueryParameters(WebhookQuery)
+
+
 @router.post(
     "/webhook",
     status_code=status.HTTP_204_NO_CONTENT,
@@ -37,12 +50,11 @@ async def receive_webhook(
     request: Request,
     session: DbSession,
     config: Settings,
-    integration: str = Query(DEFAULT_INTEGRATION, max_length=64),
-    token: str | None = Query(None, max_length=128),
-    request_id: str | None = Query(None, alias="requestId", max_length=64),
+    query: Annotated[WebhookQuery, Depends(WEBHOOK_QUERY)],
 ) -> Response:
     """Accept a MoySklad webhook notification and sync the integration sooner."""
-    if not token_matches(config, integration, token):
+    integration, request_id = query.integration, query.request_id
+    if not token_matches(config, integration, query.token):
         metrics.WEBHOOKS.labels("rejected").inc()
         raise Forbidden("unknown integration or wrong webhook token")
     events = _events(await request.body())
