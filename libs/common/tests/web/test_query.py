@@ -24,6 +24,7 @@ class Colour(enum.StrEnum):
 
 class ThingQuery(BaseModel):
     colour: Colour = Colour.RED
+    shade: Colour | None = None
     since: date | None = Field(default=None, description="Only things made on or after this day.")
     tag: list[str] = Field(default_factory=list)
     state: Literal["open", "closed", "all"] = "open"
@@ -62,6 +63,7 @@ signature = APIRouter()
 async def things_by_signature(
     thing_id: int,
     colour: Colour = Colour.RED,
+    shade: Colour | None = None,
     since: date | None = Query(default=None, description="Only things made on or after this day."),
     tag: list[str] = Query(default_factory=list),
     state: Literal["open", "closed", "all"] = "open",
@@ -73,6 +75,7 @@ async def things_by_signature(
     return {
         "thing_id": thing_id,
         "colour": colour,
+        "shade": shade,
         "since": since,
         "tag": tag,
         "state": state,
@@ -101,7 +104,7 @@ def client(app: FastAPI) -> httpx.AsyncClient:
     "query",
     [
         "",
-        "colour=green&since=2026-06-01&tag=a&tag=b&state=all&service=catalog&direction=desc&limit=500&offset=7",
+        "colour=green&shade=red&since=2026-06-01&tag=a&tag=b&state=all&service=catalog&direction=desc&limit=500&offset=7",
         "limit=1&limit=20",  # a repeated parameter counts once, the last
         "tag=only&unknown=ignored",
         "since=",  # an empty value, answered as FastAPI answers it
@@ -163,6 +166,6 @@ def test_the_openapi_document_lists_them_as_fastapi_would() -> None:
 
 
 def test_a_query_parameter_in_a_signature_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"GET /things/\{thing_id\} \(colour, since, tag"):
+    with pytest.raises(ValueError, match=r"GET /things/\{thing_id\} \(colour, shade, since, tag"):
         refuse_loose_query_parameters(signature.routes)
     refuse_loose_query_parameters(modelled.routes)  # models only: accepted

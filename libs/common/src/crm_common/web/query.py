@@ -71,6 +71,9 @@ class QueryParameters(Generic[M]):
             property_schema = dict(property_schema)
             if property_schema.get("default", ...) is None:
                 del property_schema["default"]  # as FastAPI documents an optional parameter
+            if "title" not in property_schema and "$ref" not in property_schema:
+                # FastAPI titles every parameter but a bare reference; pydantic leaves an optional enum untitled
+                property_schema["title"] = name.replace("_", " ").title()
             parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
             if "description" in property_schema:
                 parameter["description"] = property_schema["description"]

@@ -21,8 +21,7 @@ class DeadLettersQuery(BaseModel):
     service_name: str | None = Field(default=None, alias="service", max_length=255)
     topic: str | None = Field(default=None, max_length=255)
     reason: str | None = Field(default=None, max_length=64)
-    # the title FastAPI gives a parameter (pydantic gives none to an optional enum), so the OpenAPI document keeps it
-    status: Status | None = Field(default=None, title="Status")
+    status: Status | None = None
     limit: int = Field(default=100, ge=1, le=500)
     offset: OffsetField = 0
 

@@ -44,8 +44,7 @@ class ProductQuery(BaseModel):
 
     model_config = ConfigDict(frozen=True, validate_by_name=True)
 
-    # The title FastAPI gave the parameter (pydantic gives none to an optional enum's field): the same OpenAPI.
-    kind: ProductKind | None = Field(default=None, title="Kind", description="product, service or bundle")
+    kind: ProductKind | None = Field(default=None, description="product, service or bundle")
     source: str | None = Field(
         default=None,
         min_length=1,
