@@ -21,10 +21,11 @@ model's fields as the operation's query parameters (``document_query_parameters`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Generic, TypeVar, get_args, get_origin
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
@@ -90,16 +91,18 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(arg) for arg in get_args(annotation)) if origin is not None else False
 
 
-def query_parameters_of(route: APIRoute) -> list[QueryParameters[Any]]:
-    """The ``QueryParameters`` dependencies of ``route``, at any depth."""
-    found: list[QueryParameters[Any]] = []
+def _dependants(route: APIRoute) -> Iterator[Dependant]:
+    """The route's own dependant and its dependencies', at any depth."""
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        if isinstance(dependant.call, QueryParameters):
-            found.append(dependant.call)
+        yield dependant
         pending.extend(dependant.dependencies)
-    return found
+
+
+def query_parameters_of(route: APIRoute) -> list[QueryParameters[Any]]:
+    """The ``QueryParameters`` dependencies of ``route``, at any depth."""
+    return [d.call for d in _dependants(route) if isinstance(d.call, QueryParameters)]
 
 
 def refuse_loose_query_parameters(routes: Iterable[BaseRoute]) -> None:
@@ -110,12 +113,7 @@ def refuse_loose_query_parameters(routes: Iterable[BaseRoute]) -> None:
     for route in routes:
         if not isinstance(route, APIRoute):
             continue
-        names: list[str] = []
-        pending = [route.dependant]
-        while pending:
-            dependant = pending.pop()
-            names.extend(param.name for param in dependant.query_params)
-            pending.extend(dependant.dependencies)
+        names = [param.name for dependant in _dependants(route) for param in dependant.query_params]
         if names:
             loose.append(f"{'/'.join(sorted(route.methods or ()))} {route.path} ({', '.join(names)})")
     if loose:
