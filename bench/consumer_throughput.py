@@ -171,8 +171,8 @@ class CpuSplit:
 
 
 # What a drain gives: seconds from spawn to its first events handled, seconds from then to its last, events handled in
-# that time, records on the partitions its group read, the CPU spent.
-Drained = tuple[float, float, int, int, CpuSplit]
+# that time, records on the partitions its group read, the CPU spent, the process's peak RSS (MiB).
+Drained = tuple[float, float, int, int, CpuSplit, float]
 
 
 def watch(
@@ -242,13 +242,15 @@ def drain(
         spy.mkdir(parents=True, exist_ok=True)
         argv = [SPY, "record", "--format", "raw", "--nonblocking", "-r", "100", "--pid", str(process.popen.pid)]
         recorder = subprocess.Popen([*argv, "-o", str(spy / f"{name}.txt")], stdout=subprocess.DEVNULL)
+    sampler = RssSampler({name: process.popen.pid}).start()
     try:
         first, last, handled, records, cpu = watch(sut, [name], group, name, timeout)
     finally:
+        sampler.stop()
         if recorder is not None:  # py-spy writes what it sampled on SIGINT
             recorder.send_signal(signal.SIGINT)
             recorder.wait(timeout=60)
-    return first - spawned, last - first, int(handled), records, cpu
+    return first - spawned, last - first, int(handled), records, cpu, sampler.peak[name] / 1024
 
 
 def drain_fresh(
@@ -444,12 +446,12 @@ def main() -> None:
             if args.before:  # in the order before, after, after, before: what the order adds cancels out
                 path = before_path({}, sources, CONSUMERS)
                 opening = drain_fresh(sut, service, args.py_spy, name=f"{service}-before", extra_env=path)
-                joined, seconds, timed, records, cpu = drain_fresh(sut, service, args.py_spy, name=service)
+                joined, seconds, timed, records, cpu, peak = drain_fresh(sut, service, args.py_spy, name=service)
                 again = drain_fresh(sut, service, None, name=f"{service}-again")
                 before = (opening, drain_fresh(sut, service, None, name=f"{service}-before-again", extra_env=path))
             else:
                 settled = asyncio.run(quiet(sut.database_url))
-                joined, seconds, timed, records, cpu = drain(sut, service, spy=args.py_spy)
+                joined, seconds, timed, records, cpu, peak = drain(sut, service, spy=args.py_spy)
                 print(f"{service}: drained after {settled:.1f}s waiting for a quiet machine")
             partitions = asyncio.run(committed_partitions(servers, sut.topic_prefix + service))
             raw_records, positions, raw_seconds = asyncio.run(raw_consume(servers, partitions))
@@ -465,7 +467,7 @@ def main() -> None:
                 f"raw aiokafka consume of the same {raw_records} records: {ceiling:,.0f} records/s "
                 f"({rate / ceiling:.2f}×)"
             )
-            print(f"{service}: {cpu.per_event(timed, seconds)}")
+            print(f"{service}: {cpu.per_event(timed, seconds)}; peak RSS {peak:,.0f} MiB")
             if before is not None and again is not None:
                 before_rate = sum(b[2] for b in before) / sum(b[1] for b in before)
                 after_rate = (timed + again[2]) / (seconds + again[1])
@@ -474,7 +476,17 @@ def main() -> None:
                     f"{before[1][2] / before[1][1]:,.0f} events/s; as it is: {rate:,.0f} then "
                     f"{again[2] / again[1]:,.0f} events/s (drained before, after, after, before); after/before "
                     f"{after_rate / before_rate:.2f}×; first drain as of {args.before}: "
-                    f"{before[0][4].per_event(before[0][2], before[0][1])}"
+                    f"{before[0][4].per_event(before[0][2], before[0][1])}; peak RSS as of {args.before} "
+                    f"{max(b[5] for b in before):,.0f} MiB, as it is {max(peak, again[5]):,.0f} MiB"
+                )
+                lines.append(
+                    {
+                        "name": f"{service} peak RSS while draining ({args.scale}), after vs before",
+                        "value": max(peak, again[5]),
+                        "unit": "MiB",
+                        "baseline": max(b[5] for b in before),
+                        "baseline_name": f"as of {args.before}, same run (the larger of two drains each)",
+                    }
                 )
                 lines.append(
                     {

@@ -222,3 +222,17 @@ async def test_a_started_service_moves_what_start_up_left_alive_out_of_the_colle
             assert any(o is app.router for o in gc.get_objects()) is not freeze
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("young", [0, 20_000])
+async def test_a_started_service_collects_its_young_generation_after_the_threshold_set(young: int) -> None:
+    """``GC_YOUNG_THRESHOLD``: once started, the collector's youngest generation waits for that many allocations (the
+    older generations' triggers unchanged); 0 leaves the interpreter's thresholds as they were."""
+    spec = dataclasses.replace(SPEC, schema=None, redis=False, state=None, background=())
+    app = build_app(spec, ServiceSettings(gc_freeze=False, gc_young_threshold=young), token_verifier=verifier())
+    before = gc.get_threshold()
+    try:
+        async with app.router.lifespan_context(app):
+            assert gc.get_threshold() == (young or before[0], *before[1:])
+    finally:
+        gc.set_threshold(*before)

@@ -68,6 +68,11 @@ class ServiceSettings(BaseSettings):
     # (gc.freeze): they are never garbage, and every full collection walked them all (docs/operations.md, "Memory and
     # garbage collection"). Test processes, which start many apps in one interpreter, turn it off.
     gc_freeze: bool = env_field(True, "GC_FREEZE")
+    # How many container objects the process may allocate (net of those freed) before the collector looks at the
+    # young ones: CPython's 700 made a consumer collect a batch's live events (and promote them, to walk them again in
+    # the older generations) several times per batch. 0 keeps the interpreter's own (docs/operations.md, "Memory
+    # and garbage collection").
+    gc_young_threshold: int = env_field(50_000, "GC_YOUNG_THRESHOLD", ge=0, le=10_000_000)
 
     @property
     def is_development(self) -> bool:
