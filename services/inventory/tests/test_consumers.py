@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from inventory_testkit import apply, deleted_event, new_id, product_event, stock_event, variant_event
+from inventory_testkit import apply, deleted_event, new_id, product_event, stock_event, store_event, variant_event
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,7 +15,7 @@ from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import AssortmentKind
 from crm_common.messaging.broker import make_broker
 from crm_common.messaging.consumer import PoisonEvent
-from inventory_service.consumers import apply_event, apply_events, register_consumers
+from inventory_service.consumers import apply_event, apply_events, product_of, register_consumers
 from inventory_service.db import outbox
 from inventory_service.settings import InventorySettings
 from inventory_service.stock.models import StockRow
@@ -150,3 +150,27 @@ def test_the_consumer_takes_batches_of_the_configured_size() -> None:
     assert set(consumer.lanes.values()) == {3}
     consumer = register_consumers(make_broker("127.0.0.1:9092", "wiring"), async_sessionmaker(), InventorySettings())
     assert set(consumer.lanes.values()) == {2}  # the default: two lanes
+
+
+def test_a_products_events_share_a_lane_of_the_consumer() -> None:
+    """The consumer's lanes follow ``product_of``: a product, its variants and the levels of both go together (each
+    lane holds its products' locks until it commits), whatever the record keys."""
+    product, variant, store = new_id(), new_id(), new_id()
+    bad = stock_event(variant, store, 1, "1", product_id=product).model_copy(update={"payload": {"stock": "x"}})
+    assert {
+        product_of(event)
+        for event in (
+            product_event(product, 1),
+            deleted_event("product", product, 2),
+            variant_event(variant, product, 1),
+            stock_event(product, store, 1, "5"),
+            stock_event(variant, store, 1, "5", product_id=product, kind=AssortmentKind.VARIANT),
+        )
+    } == {product}
+    # A variant's deletion does not name its product; a store and a poison event go by their entity.
+    assert product_of(deleted_event("variant", variant, 2)) == variant
+    assert product_of(store_event(store, 1, "Main")) == store
+    assert product_of(bad) == f"{variant}:{store}"
+    settings = InventorySettings()
+    consumer = register_consumers(make_broker("127.0.0.1:9092", "wiring"), async_sessionmaker(), settings)
+    assert consumer.affinities == dict.fromkeys(consumer.lanes, product_of)

@@ -110,12 +110,18 @@ async def publish(*messages: EventEnvelope | bytes, partition: int = 0) -> None:
 
 @asynccontextmanager
 async def running(
-    sessions: Callable[[], AsyncSession], recorder: Recorder, max_records: int = 100, lanes: int = 1
+    sessions: Callable[[], AsyncSession],
+    recorder: Recorder,
+    max_records: int = 100,
+    lanes: int = 1,
+    affinity: Callable[[EventEnvelope], str] | None = None,
 ) -> AsyncIterator[EventConsumer]:
     """Run a batch consumer (a group of its own) until the block ends."""
     broker = make_broker(kafka_servers(), "common-batch-test")
     consumer = EventConsumer(broker, sessions, inbox, f"batch-{uuid.uuid4().hex[:8]}", backoff=0.01)  # type: ignore[arg-type]
-    consumer.subscribe_batch([FOLDERS], recorder, max_records=max_records, batch_timeout_ms=500, lanes=lanes)
+    consumer.subscribe_batch(
+        [FOLDERS], recorder, max_records=max_records, batch_timeout_ms=500, lanes=lanes, affinity=affinity
+    )
     await broker.start()
     try:
         yield consumer
@@ -461,8 +467,14 @@ async def test_a_lane_that_failed_on_the_database_comes_again_with_its_batch_and
     assert sorted(i for batch in recorder.batches for i in batch) == sorted(ids * 3)  # each version applied once
 
 
+def by_index(event: EventEnvelope) -> str:
+    """An affinity for ``publish_lanes``' entities: the ones of the same index on every partition go together."""
+    return event.entity_id.rsplit("-", 1)[1]
+
+
+@pytest.mark.parametrize("affinity", [None, by_index])
 async def test_a_poison_event_and_junk_in_lanes_are_dead_lettered_alone_and_every_other_event_applies(  # type: ignore[no-untyped-def]
-    engine, own_topics
+    engine, own_topics, affinity
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     poison = f"{tag}-p1-2"  # its last version
@@ -470,7 +482,7 @@ async def test_a_poison_event_and_junk_in_lanes_are_dead_lettered_alone_and_ever
     ids = await publish_lanes(tag, name=lambda i: "poison" if i == poison else f"name {i}")
     good = [i for i in ids if i != poison]
     recorder = Recorder()
-    async with running(session_factory(engine), recorder, lanes=2):
+    async with running(session_factory(engine), recorder, lanes=2, affinity=affinity):
         applied = await wait_for_ids(engine, good)
         letters = await dead_letters(expect=2)
     assert applied == {i: f"name {i}" for i in good}
@@ -498,6 +510,46 @@ def test_split_lanes_keeps_each_keys_records_whole_and_in_order_and_evens_the_pa
     assert sorted(id(r) for part in parts for r in part) == sorted(id(r) for r in batch)
     assert len(split_lanes(batch, 8)) == 5  # never more parts than keys (keyless records: per partition)
     assert len(split_lanes(batch, 1)) == 1
+
+
+async def test_lanes_with_an_affinity_apply_the_events_that_share_it_in_one_transaction(  # type: ignore[no-untyped-def]
+    engine, own_topics
+) -> None:
+    """Six entities on one partition (one fetch, one batch), the first three sharing an affinity and the last three
+    another: each lane gets one affinity's entities whole, the two lanes side by side, every version in order. Split
+    by key alone, the lanes would get entities 0, 2, 4 and 1, 3, 5."""
+    tag = uuid.uuid4().hex[:6]
+    ids = await publish_lanes(tag, partitions=1, entities=6, versions=2, name=lambda i: f"name {i}")
+    first = set(ids[:3])
+    recorder = Overlapping()
+    async with running(
+        session_factory(engine), recorder, lanes=2, affinity=lambda e: "first" if e.entity_id in first else "last"
+    ):
+        applied = await wait_for_ids(engine, ids)
+    assert applied == {i: f"name {i}" for i in ids}
+    assert recorder.overlapped.is_set()
+    assert sorted(sorted(set(batch)) for batch in recorder.batches) == [ids[:3], ids[3:]]
+    for batch in recorder.batches:  # both versions of each of its entities
+        assert sorted(batch) == sorted([*set(batch), *set(batch)])
+
+
+def test_split_lanes_puts_the_keys_that_share_an_affinity_in_one_part_each_key_whole_and_in_order() -> None:
+    class Record:
+        def __init__(self, key: bytes, n: int) -> None:
+            self.topic, self.partition, self.key, self.n = "a", 0, key, n
+
+    # keys a1, a2 (affinity a: 2 + 2 records), b1 (b: 3), c1, c2, c3 (c: 1 each), interleaved as a fetch brings them
+    sizes = {b"a1": 2, b"a2": 2, b"b1": 3, b"c1": 1, b"c2": 1, b"c3": 1}
+    batch = [Record(key, n) for n in range(3) for key, size in sizes.items() if n < size]
+    items = [(record, f"item {i}") for i, record in enumerate(batch)]
+    parts = split_lanes(items, 2, record=lambda item: item[0], affinity=lambda item: item[0].key[:1].decode())
+    assert sorted(sorted({r.key[:1] for r, _ in part}) for part in parts) == [[b"a"], [b"b", b"c"]]
+    assert sorted(len(part) for part in parts) == [4, 6]
+    for part in parts:
+        for key in {r.key for r, _ in part}:
+            assert [r.n for r, _ in part if r.key == key] == list(range(sizes[key]))  # whole and in order
+    assert sorted(i for part in parts for _, i in part) == sorted(i for _, i in items)
+    assert len(split_lanes(items, 8, record=lambda item: item[0], affinity=lambda item: "one")) == 1
 
 
 class CrossLocking(Recorder):

@@ -120,17 +120,33 @@ async def _concerned(stock: StockRepository, written: dict[VersionedTable, Writt
     return levels, await stock.ids_of(products=products, items=items)
 
 
+def product_of(event: EventEnvelope) -> str:
+    """The product an event concerns (its lane's affinity): a level's product, a variant's, a product itself. A
+    variant's deletion does not name its product and goes by the variant's id (``lock_assortment`` still holds the
+    product); a poison event goes by its entity, to be dead-lettered in whichever lane it lands."""
+    try:
+        if event.event_type == "stock.changed":
+            return event.parsed(StockLevel).product_id
+        if event.event_type == "variant.upserted":
+            return event.parsed(Variant).product_id
+    except ValidationError:
+        pass
+    return event.entity_id
+
+
 def register_consumers(
     broker: KafkaBroker, sessions: async_sessionmaker[AsyncSession], settings: InventorySettings
 ) -> EventConsumer:
     consumer = EventConsumer(broker, sessions, inbox, settings.consumer_group)
     # One transaction, one inbox statement and one write per table per batch; a poison event falls back to
-    # one-by-one and is dead-lettered alone (crm_common.messaging.consumer).
+    # one-by-one and is dead-lettered alone (crm_common.messaging.consumer). A product's events share a lane: each
+    # lane holds its products' locks (``lock_assortment``) until it commits, and the lane beside it would wait.
     consumer.subscribe_batch(
         TOPICS,
         apply_events,
         event_types=ROWS.event_types,
         max_records=settings.consume_batch,
         lanes=settings.consume_lanes,
+        affinity=product_of,
     )
     return consumer

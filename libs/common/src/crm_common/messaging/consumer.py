@@ -12,7 +12,7 @@ import collections
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -36,6 +36,10 @@ log = get_logger(__name__)
 Handler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 # Applies a list of new (already de-duplicated) events in Kafka order, in the caller's transaction.
 BatchHandler = Callable[[AsyncSession, list[EventEnvelope]], Awaitable[None]]
+# What an event of a batch applied in lanes goes with (``subscribe_batch``): events of one affinity share a lane.
+Affinity = Callable[[EventEnvelope], str]
+ItemT = TypeVar("ItemT")
+Parsed = tuple[Any, bytes, EventEnvelope]  # (record, its value, the event read from it)
 
 EVENTS_CONSUMED = Counter("crm_events_consumed_total", "Events handled by consumers", ["consumer", "topic", "outcome"])
 EVENT_SECONDS = Histogram("crm_event_handle_seconds", "Time to apply one event", ["consumer", "topic"])
@@ -97,22 +101,40 @@ async def _raw_bodies(message: Any) -> Any:
     return message.body
 
 
-def split_lanes(records: list[Any], lanes: int) -> list[list[Any]]:
-    """Split a batch of Kafka records into at most ``lanes`` parts, each key's records (one entity's: the publisher
-    keys by entity id) whole and in order in one part, the parts as even in records as that allows (the largest key
-    first, to the part holding fewest). Records without a key stay together per partition.
+def split_lanes(
+    items: list[ItemT],
+    lanes: int,
+    *,
+    record: Callable[[ItemT], Any] | None = None,
+    affinity: Callable[[ItemT], str] | None = None,
+) -> list[list[ItemT]]:
+    """Split a batch of Kafka records (or of items ``record`` gets one from) into at most ``lanes`` parts, each key's
+    records (one entity's: the publisher keys by entity id) whole and in order in one part, the parts as even in
+    records as that allows (the largest group first, to the part holding fewest). Records without a key stay together
+    per partition. With ``affinity``, the keys whose first item has the same affinity go to one part too.
 
     Kafka orders one key's records and nothing else: records of two keys may share a partition or not (by their
     hash and the partition count), so no consumer relies on their relative order, and a batch's keys can be applied
     side by side."""
-    by_key: dict[tuple[str, int, bytes | None], list[Any]] = {}
-    for record in records:
-        key = record.key
-        by_key.setdefault((record.topic, -1 if key is not None else record.partition, key), []).append(record)
-    parts: list[list[Any]] = [[] for _ in range(min(lanes, len(by_key)))]
-    for grouped in sorted(by_key.values(), key=len, reverse=True):
+    by_key: dict[tuple[str, int, bytes | None], list[ItemT]] = {}
+    for item in items:
+        found: Any = item if record is None else record(item)
+        key = found.key
+        by_key.setdefault((found.topic, -1 if key is not None else found.partition, key), []).append(item)
+    groups = list(by_key.values())
+    if affinity is not None:
+        together: dict[str, list[ItemT]] = {}
+        for group in groups:
+            together.setdefault(affinity(group[0]), []).extend(group)
+        groups = list(together.values())
+    parts: list[list[ItemT]] = [[] for _ in range(min(lanes, len(groups)))]
+    for grouped in sorted(groups, key=len, reverse=True):
         min(parts, key=len).extend(grouped)
     return parts
+
+
+def _record_of(item: Parsed) -> Any:
+    return item[0]
 
 
 class EventConsumer:
@@ -131,6 +153,7 @@ class EventConsumer:
         self.max_attempts, self.backoff = max_attempts, backoff
         self._transient_streak = 0  # consecutive batches that failed on infrastructure, for the back-off
         self.lanes: dict[str, int] = {}  # topic name -> the lanes its batches are applied in (subscribe_batch)
+        self.affinities: dict[str, Affinity | None] = {}  # topic name -> what its events' lanes follow, if anything
 
     def subscribe(self, topics: Iterable[Topic], handlers: dict[str, Handler]) -> None:
         """Register one subscriber (one Kafka consumer in the group) for all ``topics``.
@@ -225,6 +248,7 @@ class EventConsumer:
         max_records: int = 500,
         batch_timeout_ms: int = 200,
         lanes: int = 1,
+        affinity: Affinity | None = None,
     ) -> None:
         """Register one subscriber that applies up to ``max_records`` events in one transaction.
 
@@ -245,11 +269,16 @@ class EventConsumer:
         batch is acknowledged once every lane has committed; a lane that fails alone is redelivered with the batch,
         its committed siblings' events then found in the inbox. A lane rolled back by a deadlock or a serialization
         failure (with a lane beside it, or a replica) is tried again at once.
+
+        ``affinity`` names what an event goes with (inventory: its product): the keys whose events share it are
+        applied in one lane. A handler that locks per product then never waits for the lane beside it, which held the
+        same product until its commit. The batch is then parsed whole before it is split.
         """
         if lanes < 1:
             raise ValueError(f"lanes must be at least 1, got {lanes}")
         by_name = {topic.name: topic for topic in topics}
         self.lanes.update(dict.fromkeys(by_name, lanes))
+        self.affinities.update(dict.fromkeys(by_name, affinity))
         accepted = set(event_types) if event_types is not None else {t for tp in by_name.values() for t in tp.events}
 
         async def one(session: AsyncSession, event: EventEnvelope) -> None:
@@ -268,7 +297,7 @@ class EventConsumer:
             decoder=_raw_bodies,
         )
         async def on_batch(body: Any, message: KafkaMessage) -> None:
-            await self.handle_batch(message.raw_message, by_name, handler, singles, lanes=lanes)
+            await self.handle_batch(message.raw_message, by_name, handler, singles, lanes=lanes, affinity=affinity)
 
     async def handle_batch(
         self,
@@ -278,16 +307,20 @@ class EventConsumer:
         singles: dict[str, Handler],
         *,
         lanes: int = 1,
+        affinity: Affinity | None = None,
     ) -> None:
         """Parse, de-duplicate and apply one batch of records (see ``subscribe_batch``)."""
         batch = list(records) if isinstance(records, tuple | list) else [records]
+        invalid: list[tuple[Any, bytes, str]] = []
         if lanes > 1 and len(batch) > 1:
-            # Each lane parses its own records: while PostgreSQL runs one lane's first statements, the next parses.
-            outcomes = await asyncio.gather(
-                *(self._parse_and_apply(part, topics, handler, singles) for part in split_lanes(batch, lanes)),
-                return_exceptions=True,
-            )
-            invalid: list[tuple[Any, bytes, str]] = []
+            if affinity is None:
+                # Each lane parses its own records: while PostgreSQL runs one lane's first statements, the next parses.
+                applying = [self._parse_and_apply(part, topics, handler, singles) for part in split_lanes(batch, lanes)]
+            else:
+                parsed = self._parse_all(batch, topics, singles, invalid)
+                parts = split_lanes(parsed, lanes, record=_record_of, affinity=lambda item: affinity(item[2]))
+                applying = [self._applied(part, handler, singles) for part in parts]
+            outcomes = await asyncio.gather(*applying, return_exceptions=True)
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     raise outcome  # the batch is redelivered: its junk is dead-lettered then, once
@@ -298,24 +331,42 @@ class EventConsumer:
         for record, raw, detail in invalid:
             await self._dead_letter(record, raw, "invalid_event", detail)
 
-    async def _parse_and_apply(
-        self, batch: list[Any], topics: dict[str, Topic], handler: BatchHandler, singles: dict[str, Handler]
-    ) -> list[tuple[Any, bytes, str]]:
-        """Parse ``batch`` and apply its events in one transaction; the records that did not parse, with why."""
-        parsed: list[tuple[Any, bytes, EventEnvelope]] = []
-        invalid: list[tuple[Any, bytes, str]] = []
+    def _parse_all(
+        self,
+        batch: list[Any],
+        topics: dict[str, Topic],
+        singles: dict[str, Handler],
+        invalid: list[tuple[Any, bytes, str]],
+    ) -> list[Parsed]:
+        """The records of ``batch`` that parse, as events; the others added to ``invalid`` with why."""
+        parsed: list[Parsed] = []
         for record in batch:
             raw: bytes = record.value or b""
             try:
                 parsed.append((record, raw, self._parse(raw, topics[record.topic], singles)))
             except (ValidationError, ValueError, KeyError) as exc:
                 invalid.append((record, raw, str(exc)))
+        return parsed
+
+    async def _parse_and_apply(
+        self, batch: list[Any], topics: dict[str, Topic], handler: BatchHandler, singles: dict[str, Handler]
+    ) -> list[tuple[Any, bytes, str]]:
+        """Parse ``batch`` and apply its events in one transaction; the records that did not parse, with why."""
+        invalid: list[tuple[Any, bytes, str]] = []
+        parsed = self._parse_all(batch, topics, singles, invalid)
         if parsed:
             await self._apply_batch(parsed, handler, singles)
         return invalid
 
+    async def _applied(
+        self, parsed: list[Parsed], handler: BatchHandler, singles: dict[str, Handler]
+    ) -> list[tuple[Any, bytes, str]]:
+        """``_apply_batch`` of events already parsed, as a lane of ``handle_batch``: none of them is invalid."""
+        await self._apply_batch(parsed, handler, singles)
+        return []
+
     async def _commit_batch(
-        self, parsed: list[tuple[Any, bytes, EventEnvelope]], handler: BatchHandler
+        self, parsed: list[Parsed], handler: BatchHandler
     ) -> tuple[list[tuple[Any, EventEnvelope]], list[Any]]:
         """Claim the batch's events in the inbox and apply the new ones, in one transaction; (applied, duplicates)."""
         async with transaction(self.sessions) as session:
@@ -333,9 +384,7 @@ class EventConsumer:
                 await handler(session, [event for _, event in fresh])
         return fresh, duplicates
 
-    async def _apply_batch(
-        self, parsed: list[tuple[Any, bytes, EventEnvelope]], handler: BatchHandler, singles: dict[str, Handler]
-    ) -> None:
+    async def _apply_batch(self, parsed: list[Parsed], handler: BatchHandler, singles: dict[str, Handler]) -> None:
         started = time.perf_counter()
         attempt = 0
         while True:
