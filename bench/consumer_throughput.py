@@ -15,7 +15,8 @@ raw consume of the same topics by the same Kafka client library (aiokafka), in o
    beginning by a fresh aiokafka consumer group, every value decoded with orjson, offsets committed per batch:
    records/s.
    Where the CPU went meanwhile is printed per event: the service's process, PostgreSQL's processes, the Kafka
-   broker, and how many of the machine's cores were busy (from /proc): what a faster service could still gain.
+   broker, and how many of the machine's cores were busy (from /proc): what a faster service could still gain; and
+   the service's peak RSS while it drained (with ``--before``, the larger of each side's two drains).
    With ``--before GIT_REF``, each service is drained four times, in the order: as of that commit (its sources from
    ``git archive`` first on ``PYTHONPATH``), as it is now, as it is now again, as of that commit again; each drain in
    a consumer group of its own, into a database of its own freshly migrated, after the run's database was vacuumed
