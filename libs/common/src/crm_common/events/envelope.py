@@ -49,7 +49,7 @@ class EventEnvelope(BaseModel):
 
         Read by ``parse_event`` (every consumer), the payload already is that model and is handed out as it is. An
         envelope read as a plain dict (``from_bytes``, ``make_event``) validates it on each call. No private
-        attribute caches the model: pydantic sets up a model's private attributes on every instance, ~1.5 µs an
+        attribute caches the model: pydantic sets up a model's private attributes on every instance, ~1.1 µs an
         event on the consumers' hot path.
         """
         payload = self.payload
