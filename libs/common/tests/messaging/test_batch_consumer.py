@@ -516,7 +516,7 @@ async def test_lanes_with_an_affinity_apply_the_events_that_share_it_in_one_tran
     engine, own_topics
 ) -> None:
     """Six entities on one partition (one fetch, one batch), the first three sharing an affinity and the last three
-    another: each lane gets one affinity's entities whole, the two lanes side by side, every version in order. Split
+    another: each lane gets one affinity's entities whole, both versions of each, the two lanes side by side. Split
     by key alone, the lanes would get entities 0, 2, 4 and 1, 3, 5."""
     tag = uuid.uuid4().hex[:6]
     ids = await publish_lanes(tag, partitions=1, entities=6, versions=2, name=lambda i: f"name {i}")
