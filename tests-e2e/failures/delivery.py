@@ -158,7 +158,9 @@ def wait_settled(
         succeeded = all(any(j["status"] == "succeeded" for j in every[c]) for c in connectors)
         lags = lag(sut.env["KAFKA_BOOTSTRAP_SERVERS"], group_topics(sut))
         outbox = pending_outbox(sut)
-        last_state = {"jobs": [(j["mode"], j["status"]) for j in jobs], "lag": lags, "outbox": outbox}
+        # A failed job with its detail: the message is all a CI run keeps of why a sync failed.
+        states = [(j["mode"], j["status"], *([j["detail"]] if j["status"] == "failed" else [])) for j in jobs]
+        last_state = {"jobs": states, "lag": lags, "outbox": outbox}
         if not running and (succeeded or not want_succeeded) and not any(lags.values()) and outbox == 0:
             current = snapshot(sut.database_url, tables)
             if previous is not None and current.digests == previous.digests and current.inbox == previous.inbox:
