@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_common.db import transaction
 from crm_common.events.envelope import EventEnvelope
 from crm_common.events.models import AssortmentKind
+from crm_common.events.topics import FOLDERS, PRODUCTS, STOCK, STORES, VARIANTS
 from crm_common.messaging.broker import make_broker
 from crm_common.messaging.consumer import PoisonEvent
-from inventory_service.consumers import apply_event, apply_events, product_of, register_consumers
+from inventory_service.consumers import TOPICS, apply_event, apply_events, product_of, register_consumers
 from inventory_service.db import outbox
 from inventory_service.settings import InventorySettings
 from inventory_service.stock.models import StockRow
@@ -150,6 +151,14 @@ def test_the_consumer_takes_batches_of_the_configured_size() -> None:
     assert set(consumer.lanes.values()) == {3}
     consumer = register_consumers(make_broker("127.0.0.1:9092", "wiring"), async_sessionmaker(), InventorySettings())
     assert set(consumer.lanes.values()) == {2}  # the default: two lanes
+
+
+def test_the_consumer_reads_the_catalog_before_the_stock_levels() -> None:
+    """In a backlog, what a level is filled from comes first (crm_common.messaging.first): stores, products, variants
+    and folders, every topic but the levels'."""
+    consumer = register_consumers(make_broker("127.0.0.1:9092", "wiring"), async_sessionmaker(), InventorySettings())
+    assert consumer.read_first == {topic.name for topic in TOPICS} - {STOCK.name}
+    assert consumer.read_first == {topic.name for topic in (STORES, PRODUCTS, VARIANTS, FOLDERS)}
 
 
 def test_a_products_events_share_a_lane_of_the_consumer() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from crm_common.db import create_engine, session_factory, transaction
 from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import Folder
-from crm_common.events.topics import DEAD_LETTER, FOLDERS
+from crm_common.events.topics import DEAD_LETTER, FOLDERS, Topic
 from crm_common.messaging.broker import ensure_topics, make_broker
 from crm_common.messaging.consumer import EventConsumer, PoisonEvent, split_lanes
 from crm_common.messaging.inbox import inbox_table
@@ -96,14 +97,14 @@ async def own_topics() -> AsyncIterator[None]:
     os.environ["KAFKA_TOPIC_PREFIX"] = previous
 
 
-async def publish(*messages: EventEnvelope | bytes, partition: int = 0) -> None:
+async def publish(*messages: EventEnvelope | bytes, partition: int = 0, topic: Topic = FOLDERS) -> None:
     """Everything to one partition (0 unless told), so one fetch returns it in this order."""
     producer = AIOKafkaProducer(bootstrap_servers=kafka_servers(), acks="all")
     await producer.start()
     try:
         for m in messages:
             value = m.to_bytes() if isinstance(m, EventEnvelope) else m
-            await producer.send_and_wait(FOLDERS.name, value, key=b"k", partition=partition)
+            await producer.send_and_wait(topic.name, value, key=b"k", partition=partition)
     finally:
         await producer.stop()
 
@@ -115,12 +116,14 @@ async def running(
     max_records: int = 100,
     lanes: int = 1,
     affinity: Callable[[EventEnvelope], str] | None = None,
+    topics: tuple[Topic, ...] = (FOLDERS,),
+    first: tuple[Topic, ...] = (),
 ) -> AsyncIterator[EventConsumer]:
     """Run a batch consumer (a group of its own) until the block ends."""
     broker = make_broker(kafka_servers(), "common-batch-test")
     consumer = EventConsumer(broker, sessions, inbox, f"batch-{uuid.uuid4().hex[:8]}", backoff=0.01)  # type: ignore[arg-type]
     consumer.subscribe_batch(
-        [FOLDERS], recorder, max_records=max_records, batch_timeout_ms=500, lanes=lanes, affinity=affinity
+        topics, recorder, max_records=max_records, batch_timeout_ms=500, lanes=lanes, affinity=affinity, first=first
     )
     await broker.start()
     try:
@@ -587,3 +590,38 @@ async def test_a_lane_rolled_back_by_a_deadlock_is_tried_again_as_a_batch(engine
     assert letters == []
     assert recorder.calls == 3  # two lanes, and the one PostgreSQL rolled back once more
     assert sorted(recorder.batches) == [[ids[0]] * 2, [ids[1]] * 2]  # each lane applied whole, never event by event
+
+
+# A second topic of folder events, one partition.
+LATER = dataclasses.replace(FOLDERS, base_name="test.folders-later.v1", partitions=1)
+# Events of ~20 KB: a backlog of 300 is ~6 MB a partition, fetched 1 MB a partition at a time (the consumer's
+# ``max_partition_fetch_bytes``), so a consumer reading as Kafka fetches gets the two topics' records in turns.
+BIG = "x" * 20_000
+
+
+@pytest.mark.parametrize("first_count", [300, 0])
+async def test_topics_read_first_are_applied_up_to_their_end_before_the_other_topics(  # type: ignore[no-untyped-def]
+    engine, own_topics, first_count
+) -> None:
+    """A backlog on two topics, the later one published first: every event of the topic read first is applied before
+    any of the other's (read in the order Kafka fetches them, the later topic's would come among them); with
+    nothing to read first, the other topic is not held back."""
+    await ensure_topics(kafka_servers(), [LATER])
+    tag = uuid.uuid4().hex[:6]
+    later = [f"{tag}-later-{i:03}" for i in range(300)]
+    first = [f"{tag}-first-{i:03}" for i in range(first_count)]
+    await publish(*(folder_event(i, BIG) for i in later), topic=LATER)
+    await publish(*(folder_event(i, BIG) for i in first))
+    recorder = Recorder()
+    async with running(session_factory(engine), recorder, max_records=50, topics=(FOLDERS, LATER), first=(FOLDERS,)):
+        applied = await wait_for_ids(engine, first + later)
+    assert len(applied) == len(first) + len(later)
+    order = [entity for batch in recorder.batches for entity in batch]
+    assert sorted(order[: len(first)]) == first
+    assert sorted(order[len(first) :]) == later
+
+
+def test_topics_read_first_must_be_among_the_subscribed() -> None:
+    consumer = EventConsumer(make_broker(kafka_servers(), "t"), None, inbox, "g")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="read first must be subscribed"):
+        consumer.subscribe_batch([FOLDERS], Recorder(), first=[LATER])

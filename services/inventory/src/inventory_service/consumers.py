@@ -29,6 +29,10 @@ from inventory_service.stores.repository import STORES as STORE_ROWS
 from inventory_service.stores.service import store_row
 
 TOPICS = [STORES, STOCK, PRODUCTS, VARIANTS, FOLDERS]
+# What a stock level is filled from (its item's and product's names, folder, minimum) and what its alert names (its
+# store): in a backlog, read before the levels, so each level is written once, filled, rather than written and then
+# copied onto (crm_common.messaging.first).
+CATALOG_TOPICS = [STORES, PRODUCTS, VARIANTS, FOLDERS]
 
 ROWS = VersionedBatch(
     {
@@ -148,5 +152,6 @@ def register_consumers(
         max_records=settings.consume_batch,
         lanes=settings.consume_lanes,
         affinity=product_of,
+        first=CATALOG_TOPICS,
     )
     return consumer

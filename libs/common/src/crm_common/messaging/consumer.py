@@ -28,6 +28,7 @@ from crm_common.events.envelope import EventEnvelope, UnknownEventType, parse_ev
 from crm_common.events.topics import Topic, topic_prefix
 from crm_common.logging import get_logger
 from crm_common.messaging.deadletter import DeadLetter, send_to_dead_letter
+from crm_common.messaging.first import TopicsFirst
 from crm_common.messaging.inbox import claim
 from crm_common.tracing import consume_span
 
@@ -154,6 +155,7 @@ class EventConsumer:
         self._transient_streak = 0  # consecutive batches that failed on infrastructure, for the back-off
         self.lanes: dict[str, int] = {}  # topic name -> the lanes its batches are applied in (subscribe_batch)
         self.affinities: dict[str, Affinity | None] = {}  # topic name -> what its events' lanes follow, if anything
+        self.read_first: set[str] = set()  # the names of the topics read before the others of their subscription
 
     def subscribe(self, topics: Iterable[Topic], handlers: dict[str, Handler]) -> None:
         """Register one subscriber (one Kafka consumer in the group) for all ``topics``.
@@ -249,6 +251,7 @@ class EventConsumer:
         batch_timeout_ms: int = 200,
         lanes: int = 1,
         affinity: Affinity | None = None,
+        first: Collection[Topic] = (),
     ) -> None:
         """Register one subscriber that applies up to ``max_records`` events in one transaction.
 
@@ -273,6 +276,10 @@ class EventConsumer:
         ``affinity`` names what an event goes with (inventory: its product): the keys whose events share it are
         applied in one lane. A handler that locks per product then never waits for the lane beside it, which held the
         same product until its commit. The batch is then parsed whole before it is split.
+
+        ``first`` (some of ``topics``) are read up to the end they had when the partitions were assigned before the
+        other partitions are fetched (``TopicsFirst``): in a backlog, what the handler looks up comes before what it
+        looks it up for.
         """
         if lanes < 1:
             raise ValueError(f"lanes must be at least 1, got {lanes}")
@@ -285,8 +292,13 @@ class EventConsumer:
             await handler(session, [event])
 
         singles: dict[str, Handler] = dict.fromkeys(accepted, one)
+        unknown = {topic.name for topic in first} - set(by_name)
+        if unknown:
+            raise ValueError(f"topics to read first must be subscribed too: {sorted(unknown)}")
+        listener = TopicsFirst([topic.name for topic in first]) if first else None
+        self.read_first.update(topic.name for topic in first)
 
-        @self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             *by_name,
             group_id=self.group_id,
             auto_offset_reset="earliest",
@@ -295,7 +307,12 @@ class EventConsumer:
             max_records=max_records,
             batch_timeout_ms=batch_timeout_ms,
             decoder=_raw_bodies,
+            listener=listener,
         )
+        if listener is not None:
+            listener.subscriber = subscriber
+
+        @subscriber
         async def on_batch(body: Any, message: KafkaMessage) -> None:
             await self.handle_batch(message.raw_message, by_name, handler, singles, lanes=lanes, affinity=affinity)
 
