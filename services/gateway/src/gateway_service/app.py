@@ -55,9 +55,7 @@ def build_gateway(
     )
     verifier = TokenVerifier(keys, algorithm=s.jwt_algorithm, issuer=s.jwt_issuer, audience=s.jwt_audience)
     authenticator = Authenticator(verifier, RevocationStore(rt.redis), breaker, fail_open=s.revocation_fail_open)
-    limiter = RateLimiter(
-        rt.redis, s.rate_limits, breaker, fail_open=s.rate_limit_fail_open, namespace=s.rate_limit_namespace
-    )
+    limiter = RateLimiter(s.rate_limits, fail_open=s.rate_limit_fail_open, namespace=s.rate_limit_namespace)
     forwarder = Forwarder(
         pool,
         max_body_bytes=s.max_body_bytes,

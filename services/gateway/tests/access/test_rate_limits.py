@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -75,3 +76,18 @@ async def test_redis_down_lets_requests_through_without_limits(
             token = keys.mint()
             statuses = [(await c.get("/api/v1/products/", headers=bearer(token))).status_code for _ in range(7)]
     assert statuses == [200] * 7
+
+
+async def test_every_counter_expires_after_its_window(gateway_factory: Any, keys: Any, redis: Any) -> None:
+    """A counter is given its expiry when a request creates it, and keeps it: counters of past windows never pile up
+    in Redis."""
+    namespace = f"expiry-{uuid.uuid4().hex[:8]}"
+    limits = [RateLimitRule(prefix="/api/v1", per_user=100, per_ip=100, window=timedelta(seconds=30))]
+    with gateway_factory(rate_limits=limits, rate_limit_namespace=namespace) as url:
+        async with httpx.AsyncClient(base_url=url) as c:
+            for _ in range(3):
+                assert (await c.get("/api/v1/products/", headers=bearer(keys.mint()))).status_code == 200
+    counters = [key async for key in redis.scan_iter(match=f"{namespace}:*")]
+    assert len(counters) >= 4  # three users' and the address's (a window may have turned between requests)
+    for key in counters:
+        assert 0 < await redis.ttl(key) <= 31

@@ -1,7 +1,8 @@
 """The Redis part of every proxied request in one round trip: is the session revoked, and is a rate limit exceeded.
 
 Both checks used to cost a round trip each; they are independent, so one call carries ``EXISTS`` of the session's
-revocation entry and the rate-limit counters (``INCR`` then ``EXPIRE NX`` each). That call is one Lua script
+revocation entry and the rate-limit counters (``INCR`` each, and ``EXPIRE`` when that created the counter: the
+script runs whole, so no counter is left without its expiry). That call is one Lua script
 (``EVALSHA``) rather than a pipeline of 1 + 2n commands: redis-py spends ~25 µs of CPU packing and parsing each command,
 and the pipeline was ~20% of the gateway's CPU per proxied request. It goes through ``crm_common.resp`` rather than
 redis-py, whose layers cost more than the round trip itself. The keys of one request may hash to different
@@ -25,7 +26,7 @@ from gateway_service.access.redis_guard import RedisBreaker, RedisUnavailable
 
 log = get_logger(__name__)
 
-# KEYS: the revocation entry if ARGV[1] == "1", then the rate-limit counters; ARGV[2]: the counters' expiry (seconds).
+# KEYS: the revocation entry if ARGV[1] == "1", then the rate-limit counters; ARGV[2]: a new counter's expiry (seconds).
 # Returns EXISTS of the revocation entry (if asked) followed by each counter's new value.
 CHECK_SCRIPT = """
 local out, first = {}, 1
@@ -34,8 +35,11 @@ if ARGV[1] == '1' then
   first = 2
 end
 for i = first, #KEYS do
-  out[#out + 1] = redis.call('INCR', KEYS[i])
-  redis.call('EXPIRE', KEYS[i], ARGV[2], 'NX')
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then
+    redis.call('EXPIRE', KEYS[i], ARGV[2])
+  end
+  out[#out + 1] = count
 end
 return out
 """
