@@ -3,10 +3,10 @@ looks it up for.
 
 A consumer catching up on a backlog (after an outage, a new replica, a reset group) gets its topics' records
 interleaved as Kafka fetches them: inventory then wrote a stock level before the product it belongs to and copied the
-product's name, folder and minimum onto it afterwards, an UPDATE of an indexed row per level (``copy_catalog``: 8.7-9.0
-of a ~30 s drain of pre-filled topics, docs/operations.md, "Tables before levels"). Reading the ``first`` topics of
-each assignment up to the end they had when assigned, while the other partitions are paused, writes each level once,
-filled. Live, the ``first`` topics are at their end already and nothing waits.
+product's name, folder and minimum onto it afterwards, an UPDATE of an indexed row per level (``copy_catalog``:
+6.5-12.9 s of a drain of pre-filled topics; docs/operations.md, "Inventory reads the catalog before the levels").
+Reading the ``first`` topics of each assignment up to the end they had when assigned, while the other partitions are
+paused, writes each level once, filled. Live, the ``first`` topics are at their end already and nothing waits.
 
 Only an order of work, never of correctness: each replica orders its own partitions, and a product another replica
 reads is still copied onto the levels when it comes. The ends are those of the assignment (a catalog that keeps
