@@ -221,6 +221,7 @@ async def test_sorts_by_price_descending_and_by_name(
     "params",
     [
         {"limit": 0},
+        {"limit": 501},  # beyond the maximum page size (500)
         {"limit": 100000},
         {"offset": -1},
         {"offset": 10**30},  # beyond PostgreSQL's bigint: refused by the parameter's bound, not by the database

@@ -267,3 +267,15 @@ async def test_stock_needs_inventory_read(api_url: str, mint: TokenMint, path: s
     async with httpx.AsyncClient(base_url=api_url) as c:
         assert (await c.get(path)).status_code == 401
         assert (await c.get(path, headers=mint.headers("products:read"))).status_code == 403
+
+
+@pytest.mark.parametrize("path", [STOCK, BY_STORE])
+async def test_a_list_serves_the_default_page_size_and_refuses_one_beyond_the_maximum(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    """The settings' page sizes (50, at most 500): no ``limit`` serves 50, 500 is served, 501 is a 422 naming it."""
+    assert (await client.get(path)).json()["limit"] == 50
+    assert (await client.get(path, params={"limit": 500})).json()["limit"] == 500
+    refused = await client.get(path, params={"limit": 501})
+    assert refused.status_code == 422
+    assert refused.json() == {"error": "ValidationFailed", "detail": "limit must be at most 500"}

@@ -52,3 +52,15 @@ async def test_store_pages_are_what_the_page_model_writes(
         response = await client.get("/api/v1/inventory/stores", params=params)
         assert response.status_code == 200, response.text
         assert_model_bytes(StorePage, response.content)
+
+
+async def test_the_store_list_serves_the_default_page_size_and_refuses_one_beyond_the_maximum(
+    client: httpx.AsyncClient,
+) -> None:
+    """The settings' page sizes (50, at most 500), as every list: no ``limit`` serves 50, 501 is a 422 naming it."""
+    assert (await client.get("/api/v1/inventory/stores")).json()["limit"] == 50
+    refused = await client.get("/api/v1/inventory/stores", params={"limit": 501})
+    assert (refused.status_code, refused.json()) == (
+        422,
+        {"error": "ValidationFailed", "detail": "limit must be at most 500"},
+    )

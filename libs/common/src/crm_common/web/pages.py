@@ -7,10 +7,12 @@ document and the console's generated client keep a readable schema name.
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Protocol, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
+
+from crm_common.errors import ValidationFailed
 
 T = TypeVar("T")
 
@@ -21,6 +23,25 @@ MAX_OFFSET = 1_000_000_000
 # `offset: OffsetField = 0`.
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")]
 OffsetField = Annotated[int, Field(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")]
+
+
+class PageSizes(Protocol):
+    """A service's page sizes (its settings): when ``limit`` is not given, and the most it may ask."""
+
+    @property
+    def default_page_size(self) -> int: ...
+
+    @property
+    def max_page_size(self) -> int: ...
+
+
+def page_size(limit: int | None, sizes: PageSizes) -> int:
+    """The page size a list endpoint serves: ``limit`` if asked, else the service's default; a ``ValidationFailed``
+    (422) beyond the service's maximum."""
+    size = limit if limit is not None else sizes.default_page_size
+    if size > sizes.max_page_size:
+        raise ValidationFailed(f"limit must be at most {sizes.max_page_size}")
+    return size
 
 
 class Page(BaseModel, Generic[T]):

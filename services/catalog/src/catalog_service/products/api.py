@@ -13,6 +13,7 @@ from catalog_service.products.schemas import ProductDetail, ProductPage, Product
 from crm_common.db import reading
 from crm_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.pages import page_size
 from crm_common.web.query import QueryParameters
 from crm_common.web.responses import EncodedJSON, json_response
 
@@ -28,13 +29,10 @@ PRODUCT_QUERY = QueryParameters(ProductQuery)
 @router.get("/", response_model=ProductPage, responses=error_responses(ValidationFailed))
 async def list_products(request: Request, query: Annotated[ProductQuery, Depends(PRODUCT_QUERY)]) -> EncodedJSON:
     """List products, services and bundles with filters, sorting and pagination."""
-    config = settings(request)
-    page_size = query.limit if query.limit is not None else config.default_page_size
-    if page_size > config.max_page_size:
-        raise ValidationFailed(f"limit must be at most {config.max_page_size}")
+    limit = page_size(query.limit, settings(request))
     if query.price_min is not None and query.price_max is not None and query.price_min > query.price_max:
         raise ValidationFailed("price_min must not exceed price_max")
-    query = query.model_copy(update={"limit": page_size})
+    query = query.model_copy(update={"limit": limit})
     async with reading(request) as connection:
         return json_response(await service.list_products(connection, query))
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.pages import page_size
 from crm_common.web.query import QueryParameters
 from crm_common.web.responses import EncodedJSON, json_response
 from inventory_service.deps import settings
@@ -30,7 +31,7 @@ STORE_TOTALS_QUERY = QueryParameters(StoreTotalsQuery)
 @router.get("/stock", response_model=StockPage, responses=error_responses(ValidationFailed))
 async def list_stock(request: Request, query: Annotated[StockQuery, Depends(STOCK_QUERY)]) -> EncodedJSON:
     """List stock per product or variant per store, with filters, sorting and pagination."""
-    query = query.model_copy(update={"limit": _page_size(request, query.limit)})
+    query = query.model_copy(update={"limit": page_size(query.limit, settings(request))})
     async with reading(request) as connection:
         return json_response(await service.list_stock(connection, query))
 
@@ -41,15 +42,8 @@ async def stock_by_store(
 ) -> EncodedJSON:
     """The stock list summed per store (quantities, value at cost, rows below their minimum), with the same
     filters; stores by name."""
-    query = StockQuery.model_validate({**totals.model_dump(by_alias=True), "limit": _page_size(request, totals.limit)})
+    query = StockQuery.model_validate(
+        {**totals.model_dump(by_alias=True), "limit": page_size(totals.limit, settings(request))}
+    )
     async with reading(request) as connection:
         return json_response(await service.stock_by_store(connection, query))
-
-
-def _page_size(request: Request, limit: int | None) -> int:
-    """The page size asked for, or the service's default; a ValidationFailed beyond the service's maximum."""
-    config = settings(request)
-    page_size = limit if limit is not None else config.default_page_size
-    if page_size > config.max_page_size:
-        raise ValidationFailed(f"limit must be at most {config.max_page_size}")
-    return page_size

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from crm_common.db import reading
 from crm_common.errors import Forbidden, Unauthorized, ValidationFailed, error_responses
 from crm_common.security import Permission, require_permission
+from crm_common.web.pages import page_size
 from crm_common.web.query import QueryParameters
 from crm_common.web.responses import EncodedJSON, json_response
 from inventory_service.deps import settings
@@ -27,11 +28,8 @@ STORES_QUERY = QueryParameters(StoresQuery)
 @router.get("/stores", response_model=StorePage, responses=error_responses(ValidationFailed))
 async def list_stores(request: Request, query: Annotated[StoresQuery, Depends(STORES_QUERY)]) -> EncodedJSON:
     """List stores (warehouses)."""
-    config = settings(request)
-    page_size = query.limit if query.limit is not None else config.default_page_size
-    if page_size > config.max_page_size:
-        raise ValidationFailed(f"limit must be at most {config.max_page_size}")
+    limit = page_size(query.limit, settings(request))
     async with reading(request) as connection:
         return json_response(
-            await service.list_stores(connection, archived=query.archived, limit=page_size, offset=query.offset)
+            await service.list_stores(connection, archived=query.archived, limit=limit, offset=query.offset)
         )
