@@ -58,7 +58,8 @@ async def apply_events(session: AsyncSession, events: list[EventEnvelope]) -> No
     event at a time. Inside a run the entities differ, and events of different entities have no order to keep
     (they travel on different partitions).
     """
-    await AlertRepository(session).lock_assortment(_assortment_ids(events))
+    ids, unnamed = _assortment_ids(events)
+    await AlertRepository(session).lock_assortment(ids, unnamed=unnamed)
     stock = StockRepository(session)
     for run in without_repeats(events):
         prepared = ROWS.prepare(run)
@@ -84,11 +85,12 @@ async def apply_event(session: AsyncSession, event: EventEnvelope) -> None:
     await apply_events(session, [event])
 
 
-def _assortment_ids(events: list[EventEnvelope]) -> set[str]:
+def _assortment_ids(events: list[EventEnvelope]) -> tuple[set[str], set[str]]:
     """The products and variants whose low-stock evaluation this batch may change: each one written (a variant with
-    its product), and each stock level's item and product (a variant's minimum falls back to its product's).
-    ``lock_assortment`` adds the products the assortment already knows them by (a deleted variant's)."""
+    its product), and each stock level's item and product (a variant's minimum falls back to its product's); and
+    those of them whose product the batch does not name, for ``lock_assortment`` to look up (a deleted variant's)."""
     ids: set[str] = set()
+    unnamed: set[str] = set()
     for event in events:
         try:
             if event.event_type == "stock.changed":
@@ -98,9 +100,11 @@ def _assortment_ids(events: list[EventEnvelope]) -> set[str]:
                 ids.update((event.entity_id, event.parsed(Variant).product_id))
             elif event.entity in ("product", "variant"):
                 ids.add(event.entity_id)
+                if event.entity == "variant":
+                    unnamed.add(event.entity_id)
         except ValidationError:
             continue  # poison: its row mapping dead-letters it
-    return ids
+    return ids, unnamed
 
 
 async def _concerned(stock: StockRepository, written: dict[VersionedTable, Written]) -> tuple[list[str], list[str]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import String, Table, any_, bindparam, delete, func, literal, select, true
+from sqlalchemy import String, Table, bindparam, delete, func, literal, select, true, union
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,15 +17,18 @@ from inventory_service.assortment.models import AssortmentRow
 from inventory_service.stock.models import ThresholdRow
 
 LOW_STOCK = cast(Table, LowStockRow.__table__)
-# Transaction-level advisory locks on the products/variants named and the products they belong to (as far as the
-# assortment knows them), one key per id from a stable 64-bit hash, taken in key order (the inner ORDER BY: the outer
-# scan calls the function row by row in that order).
-_IDS = bindparam("ids", type_=ARRAY(String))
-_NAMED = (
-    select(func.unnest(_IDS).label("id"))
-    .union(select(AssortmentRow.product_id.label("id")).where(AssortmentRow.id == any_(_IDS)))
-    .subquery("i")
-)
+# Transaction-level advisory locks on the products/variants named and the products they belong to, one key per id
+# from a stable 64-bit hash, taken in key order (the inner ORDER BY: the outer scan calls the function row by row in
+# that order). The product of an id whose product the caller does not name (``:unnamed``) is looked up in the
+# assortment by that id: a LATERAL with OFFSET 0, which the planner may not turn into a join. As `id = ANY(...)` over
+# every id, a stale estimate (statistics lag the assortment while a first load fills it) had PostgreSQL read the
+# whole assortment for every batch: 5 ms a batch at ~35,000 products and variants (docs/operations.md, "Scaling").
+_GIVEN = func.unnest(bindparam("ids", type_=ARRAY(String))).table_valued("id").render_derived("given")
+_UNNAMED = func.unnest(bindparam("unnamed", type_=ARRAY(String))).table_valued("id").render_derived("unnamed")
+_PARENT = select(AssortmentRow.product_id).where(AssortmentRow.id == _UNNAMED.c.id).offset(0).lateral("parent")
+_NAMED = union(
+    select(_GIVEN.c.id), select(_PARENT.c.product_id.label("id")).select_from(_UNNAMED).join(_PARENT, true())
+).subquery("i")
 _KEY = func.hashtextextended(literal("inventory.low_stock:") + _NAMED.c.id, 0).label("k")
 _KEYS = select(_KEY).distinct().order_by(_KEY).subquery("keys")
 _LOCK = select(func.pg_advisory_xact_lock(_KEYS.c.k))
@@ -57,16 +60,20 @@ class AlertRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def lock_assortment(self, ids: Iterable[str]) -> None:
+    async def lock_assortment(self, ids: Iterable[str], *, unnamed: Iterable[str] | None = None) -> None:
         """Hold these products/variants, and the products they belong to, until the transaction ends, so that
         evaluations concerning one product never run side by side in two replicas. Without it, a transaction that
         writes a product's minimum and another that writes a stock level of it (or of one of its variants) each
         settle the level without seeing the other's uncommitted row: both commit a state computed from half the facts
         (the minimum missing, an alert never raised). Keys in sorted order: two transactions never wait on each
-        other."""
+        other.
+
+        ``unnamed``: the ids whose product is not among ``ids`` (a deleted variant's), looked up in the assortment;
+        by default every id is."""
         wanted = sorted(set(ids))
         if wanted:
-            await self.session.execute(_LOCK, {"ids": wanted})
+            lookup = wanted if unnamed is None else sorted(set(unnamed))
+            await self.session.execute(_LOCK, {"ids": wanted, "unnamed": lookup})
 
     async def locked_states(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], LowStock]:
         """The stored low-stock states of these products/stores (those that have one), locked until the transaction
