@@ -22,7 +22,8 @@ LOW_STOCK = cast(Table, LowStockRow.__table__)
 # that order). The product of an id whose product the caller does not name (``:unnamed``) is looked up in the
 # assortment by that id: a LATERAL with OFFSET 0, which the planner may not turn into a join. As `id = ANY(...)` over
 # every id, a stale estimate (statistics lag the assortment while a first load fills it) had PostgreSQL read the
-# whole assortment for every batch: 5 ms a batch at ~35,000 products and variants (docs/operations.md, "Scaling").
+# whole assortment for every batch: 5 ms a batch at ~35,000 products and variants (docs/operations.md, "The
+# products a batch locks, by key").
 _GIVEN = func.unnest(bindparam("ids", type_=ARRAY(String))).table_valued("id").render_derived("given")
 _UNNAMED = func.unnest(bindparam("unnamed", type_=ARRAY(String))).table_valued("id").render_derived("unnamed")
 _PARENT = select(AssortmentRow.product_id).where(AssortmentRow.id == _UNNAMED.c.id).offset(0).lateral("parent")
