@@ -18,8 +18,10 @@ from crm_testing import deleted_event as deleted_event
 from crm_testing import eventually as eventually
 from crm_testing import folder_event as folder_event
 from crm_testing import new_id as new_id
+from crm_testing import plan as plan
 from crm_testing import product_event as product_event
 from crm_testing import publish as publish
+from crm_testing import stale_statistics as stale_statistics
 from crm_testing import variant_event as variant_event
 from crm_testing import wait_drained as wait_drained
 

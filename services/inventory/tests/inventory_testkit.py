@@ -5,8 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from crm_common.events.envelope import EventEnvelope, make_event
 from crm_common.events.models import (
     AssortmentKind,
@@ -28,20 +26,12 @@ from crm_testing import deleted_event as deleted_event
 from crm_testing import eventually as eventually
 from crm_testing import folder_event as folder_event
 from crm_testing import new_id as new_id
+from crm_testing import plan as plan
 from crm_testing import product_event as product_event
 from crm_testing import publish as publish
+from crm_testing import stale_statistics as stale_statistics
 from crm_testing import variant_event as variant_event
 from crm_testing import wait_drained as wait_drained
-
-
-async def plan(session: AsyncSession, statement: Any, params: dict[str, Any]) -> str:
-    """PostgreSQL's plan (EXPLAIN) for ``statement`` with ``params``, sent as the driver sends it."""
-    connection = await session.connection()
-    compiled = statement.compile(dialect=connection.dialect)
-    values = compiled.construct_params(params)
-    positional = tuple(values[name] for name in compiled.positiontup or ())
-    result = await connection.exec_driver_sql(f"EXPLAIN {compiled.string}", positional)
-    return "\n".join(row[0] for row in result)
 
 
 def store_event(store_id: str, version: int, name: str, **fields: Any) -> EventEnvelope:

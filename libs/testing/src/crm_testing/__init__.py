@@ -5,7 +5,7 @@ shared fixtures (``crm_testing.plugin``).
 """
 
 from crm_testing.bodies import assert_model_bytes
-from crm_testing.db import apply, autovacuum_off, slow_commits, truncate
+from crm_testing.db import apply, autovacuum_off, plan, slow_commits, stale_statistics, truncate
 from crm_testing.events import (
     ACCOUNT,
     BASE_TIME,
@@ -49,12 +49,14 @@ __all__ = [
     "kafka_servers",
     "latest_state",
     "new_id",
+    "plan",
     "product_event",
     "publish",
     "read_events",
     "redis_url",
     "serve_in_thread",
     "slow_commits",
+    "stale_statistics",
     "test_database_url",
     "topic_reader",
     "truncate",

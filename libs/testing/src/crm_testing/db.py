@@ -1,10 +1,11 @@
 """Database helpers for tests on the real PostgreSQL: applying events, emptying a schema, slow commits, stale
-statistics."""
+statistics and the plans made on them."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Collection, Iterator
+from typing import Any
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -59,3 +60,33 @@ async def autovacuum_off(sessions: async_sessionmaker[AsyncSession], table: str)
     finally:
         async with transaction(sessions) as session:
             await session.execute(text(f"ALTER TABLE {table} RESET (autovacuum_enabled)"))
+
+
+@contextlib.asynccontextmanager
+async def stale_statistics(
+    sessions: async_sessionmaker[AsyncSession],
+    table: str,
+    fill: str,
+    params: dict[str, Any],
+    *,
+    analyzed: int,
+    grown: int,
+) -> AsyncIterator[AsyncSession]:
+    """A transaction on ``table`` as a first load leaves it: analyzed while ``fill`` (an INSERT with ``{count}``) had
+    put in ``analyzed``'s worth of rows, then emptied and filled with ``grown``'s, with no autovacuum to catch up."""
+    async with autovacuum_off(sessions, table), transaction(sessions) as session:
+        await session.execute(text(fill.format(count=analyzed)), params)
+        await session.execute(text(f"ANALYZE {table}"))
+        await session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - a test's own table name
+        await session.execute(text(fill.format(count=grown)), params)
+        yield session
+
+
+async def plan(session: AsyncSession, statement: Any, params: dict[str, Any]) -> str:
+    """PostgreSQL's plan (EXPLAIN) for ``statement`` with ``params``, sent as the driver sends it."""
+    connection = await session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    values = compiled.construct_params(params)
+    positional = tuple(values[name] for name in compiled.positiontup or ())
+    result = await connection.exec_driver_sql(f"EXPLAIN {compiled.string}", positional)
+    return "\n".join(row[0] for row in result)

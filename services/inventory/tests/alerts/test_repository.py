@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from inventory_testkit import autovacuum_off, plan
+from inventory_testkit import plan, stale_statistics
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_common.db import transaction
 from inventory_service.alerts.repository import _LOCK, _LOCKED_STATES, AlertRepository
 
 pytestmark = pytest.mark.usefixtures("clean")
@@ -27,11 +26,8 @@ async def test_a_batchs_states_are_found_by_key_even_when_the_statistics_are_sta
         " SELECT :tag || '-' || n, 's' || s, n % 3 = 0, n % 3, now(), n, 5"
         " FROM generate_series(1, {count}) AS n, generate_series(1, 4) AS s"
     )
-    async with autovacuum_off(sessions, "inventory.low_stock_state"), transaction(sessions) as session:
-        await session.execute(text(insert.format(count=3)), {"tag": tag})
-        await session.execute(text("ANALYZE inventory.low_stock_state"))
-        await session.execute(text("DELETE FROM inventory.low_stock_state"))
-        await session.execute(text(insert.format(count=5000)), {"tag": tag})
+    table = "inventory.low_stock_state"
+    async with stale_statistics(sessions, table, insert, {"tag": tag}, analyzed=3, grown=5000) as session:
         keys = sorted({(f"{tag}-{n}", f"s{1 + n % 5}") for n in range(1, 5000, 7)})
         params = {"assortment_id": [a for a, _ in keys], "store_id": [s for _, s in keys]}
         found_by = await plan(session, _LOCKED_STATES, params)
@@ -54,11 +50,8 @@ async def test_the_products_a_batch_locks_are_looked_up_by_key_even_when_the_sta
         " SELECT :tag || '-' || k || n, 'moysklad', 'a', k, :tag || '-p' || n, 'x', now(), 1"
         " FROM generate_series(1, {count}) AS n, unnest(ARRAY['p', 'v']) AS k"
     )
-    async with autovacuum_off(sessions, "inventory.assortment"), transaction(sessions) as session:
-        await session.execute(text(insert.format(count=3)), {"tag": tag})
-        await session.execute(text("ANALYZE inventory.assortment"))
-        await session.execute(text("DELETE FROM inventory.assortment"))
-        await session.execute(text(insert.format(count=5000)), {"tag": tag})
+    table = "inventory.assortment"
+    async with stale_statistics(sessions, table, insert, {"tag": tag}, analyzed=3, grown=5000) as session:
         variants = [f"{tag}-v{n}" for n in range(1, 5000, 7)]
         named = [f"{tag}-p{n}" for n in range(2, 5000, 7)]
         params = {"ids": sorted({*variants, *named}), "unnamed": variants}
