@@ -39,11 +39,12 @@ PRODUCTS = VersionedTable(
 # Columns a product list never shows: not fetched (``components`` is jsonb, decoded for nothing otherwise).
 NOT_LISTED = frozenset({"components", "description", "weight", "volume", "deleted_at"})
 
-# The price rows of the products ``:ids``, for the planner an unknown handful of values (`ARRAY(SELECT unnest(...))`):
-# an index scan of the primary key, whatever the statistics say. With the values in view (an `IN` list, or the array
-# itself) a stale estimate (statistics lag the table while a first load fills it) had PostgreSQL read the whole
-# table for every batch: 4.3 ms a batch at ~40,000 prices, mostly for products that had none; reproduced alone over
-# 40,000 prices and 500 ids, 6.5 ms read whole, 3.9 ms by the index, 8.2 ms looked up id by id (a bitmap scan each).
+# The price rows of the products ``:ids``, for the planner an unknown handful of values (`ARRAY(SELECT unnest(...))`),
+# so a scan of the primary key's index. With the values in view (an `IN` list, or the array itself) a stale estimate
+# (statistics lag the table while a first load fills it) had PostgreSQL read the whole table for every batch: 3-4 ms
+# a batch at ~40,000 prices, mostly for products that had none. Reproduced alone over 40,000 prices and 500 ids:
+# 6.5 ms read whole, 3.9 ms by the index, 8.2 ms looked up id by id (a bitmap scan each; docs/operations.md,
+# "Catalog's old prices, by the index").
 _IDS = func.array(select(func.unnest(bindparam("ids", type_=ARRAY(String)))).scalar_subquery())
 DELETE_PRICES = delete(prices_table).where(prices_table.c.product_id == any_(_IDS))
 
