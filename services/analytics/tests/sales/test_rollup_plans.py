@@ -10,7 +10,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from analytics_service.db import SCHEMA
-from analytics_service.sales.rollups import DAILY_TOTALS, MONTHLY_PRODUCTS, PRODUCTS, delete_facts_sql
+from analytics_service.sales.rollups import (
+    DAILY_CUSTOMERS,
+    DAILY_DOCUMENTS,
+    DAILY_TOTALS,
+    MONTHLY_PRODUCTS,
+    PRODUCTS,
+    delete_facts_sql,
+)
 from crm_common.db import transaction
 from crm_testing import autovacuum_off
 
@@ -63,6 +70,8 @@ async def test_a_batchs_facts_and_rollup_rows_are_found_key_by_key_even_when_the
                 "delete facts": await explain(session, delete_facts_sql(SCHEMA), documents),
                 "add": await explain(session, DAILY_TOTALS.add_sql(SCHEMA), documents),
                 "take out": await explain(session, MONTHLY_PRODUCTS.take_out_sql(SCHEMA), documents),
+                "take out by customer": await explain(session, DAILY_CUSTOMERS.take_out_sql(SCHEMA), documents),
+                "add by document grain": await explain(session, DAILY_DOCUMENTS.add_sql(SCHEMA), documents),
                 "delete rows": await explain(session, PRODUCTS.delete_sql(SCHEMA), keys),
                 "recompute": await explain(session, PRODUCTS.recompute_sql(SCHEMA), keys),
             }
