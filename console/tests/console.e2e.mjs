@@ -192,7 +192,16 @@ test("a sync started from the admin screen reaches 'succeeded' and its new produ
   await page.getByRole("link", { name: "Товары" }).click();
   await page.getByRole("searchbox").fill(fresh[0].name);
   await page.getByRole("button", { name: "Показать" }).click();
-  await page.getByTestId("products").getByRole("cell", { name: fresh[0].name, exact: true }).first().waitFor();
+  const cell = page.getByTestId("products").getByRole("cell", { name: fresh[0].name, exact: true }).first();
+  await cell.waitFor().catch(async (e) => {
+    // Which side lost it: the catalog's answers for the product, the jobs' figures, the simulator's stamp.
+    const now = await apiToken(ADMIN); // access tokens live 60 s here
+    const detail = await api(`/api/v1/products/${fresh[0].id}`, { token: now });
+    const found = await api(`/api/v1/products/?q=${encodeURIComponent(fresh[0].name)}`, { token: now });
+    const jobs = await api("/api/v1/admin/sync/jobs?limit=3", { token: now });
+    const seen = `product ${fresh[0].id} (updated ${fresh[0].updated}): GET ${detail.status}, search ${JSON.stringify(found.body?.items?.map((p) => p.id))}`;
+    assert.fail(`${e.message}\n${seen}\njobs: ${JSON.stringify(jobs.body?.items)}`.slice(0, 8000));
+  });
   await shot(page, "05-products");
 });
 
